@@ -1,0 +1,285 @@
+"""Lend plus return through the circulation services, 8 concurrent workers, on PostgreSQL.
+
+Builds (once, seeded, idempotent) a database of N records with one copy each
+and M patrons, by bulk inserts, then runs lend+return pairs in 8 workers
+(processes by default, threads with --threads; each a Django connection), each
+worker on its own copies and random patrons.
+
+Usage: python -m bench circulation [--pg URL] [--records 500000] [--patrons 100000]
+       [--workers 8] [--pairs 250] [--threads]  (pairs per worker)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import time
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/navette_bench_circulation"
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("NAVETTE_HOME", "/tmp/navette-bench-circulation")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "navette.settings.base"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    # The search index is refreshed from the outbox by its own job here: this
+    # measures circulation, not indexing (outbox rows are still written).
+    settings.NAVETTE_SEARCH_UPDATES = "job"
+
+    _create_database(url)
+    call_command("migrate", verbosity=0)
+
+
+def _create_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def build(records: int, patrons: int, log=print) -> None:  # type: ignore[no-untyped-def]
+    """Bulk data, seeded: records with one copy each spread over the 27 libraries, patrons."""
+    from navette.catalogue.models import Item, Record
+    from navette.circulation.models import LoanRule
+    from navette.network.demo import DATA, NETWORK_NAME
+    from navette.network.models import Library, OpeningPeriod
+    from navette.network.services import load_network_csv
+    from navette.patrons.models import Patron, PatronCategory
+
+    if not Library.objects.exists():
+        load_network_csv(DATA, network_name=NETWORK_NAME)
+    libs = list(Library.objects.order_by("pk"))
+    if not OpeningPeriod.objects.exists():
+        OpeningPeriod.objects.bulk_create(
+            OpeningPeriod(library=lib, weekday=wd, opens=dt.time(10), closes=dt.time(18))
+            for lib in libs
+            for wd in (1, 2, 3, 4, 5)
+        )
+    if not LoanRule.objects.filter(
+        library__isnull=True, patron_category__isnull=True, doc_type=""
+    ).exists():
+        LoanRule.objects.create(loan_days=21, max_renewals=2, renew_when_waiting=False, max_loans=20,
+                                holds_allowed=True, max_holds=10, hold_shelf_days=7)  # fmt: skip
+    rng = random.Random(42)
+    batch = 10_000
+    have = Record.objects.count()
+    t0 = time.perf_counter()
+    while have < records:
+        n = min(batch, records - have)
+        recs = Record.objects.bulk_create(
+            Record(
+                flavour="unimarc",
+                marc={},
+                title=f"Titre {have + i}",
+                doc_type=rng.choice(["book"] * 8 + ["video", "comic"]),
+            )
+            for i in range(n)
+        )
+        Item.objects.bulk_create(
+            Item(
+                record=r,
+                barcode=f"B{r.pk:010d}",
+                owning_library=(lib := libs[r.pk % len(libs)]),
+                current_library=lib,
+            )
+            for r in recs
+        )
+        have += n
+        if have % 100_000 == 0:
+            log(f"  {have} notices ({time.perf_counter() - t0:.0f} s)")
+    cat, _ = PatronCategory.objects.get_or_create(code="adulte", defaults={"label": "Adulte"})
+    have = Patron.objects.count()
+    while have < patrons:
+        n = min(batch, patrons - have)
+        Patron.objects.bulk_create(
+            Patron(
+                card_number=f"C{have + i:09d}",
+                first_name="P",
+                last_name=f"N{have + i}",
+                category=cat,
+                home_library=libs[(have + i) % len(libs)],
+                membership_expires_on=dt.date(2099, 1, 1),
+                birth_date=dt.date(1950 + (have + i) % 60, 1, 1),
+            )  # fmt: skip
+            for i in range(n)
+        )
+        have += n
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
+def _in_processes(pair, workers: int, pairs: int, lends: list[float], returns: list[float]):  # type: ignore[no-untyped-def]
+    """Run ``pairs`` calls of ``pair(worker)`` in each of ``workers`` forked processes.
+
+    Python runs one thread at a time per process: processes use every core, as
+    the web and SIP2 servers do. Returns pair, lend and return latencies and pairs per second.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(workers)
+    queue = ctx.Queue()
+    lend_s: list[float] = []
+    return_s: list[float] = []
+
+    def child(worker: int) -> None:
+        from django.db import connections
+
+        connections.close_all()
+        samples = []
+        backend = _backend_cpu()  # connects
+        barrier.wait()
+        start, cpu = time.perf_counter(), time.process_time()
+        for _ in range(pairs):
+            t0 = time.perf_counter()
+            pair(worker)
+            samples.append(time.perf_counter() - t0)
+        end, cpu = time.perf_counter(), time.process_time() - cpu
+        queue.put((samples, lends, returns, start, end, cpu, _backend_cpu() - backend))
+        connections.close_all()
+
+    procs = [ctx.Process(target=child, args=(w,)) for w in range(workers)]
+    for proc in procs:
+        proc.start()
+    results = [queue.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    pair_s = [x for r in results for x in r[0]]
+    for r in results:
+        lend_s.extend(r[1])
+        return_s.extend(r[2])
+    elapsed = max(r[4] for r in results) - min(r[3] for r in results)
+    cpu_ms["client"] = 1000 * sum(r[5] for r in results) / len(pair_s)
+    cpu_ms["server"] = 1000 * sum(r[6] for r in results) / len(pair_s)
+    return pair_s, lend_s, return_s, len(pair_s) / elapsed
+
+
+#: CPU per pair measured by the last process run: the worker's Python, its PostgreSQL backend
+cpu_ms: dict[str, float] = {}
+
+
+def _backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine only)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench circulation")
+    parser.add_argument("--pg", default=os.environ.get("NAVETTE_BENCH_PG", DEFAULT_PG))
+    parser.add_argument("--records", type=int, default=500_000)
+    parser.add_argument("--patrons", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--pairs", type=int, default=250, help="lend+return pairs per worker")
+    parser.add_argument(
+        "--threads", action="store_true",
+        help="workers are threads of one process (default: processes, as a server runs them)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    setup_django(args.pg)
+    t0 = time.perf_counter()
+    build(args.records, args.patrons)
+    built = time.perf_counter() - t0
+
+    from django.db import connection
+
+    from bench.harness import LATENCY_HEADER, concurrent, summarise, write_section
+    from navette.catalogue.models import Item, Record
+    from navette.circulation.models import Loan
+    from navette.circulation.services import loan_checkin, loan_checkout
+    from navette.core.actors import Actor
+    from navette.network.models import Library
+    from navette.patrons.models import Patron
+
+    libs = {lib.pk: lib for lib in Library.objects.all()}
+    actor = Actor.system("bench")
+    # Each worker gets its own copies (no two workers on one copy) among copies not on loan.
+    n_items = args.workers * args.pairs
+    items = list(
+        Item.objects.filter(status="available").order_by("?")[:n_items].select_related("record")
+    )
+    patron_ids = list(Patron.objects.order_by("?").values_list("pk", flat=True)[:5000])
+    connection.close()
+    checkout_s: list[float] = []
+    checkin_s: list[float] = []
+    counters = {"i": [0] * args.workers}
+    now = dt.datetime.now(dt.UTC)
+
+    def pair(worker: int) -> None:
+        k = counters["i"][worker]
+        counters["i"][worker] += 1
+        item = items[worker * args.pairs + k]
+        patron = Patron(pk=patron_ids[(worker * 7919 + k) % len(patron_ids)])
+        library = libs[item.owning_library_id]
+        t = time.perf_counter()
+        loan_checkout(item=item, patron=patron, library=library, actor=actor, now=now)
+        t1 = time.perf_counter()
+        loan_checkin(item=item, library=library, actor=actor, now=now)
+        checkout_s.append(t1 - t)
+        checkin_s.append(time.perf_counter() - t1)
+
+    if args.threads:
+        latency, per_second = concurrent(pair, args.workers, args.pairs)
+        mode = f"{args.workers} worker threads of one process, each its own Django connection"
+    else:
+        pair_s, checkout_s, checkin_s, per_second = _in_processes(
+            pair, args.workers, args.pairs, checkout_s, checkin_s
+        )
+        latency = summarise(pair_s)
+        mode = (
+            f"{args.workers} worker processes (forked after the set-up), each its own Django "
+            "connection, started together"
+        )
+    lend, ret = summarise(checkout_s), summarise(checkin_s)
+    loans = Loan.objects.count()
+    body = "\n".join(
+        [
+            f"{mode}; {args.pairs} lend+return pairs each "
+            f"({args.workers * args.pairs} pairs). Data built in {built:.0f} s; {loans} loans in the table after the run.",
+            "",
+            LATENCY_HEADER,
+            f"| lend + return (one pair) | {latency.row()} |",
+            f"| lend (loan_checkout) | {lend.row()} |",
+            f"| return (loan_checkin) | {ret.row()} |",
+            "",
+            f"Throughput: **{per_second:.0f} loans per second** (each a lend plus its return). "
+            f"Search outbox rows are written in each transaction; the index update runs outside the measure. "
+            f"Targets: pair p95 ≤ 15 ms, ≥ 300 loans/s.",
+            "",
+            (
+                f"CPU per pair (load-independent): {cpu_ms['client']:.1f} ms of Python in the worker, "
+                f"{cpu_ms['server']:.1f} ms in its PostgreSQL backend.\n"
+                if cpu_ms
+                else ""
+            ),
+            f"Load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+            "(figures from a shared, loaded machine are not the service's cost; re-run on a quiet one). "
+            "A pair issues 21 SQL statements (lend 10, return 11, BEGIN and COMMIT included, rules and "
+            "settings cached in-process); both counts are pinned in tests/circulation/test_services.py. "
+            "Full size: python -m bench circulation (500,000 records, 100,000 patrons).",
+        ]
+    )
+    size = f"{Record.objects.count()} records (one copy each), {Patron.objects.count()} patrons, 27 libraries, PostgreSQL"
+    write_section(
+        "circulation", "Circulation: lend + return through the services (PostgreSQL)", body, size
+    )

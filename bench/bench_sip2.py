@@ -1,0 +1,273 @@
+"""SIP2 throughput: persistent kiosk connections cycling patron status, checkout and checkin.
+
+Builds a throwaway database (SQLite in a temporary data directory, and PostgreSQL
+in its own database), starts ``navette sip2`` as operators do, and drives it from
+an asyncio client in this process: each connection is a kiosk with its own patron
+and copies, sending 23 (with the PIN), 11 and 09 in a loop, one request at a time.
+A transaction is one request and its response. Run: ``python -m bench sip2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import summarise, write_section
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/navette_bench_sip2"
+ROOT = Path(__file__).resolve().parents[1]
+NAVETTE = str(ROOT / ".venv" / "bin" / "navette")
+PYTHON = sys.executable
+KIOSK, KIOSK_PASSWORD, PIN = "borne-bench", "bench-password", "2468"
+ITEMS_PER_CONNECTION = 5
+T = "20260303    143000"
+B = " " * 18
+
+
+def populate(connections: int) -> None:
+    """Create the bench network (run in a subprocess with the target database's environment)."""
+    import datetime as dt
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "navette.settings.base")
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+
+    from navette.catalogue.models import Item, Record
+    from navette.circulation.models import CirculationSettings, LoanRule
+    from navette.network.models import Library, Network, OpeningPeriod
+    from navette.patrons.models import Patron, PatronCategory
+    from navette.sip2.models import Kiosk
+
+    network = Network.objects.create(name="Bench")
+    lib = Library.objects.create(
+        network=network, code="bench", name="Médiathèque du banc", commune="Lens"
+    )
+    OpeningPeriod.objects.bulk_create(
+        OpeningPeriod(library=lib, weekday=wd, opens=dt.time(9), closes=dt.time(19))
+        for wd in range(7)
+    )
+    LoanRule.objects.create(
+        loan_days=21, max_renewals=2, renew_when_waiting=False, max_loans=20, holds_allowed=True,
+        max_holds=10, hold_shelf_days=7,
+    )  # fmt: skip
+    CirculationSettings.objects.get_or_create(network=network)
+    category = PatronCategory.objects.create(code="adulte", label="Adulte")
+    pin_hash = make_password(PIN)  # the real hasher, computed once for every bench patron
+    Patron.objects.bulk_create(
+        Patron(card_number=f"B{c:06d}", first_name=f"Lecteur{c}", last_name="Banc", category=category,
+               home_library=lib, membership_expires_on=dt.date(2099, 1, 1), pin_hash=pin_hash)
+        for c in range(connections)
+    )  # fmt: skip
+    records = Record.objects.bulk_create(
+        Record(flavour="unimarc", marc={}, title=f"Titre {n}")
+        for n in range(connections * ITEMS_PER_CONNECTION)
+    )
+    Item.objects.bulk_create(
+        Item(record=r, barcode=f"X{n:07d}", owning_library=lib, current_library=lib)
+        for n, r in enumerate(records)
+    )
+    kiosk = Kiosk(login=KIOSK, library=lib)
+    kiosk.set_password(KIOSK_PASSWORD)
+    kiosk.save()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int, server: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("navette sip2 stopped at start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("navette sip2 did not start")
+
+
+class Clock:
+    """When measuring starts and stops; set once every kiosk has logged in and shown its PIN."""
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+        self.warm_until = 0.0
+        self.deadline = 0.0
+
+
+async def _kiosk(
+    n: int, port: int, clock: Clock, ready: list[int], samples: list[float], failures: list[bytes]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+
+    async def ask(frame: bytes) -> tuple[bytes, float]:
+        t0 = time.perf_counter()
+        writer.write(frame + b"\r")
+        answer = await reader.readuntil(b"\r")
+        return answer, t0
+
+    answer, _ = await ask(f"9300CN{KIOSK}|CO{KIOSK_PASSWORD}|CPbench|".encode())
+    if answer != b"941\r":
+        raise RuntimeError(f"kiosk login refused: {answer!r}")
+    card = f"B{n:06d}"
+    status = f"23000{T}AObench|AA{card}|AC|AD{PIN}|".encode()
+    answer, _ = await ask(status)  # the session's one PIN check (the real, slow hasher)
+    if b"CQY" not in answer:
+        raise RuntimeError(f"patron {card} not authenticated: {answer!r}")
+    ready.append(n)
+    await clock.go.wait()
+    i = 0
+    while time.perf_counter() < clock.deadline:  # whole cycles only: every copy ends returned
+        barcode = f"X{n * ITEMS_PER_CONNECTION + i % ITEMS_PER_CONNECTION:07d}"
+        i += 1
+        for frame, expect in (
+            (status, b"24"),
+            (f"11NN{T}{B}AObench|AA{card}|AB{barcode}|AC|".encode(), b"121"),
+            (f"09N{T}{T}APbench|AObench|AB{barcode}|AC|".encode(), b"101"),
+        ):
+            answer, t0 = await ask(frame)
+            if t0 >= clock.warm_until:
+                samples.append(time.perf_counter() - t0)
+            if not answer.startswith(expect):
+                failures.append(answer)
+    writer.close()
+    await writer.wait_closed()
+
+
+def drive(
+    port: int, connections: int, seconds: float, warmup: float
+) -> tuple[list[float], list[bytes], float]:
+    samples: list[float] = []
+    failures: list[bytes] = []
+
+    async def main() -> float:
+        clock = Clock()
+        ready: list[int] = []
+        kiosks = asyncio.gather(
+            *(_kiosk(n, port, clock, ready, samples, failures) for n in range(connections))
+        )
+        while len(ready) < connections and not kiosks.done():
+            await asyncio.sleep(0.05)
+        clock.warm_until = time.perf_counter() + warmup
+        clock.deadline = clock.warm_until + seconds
+        clock.go.set()
+        await kiosks
+        return time.perf_counter() - clock.warm_until
+
+    measured = asyncio.run(main())
+    return samples, failures, measured
+
+
+def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> list[str]:
+    top = max(args.connections)
+    subprocess.run([NAVETTE, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [PYTHON, "-c", f"from bench.bench_sip2 import populate; populate({top})"],
+        env=env, check=True, cwd=ROOT,
+    )  # fmt: skip
+    port = _free_port()
+    command = [NAVETTE, "sip2", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(args.workers), "--threads", str(args.threads)]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    rows = []
+    try:
+        _wait_for(port, server)
+        for connections in args.connections:
+            samples, failures, measured = drive(port, connections, args.seconds, args.warmup)
+            latency = summarise(samples)
+            tps = len(samples) / measured
+            rows.append(
+                f"| {label} | {connections} | {tps:.0f} | {latency.p50_ms:.1f} | {latency.p95_ms:.1f} "
+                f"| {latency.p99_ms:.1f} | {latency.count} | {len(failures)} |"
+            )
+            print(rows[-1], flush=True)
+            if failures:
+                print("  first failure:", failures[0][:200], flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    return rows
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench sip2")
+    parser.add_argument("--connections", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per case")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--threads", type=int, default=8, help="database threads per worker")
+    parser.add_argument("--pg", default=DEFAULT_PG)
+    parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--defer-index", action="store_true",
+        help="SIP2 processes leave re-indexing to the search-outbox job (bench/sip2_settings.py)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--note", default="", help="a line added to the section (e.g. machine load)"
+    )
+    args = parser.parse_args(argv)
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory(
+        prefix="navette-bench-sip2-", ignore_cleanup_errors=True
+    ) as tmp:
+        base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        base["DJANGO_SETTINGS_MODULE"] = (
+            "bench.sip2_settings" if args.defer_index else "navette.settings.base"
+        )
+        base["NAVETTE_LOG_LEVEL"] = "WARNING"
+        base["PYTHONPATH"] = str(ROOT)
+        if not args.no_sqlite:
+            rows += run_database(
+                "SQLite", {**base, "NAVETTE_HOME": str(Path(tmp) / "sqlite")}, args
+            )
+        if not args.no_pg:
+            import psycopg
+
+            admin = args.pg.rsplit("/", 1)[0] + "/postgres"
+            name = args.pg.rsplit("/", 1)[1]
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+            env = {**base, "NAVETTE_HOME": str(Path(tmp) / "pg"), "DATABASE_URL": args.pg}
+            rows += run_database("PostgreSQL", env, args)
+    body = (
+        f"`navette sip2` with {args.workers} worker process(es) × {args.threads} database threads on "
+        "PostgreSQL, one process and one database thread on SQLite (one writer at a time); "
+        "an asyncio client in the benchmark process opens persistent kiosk connections, each with its "
+        "own patron and 5 copies; each logs in (93) and checks its patron's PIN once (23 with AD, "
+        "Django's default password hasher) before the clock starts, then cycles patron status "
+        "(23, PIN repeated: remembered for the session), checkout (11) and checkin (09), one request "
+        "at a time. "
+        f"A transaction is one request and its response. {args.warmup:.0f} s warm-up, then "
+        f"{args.seconds:.0f} s measured per case. Client and server share the machine.\n"
+        + (
+            "\nSearch re-indexing deferred to the `search-outbox` job in the SIP2 processes "
+            "(`--defer-index`).\n"
+            if args.defer_index
+            else "\nSearch re-indexing runs in a background thread of each SIP2 process (the default).\n"
+        )
+        + (f"\n{args.note}\n" if args.note else "")
+        + "\n| database | connections | tps | p50 ms | p95 ms | p99 ms | n | failed |\n"
+        "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+    )
+    write_section("sip2", "SIP2 server: kiosk transactions", body,
+                  f"1 library, {max(args.connections)} patrons, {max(args.connections) * ITEMS_PER_CONNECTION} copies")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

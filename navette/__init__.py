@@ -1,0 +1,1 @@
+"""Navette: library management system and public portal for networks of public libraries."""

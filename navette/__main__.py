@@ -1,0 +1,3 @@
+from navette.cli import main
+
+main()

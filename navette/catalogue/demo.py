@@ -1,0 +1,118 @@
+"""Demo catalogue: real records from ../shared/data/marc with copies over the 27 libraries.
+
+Loads the first 18,000 Library of Congress books plus the Evergreen variety
+(CDs, DVDs, scores, maps, French books) and the UNIMARC samples, then gives
+each record one to four demo copies; the larger libraries (Lens, Liévin,
+Avion, Harnes) hold more. Without the shared data the committed test
+fixtures are loaded instead. Idempotent: a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from navette.catalogue.importer import import_marc_files
+from navette.catalogue.models import Item, Record
+from navette.core import clock
+
+REPO = Path(__file__).resolve().parents[2]
+LOC_SAMPLE = 18_000  # with the Evergreen and UNIMARC files: over 20,000 records
+
+
+def loc_sample() -> int:
+    """How many LoC books the demo loads; NAVETTE_DEMO_LOC_RECORDS lowers it (the quick-start
+    test uses a smaller catalogue to stay fast; the demo itself loads the full sample)."""
+    return int(os.environ.get("NAVETTE_DEMO_LOC_RECORDS", LOC_SAMPLE))
+
+
+BIG = {"lens": 5, "lievin-desrousseaux": 3, "lievin-gambetta": 3, "avion-emile-zola": 3,
+       "avion-miss-robin": 2, "harnes": 4}  # fmt: skip
+EVERGREEN = [
+    "evergreen/Open-ILS/tests/datasets/jazz_1k.mrc",
+    "evergreen/Open-ILS/tests/datasets/lul_fre_500.mrc",
+    "evergreen/Open-ILS/tests/datasets/map_data.mrc",
+    "evergreen/Open-ILS/tests/datasets/FSL.marc",
+    "evergreen/extracted/bibs_concerto.marcxml.xml",
+    "evergreen/extracted/bibs_fre.marcxml.xml",
+    "evergreen/extracted/bibs_fic.marcxml.xml",
+    "evergreen/extracted/bibs_rda.marcxml.xml",
+    "evergreen/extracted/bibs_maps.marcxml.xml",
+    "evergreen/extracted/concerto_enhanced.biblio.record_entry.marcxml.xml",
+    "evergreen/extracted/concerto_enhanced.vandelay.queued_bib_record.marcxml.xml",
+    "pan2bq-unimarc/Exemples_fichier_pan/serie-HarryPotter.pan",
+    "opacce-afi/extracted/KohaFixtures.unimarc.marcxml.xml",
+]
+
+
+def shared_data() -> Path | None:
+    path = Path(os.environ.get("NAVETTE_SHARED_DATA", REPO.parent / "shared" / "data"))
+    return path if (path / "marc").is_dir() else None
+
+
+def load(ctx: Any) -> None:
+    now = clock.now()
+    if not Record.objects.filter(is_demo=True).exists():
+        data = shared_data()
+        if data is None:
+            ctx.log(
+                "catalogue : données partagées absentes, chargement des notices de test du dépôt"
+            )
+            fixtures = sorted((REPO / "tests" / "catalogue" / "fixtures").glob("*.[mx][rm][cl]"))
+            report = import_marc_files(fixtures, now=now, is_demo=True, default_library="lens")
+        else:
+            marc = data / "marc"
+            loc = marc / "loc-booksall-2016-part01" / "BooksAll.2016.part01.utf8.gz"
+            report = import_marc_files(
+                [loc], now=now, is_demo=True, limit=loc_sample(), default_library="lens"
+            )
+            rda = sorted((marc / "evergreen/Open-ILS/tests/datasets/RDA").glob("*.mrc"))
+            others = [marc / p for p in EVERGREEN if (marc / p).exists()] + rda
+            more = import_marc_files(others, now=now, is_demo=True, default_library="lens")
+            report.created += more.created
+            report.rejected += more.rejected
+        ctx.log(
+            f"catalogue : {report.created} notices de démonstration, {report.rejected} rejetées"
+        )
+        _add_copies(seed=2026)
+    for item in (
+        Item.objects.filter(is_demo=True)
+        .select_related("record", "owning_library")
+        .order_by("pk")[:10]
+    ):
+        ctx.add("copies", {"barcode": item.barcode, "title": item.record.title,
+                           "library": item.owning_library.name, "status": item.get_status_display()})  # fmt: skip
+
+
+def _add_copies(seed: int) -> int:
+    """One to four copies for each demo record that has none, spread by library size."""
+    from navette.network.models import Library
+    from navette.search.outbox import enqueue_records
+
+    rng = random.Random(seed)
+    libraries = list(Library.objects.order_by("code"))
+    weights = [BIG.get(lib.code, 1) for lib in libraries]
+    calls = ["R", "RP", "BD", "J", "DOC", "CD", "DVD"]
+    created = 0
+    ids = list(Record.objects.filter(is_demo=True, items__isnull=True).values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        items: list[Item] = []
+        for rid in chunk:
+            for lib in rng.choices(libraries, weights, k=rng.choice((1, 1, 2, 2, 3, 4))):
+                roll = rng.random()
+                status = "available" if roll < 0.93 else ("damaged" if roll < 0.97 else "lost")
+                items.append(Item(
+                    record_id=rid, barcode=f"D{rid:07d}{len(items) % 10}{lib.pk:02d}",
+                    owning_library=lib, current_library=lib, status=status, is_demo=True,
+                    call_number=f"{rng.choice(calls)} {rng.randint(100, 999)}",
+                ))  # fmt: skip
+        with transaction.atomic():
+            Item.objects.bulk_create(items, batch_size=2000, ignore_conflicts=True)
+            enqueue_records(chunk)
+        created += len(items)
+    return created

@@ -1,0 +1,136 @@
+"""Copies read from holdings fields: 952 (Koha MARC21), 995 (French UNIMARC), 852."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from navette.catalogue.marc.extract import subs
+
+HOLDINGS_TAG = {"marc21": "952", "unimarc": "995"}
+
+_TYPE_WORDS = [
+    ("dvd", "video"), ("blu", "video"), ("vid", "video"), ("film", "video"),
+    ("jv", "video_game"), ("jeu", "video_game"), ("game", "video_game"),
+    ("cd", "music"), ("music", "music"), ("disc", "music"),
+    ("bd", "comic"), ("comic", "comic"), ("manga", "comic"),
+    ("per", "magazine"), ("rev", "magazine"), ("mag", "magazine"), ("serial", "magazine"),
+    ("part", "score"), ("score", "score"), ("gc", "large_print"), ("large", "large_print"),
+    ("lu", "audiobook"), ("audio", "audiobook"), ("map", "map"), ("cart", "map"),
+    ("liv", "book"), ("book", "book"), ("bk", "book"),
+]  # fmt: skip
+
+
+@dataclass
+class HoldingCopy:
+    barcode: str
+    owning_code: str
+    current_code: str
+    call_number: str = ""
+    shelving_location: str = ""
+    doc_type: str = ""
+    acquired_on: dt.date | None = None
+    notes: str = ""
+    status: str = "available"
+    source_tag: str = ""
+
+
+def doc_type_from_code(code: str) -> str:
+    low = code.strip().lower()
+    if not low:
+        return ""
+    for word, doc_type in _TYPE_WORDS:
+        if low.startswith(word) or low == word:
+            return doc_type
+    return ""
+
+
+def _date(text: str) -> dt.date | None:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text[:10], fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _one(f: Any, code: str) -> str:
+    values = subs(f, code)
+    return values[0].strip() if values else ""
+
+
+def _flag(f: Any, code: str) -> bool:
+    value = _one(f, code)
+    return bool(value) and value not in ("0", "")
+
+
+def copies_from(marc: dict[str, Any]) -> list[HoldingCopy]:
+    """Every copy described in 952, 995 and 852 (copies without barcode have barcode '')."""
+    out: list[HoldingCopy] = []
+    for field in marc["fields"]:
+        for tag, f in field.items():
+            if tag not in ("952", "995", "852") or isinstance(f, str):
+                continue
+            if tag == "952":
+                owning = _one(f, "a")
+                status = "available"
+                if _flag(f, "0"):
+                    status = "withdrawn"
+                elif _flag(f, "1"):
+                    status = "lost"
+                elif _flag(f, "4"):
+                    status = "damaged"
+                out.append(HoldingCopy(
+                    barcode=_one(f, "p"), owning_code=owning, current_code=_one(f, "b") or owning,
+                    call_number=_one(f, "o"), shelving_location=_one(f, "c"),
+                    doc_type=doc_type_from_code(_one(f, "y")), acquired_on=_date(_one(f, "d")),
+                    notes=" ; ".join(v for v in (_one(f, "z"), _one(f, "x")) if v), status=status,
+                    source_tag=tag,
+                ))  # fmt: skip
+            elif tag == "995":
+                owning = _one(f, "b")
+                out.append(HoldingCopy(
+                    barcode=_one(f, "f"), owning_code=owning, current_code=_one(f, "c") or owning,
+                    call_number=_one(f, "k"), shelving_location=_one(f, "e"),
+                    doc_type=doc_type_from_code(_one(f, "r")), acquired_on=_date(_one(f, "5")),
+                    notes=_one(f, "u"), source_tag=tag,
+                ))  # fmt: skip
+            else:
+                owning = _one(f, "b") or _one(f, "a")
+                call = " ".join(v.strip() for v in subs(f, "hij") if v.strip())
+                out.append(HoldingCopy(
+                    barcode=_one(f, "p"), owning_code=owning, current_code=owning,
+                    call_number=call, shelving_location=_one(f, "c"),
+                    notes=" ; ".join(v for v in (_one(f, "z"), _one(f, "x")) if v), source_tag=tag,
+                ))  # fmt: skip
+    # An exported MARC21 record may hold a copy both in its original 852 and in
+    # the 952 written by the export: the 952 (or 995) describes it.
+    primary = {c.barcode for c in out if c.barcode and c.source_tag != "852"}
+    return [c for c in out if c.source_tag != "852" or not c.barcode or c.barcode not in primary]
+
+
+def holdings_field(item: Any, flavour: str) -> dict[str, Any]:
+    """The holdings field describing ``item`` (an Item with libraries loaded)."""
+    owning = item.owning_library.code
+    current = item.current_library.code
+    if flavour == "unimarc":
+        pairs = [("b", owning), ("c", current), ("f", item.barcode), ("k", item.call_number),
+                 ("e", item.shelving_location), ("r", item.doc_type_override),
+                 ("u", item.notes)]  # fmt: skip
+        tag = "995"
+    else:
+        pairs = [("a", owning), ("b", current), ("c", item.shelving_location),
+                 ("o", item.call_number), ("p", item.barcode), ("y", item.doc_type_override),
+                 ("z", item.notes)]  # fmt: skip
+        if item.acquired_on:
+            pairs.insert(3, ("d", item.acquired_on.isoformat()))
+        if item.status == "withdrawn":
+            pairs.append(("0", "1"))
+        elif item.status == "lost":
+            pairs.append(("1", "1"))
+        elif item.status == "damaged":
+            pairs.append(("4", "1"))
+        tag = "952"
+    return {tag: {"ind1": " ", "ind2": " ", "subfields": [{c: v} for c, v in pairs if v]}}

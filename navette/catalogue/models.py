@@ -1,0 +1,190 @@
+"""Bibliographic records and their copies (items)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class DocType(models.TextChoices):
+    """Document types, derived from MARC (or set on a copy as an override)."""
+
+    BOOK = "book", _("Livre")
+    LARGE_PRINT = "large_print", _("Livre en gros caractères")
+    COMIC = "comic", _("Bande dessinée")
+    MAGAZINE = "magazine", _("Revue")
+    VIDEO = "video", _("DVD ou Blu-ray")
+    MUSIC = "music", _("CD musical")
+    AUDIOBOOK = "audiobook", _("Livre audio")
+    VIDEO_GAME = "video_game", _("Jeu vidéo")
+    SCORE = "score", _("Partition")
+    MAP = "map", _("Carte")
+    ONLINE = "online", _("En ligne")
+    OTHER = "other", _("Autre document")
+
+
+class Audience(models.TextChoices):
+    CHILDREN = "children", _("Enfants")
+    YOUNG_ADULTS = "young_adults", _("Adolescents")
+    ADULTS = "adults", _("Adultes")
+    UNKNOWN = "", _("Non précisé")
+
+
+class MarcFlavour(models.TextChoices):
+    MARC21 = "marc21", "MARC21"
+    UNIMARC = "unimarc", "UNIMARC"
+
+
+class Record(models.Model):
+    """A bibliographic record: the full MARC plus fields extracted for display.
+
+    ``marc`` holds the record as MARC-in-JSON (the exact fields and subfields
+    read, in order), so an export gives back what was imported.
+    """
+
+    flavour = models.CharField(_("format"), max_length=10, choices=MarcFlavour.choices)
+    marc = models.JSONField(_("notice MARC (MARC-in-JSON)"))
+    control_number = models.CharField(_("numéro de notice (001)"), max_length=64, blank=True)
+    control_source = models.CharField(_("organisme (003)"), max_length=64, blank=True)
+    title = models.TextField(_("titre"))
+    subtitle = models.TextField(_("sous-titre"), blank=True)
+    responsibility = models.TextField(_("mention de responsabilité"), blank=True)
+    #: [{"name": "Hergé", "role": "auteur"}...]
+    authors = models.JSONField(_("auteurs"), default=list, blank=True)
+    subjects = models.JSONField(_("sujets"), default=list, blank=True)
+    publisher = models.CharField(_("éditeur"), max_length=255, blank=True)
+    year = models.SmallIntegerField(_("année"), null=True, blank=True, db_index=True)
+    languages = models.JSONField(_("langues"), default=list, blank=True)
+    isbns = models.JSONField(_("ISBN"), default=list, blank=True)
+    issns = models.JSONField(_("ISSN"), default=list, blank=True)
+    eans = models.JSONField(_("EAN"), default=list, blank=True)
+    series = models.JSONField(_("collections"), default=list, blank=True)
+    summary = models.TextField(_("résumé"), blank=True)
+    audience = models.CharField(
+        _("public"), max_length=20, choices=Audience.choices, blank=True, default=""
+    )
+    doc_type = models.CharField(
+        _("type de document"), max_length=20, choices=DocType.choices, default=DocType.BOOK
+    )
+    #: sha1 of the canonical MARC-in-JSON: a re-import of the same record is "unchanged"
+    marc_hash = models.CharField(max_length=40, blank=True, editable=False)
+    source_file = models.CharField(_("fichier d'origine"), max_length=255, blank=True)
+    is_demo = models.BooleanField(_("notice de démonstration"), default=False)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [models.Index(fields=["control_number", "control_source"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def main_author(self) -> str:
+        return self.authors[0]["name"] if self.authors else ""
+
+
+class RecordIdentifier(models.Model):
+    """Identifiers a record is matched on when re-importing, indexed for lookup.
+
+    kind: ``001+003`` (control number with its source), ``035`` (system
+    number), ``isbn`` (normalised ISBN-13), ``issn``, ``ean``.
+    """
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=10)
+    value = models.CharField(max_length=128)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "kind", "value"], name="record_identifier_once"
+            )
+        ]
+
+
+class ItemStatus(models.TextChoices):
+    AVAILABLE = "available", _("Disponible")
+    ON_LOAN = "on_loan", _("En prêt")
+    IN_TRANSIT = "in_transit", _("En transit")
+    ON_HOLD_SHELF = "on_hold_shelf", _("Réservé")
+    LOST = "lost", _("Perdu")
+    WITHDRAWN = "withdrawn", _("Retiré")
+    DAMAGED = "damaged", _("Endommagé")
+
+
+class Item(models.Model):
+    """A copy: one physical document with a barcode unique across the network.
+
+    ``status`` is changed only by the circulation services (and by staff
+    through catalogue services for lost, withdrawn and damaged).
+    """
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="items")
+    barcode = models.CharField(_("code-barres"), max_length=64, unique=True)
+    owning_library = models.ForeignKey(
+        "network.Library", on_delete=models.PROTECT, related_name="owned_items",
+        verbose_name=_("bibliothèque propriétaire"),
+    )  # fmt: skip
+    current_library = models.ForeignKey(
+        "network.Library", on_delete=models.PROTECT, related_name="present_items",
+        verbose_name=_("localisation actuelle"),
+    )  # fmt: skip
+    call_number = models.CharField(_("cote"), max_length=100, blank=True)
+    shelving_location = models.CharField(_("emplacement"), max_length=100, blank=True)
+    doc_type_override = models.CharField(
+        _("type de document (exemplaire)"), max_length=20, choices=DocType.choices, blank=True
+    )
+    status = models.CharField(
+        _("statut"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.AVAILABLE,
+        db_index=True,
+    )  # fmt: skip
+    circulates = models.BooleanField(
+        _("empruntable"), default=True, help_text=_("Décoché : consultation sur place.")
+    )
+    acquired_on = models.DateField(_("date d'acquisition"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_demo = models.BooleanField(_("exemplaire de démonstration"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("exemplaire")
+        verbose_name_plural = _("exemplaires")
+        indexes = [
+            models.Index(fields=["record", "status"]),
+            models.Index(fields=["owning_library", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(barcode=""), name="item_barcode_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.barcode
+
+    @property
+    def doc_type(self) -> str:
+        return self.doc_type_override or self.record.doc_type
+
+
+class LibraryCodeMapping(models.Model):
+    """A library code found in MARC holdings (952$a, 995$b, 852$a) and the library it means.
+
+    Codes equal to a network ``Library.code`` (case-insensitive) need no row here.
+    """
+
+    source_code = models.CharField(_("code dans les fichiers"), max_length=64, unique=True)
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.CASCADE, verbose_name=_("bibliothèque")
+    )
+
+    class Meta:
+        verbose_name = _("correspondance de code de bibliothèque")
+        verbose_name_plural = _("correspondances de codes de bibliothèque")
+
+    def __str__(self) -> str:
+        return f"{self.source_code} → {self.library_id}"

@@ -1,0 +1,148 @@
+"""Catalogue services: copies (items) added, edited and withdrawn by staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from navette.catalogue.models import DocType, Item, ItemStatus, Record
+from navette.core.actors import Actor
+from navette.core.audit import audit_record
+from navette.core.errors import DomainError, ValidationFailed
+from navette.network.models import Library
+from navette.search.outbox import enqueue_record
+
+
+class BarcodeInUse(DomainError):
+    code = "barcode_in_use"
+
+
+class ItemNotWithdrawable(DomainError):
+    code = "item_not_withdrawable"
+
+
+EDITABLE_FIELDS = {
+    "barcode", "owning_library", "current_library", "call_number", "shelving_location",
+    "doc_type_override", "circulates", "acquired_on", "notes", "status",
+}  # fmt: skip
+#: statuses staff may set by hand; the others belong to circulation
+STAFF_STATUSES = {ItemStatus.AVAILABLE, ItemStatus.LOST, ItemStatus.DAMAGED}
+
+
+def _clean_barcode(barcode: str) -> str:
+    barcode = (barcode or "").strip()
+    if not barcode:
+        raise ValidationFailed(_("Le code-barres est obligatoire."), code="barcode_required")
+    if len(barcode) > 64:
+        raise ValidationFailed(_("Le code-barres dépasse 64 caractères."), code="barcode_too_long")
+    return barcode
+
+
+def _barcode_in_use(barcode: str) -> BarcodeInUse:
+    other = Item.objects.filter(barcode=barcode).select_related("record", "owning_library").first()
+    if other is None:
+        return BarcodeInUse(
+            _("Le code-barres %(barcode)s est déjà utilisé.") % {"barcode": barcode}
+        )
+    return BarcodeInUse(
+        _(
+            "Le code-barres %(barcode)s est déjà utilisé par un exemplaire de « %(title)s » (%(library)s)."
+        )
+        % {"barcode": barcode, "title": other.record.title, "library": other.owning_library.name},
+        item_id=other.pk,
+    )
+
+
+def item_add(
+    *,
+    record: Record,
+    barcode: str,
+    owning_library: Library,
+    actor: Actor,
+    now: dt.datetime,
+    current_library: Library | None = None,
+    call_number: str = "",
+    shelving_location: str = "",
+    doc_type_override: str = "",
+    circulates: bool = True,
+    acquired_on: dt.date | None = None,
+    notes: str = "",
+    is_demo: bool = False,
+) -> Item:
+    """Add a copy to ``record``. Raises BarcodeInUse when the barcode already exists."""
+    barcode = _clean_barcode(barcode)
+    if doc_type_override and doc_type_override not in DocType.values:
+        raise ValidationFailed(_("Type de document inconnu."), code="bad_doc_type")
+    try:
+        with transaction.atomic():
+            item = Item.objects.create(
+                record=record, barcode=barcode, owning_library=owning_library,
+                current_library=current_library or owning_library, call_number=call_number,
+                shelving_location=shelving_location, doc_type_override=doc_type_override,
+                circulates=circulates, acquired_on=acquired_on, notes=notes, is_demo=is_demo,
+            )  # fmt: skip
+            audit_record(actor=actor, action="item_add", now=now, library_id=owning_library.pk,
+                         obj=item, data={"barcode": barcode, "record": record.pk})  # fmt: skip
+            enqueue_record(record.pk)
+    except IntegrityError:
+        raise _barcode_in_use(barcode) from None
+    return item
+
+
+def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -> Item:
+    """Change a copy's description. Status may only be set to available, lost or damaged.
+
+    Raises BarcodeInUse, ValidationFailed; nothing is changed on error.
+    """
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationFailed(f"champs non modifiables : {', '.join(sorted(unknown))}")
+    if "barcode" in changes:
+        changes["barcode"] = _clean_barcode(changes["barcode"])
+    if (
+        "status" in changes
+        and changes["status"] != item.status
+        and changes["status"] not in STAFF_STATUSES
+    ):
+        raise ValidationFailed(
+            _("Ce statut est donné par la circulation (prêt, retour, transit), pas à la main."),
+            code="status_not_editable",
+        )
+    before = {k: str(getattr(item, k)) for k in changes}
+    try:
+        with transaction.atomic():
+            locked = Item.objects.select_for_update().get(pk=item.pk)
+            for key, value in changes.items():
+                setattr(locked, key, value)
+            locked.save()
+            audit_record(actor=actor, action="item_update", now=now,
+                         library_id=locked.owning_library_id, obj=locked,
+                         data={"before": before, "after": {k: str(v) for k, v in changes.items()}})  # fmt: skip
+            enqueue_record(locked.record_id)
+    except IntegrityError:
+        raise _barcode_in_use(changes.get("barcode", item.barcode)) from None
+    return locked
+
+
+def item_withdraw(*, item: Item, actor: Actor, now: dt.datetime, reason: str = "") -> Item:
+    """Withdraw a copy (désherbage). Refused while it is on loan, in transit or on the hold shelf."""
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().get(pk=item.pk)
+        if locked.status in (ItemStatus.ON_LOAN, ItemStatus.IN_TRANSIT, ItemStatus.ON_HOLD_SHELF):
+            raise ItemNotWithdrawable(
+                _("L'exemplaire %(barcode)s ne peut pas être retiré : il est %(status)s.")
+                % {"barcode": locked.barcode, "status": locked.get_status_display().lower()}
+            )
+        if locked.status == ItemStatus.WITHDRAWN:
+            return locked
+        locked.status = ItemStatus.WITHDRAWN
+        if reason:
+            locked.notes = (locked.notes + "\n" if locked.notes else "") + f"Retrait : {reason}"
+        locked.save(update_fields=["status", "notes", "updated_at"])
+        audit_record(actor=actor, action="item_withdraw", now=now,
+                     library_id=locked.owning_library_id, obj=locked, data={"reason": reason})  # fmt: skip
+        enqueue_record(locked.record_id)
+    return locked

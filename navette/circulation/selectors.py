@@ -1,0 +1,224 @@
+"""Circulation reads: a patron's loans and holds, a title's availability, the navette lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from navette.catalogue.models import Item, Record
+from navette.circulation.models import Hold, HoldStatus, Loan, Transit, TransitStatus
+from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
+from navette.circulation.policies import Decision, check_patron
+from navette.circulation.services._common import network_settings, patron_snapshot
+from navette.core import clock
+from navette.network.models import Library
+from navette.patrons.models import Patron
+
+
+def patron_loans(patron: Patron) -> QuerySet[Loan]:
+    """Open loans, soonest due first, with copy, title and lending library."""
+    return (
+        Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True)
+        .select_related("item__record", "item__owning_library", "library")
+        .order_by("due_on", "pk")
+    )
+
+
+@dataclass
+class HoldView:
+    hold: Hold
+    #: 1 = next served; ``None`` once a copy is set aside
+    position: int | None
+    queue_length: int
+
+
+def patron_holds(patron: Patron) -> list[HoldView]:
+    """Active holds with their position in the title's queue (oldest first)."""
+    holds = list(
+        Hold.objects.filter(patron_id=patron.pk, status__in=ACTIVE_HOLD_STATUSES)
+        .select_related("record", "pickup_library", "item", "trapped_item")
+        .order_by("placed_at", "pk")
+    )
+    record_ids = {h.record_id for h in holds}
+    queue: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    for rid, placed, pk in (
+        Hold.objects.filter(record_id__in=record_ids, status=HoldStatus.WAITING)
+        .values_list("record_id", "placed_at", "pk")
+        .order_by("placed_at", "pk")
+    ):
+        queue[rid].append((placed, pk))
+    views = []
+    for h in holds:
+        entries = queue[h.record_id]
+        pos = None
+        if h.status == HoldStatus.WAITING:
+            pos = 1 + sum(1 for placed, pk in entries if (placed, pk) < (h.placed_at, h.pk))
+        views.append(HoldView(h, pos, len(entries)))
+    return views
+
+
+@dataclass
+class PatronStatus:
+    patron: Patron
+    can_borrow: Decision
+    loans: int
+    overdue: int
+    holds_ready: int
+    blocks: list[str] = field(default_factory=list)
+    #: unpaid fines (whatever the network's penalty)
+    fines_cents: int = 0
+
+    @property
+    def messages(self) -> list[str]:
+        out = [] if self.can_borrow.allowed else [self.can_borrow.message]
+        return out
+
+
+def patron_status(patron: Patron, now: dt.datetime) -> PatronStatus:
+    """Whether the card may borrow (with the reason), and counts for the desk or a kiosk.
+
+    One query (with the network's settings cached): blocks, fines, open and
+    overdue loans and holds ready, read together.
+    """
+    today = clock.today(now)
+    settings = network_settings(patron.home_library.network_id)
+    snapshot = patron_snapshot(
+        patron, settings, loans=True, overdue_before=today, fines=True,
+        holds=Q(patron_id=patron.pk, status=HoldStatus.READY),
+    )  # fmt: skip
+    return PatronStatus(
+        patron=patron,
+        can_borrow=check_patron(snapshot.facts, today),
+        loans=sum(snapshot.open_loans.values()),
+        overdue=snapshot.overdue,
+        holds_ready=snapshot.holds,
+        blocks=list(snapshot.facts.block_reasons),
+        fines_cents=snapshot.unpaid_fines_cents,
+    )
+
+
+@dataclass
+class CopyView:
+    item: Item
+    status_label: str
+    due_on: dt.date | None
+
+
+@dataclass
+class LibraryAvailability:
+    library: Library
+    total: int = 0
+    available: int = 0
+
+
+@dataclass
+class RecordAvailability:
+    copies: list[CopyView]
+    libraries: list[LibraryAvailability]
+    total: int
+    available: int
+    holds_waiting: int
+    holds_active: int
+
+
+def record_availability(record: Record) -> RecordAvailability:
+    """Copies of ``record`` with status and due dates, counts per library, and hold counts (3 queries)."""
+    items = list(
+        Item.objects.filter(record_id=record.pk)
+        .select_related("owning_library", "current_library")
+        .order_by("owning_library__commune", "barcode")
+    )
+    dues = dict(
+        Loan.objects.filter(item__record_id=record.pk, returned_at__isnull=True).values_list(
+            "item_id", "due_on"
+        )
+    )
+    per_lib: dict[int, LibraryAvailability] = {}
+    copies = []
+    for it in items:
+        copies.append(CopyView(it, it.get_status_display(), dues.get(it.pk)))
+        where = it.current_library if it.status == "available" else it.owning_library
+        entry = per_lib.setdefault(where.pk, LibraryAvailability(where))
+        entry.total += 1
+        if it.status == "available" and it.circulates:
+            entry.available += 1
+    holds = Hold.objects.filter(record_id=record.pk, status__in=ACTIVE_HOLD_STATUSES).aggregate(
+        active=Count("pk"), waiting=Count("pk", filter=Q(status=HoldStatus.WAITING))
+    )
+    libs = sorted(per_lib.values(), key=lambda e: e.library.commune)
+    return RecordAvailability(
+        copies=copies,
+        libraries=libs,
+        total=len(items),
+        available=sum(e.available for e in libs),
+        holds_waiting=holds["waiting"],
+        holds_active=holds["active"],
+    )
+
+
+def transits_to_send(library: Library) -> QuerySet[Transit]:
+    """Copies in the navette leaving ``library`` and not yet received: the list to pack."""
+    return (
+        Transit.objects.filter(from_library_id=library.pk, status=TransitStatus.IN_TRANSIT)
+        .select_related("item__record", "to_library", "hold__patron")
+        .order_by("to_library__commune", "sent_at")
+    )
+
+
+def transits_incoming(library: Library) -> QuerySet[Transit]:
+    return (
+        Transit.objects.filter(to_library_id=library.pk, status=TransitStatus.IN_TRANSIT)
+        .select_related("item__record", "from_library")
+        .order_by("sent_at")
+    )
+
+
+def transits_overdue(now: dt.datetime, library: Library | None = None) -> QuerySet[Transit]:
+    """Copies in the navette for longer than the network's ``transit_overdue_days``."""
+    qs = Transit.objects.filter(status=TransitStatus.IN_TRANSIT)
+    if library is not None:
+        days = network_settings(library.network_id).transit_overdue_days
+        qs = qs.filter(Q(from_library_id=library.pk) | Q(to_library_id=library.pk))
+    else:
+        first = Library.objects.order_by("pk").first()
+        days = network_settings(first.network_id).transit_overdue_days if first else 5
+    return (
+        qs.filter(sent_at__lt=now - dt.timedelta(days=days))
+        .select_related("item__record", "from_library", "to_library")
+        .order_by("sent_at")
+    )
+
+
+def overdue_loans(library: Library, now: dt.datetime) -> QuerySet[Loan]:
+    """Open loans past their due date, lent by ``library`` or of copies it owns."""
+    today = clock.today(now)
+    return (
+        Loan.objects.filter(returned_at__isnull=True, due_on__lt=today)
+        .filter(Q(library_id=library.pk) | Q(item__owning_library_id=library.pk))
+        .select_related("item__record", "patron", "library")
+        .order_by("due_on", "pk")
+    )
+
+
+def hold_shelf(library: Library) -> QuerySet[Hold]:
+    """Holds ready on ``library``'s hold shelf, first to expire first."""
+    return (
+        Hold.objects.filter(pickup_library_id=library.pk, status=HoldStatus.READY)
+        .select_related("patron", "record", "trapped_item")
+        .order_by("shelf_expires_on", "pk")
+    )
+
+
+def pull_list(library: Library) -> QuerySet[Item]:
+    """Copies on ``library``'s shelves wanted by a waiting hold: to scan at the return desk."""
+    wanted = Hold.objects.filter(status=HoldStatus.WAITING).values("record_id")
+    return (
+        Item.objects.filter(
+            current_library_id=library.pk, status="available", circulates=True, record_id__in=wanted
+        )
+        .select_related("record")
+        .order_by("call_number", "barcode")
+    )

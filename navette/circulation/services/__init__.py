@@ -1,0 +1,41 @@
+"""Circulation services: every state change of loans, holds and transits.
+
+Each is keyword-only, takes ``actor`` and ``now``, runs in one transaction,
+locks patron -> items -> holds, appends an audit event and a statistics fact,
+enqueues the record for re-indexing, and raises a ``CirculationError``
+(stable ``code``, French ``message``) with nothing changed when it refuses.
+"""
+
+from navette.circulation.services.holds import (
+    hold_cancel,
+    hold_change_pickup,
+    hold_expire,
+    hold_place,
+    hold_suspend,
+)
+from navette.circulation.services.loans import (
+    RenewOutcome,
+    loan_checkin,
+    loan_checkout,
+    loan_renew,
+    loans_renew_all,
+)
+from navette.circulation.services.routing import CheckinAction, CheckinResult
+from navette.circulation.services.transits import transit_declare_lost, transit_receive
+
+__all__ = [
+    "CheckinAction",
+    "CheckinResult",
+    "RenewOutcome",
+    "hold_cancel",
+    "hold_change_pickup",
+    "hold_expire",
+    "hold_place",
+    "hold_suspend",
+    "loan_checkin",
+    "loan_checkout",
+    "loan_renew",
+    "loans_renew_all",
+    "transit_declare_lost",
+    "transit_receive",
+]

@@ -1,0 +1,272 @@
+"""Helpers shared by the circulation services. Never open transactions.
+
+Loan rules, circulation settings and library schedules change rarely and are
+read by every loan: they are kept in a small in-process cache
+(``NAVETTE_CIRCULATION_CACHE_SECONDS``, 1 s by default, 0 disables it). Saving
+or deleting a rule, a settings row, an opening period or a closure clears it at
+once in this process (and again when the change commits); other processes see
+the change within that many seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.signals import post_delete, post_save
+
+from navette.catalogue.models import Item
+from navette.circulation.models import (
+    CirculationSettings,
+    Fine,
+    Hold,
+    LibraryCirculationSettings,
+    Loan,
+    LoanRule,
+    ReturnPolicy,
+)
+from navette.circulation.policies import PatronFacts, Rule, RuleRow, resolve_rule
+from navette.core import clock
+from navette.network.hours import Schedule
+from navette.network.models import Closure, Library, OpeningPeriod
+from navette.patrons.models import Patron, PatronBlock
+from navette.stats.models import CirculationFact
+
+T = TypeVar("T")
+
+_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def _cache_seconds() -> float:
+    return float(getattr(django_settings, "NAVETTE_CIRCULATION_CACHE_SECONDS", 1.0))
+
+
+def cached(key: tuple[Any, ...], load: Callable[[], T]) -> T:
+    """``load()``, remembered for ``NAVETTE_CIRCULATION_CACHE_SECONDS`` under ``key``."""
+    ttl = _cache_seconds()
+    if ttl <= 0:
+        return load()
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]  # type: ignore[no-any-return]
+    value = load()
+    with _cache_lock:
+        _cache[key] = (now + ttl, value)
+    return value
+
+
+def clear_cache() -> None:
+    """Forget cached rules, settings and schedules (this process)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _changed(**kwargs: Any) -> None:
+    clear_cache()
+    transaction.on_commit(clear_cache, using=kwargs.get("using"))
+
+
+for _model in (LoanRule, CirculationSettings, LibraryCirculationSettings, OpeningPeriod, Closure):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"circulation-cache-{_model.__name__}")
+    post_delete.connect(
+        _changed, sender=_model, dispatch_uid=f"circulation-cache-del-{_model.__name__}"
+    )
+
+
+def network_settings(network_id: int) -> CirculationSettings:
+    """The network's settings row (created with defaults when missing); cached: do not modify it."""
+
+    def load() -> CirculationSettings:
+        row = CirculationSettings.objects.filter(network_id=network_id).first()
+        if row is None:
+            row, _ = CirculationSettings.objects.get_or_create(network_id=network_id)
+        return row
+
+    return cached(("settings", network_id), load)
+
+
+def return_policy(library: Library, settings: CirculationSettings) -> str:
+    overrides = cached(
+        ("return_policies",),
+        lambda: dict(
+            LibraryCirculationSettings.objects.exclude(return_policy="").values_list(
+                "library_id", "return_policy"
+            )
+        ),
+    )
+    return overrides.get(library.pk) or settings.return_policy or ReturnPolicy.HOME
+
+
+def library_schedule(library: Library, today: dt.date) -> Schedule:
+    """The library's opening hours and closures from ``today`` on.
+
+    Cached for the whole network at once (three queries), so that a loan at any
+    library finds its schedule in the cache.
+    """
+    from navette.network.selectors import schedules_for
+
+    if _cache_seconds() <= 0:
+        return schedules_for([library], today)[library.pk]
+
+    def load() -> dict[int, Schedule]:
+        return schedules_for(list(Library.objects.only("pk")), today)
+
+    schedule = cached(("schedules", today), load).get(library.pk)
+    if schedule is None:  # a library created since the cache was filled
+        schedule = schedules_for([library], today)[library.pk]
+    return schedule
+
+
+def rule_rows(library_ids: Iterable[int | None]) -> list[RuleRow]:
+    """Network rules and the rules of ``library_ids`` (all rules are cached together)."""
+    ids = {i for i in library_ids if i is not None}
+    return [
+        r for r in cached(("rules",), _rule_rows) if r.library_id is None or r.library_id in ids
+    ]
+
+
+def _rule_rows() -> list[RuleRow]:
+    rows = LoanRule.objects.all()
+    return [
+        RuleRow(
+            library_id=r.library_id,
+            category_id=r.patron_category_id,
+            doc_type=r.doc_type,
+            loan_days=r.loan_days,
+            max_renewals=r.max_renewals,
+            renew_when_waiting=r.renew_when_waiting,
+            max_loans=r.max_loans,
+            holds_allowed=r.holds_allowed,
+            max_holds=r.max_holds,
+            hold_shelf_days=r.hold_shelf_days,
+        )
+        for r in rows
+    ]
+
+
+def rule_for(
+    rows: list[RuleRow], library_id: int | None, category_id: int | None, doc_type: str
+) -> Rule:
+    return resolve_rule(rows, library_id=library_id, category_id=category_id, doc_type=doc_type)
+
+
+@dataclass
+class PatronSnapshot:
+    facts: PatronFacts
+    #: open loans by document type (when asked for)
+    open_loans: dict[str, int]
+    #: how many holds matched the ``holds`` query (when given)
+    holds: int
+    #: open loans due before ``overdue_before`` (when given)
+    overdue: int = 0
+    #: unpaid fines, whatever the network's penalty (when ``fines`` is asked for)
+    unpaid_fines_cents: int = 0
+
+
+def patron_snapshot(
+    patron: Patron, settings: CirculationSettings, *, loans: bool = False, holds: Q | None = None,
+    overdue_before: dt.date | None = None, fines: bool = False,
+) -> PatronSnapshot:  # fmt: skip
+    """What the rules need to know about ``patron``, in ONE query (a UNION ALL).
+
+    Open blocks (in the order they were set), unpaid fines when the network fines
+    (or ``fines``), and on request the open loans counted by document type, the
+    open loans due before ``overdue_before`` and the number of holds matching
+    ``holds``. Call it after taking the locks: it reads the rows the locks protect.
+    """
+    parts: list[QuerySet[Any, tuple[str, str, int]]] = [
+        PatronBlock.objects.filter(patron_id=patron.pk, lifted_at__isnull=True)
+        .order_by()
+        .annotate(k=Value("b"), t=F("reason"), n=F("pk"))
+        .values_list("k", "t", "n")
+    ]
+    fining = settings.penalty == "fine"
+    if fining or fines:
+        parts.append(
+            Fine.objects.filter(patron_id=patron.pk, paid_at__isnull=True)
+            .order_by()
+            .annotate(k=Value("f"), t=Value(""), n=F("amount_cents"))
+            .values_list("k", "t", "n")
+        )
+    if loans:
+        parts.append(
+            Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True)
+            .order_by()
+            .values("doc_type")
+            .annotate(k=Value("l"), t=F("doc_type"), n=Count("pk"))
+            .values_list("k", "t", "n")
+        )
+    if overdue_before is not None:
+        parts.append(
+            Loan.objects.filter(
+                patron_id=patron.pk, returned_at__isnull=True, due_on__lt=overdue_before
+            )
+            .order_by()
+            .values("patron_id")
+            .annotate(k=Value("o"), t=Value(""), n=Count("pk"))
+            .values_list("k", "t", "n")
+        )
+    if holds is not None:
+        parts.append(
+            Hold.objects.filter(holds)
+            .order_by()
+            .annotate(k=Value("h"), t=Value(""), n=F("pk"))
+            .values_list("k", "t", "n")
+        )
+    rows = list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
+    blocks = sorted((n, t) for k, t, n in rows if k == "b")
+    unpaid = sum(n for k, _t, n in rows if k == "f")
+    return PatronSnapshot(
+        facts=PatronFacts(
+            membership_expires_on=patron.membership_expires_on,
+            suspended_until=patron.suspended_until,
+            block_reasons=tuple(t for _n, t in blocks),
+            fines_cents=unpaid if fining else 0,
+            fines_block_cents=settings.fines_block_cents,
+        ),
+        open_loans={t: n for k, t, n in rows if k == "l"},
+        holds=sum(1 for k, *_rest in rows if k == "h"),
+        overdue=sum(n for k, _t, n in rows if k == "o"),
+        unpaid_fines_cents=unpaid,
+    )
+
+
+def patron_facts(patron: Patron, settings: CirculationSettings) -> PatronFacts:
+    return patron_snapshot(patron, settings).facts
+
+
+def make_fact(
+    *, action: str, now: dt.datetime, library_id: int | None, item: Item | None = None,
+    doc_type: str = "", patron: Patron | None = None,
+) -> CirculationFact:  # fmt: skip
+    """One anonymous statistics fact, not saved: no patron, no copy identity."""
+    today = clock.today(now)
+    return CirculationFact(
+        day=today,
+        action=action,
+        library_id=library_id,
+        owning_library_id=item.owning_library_id if item is not None else None,
+        doc_type=doc_type or (item.doc_type if item is not None else ""),
+        patron_category=patron.category.code if patron is not None else "",
+        age_band=patron.age_band(today) if patron is not None else "",
+        home_library_id=patron.home_library_id if patron is not None else None,
+    )
+
+
+def record_fact(
+    *, action: str, now: dt.datetime, library_id: int | None, item: Item | None = None,
+    doc_type: str = "", patron: Patron | None = None,
+) -> None:  # fmt: skip
+    """Append one anonymous statistics fact: no patron, no copy identity."""
+    make_fact(
+        action=action, now=now, library_id=library_id, item=item, doc_type=doc_type, patron=patron
+    ).save(force_insert=True)

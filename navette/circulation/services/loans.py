@@ -1,0 +1,375 @@
+"""Lending, returning and renewing, at any library of the network."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Q
+from django.utils.translation import gettext as _
+
+from navette.catalogue.models import Item, ItemStatus
+from navette.circulation import locks
+from navette.circulation.errors import (
+    CheckoutRefused,
+    CirculationError,
+    PatronRefused,
+    RenewalRefused,
+)
+from navette.circulation.models import Fine, Hold, HoldStatus, Loan, Transit, TransitStatus
+from navette.circulation.models.loans import TRAPPED_HOLD_STATUSES
+from navette.circulation.policies import (
+    Decision,
+    ItemFacts,
+    Reason,
+    check_checkout,
+    check_patron,
+    check_renewal,
+    hold_is_suspended,
+    overdue_penalty,
+)
+from navette.circulation.services._common import (
+    library_schedule,
+    make_fact,
+    network_settings,
+    patron_facts,
+    patron_snapshot,
+    record_fact,
+    rule_for,
+    rule_rows,
+)
+from navette.circulation.services.routing import (
+    CheckinAction,
+    CheckinResult,
+    route_item,
+    waiting_holds_query,
+)
+from navette.core import clock
+from navette.core.actors import Actor
+from navette.core.audit import audit_record
+from navette.network.models import Library
+from navette.patrons.models import Patron
+from navette.search.outbox import enqueue_record
+from navette.stats.models import CirculationFact
+
+PATRON_REASONS = {
+    Reason.CARD_EXPIRED,
+    Reason.PATRON_BLOCKED,
+    Reason.PATRON_SUSPENDED,
+    Reason.FINES_DUE,
+}
+
+
+def _raise(decision: Decision, error: type[CirculationError]) -> None:
+    cls = PatronRefused if decision.reason in PATRON_REASONS else error
+    raise cls(decision.reason, **dict(decision.context or {}))
+
+
+def loan_checkout(
+    *, item: Item, patron: Patron, library: Library, actor: Actor, now: dt.datetime
+) -> Loan:
+    """Lend ``item`` to ``patron`` at ``library``.
+
+    Locks patron then copy then holds, re-checks everything under lock. When the
+    copy is set aside for this patron (or the patron waits on its title), the
+    loan fulfils that hold. Raises ``PatronRefused`` or ``CheckoutRefused``
+    (nothing changed). Appends an audit event and a statistics fact.
+    """
+    today = clock.today(now)
+    with transaction.atomic():
+        p = locks.lock_patron(patron.pk)
+        it = locks.lock_item(item.pk)
+        settings = network_settings(library.network_id)
+        hold_query = Q(trapped_item_id=it.pk, status__in=TRAPPED_HOLD_STATUSES) | Q(
+            patron_id=p.pk, record_id=it.record_id, status=HoldStatus.WAITING
+        )
+        # one read for blocks, fines, open loans by type and whether any hold concerns us
+        snapshot = patron_snapshot(p, settings, loans=True, holds=hold_query)
+        patron_ok = check_patron(snapshot.facts, today)
+        if not patron_ok.allowed:
+            _raise(patron_ok, CheckoutRefused)
+        lent_to = None
+        if it.status == ItemStatus.ON_LOAN:
+            lent_to = (
+                Loan.objects.filter(item_id=it.pk, returned_at__isnull=True)
+                .values_list("patron_id", flat=True)
+                .first()
+            )
+        holds = (
+            list(locks.lock_holds(hold_query).select_related("pickup_library"))
+            if snapshot.holds
+            else []
+        )
+        trap = next(
+            (h for h in holds if h.trapped_item_id == it.pk and h.status in TRAPPED_HOLD_STATUSES),
+            None,
+        )
+        transit_to = ""
+        if it.status == ItemStatus.IN_TRANSIT and trap is None:
+            transit_to = (
+                Transit.objects.filter(item_id=it.pk, status=TransitStatus.IN_TRANSIT)
+                .values_list("to_library__commune", flat=True)
+                .first()
+                or ""
+            )
+        doc_type = it.doc_type
+        rows = rule_rows([library.pk])
+        decision = check_checkout(
+            patron_id=p.pk,
+            patron=patron_ok,
+            item=ItemFacts(
+                status=it.status,
+                circulates=it.circulates,
+                doc_type=doc_type,
+                lent_to=lent_to if it.status == ItemStatus.ON_LOAN else None,
+                trapped_for=(trap.patron_id, trap.pickup_library.short_name) if trap else None,
+                transit_to=transit_to,
+            ),
+            rule_for_type=rule_for(rows, library.pk, p.category_id, doc_type),
+            rule_overall=rule_for(rows, library.pk, p.category_id, ""),
+            open_loans=snapshot.open_loans,
+            today=today,
+            schedule=library_schedule(library, today),
+        )
+        if not decision.allowed:
+            _raise(decision, CheckoutRefused)
+        assert decision.due_on is not None  # set by check_checkout on success
+        try:
+            # no savepoint: on a violation the whole transaction is abandoned anyway
+            loan = Loan.objects.create(
+                item=it,
+                patron=p,
+                library=library,
+                doc_type=doc_type,
+                loaned_at=now,
+                due_on=decision.due_on,
+            )
+        except IntegrityError as exc:  # another desk lent it between our read and our write
+            raise CheckoutRefused(Reason.ITEM_ON_LOAN) from exc
+        fulfilled = trap or next((h for h in holds if h.patron_id == p.pk), None)
+        facts = []
+        if fulfilled is not None:
+            fulfilled.status = HoldStatus.FULFILLED
+            fulfilled.closed_at = now
+            fulfilled.trapped_item = fulfilled.trapped_item or it
+            fulfilled.save(update_fields=["status", "closed_at", "trapped_item"])
+            if it.status == ItemStatus.IN_TRANSIT:
+                Transit.objects.filter(item_id=it.pk, status=TransitStatus.IN_TRANSIT).update(
+                    status=TransitStatus.RECEIVED, closed_at=now
+                )
+            facts.append(
+                make_fact(action="hold_fulfil", now=now, library_id=library.pk, item=it, patron=p)
+            )
+        it.status = ItemStatus.ON_LOAN
+        it.current_library = library
+        it.save(update_fields=["status", "current_library", "updated_at"])
+        enqueue_record(it.record_id)
+        audit_record(
+            actor=actor, action="loan.checkout", now=now, library_id=library.pk, obj=loan,
+            data={"item": it.barcode, "patron": p.pk, "due_on": loan.due_on.isoformat(),
+                  "hold": fulfilled.pk if fulfilled else None},
+        )  # fmt: skip
+        facts.append(
+            make_fact(action="checkout", now=now, library_id=library.pk, item=it, patron=p)
+        )
+        CirculationFact.objects.bulk_create(facts)
+    return loan
+
+
+def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime) -> CheckinResult:
+    """Return ``item`` at ``library`` (any library) and say what to do with it.
+
+    Ends the open loan (applying the network's overdue penalty), then traps the
+    copy for the first eligible hold (hold shelf here or navette to the pickup
+    library), or sends it home, or shelves it here (floating). A copy arriving
+    by the navette is received. A copy with no loan is routed the same way
+    (this is how a copy pulled from the shelf is set aside for a hold).
+    """
+    from navette.circulation.services.transits import receive_locked
+
+    today = clock.today(now)
+    with transaction.atomic():
+        for _attempt in range(3):
+            patron_id = (
+                Loan.objects.filter(item_id=item.pk, returned_at__isnull=True)
+                .values_list("patron_id", flat=True)
+                .first()
+            )
+            patron = locks.lock_patron(patron_id) if patron_id else None
+            it = locks.lock_item(item.pk)
+            # with the loan, whether any hold waits for this copy (read after the locks)
+            loan = (
+                Loan.objects.select_for_update()
+                .filter(item_id=it.pk, returned_at__isnull=True)
+                .annotate(holds_waiting=Exists(Hold.objects.filter(waiting_holds_query(it))))
+                .first()
+            )
+            if loan is None or loan.patron_id == patron_id:
+                break
+        settings = network_settings(library.network_id)
+        if loan is None:
+            transit = Transit.objects.filter(item_id=it.pk, status=TransitStatus.IN_TRANSIT).first()
+            if transit is not None:
+                return receive_locked(
+                    item=it,
+                    transit=transit,
+                    library=library,
+                    settings=settings,
+                    actor=actor,
+                    now=now,
+                )
+            trap = (
+                Hold.objects.select_for_update(of=("self",))
+                .filter(trapped_item_id=it.pk, status__in=TRAPPED_HOLD_STATUSES)
+                .select_related("patron", "pickup_library")
+                .first()
+            )
+            if trap is not None:
+                who = trap.patron.full_name if trap.patron else _("lecteur anonymisé")
+                return CheckinResult(
+                    item=it, action=CheckinAction.HOLD_SHELF, destination=trap.pickup_library, hold=trap,
+                    hold_patron=trap.patron,
+                    message=_("déjà mis de côté : étagère des réservations de %(library)s pour %(who)s")
+                    % {"library": trap.pickup_library.short_name, "who": who},
+                )  # fmt: skip
+            result = route_item(item=it, library=library, settings=settings, actor=actor, now=now)
+            audit_record(actor=actor, action="item.checkin_free", now=now, library_id=library.pk, obj=it,
+                         data={"action": str(result.action)})  # fmt: skip
+            return result
+        loan.returned_at = now
+        loan.return_library = library
+        loan.save(update_fields=["returned_at", "return_library"])
+        penalty = overdue_penalty(
+            due_on=loan.due_on,
+            returned_on=today,
+            kind=settings.penalty,
+            suspension_days_per_day_late=settings.suspension_days_per_day_late,
+            fine_cents_per_day=settings.fine_cents_per_day,
+            fine_max_cents=settings.fine_max_cents,
+            current_suspension=patron.suspended_until if patron else None,
+        )
+        penalty_message = ""
+        if patron is not None and penalty.suspended_until is not None:
+            patron.suspended_until = penalty.suspended_until
+            patron.save(update_fields=["suspended_until"])
+            penalty_message = _(
+                "Retour en retard de %(days)d jour(s) : prêt suspendu jusqu'au %(until)s."
+            ) % {
+                "days": penalty.days_late,
+                "until": penalty.suspended_until.strftime("%d/%m/%Y"),
+            }
+        elif penalty.fine_cents:
+            Fine.objects.create(
+                patron=patron, loan=loan, amount_cents=penalty.fine_cents, created_at=now
+            )
+            penalty_message = _(
+                "Retour en retard de %(days)d jour(s) : amende de %(amount)s €."
+            ) % {
+                "days": penalty.days_late,
+                "amount": f"{penalty.fine_cents // 100},{penalty.fine_cents % 100:02d}",
+            }
+        elif penalty.days_late:
+            penalty_message = _("Retour en retard de %(days)d jour(s).") % {
+                "days": penalty.days_late
+            }
+        audit_record(
+            actor=actor, action="loan.checkin", now=now, library_id=library.pk, obj=loan,
+            data={"item": it.barcode, "days_late": penalty.days_late},
+        )  # fmt: skip
+        record_fact(action="checkin", now=now, library_id=library.pk, item=it, patron=patron)
+        result = route_item(
+            item=it, library=library, settings=settings, actor=actor, now=now,
+            holds_waiting=loan.holds_waiting,
+        )  # fmt: skip
+        result.loan = loan
+        result.days_late = penalty.days_late
+        result.penalty_message = penalty_message
+        return result
+
+
+def loan_renew(
+    *, loan: Loan, actor: Actor, now: dt.datetime, library: Library | None = None
+) -> Loan:
+    """Renew ``loan`` under the lending library's rules; ``library`` is where it is asked (audit only).
+
+    Refused (``RenewalRefused`` / ``PatronRefused``, nothing changed) when the
+    renewals are used up or, unless the rule allows it, another patron waits.
+    """
+    today = clock.today(now)
+    with transaction.atomic():
+        p = locks.lock_patron(loan.patron_id) if loan.patron_id else None
+        it = locks.lock_item(loan.item_id)
+        current = (
+            Loan.objects.select_for_update(of=("self",)).select_related("library").get(pk=loan.pk)
+        )
+        lending = current.library
+        settings = network_settings(lending.network_id)
+        patron_ok = (
+            check_patron(patron_facts(p, settings), today) if p is not None else Decision(True)
+        )
+        waiting = [
+            h
+            for h in Hold.objects.filter(waiting_holds_query(it)).values(
+                "suspended_from", "suspended_until"
+            )
+            if not hold_is_suspended(h["suspended_from"], h["suspended_until"], today)
+        ]
+        rule = rule_for(
+            rule_rows([lending.pk]), lending.pk, p.category_id if p else None, current.doc_type
+        )
+        decision = check_renewal(
+            patron=patron_ok,
+            is_open=current.returned_at is None,
+            renewals=current.renewals,
+            rule=rule,
+            holds_waiting=len(waiting),
+            today=today,
+            current_due=current.due_on,
+            schedule=library_schedule(lending, today),
+        )
+        if not decision.allowed:
+            _raise(decision, RenewalRefused)
+        assert decision.due_on is not None
+        previous = current.due_on
+        current.due_on = decision.due_on
+        current.renewals += 1
+        current.save(update_fields=["due_on", "renewals"])
+        where = library or lending
+        audit_record(
+            actor=actor, action="loan.renew", now=now, library_id=where.pk, obj=current,
+            data={"item": it.barcode, "from": previous.isoformat(), "to": current.due_on.isoformat()},
+        )  # fmt: skip
+        record_fact(action="renew", now=now, library_id=where.pk, item=it, patron=p)
+        enqueue_record(it.record_id)
+    return current
+
+
+@dataclass
+class RenewOutcome:
+    loan: Loan
+    renewed: bool
+    error: CirculationError | None = None
+
+    @property
+    def message(self) -> str:
+        if self.error is not None:
+            return self.error.message
+        return _("Prolongé jusqu'au %(day)s.") % {"day": self.loan.due_on.strftime("%d/%m/%Y")}
+
+
+def loans_renew_all(
+    *, patron: Patron, actor: Actor, now: dt.datetime, library: Library | None = None
+) -> list[RenewOutcome]:
+    """Renew every open loan of ``patron``, each in its own transaction; one refusal stops no other."""
+    outcomes = []
+    for loan in Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True).order_by(
+        "due_on", "pk"
+    ):
+        try:
+            outcomes.append(
+                RenewOutcome(loan_renew(loan=loan, actor=actor, now=now, library=library), True)
+            )
+        except CirculationError as exc:
+            outcomes.append(RenewOutcome(loan, False, exc))
+    return outcomes

@@ -1,0 +1,134 @@
+"""The navette: receiving copies at their destination, declaring losses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from navette.catalogue.models import Item, ItemStatus
+from navette.circulation import locks
+from navette.circulation.errors import TransitRefused
+from navette.circulation.models import CirculationSettings, Hold, HoldStatus, Transit, TransitStatus
+from navette.circulation.policies import Reason
+from navette.circulation.services._common import network_settings, record_fact
+from navette.circulation.services.routing import (
+    CheckinAction,
+    CheckinResult,
+    make_ready,
+    route_item,
+    send_in_navette,
+)
+from navette.core.actors import Actor
+from navette.core.audit import audit_record
+from navette.network.models import Library
+from navette.patrons.models import Patron
+from navette.search.outbox import enqueue_record
+
+
+def transit_receive(
+    *, item: Item, library: Library, actor: Actor, now: dt.datetime
+) -> CheckinResult:
+    """Receive a copy from the navette at ``library`` and say what to do with it.
+
+    At its destination: hold shelf for the waiting patron, or the shelf. Arrived
+    at the wrong library: it goes back into the navette to the right one.
+    Raises ``TransitRefused`` when the copy is not in the navette.
+    """
+    with transaction.atomic():
+        hold_patron = (
+            Transit.objects.filter(item_id=item.pk, status=TransitStatus.IN_TRANSIT)
+            .values_list("hold__patron_id", flat=True)
+            .first()
+        )
+        if hold_patron:
+            locks.lock_patron(hold_patron)
+        it = locks.lock_item(item.pk)
+        transit = (
+            Transit.objects.select_for_update()
+            .filter(item_id=it.pk, status=TransitStatus.IN_TRANSIT)
+            .first()
+        )
+        if transit is None:
+            raise TransitRefused(Reason.NOT_IN_TRANSIT)
+        settings = network_settings(library.network_id)
+        return receive_locked(
+            item=it, transit=transit, library=library, settings=settings, actor=actor, now=now
+        )
+
+
+def receive_locked(
+    *,
+    item: Item,
+    transit: Transit,
+    library: Library,
+    settings: CirculationSettings,
+    actor: Actor,
+    now: dt.datetime,
+) -> CheckinResult:
+    """Close ``transit`` at ``library`` and route the copy (item and transit locked)."""
+    arrived = transit.to_library_id == library.pk
+    transit.status = TransitStatus.RECEIVED if arrived else TransitStatus.REROUTED
+    transit.closed_at = now
+    transit.save(update_fields=["status", "closed_at"])
+    audit_record(actor=actor, action="transit.receive", now=now, library_id=library.pk, obj=transit,
+                 data={"item": item.barcode, "expected": transit.to_library_id})  # fmt: skip
+    record_fact(action="transit_receive", now=now, library_id=library.pk, item=item)
+    hold = None
+    if transit.hold_id:
+        hold = (
+            Hold.objects.select_for_update()
+            .filter(pk=transit.hold_id, status=HoldStatus.IN_TRANSIT)
+            .first()
+        )
+    if hold is not None:
+        patron = Patron.objects.filter(pk=hold.patron_id).first() if hold.patron_id else None
+        if hold.pickup_library_id == library.pk:
+            make_ready(hold=hold, item=item, library=library, now=now)
+            who = patron.full_name if patron else _("lecteur anonymisé")
+            card = patron.card_number if patron else ""
+            return CheckinResult(
+                item=item, action=CheckinAction.HOLD_SHELF, destination=library, hold=hold, hold_patron=patron,
+                message=_("étagère des réservations : pour %(who)s (%(card)s)") % {"who": who, "card": card},
+            )  # fmt: skip
+        pickup = Library.objects.get(pk=hold.pickup_library_id)
+        send_in_navette(
+            item=item, to_library=pickup, from_library=library, hold=hold, actor=actor, now=now
+        )
+        return CheckinResult(
+            item=item, action=CheckinAction.TRANSIT, destination=pickup, hold=hold, hold_patron=patron,
+            message=_("navette vers %(library)s") % {"library": pickup.short_name},
+        )  # fmt: skip
+    return route_item(item=item, library=library, settings=settings, actor=actor, now=now)
+
+
+def transit_declare_lost(
+    *, transit: Transit, actor: Actor, now: dt.datetime, library: Library | None = None
+) -> Transit:
+    """Declare the copy of an open transit lost. Its hold, if any, waits again at its place in the queue."""
+    with transaction.atomic():
+        hold_patron = (
+            Transit.objects.filter(pk=transit.pk).values_list("hold__patron_id", flat=True).first()
+        )
+        if hold_patron:
+            locks.lock_patron(hold_patron)
+        it = locks.lock_item(transit.item_id)
+        current = Transit.objects.select_for_update().get(pk=transit.pk)
+        if current.status != TransitStatus.IN_TRANSIT:
+            raise TransitRefused(Reason.NOT_IN_TRANSIT)
+        current.status = TransitStatus.LOST
+        current.closed_at = now
+        current.save(update_fields=["status", "closed_at"])
+        it.status = ItemStatus.LOST
+        it.save(update_fields=["status", "updated_at"])
+        if current.hold_id:
+            Hold.objects.filter(pk=current.hold_id, status=HoldStatus.IN_TRANSIT).update(
+                status=HoldStatus.WAITING, trapped_item=None, trapped_at=None
+            )
+        enqueue_record(it.record_id)
+        audit_record(actor=actor, action="transit.lost", now=now,
+                     library_id=(library.pk if library else current.from_library_id), obj=current,
+                     data={"item": it.barcode})  # fmt: skip
+        record_fact(action="transit_lost", now=now, library_id=current.from_library_id, item=it)
+    return current

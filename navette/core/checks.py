@@ -1,0 +1,62 @@
+"""System checks that catch misconfiguration at start-up."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+SUPPORTED_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+
+
+@register(Tags.compatibility)
+def check_navette_configuration(app_configs: Any = None, **kwargs: Any) -> list:
+    problems: list = []
+    home = settings.NAVETTE_HOME
+    if not home.is_dir() or not os.access(home, os.W_OK):
+        problems.append(
+            Error(
+                f"The data directory {home} does not exist or is not writable.",
+                hint="Set NAVETTE_HOME to a writable directory.",
+                id="navette.E001",
+            )
+        )
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine not in SUPPORTED_ENGINES:
+        problems.append(
+            Error(
+                f"Unsupported database engine {engine!r} (from DATABASE_URL).",
+                hint="Use postgres://user@host:port/name, or unset DATABASE_URL for SQLite.",
+                id="navette.E002",
+            )
+        )
+    if settings.TIME_ZONE != "Europe/Paris":
+        problems.append(
+            Warning(
+                f"TIME_ZONE is {settings.TIME_ZONE!r}; due dates and opening hours are "
+                "computed in the network's time zone, Europe/Paris.",
+                id="navette.W001",
+            )
+        )
+    if len(settings.SECRET_KEY) < 32:
+        problems.append(
+            Error(
+                "NAVETTE_SECRET_KEY is too short (under 32 characters).",
+                hint="Unset it to use the key generated in the data directory.",
+                id="navette.E003",
+            )
+        )
+    tls = (settings.NAVETTE_SIP2_TLS_CERT, settings.NAVETTE_SIP2_TLS_KEY)
+    if any(tls) and not all(tls):
+        problems.append(
+            Error(
+                "SIP2 TLS needs both NAVETTE_SIP2_TLS_CERT and NAVETTE_SIP2_TLS_KEY.",
+                id="navette.E004",
+            )
+        )
+    for path in tls:
+        if path and not os.path.isfile(path):
+            problems.append(Error(f"SIP2 TLS file {path} not found.", id="navette.E005"))
+    return problems

@@ -1,0 +1,116 @@
+"""Pure rules of the online media library: months, costs, allowances, access.
+
+No I/O: every function takes plain values and returns a value or a decision.
+Amounts are integers counting half-tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from navette.core.clock import local
+
+#: Default cost rule: [max years since release, cost in half-tokens].
+#: Less than 1 year: 2 tokens; up to 3 years: 1.5; up to 10 years: 1; older: 0.5.
+DEFAULT_COST_BANDS: list[list[int]] = [[0, 4], [3, 3], [10, 2]]
+DEFAULT_OLDEST_COST = 1
+DEFAULT_MONTHLY_ALLOWANCE = 8
+
+
+def month_key(now: dt.datetime) -> str:
+    """The token month of an instant: ``YYYY-MM`` in Paris time (renews on the 1st)."""
+    return local(now).strftime("%Y-%m")
+
+
+def year_key(now: dt.datetime) -> str:
+    return local(now).strftime("%Y")
+
+
+def token_cost(
+    release_year: int | None,
+    today: dt.date,
+    bands: Sequence[Sequence[int]] | None = None,
+    oldest: int = DEFAULT_OLDEST_COST,
+) -> int:
+    """The cost in half-tokens of a title released in ``release_year``.
+
+    ``bands`` is ``[[max_years, cost], ...]`` sorted by ``max_years``: the first band
+    whose ``max_years`` is >= the years since release applies (a title of unknown
+    year is treated as new, the dearest band). Older than every band: ``oldest``.
+    """
+    bands = DEFAULT_COST_BANDS if not bands else bands
+    if release_year is None:
+        return int(bands[0][1])
+    years = max(0, today.year - release_year)
+    for max_years, cost in sorted(bands, key=lambda b: b[0]):
+        if years <= max_years:
+            return int(cost)
+    return int(oldest)
+
+
+def monthly_allowance(default: int, overrides: dict[str, int], category_code: str) -> int:
+    """The category's allowance if configured, else the network's."""
+    return overrides.get(category_code, default)
+
+
+def format_tokens(halves: int) -> str:
+    """``3`` -> ``"1,5"``, ``8`` -> ``"4"`` (French decimal comma)."""
+    value = Decimal(halves) / 2
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def alert_threshold(cap: int, percent: int) -> int:
+    """The amount at which the administrators are alerted (rounded up)."""
+    return -(-cap * percent // 100)
+
+
+@dataclass(frozen=True)
+class AccessDecision:
+    allowed: bool
+    code: str = ""
+    reason: str = ""
+
+
+def access_decision(
+    *,
+    today: dt.date,
+    membership_expires_on: dt.date,
+    blocked: bool,
+    category_code: str,
+    allowed_categories: Iterable[str],
+    age: int | None,
+    minimum_age: int,
+) -> AccessDecision:
+    """May this card open the resource? Expired or blocked cards never may."""
+    if membership_expires_on < today:
+        return AccessDecision(
+            False, "card_expired",
+            _("Votre carte a expiré le %(date)s : renouvelez votre adhésion dans une bibliothèque "
+              "du réseau pour accéder aux ressources en ligne.")
+            % {"date": membership_expires_on.strftime("%d/%m/%Y")},
+        )  # fmt: skip
+    if blocked:
+        return AccessDecision(
+            False, "card_blocked",
+            _("Votre carte est bloquée : adressez-vous à votre bibliothèque pour accéder aux "
+              "ressources en ligne."),
+        )  # fmt: skip
+    categories = set(allowed_categories)
+    if categories and category_code not in categories:
+        return AccessDecision(
+            False, "category_not_allowed",
+            _("Cette ressource n'est pas ouverte à votre catégorie de lecteur."),
+        )  # fmt: skip
+    if minimum_age and (age is None or age < minimum_age):
+        return AccessDecision(
+            False, "too_young",
+            _("Cette ressource est réservée aux lecteurs de %(age)s ans et plus.")
+            % {"age": minimum_age},
+        )  # fmt: skip
+    return AccessDecision(True)

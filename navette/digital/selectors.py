@@ -1,0 +1,256 @@
+"""Reads of the online media library: balances, costs, access, usage statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from navette.core.clock import local
+from navette.digital import policies
+from navette.digital.models import (
+    CapPeriod,
+    NetworkTokenPeriod,
+    PatronTokenMonth,
+    Resource,
+    ResourceKind,
+    ServiceRegistration,
+    TokenEntry,
+    TokenSettings,
+    UsageFact,
+    VendorTitle,
+)
+from navette.network.models import Network
+from navette.patrons.models import Patron, PatronBlock
+
+
+def token_settings() -> TokenSettings:
+    """The network's token rules, created with the defaults on first use."""
+    network = Network.current()
+    ts, _created = TokenSettings.objects.get_or_create(
+        network=network,
+        defaults={
+            "monthly_allowance_halves": policies.DEFAULT_MONTHLY_ALLOWANCE,
+            "cost_bands": policies.DEFAULT_COST_BANDS,
+            "oldest_cost_halves": policies.DEFAULT_OLDEST_COST,
+        },
+    )
+    return ts
+
+
+def patron_allowance(patron: Patron, ts: TokenSettings) -> int:
+    overrides = {
+        c.category.code: c.allowance_halves for c in ts.categories.select_related("category")
+    }
+    return policies.monthly_allowance(ts.monthly_allowance_halves, overrides, patron.category.code)
+
+
+def title_cost(title: VendorTitle, now: dt.datetime, ts: TokenSettings) -> int:
+    return policies.token_cost(
+        title.release_year, local(now).date(), ts.cost_bands, ts.oldest_cost_halves
+    )
+
+
+@dataclass(frozen=True)
+class Balance:
+    allowance: int
+    spent: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.allowance - self.spent)
+
+    @property
+    def left_display(self) -> str:
+        return policies.format_tokens(self.left)
+
+    @property
+    def allowance_display(self) -> str:
+        return policies.format_tokens(self.allowance)
+
+
+def patron_balance(patron: Patron, now: dt.datetime, ts: TokenSettings | None = None) -> Balance:
+    """The patron's allowance and spending for the month of ``now`` (Paris)."""
+    ts = ts or token_settings()
+    spent = (
+        PatronTokenMonth.objects.filter(patron=patron, month=policies.month_key(now))
+        .values_list("spent_halves", flat=True)
+        .first()
+    )
+    return Balance(allowance=patron_allowance(patron, ts), spent=spent or 0)
+
+
+def patron_is_blocked(patron: Patron) -> bool:
+    return PatronBlock.objects.filter(patron=patron, lifted_at__isnull=True).exists()
+
+
+def patron_card_decision(patron: Patron, now: dt.datetime) -> policies.AccessDecision:
+    """May this card sign in to vendors at all (not expired, not blocked)?"""
+    today = local(now).date()
+    return policies.access_decision(
+        today=today, membership_expires_on=patron.membership_expires_on,
+        blocked=patron_is_blocked(patron), category_code=patron.category.code,
+        allowed_categories=(), age=patron.age_on(today), minimum_age=0,
+    )  # fmt: skip
+
+
+def patron_access_decision(
+    patron: Patron, resource: Resource, now: dt.datetime
+) -> policies.AccessDecision:
+    today = local(now).date()
+    return policies.access_decision(
+        today=today, membership_expires_on=patron.membership_expires_on,
+        blocked=patron_is_blocked(patron), category_code=patron.category.code,
+        allowed_categories=[c.code for c in resource.allowed_categories.all()],
+        age=patron.age_on(today), minimum_age=resource.minimum_age,
+    )  # fmt: skip
+
+
+def pairwise_id(patron_id: int, registration: ServiceRegistration) -> str:
+    """The patron's opaque id for one vendor service: stable, and unlinkable across services."""
+    return salted_hmac(
+        "navette.digital.pairwise", f"{registration.pk}:{patron_id}", algorithm="sha256"
+    ).hexdigest()[:40]
+
+
+def active_resources() -> list[Resource]:
+    return list(
+        Resource.objects.filter(is_active=True)
+        .select_related("vendor")
+        .prefetch_related("allowed_categories")
+        .annotate(title_count=Count("titles", filter=Q(titles__is_active=True)))
+    )
+
+
+ACTION_LABELS: dict[str, Any] = {
+    ResourceKind.VOD: _("Regarder"),
+    ResourceKind.PRESS: _("Lire"),
+    ResourceKind.EBOOKS: _("Lire"),
+    ResourceKind.COURSES: _("Suivre"),
+    ResourceKind.MUSIC: _("Écouter"),
+}
+
+
+def action_label(kind: str) -> str:
+    """'Regarder', 'Lire' or 'Suivre': what a patron does with a title of this kind."""
+    return str(ACTION_LABELS.get(kind, _("Accéder")))
+
+
+@dataclass(frozen=True)
+class OnlineAccess:
+    title_id: int
+    resource_name: str
+    action: str
+    url: str
+
+
+def online_access_for_records(record_ids: Iterable[int]) -> dict[int, OnlineAccess]:
+    """For search results: how to open each online record ('Regarder' + page URL).
+
+    Records without a vendor title are absent from the result.
+    """
+    from django.urls import reverse
+
+    titles = VendorTitle.objects.filter(
+        record_id__in=list(record_ids), is_active=True
+    ).select_related("resource")
+    return {
+        t.record_id: OnlineAccess(
+            title_id=t.pk,
+            resource_name=t.resource.name,
+            action=action_label(t.resource.kind),
+            url=reverse("portal:digital_title", args=[t.pk]),
+        )
+        for t in titles
+    }
+
+
+def patron_entries(patron: Patron, limit: int = 20) -> list[TokenEntry]:
+    return list(
+        TokenEntry.objects.filter(patron=patron).select_related("title", "resource", "refund")[
+            :limit
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class CapUsage:
+    period: str
+    key: str
+    spent: int
+    cap: int
+
+    @property
+    def percent(self) -> int:
+        return 0 if not self.cap else self.spent * 100 // self.cap
+
+
+def network_cap_usage(now: dt.datetime) -> list[CapUsage]:
+    ts = token_settings()
+    out = []
+    for period, key, cap in (
+        (CapPeriod.MONTH, policies.month_key(now), ts.monthly_cap_halves),
+        (CapPeriod.YEAR, policies.year_key(now), ts.yearly_cap_halves),
+    ):
+        spent = (
+            NetworkTokenPeriod.objects.filter(network_id=ts.network_id, period=period, key=key)
+            .values_list("spent_halves", flat=True)
+            .first()
+        )
+        out.append(CapUsage(str(period), key, spent or 0, cap))
+    return out
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    month: str
+    resource: str
+    library: str
+    launches: int
+    tokens_halves: int
+
+    @property
+    def tokens_display(self) -> str:
+        return policies.format_tokens(self.tokens_halves)
+
+
+def usage_by_month_resource_library(*, month_from: str = "", month_to: str = "") -> list[UsageRow]:
+    """Launches and tokens per month, resource and patron's home library.
+
+    Built from ``UsageFact`` alone, so deleting or anonymising patrons leaves
+    the counts unchanged.
+    """
+    qs = UsageFact.objects.all()
+    if month_from:
+        qs = qs.filter(month__gte=month_from)
+    if month_to:
+        qs = qs.filter(month__lte=month_to)
+    rows = (
+        qs.values("month", "resource__name", "library__name")
+        .annotate(launches=Sum("launches"), tokens=Sum("tokens_halves"))
+        .order_by("month", "resource__name", "library__name")
+    )
+    return [
+        UsageRow(
+            r["month"],
+            r["resource__name"],
+            r["library__name"] or "",
+            r["launches"] or 0,
+            r["tokens"] or 0,
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
+def patron_digital_summary(patron: Patron, now: dt.datetime) -> dict[str, Any]:
+    """Context for ``portal/digital/_account.html`` on the patron's account page:
+    this month's balance and the last token movements."""
+    return {
+        "digital_balance": patron_balance(patron, now),
+        "digital_entries": patron_entries(patron, 5),
+    }

@@ -1,0 +1,17 @@
+"""Scheduled job of the agenda: anonymise registrations after the event."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from navette.events.models import anonymise_after_days
+from navette.events.services import registrations_anonymise
+
+
+def anonymise_registrations(now: dt.datetime) -> str:
+    days = anonymise_after_days()
+    count = registrations_anonymise(now=now, after_days=days)
+    return f"{count} inscription(s) anonymisée(s) ({days} jours après l'événement)"
+
+
+JOBS = [("events_anonymise_registrations", anonymise_registrations)]

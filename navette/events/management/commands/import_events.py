@@ -1,0 +1,34 @@
+"""``navette import-events FILE.csv``: load a programme of events (see events/importing.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from navette.core import clock
+from navette.core.actors import Actor
+from navette.events.importing import ImportFileError, import_events_csv
+
+
+class Command(BaseCommand):
+    help = "Importe des événements depuis un fichier CSV (une ligne par événement)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--strict", action="store_true",
+            help="Sortir en erreur si une ligne est refusée (les autres sont chargées).",
+        )  # fmt: skip
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        path: Path = options["file"]
+        try:
+            report = import_events_csv(path, actor=Actor.system("import-events"), now=clock.now())
+        except ImportFileError as exc:
+            raise CommandError(str(exc))
+        for line, message in report.errors:
+            self.stderr.write(f"{path.name}, ligne {line} : {message}")
+        self.stdout.write(str(report))
+        if report.errors and options["strict"]:
+            raise CommandError(f"{len(report.errors)} ligne(s) refusée(s)")

@@ -1,0 +1,421 @@
+"""Writes of the agenda: events, series, programmes, registrations.
+
+Capacity is kept by the database: registering locks the event row (so
+registrations for one event queue up, in order) and then takes the seats with
+``UPDATE ... SET seats_taken = seats_taken + n WHERE seats_taken + n <= capacity``;
+a CHECK constraint refuses any row over capacity whatever the code path.
+E-mails leave after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from navette.core.actors import Actor
+from navette.core.audit import audit_record
+from navette.core.clock import PARIS
+from navette.events import agenda_cache, mail
+from navette.events.errors import CancellationRefused, EventInvalid, RegistrationRefused
+from navette.events.models import (
+    Event,
+    EventSeries,
+    EventStatus,
+    Programme,
+    Registration,
+    RegistrationStatus,
+)
+from navette.events.tokens import registration_from_token, registration_token
+from navette.network.models import Library
+from navette.patrons.models import Patron
+
+#: Most seats one registration may take (a family, a class is booked by staff).
+MAX_SEATS_PER_REGISTRATION = 6
+
+__all__ = ["registration_from_token", "registration_token"]  # re-exported for interfaces
+
+EVENT_FIELDS = (
+    "title", "description", "image", "image_alt", "library", "place_name", "place_address",
+    "starts_at", "ends_at", "audience", "theme", "programme", "series", "is_free", "price",
+    "accessibility", "registration_required", "capacity", "registration_opens_at",
+    "registration_closes_at", "status",
+)  # fmt: skip
+
+
+def _check_event(event: Event) -> None:
+    if not event.title.strip():
+        raise EventInvalid(_("Le titre de l'événement est obligatoire."))
+    if event.starts_at is None or event.ends_at is None:
+        raise EventInvalid(_("Le début et la fin de l'événement sont obligatoires."))
+    if event.ends_at < event.starts_at:
+        raise EventInvalid(_("La fin de l'événement précède son début."))
+    if event.library_id is None and not event.place_name.strip():
+        raise EventInvalid(_("Indiquez une bibliothèque ou un lieu."))
+    if event.registration_required and not event.capacity:
+        raise EventInvalid(_("Un événement sur inscription doit avoir un nombre de places."))
+    if event.capacity is not None and event.capacity < event.seats_taken:
+        raise EventInvalid(
+            _("Impossible de réduire à %(cap)s places : %(taken)s sont déjà réservées.")
+            % {"cap": event.capacity, "taken": event.seats_taken}
+        )
+    if (
+        event.registration_opens_at
+        and event.registration_closes_at
+        and event.registration_closes_at < event.registration_opens_at
+    ):
+        raise EventInvalid(_("La fin des inscriptions précède leur ouverture."))
+    if event.image and not event.image_alt.strip():
+        raise EventInvalid(_("Une image doit avoir un texte alternatif."))
+
+
+def event_create(
+    *,
+    fields: dict[str, Any],
+    other_libraries: Iterable[Library] = (),
+    actor: Actor,
+    now: dt.datetime,
+) -> Event:
+    """Create and publish an event. Raises ``EventInvalid``."""
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    event = Event(**fields)
+    _check_event(event)
+    with transaction.atomic():
+        event.save()
+        if other_libraries:
+            event.other_libraries.set(other_libraries)
+        audit_record(
+            actor=actor, action="event_create", now=now, library_id=event.library_id, obj=event
+        )
+    return event
+
+
+def event_update(
+    *,
+    event: Event,
+    fields: dict[str, Any],
+    other_libraries: Iterable[Library] | None = None,
+    actor: Actor,
+    now: dt.datetime,
+) -> Event:
+    """Change an event. Added seats go to the waiting list at once (with e-mails).
+
+    Raises ``EventInvalid`` (e.g. capacity below the seats already taken).
+    """
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _check_event(locked)
+        locked.save()
+        if other_libraries is not None:
+            locked.other_libraries.set(other_libraries)
+        promoted = _promote_waiting(locked, now)
+        audit_record(
+            actor=actor, action="event_update", now=now, library_id=locked.library_id,
+            obj=locked, data={"fields": sorted(fields), "promoted": [r.pk for r in promoted]},
+        )  # fmt: skip
+        _mail_after_commit("promoted", promoted)
+    return locked
+
+
+def event_copy(*, event: Event, starts_at: dt.datetime, actor: Actor, now: dt.datetime) -> Event:
+    """A new event like ``event`` (same duration) starting at ``starts_at``, without
+    its registrations. Registration windows move by the same shift."""
+    shift = starts_at - event.starts_at
+    fields = {name: getattr(event, name) for name in EVENT_FIELDS}
+    fields["starts_at"] = starts_at
+    fields["ends_at"] = event.ends_at + shift
+    for name in ("registration_opens_at", "registration_closes_at"):
+        if fields[name] is not None:
+            fields[name] = fields[name] + shift
+    fields["status"] = EventStatus.PUBLISHED
+    fields["series"] = None
+    return event_create(
+        fields=fields, other_libraries=list(event.other_libraries.all()), actor=actor, now=now
+    )
+
+
+def event_series_create(
+    *,
+    fields: dict[str, Any],
+    until: dt.date,
+    interval_weeks: int = 1,
+    actor: Actor,
+    now: dt.datetime,
+) -> list[Event]:
+    """A recurring event: one Event per date, every ``interval_weeks`` weeks until ``until``.
+
+    Dates repeat at the same Paris wall-clock time, also across a
+    daylight-saving change (a 10:30 storytime stays at 10:30).
+    """
+    if interval_weeks < 1:
+        raise EventInvalid(_("L'intervalle de répétition doit être d'au moins une semaine."))
+    first_start = fields["starts_at"].astimezone(PARIS)
+    duration = fields["ends_at"] - fields["starts_at"]
+    if until < first_start.date():
+        raise EventInvalid(_("La date de fin de la série précède le premier événement."))
+    events: list[Event] = []
+    with transaction.atomic():
+        series = EventSeries.objects.create(
+            title=fields["title"], interval_weeks=interval_weeks, until=until
+        )
+        day = first_start.date()
+        while day <= until:
+            start = dt.datetime.combine(day, first_start.timetz().replace(tzinfo=None), PARIS)
+            occurrence = dict(fields, starts_at=start, ends_at=start + duration, series=series)
+            events.append(event_create(fields=occurrence, actor=actor, now=now))
+            day += dt.timedelta(weeks=interval_weeks)
+    return events
+
+
+def event_cancel(*, event: Event, actor: Actor, now: dt.datetime) -> Event:
+    """Mark the event cancelled and tell everyone registered (after commit)."""
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked.status = EventStatus.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+        active = list(
+            locked.registrations.filter(
+                status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING]
+            )
+        )
+        audit_record(
+            actor=actor, action="event_cancel", now=now, library_id=locked.library_id, obj=locked
+        )
+        _mail_after_commit("event_cancelled", active)
+    return locked
+
+
+def programme_save(
+    *, programme: Programme | None, fields: dict[str, Any], actor: Actor, now: dt.datetime
+) -> Programme:
+    """Create (``programme=None``) or change a programme. Raises ``EventInvalid``."""
+    target = programme or Programme()
+    for name, value in fields.items():
+        setattr(target, name, value)
+    if not target.title.strip() or not target.slug:
+        raise EventInvalid(_("Le titre et l'identifiant du programme sont obligatoires."))
+    if target.ends_on < target.starts_on:
+        raise EventInvalid(_("La fin du programme précède son début."))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                target.save()
+        except IntegrityError:
+            raise EventInvalid(
+                _("L'identifiant « %(slug)s » est déjà pris.") % {"slug": target.slug}
+            )
+        audit_record(
+            actor=actor, action="programme_save", now=now, obj=target, data={"slug": target.slug}
+        )
+    return target
+
+
+# --- registrations --------------------------------------------------------------------------
+
+
+def _check_open(event: Event, seats: int, now: dt.datetime) -> None:
+    if not event.registration_required or event.capacity is None:
+        raise RegistrationRefused(
+            _("Cet événement est en accès libre, sans inscription."),
+            code="registration_not_needed",
+        )
+    if event.status != EventStatus.PUBLISHED:
+        raise RegistrationRefused(_("Cet événement est annulé."), code="event_cancelled")
+    if event.registration_opens_at and now < event.registration_opens_at:
+        raise RegistrationRefused(
+            _("Les inscriptions ne sont pas encore ouvertes."), code="registration_not_open"
+        )
+    closes = event.registration_closes_at or event.starts_at
+    if now >= closes:
+        raise RegistrationRefused(_("Les inscriptions sont closes."), code="registration_closed")
+    if not 1 <= seats <= MAX_SEATS_PER_REGISTRATION:
+        raise RegistrationRefused(
+            _("Vous pouvez réserver de 1 à %(max)s places.") % {"max": MAX_SEATS_PER_REGISTRATION},
+            code="too_many_seats",
+        )
+
+
+def _take_seats(event_id: int, seats: int) -> bool:
+    """The conditional UPDATE: True when the seats were free and are now taken."""
+    taken = (
+        Event.objects.filter(pk=event_id, seats_taken__lte=F("capacity") - seats).update(
+            seats_taken=F("seats_taken") + seats
+        )
+        == 1
+    )
+    if taken:
+        agenda_cache.bump()  # an UPDATE sends no signal: the seats left changed
+    return taken
+
+
+def registration_create(
+    *,
+    event: Event,
+    patron: Patron | None = None,
+    guest_name: str = "",
+    guest_email: str = "",
+    seats: int = 1,
+    actor: Actor,
+    now: dt.datetime,
+) -> Registration:
+    """Register a patron, or a guest (name and e-mail), for ``seats`` seats.
+
+    Confirmed when the seats are free and nobody is waiting before; otherwise
+    put on the waiting list. A confirmation e-mail with a cancellation link is
+    sent after commit. Raises ``RegistrationRefused``.
+    """
+    guest_name, guest_email = guest_name.strip(), guest_email.strip().lower()
+    if patron is None and (not guest_name or not guest_email):
+        raise RegistrationRefused(
+            _("Indiquez votre nom et votre adresse électronique."), code="identity_missing"
+        )
+    with transaction.atomic():
+        # The lock makes registrations to one event queue up, so the waiting
+        # list keeps arrival order; the conditional UPDATE below keeps the count.
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        _check_open(locked, seats, now)
+        someone_waiting = locked.registrations.filter(status=RegistrationStatus.WAITING).exists()
+        registration = Registration(
+            event=locked,
+            patron=patron,
+            guest_name="" if patron else guest_name,
+            guest_email="" if patron else guest_email,
+            seats=seats,
+            status=RegistrationStatus.WAITING,
+            created_at=now,
+        )
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError:
+            raise RegistrationRefused(
+                _("Vous êtes déjà inscrit à cet événement."), code="already_registered"
+            )
+        if not someone_waiting and _take_seats(locked.pk, seats):
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = now
+            registration.save(update_fields=["status", "confirmed_at"])
+        audit_record(
+            actor=actor, action="registration_create", now=now, library_id=locked.library_id,
+            obj=registration, data={"event": locked.pk, "seats": seats, "status": registration.status},
+        )  # fmt: skip
+        _mail_after_commit(
+            "confirmed" if registration.status == RegistrationStatus.CONFIRMED else "waiting",
+            [registration],
+        )
+    return registration
+
+
+def _promote_waiting(event: Event, now: dt.datetime) -> list[Registration]:
+    """Give free seats to the waiting list, first come first served.
+
+    A waiting registration that needs more seats than are free is passed
+    over for a later, smaller one. Precondition: the event row is locked.
+    """
+    if event.capacity is None or event.status != EventStatus.PUBLISHED or event.starts_at <= now:
+        return []
+    event.refresh_from_db(fields=["seats_taken", "capacity"])
+    free = event.capacity - event.seats_taken
+    promoted: list[Registration] = []
+    if free <= 0:
+        return promoted
+    waiting = event.registrations.select_for_update().filter(status=RegistrationStatus.WAITING)
+    for registration in waiting.order_by("created_at", "pk"):
+        if registration.seats > free:
+            continue
+        if not _take_seats(event.pk, registration.seats):
+            break
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = now
+        registration.save(update_fields=["status", "confirmed_at"])
+        promoted.append(registration)
+        free -= registration.seats
+        if free <= 0:
+            break
+    return promoted
+
+
+def registration_cancel(
+    *, registration: Registration, actor: Actor, now: dt.datetime
+) -> list[Registration]:
+    """Cancel a registration; freed seats go to the waiting list.
+
+    Returns the registrations promoted from the waiting list; each gets an
+    e-mail after commit. Raises ``CancellationRefused`` when already cancelled
+    or when the event has started.
+    """
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status == RegistrationStatus.CANCELLED:
+            raise CancellationRefused(_("Cette inscription est déjà annulée."))
+        if event.starts_at <= now:
+            raise CancellationRefused(
+                _("L'événement a commencé : l'inscription ne peut plus être annulée.")
+            )
+        was_confirmed = locked.status == RegistrationStatus.CONFIRMED
+        locked.status = RegistrationStatus.CANCELLED
+        locked.cancelled_at = now
+        locked.save(update_fields=["status", "cancelled_at"])
+        if was_confirmed:
+            Event.objects.filter(pk=event.pk).update(seats_taken=F("seats_taken") - locked.seats)
+            agenda_cache.bump()
+        promoted = _promote_waiting(event, now)
+        audit_record(
+            actor=actor, action="registration_cancel", now=now, library_id=event.library_id,
+            obj=locked, data={"event": event.pk, "promoted": [r.pk for r in promoted]},
+        )  # fmt: skip
+        _mail_after_commit("cancelled", [locked])
+        _mail_after_commit("promoted", promoted)
+    registration.status = locked.status
+    registration.cancelled_at = locked.cancelled_at
+    return promoted
+
+
+def registrations_mark_attendance(
+    *, event: Event, present: set[int], actor: Actor, now: dt.datetime
+) -> int:
+    """Record who came: confirmed registrations in ``present`` attended, the others did not."""
+    with transaction.atomic():
+        confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED)
+        came = confirmed.filter(pk__in=present).update(attended=True)
+        confirmed.exclude(pk__in=present).update(attended=False)
+        audit_record(
+            actor=actor, action="registration_attendance", now=now,
+            library_id=event.library_id, obj=event, data={"present": sorted(present)},
+        )  # fmt: skip
+    return came
+
+
+def registrations_anonymise(*, now: dt.datetime, after_days: int) -> int:
+    """Erase names, e-mails and patron links of registrations to events that
+    ended more than ``after_days`` days ago. Seats and attendance stay.
+    Idempotent: returns how many registrations were anonymised this time."""
+    cutoff = now - dt.timedelta(days=after_days)
+    with transaction.atomic():
+        count = Registration.objects.filter(
+            event__ends_at__lt=cutoff, anonymised_at__isnull=True
+        ).update(patron=None, guest_name="", guest_email="", anonymised_at=now)
+        if count:
+            audit_record(
+                actor=Actor.system("events_anonymise"), action="registrations_anonymise",
+                now=now, data={"count": count, "after_days": after_days},
+            )  # fmt: skip
+    return count
+
+
+def _mail_after_commit(kind: str, registrations: list[Registration]) -> None:
+    ids = [r.pk for r in registrations]
+    if ids:
+        transaction.on_commit(lambda: mail.send_registration_mails(kind, ids), robust=True)

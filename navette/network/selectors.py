@@ -1,0 +1,51 @@
+"""Reads of the network: schedules and library lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Q
+
+from navette.network.hours import ClosedSpan, Schedule, TimeRange
+from navette.network.models import Closure, Library, OpeningPeriod
+
+
+def _closures_window(day: dt.date, days_before: int = 0, days_after: int = 400) -> Q:
+    return Q(end_date__gte=day - dt.timedelta(days=days_before)) & Q(
+        start_date__lte=day + dt.timedelta(days=days_after)
+    )
+
+
+def schedules_for(
+    libraries: list[Library], around: dt.date, days_after: int = 400
+) -> dict[int, Schedule]:
+    """Schedules for several libraries in two queries (periods, closures)."""
+    ids = [lib.pk for lib in libraries]
+    weekly: dict[int, dict[int, list[TimeRange]]] = defaultdict(lambda: defaultdict(list))
+    for period in OpeningPeriod.objects.filter(library_id__in=ids).order_by("weekday", "opens"):
+        weekly[period.library_id][period.weekday].append(TimeRange(period.opens, period.closes))
+    closures = list(
+        Closure.objects.filter(_closures_window(around, 0, days_after))
+        .filter(Q(library_id__in=ids) | Q(library__isnull=True))
+        .order_by("start_date")
+    )
+    result: dict[int, Schedule] = {}
+    for lib_id in ids:
+        spans = tuple(
+            ClosedSpan(c.start_date, c.end_date, c.reason, network_wide=c.library_id is None)
+            for c in closures
+            if c.library_id in (None, lib_id)
+        )
+        result[lib_id] = Schedule(
+            weekly={wd: tuple(r) for wd, r in weekly[lib_id].items()}, closures=spans
+        )
+    return result
+
+
+def library_schedule(library: Library, around: dt.date, days_after: int = 400) -> Schedule:
+    return schedules_for([library], around, days_after)[library.pk]
+
+
+def active_libraries() -> list[Library]:
+    return list(Library.objects.filter(is_active=True).order_by("commune", "name"))

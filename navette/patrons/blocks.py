@@ -1,0 +1,29 @@
+"""Blocking a card: a manual block with its reason (lost card, card swallowed by a kiosk...).
+
+Added by the SIP2 work (message 01 "block patron"); the desk may use it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from navette.core.actors import Actor
+from navette.core.audit import audit_record
+from navette.patrons.models import Patron, PatronBlock
+
+
+def patron_block(*, patron: Patron, reason: str, actor: Actor, now: dt.datetime) -> PatronBlock:
+    """Put a block on ``patron``'s card; every loan, renewal and hold is then refused.
+
+    Side effects: one ``PatronBlock`` row and one audit event, in one transaction.
+    """
+    with transaction.atomic():
+        block = PatronBlock.objects.create(
+            patron=patron, reason=reason[:200], created_at=now, created_by=actor.label[:150]
+        )
+        audit_record(
+            actor=actor, action="patron.block", now=now, obj=patron, data={"reason": block.reason}
+        )
+    return block

@@ -1,0 +1,40 @@
+"""Patron errors, each with a stable code."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from navette.core.errors import DomainError
+
+
+class LoginRefused(DomainError):
+    """Unknown card or wrong PIN: one message for both, so cards cannot be probed."""
+
+    code = "login_refused"
+
+    def __init__(self) -> None:
+        super().__init__(_("Numéro de carte ou code incorrect."))
+
+
+class CardLocked(DomainError):
+    code = "card_locked"
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+
+
+class CardNumberTaken(DomainError):
+    code = "card_number_taken"
+
+
+class InvalidSecret(DomainError):
+    code = "invalid_secret"
+
+
+class InvalidResetLink(DomainError):
+    code = "invalid_reset_link"
+
+
+class PatronInvalid(DomainError):
+    code = "patron_invalid"

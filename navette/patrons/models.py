@@ -1,0 +1,161 @@
+"""Patrons: one card for the whole network."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class PatronCategory(models.Model):
+    """A patron category (adulte, jeune, étudiant, collectivité...). Loan rules key on it."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    label = models.CharField(_("libellé"), max_length=100)
+    membership_months = models.PositiveSmallIntegerField(_("durée d'adhésion (mois)"), default=12)
+
+    class Meta:
+        verbose_name = _("catégorie de lecteur")
+        verbose_name_plural = _("catégories de lecteurs")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Patron(models.Model):
+    """A registered patron. The card number is unique across the network.
+
+    ``pin_hash`` holds a Django password hash: PINs are never stored in clear.
+    """
+
+    card_number = models.CharField(_("numéro de carte"), max_length=32, unique=True)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    email = models.EmailField(_("courriel"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    street = models.CharField(_("adresse"), max_length=200, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    category = models.ForeignKey(
+        PatronCategory, on_delete=models.PROTECT, related_name="patrons",
+        verbose_name=_("catégorie"),
+    )  # fmt: skip
+    home_library = models.ForeignKey(
+        "network.Library", on_delete=models.PROTECT, related_name="patrons",
+        verbose_name=_("bibliothèque d'inscription"),
+    )  # fmt: skip
+    membership_expires_on = models.DateField(_("fin d'adhésion"))
+    suspended_until = models.DateField(
+        _("suspendu jusqu'au"), null=True, blank=True,
+        help_text=_("Suspension du droit d'emprunt (retards)."),
+    )  # fmt: skip
+    pin_hash = models.CharField(_("code PIN (haché)"), max_length=200, blank=True)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    history_opt_in = models.BooleanField(_("conserver mon historique de lecture"), default=False)
+    preferred_language = models.CharField(_("langue"), max_length=5, default="fr")
+    notify_by_email = models.BooleanField(_("avis par courriel"), default=True)
+    created_at = models.DateTimeField(_("inscrit le"), auto_now_add=True)
+    last_activity_at = models.DateTimeField(_("dernière activité"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lecteur")
+        verbose_name_plural = _("lecteurs")
+        indexes = [models.Index(fields=["last_name", "first_name", "birth_date"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(card_number=""), name="patron_card_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.card_number})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: dt.date) -> int | None:
+        if self.birth_date is None:
+            return None
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+    def age_band(self, day: dt.date) -> str:
+        """An age band for anonymous statistics and vendors: never the birth date."""
+        age = self.age_on(day)
+        if age is None:
+            return "inconnu"
+        for upper, band in ((6, "0-5"), (12, "6-11"), (15, "12-14"), (18, "15-17"),
+                            (26, "18-25"), (40, "26-39"), (65, "40-64")):  # fmt: skip
+            if age < upper:
+                return band
+        return "65+"
+
+
+class PatronBlock(models.Model):
+    """A manual block on a card (lost card, dispute...). Lifted, it stays as history."""
+
+    patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="blocks")
+    reason = models.CharField(_("motif"), max_length=200)
+    created_at = models.DateTimeField(_("posé le"))
+    created_by = models.CharField(_("posé par"), max_length=150, blank=True)
+    lifted_at = models.DateTimeField(_("levé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("blocage")
+        verbose_name_plural = _("blocages")
+        indexes = [models.Index(fields=["patron", "lifted_at"])]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class PatronCard(models.Model):
+    """Every card a patron has held. Replacing a card closes the old row and
+    opens a new one, so loans and history stay with the patron, not the card.
+
+    A number is never given to a second patron, even after its card is replaced.
+    """
+
+    patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="cards")
+    number = models.CharField(_("numéro de carte"), max_length=32, unique=True)
+    issued_at = models.DateTimeField(_("délivrée le"))
+    replaced_at = models.DateTimeField(_("remplacée le"), null=True, blank=True)
+    reason = models.CharField(_("motif du remplacement"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("carte")
+        verbose_name_plural = _("cartes")
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patron"], condition=Q(replaced_at__isnull=True),
+                name="patroncard_one_current_per_patron",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LoginAttempt(models.Model):
+    """One portal login attempt, kept briefly for the per-address rate limit.
+
+    Stored in the database (not in process memory) so that every worker of a
+    multi-process server counts the same attempts. Purged by a scheduled job.
+    """
+
+    ip = models.CharField(_("adresse"), max_length=45)
+    at = models.DateTimeField(_("date"))
+    succeeded = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("tentative de connexion")
+        verbose_name_plural = _("tentatives de connexion")
+        indexes = [models.Index(fields=["ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ip} {self.at:%Y-%m-%d %H:%M}"

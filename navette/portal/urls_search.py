@@ -1,0 +1,11 @@
+"""Portal URLs for the search pages (names live in the "portal" namespace)."""
+
+from django.urls import URLPattern, path
+
+from navette.portal.views import search
+
+urlpatterns: list[URLPattern] = [
+    path("recherche/", search.search, name="search"),
+    path("recherche/suggestions/", search.autocomplete, name="autocomplete"),
+    path("notice/<int:pk>/", search.record_detail, name="record"),
+]

@@ -1,0 +1,303 @@
+"""Catalogue pages: search results with facets, one page per record, autocomplete."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from navette.catalogue.models import Audience, DocType, ItemStatus, Record
+from navette.network.models import Library
+from navette.search import engine, selectors
+from navette.search.index import index_exists
+from navette.search.updater import schedule
+
+PER_PAGE = 20
+
+#: URL parameter -> engine facet
+PARAMS = {"type": "doc_type", "bib": "library", "langue": "language", "public": "audience",
+          "decennie": "decade", "sujet": "subject"}  # fmt: skip
+
+FACET_TITLES = {
+    "doc_type": gettext_lazy("Type de document"),
+    "library": gettext_lazy("Bibliothèque"),
+    "language": gettext_lazy("Langue"),
+    "audience": gettext_lazy("Public"),
+    "decade": gettext_lazy("Décennie"),
+    "subject": gettext_lazy("Sujet"),
+}
+
+LANGUAGES = {
+    "fre": gettext_lazy("français"), "eng": gettext_lazy("anglais"), "ger": gettext_lazy("allemand"),
+    "spa": gettext_lazy("espagnol"), "ita": gettext_lazy("italien"), "por": gettext_lazy("portugais"),
+    "ara": gettext_lazy("arabe"), "dut": gettext_lazy("néerlandais"), "pol": gettext_lazy("polonais"),
+    "jpn": gettext_lazy("japonais"), "chi": gettext_lazy("chinois"), "rus": gettext_lazy("russe"),
+    "lat": gettext_lazy("latin"), "mul": gettext_lazy("plusieurs langues"), "zxx": gettext_lazy("sans contenu linguistique"),
+}  # fmt: skip
+
+SORT_LABELS = [
+    ("relevance", gettext_lazy("Pertinence")),
+    ("newest", gettext_lazy("Plus récents")),
+    ("title", gettext_lazy("Titre")),
+    ("author", gettext_lazy("Auteur")),
+]
+
+SCHEMA_TYPES = {
+    DocType.BOOK: "Book", DocType.LARGE_PRINT: "Book", DocType.COMIC: "Book", DocType.AUDIOBOOK: "Audiobook",
+    DocType.VIDEO: "Movie", DocType.MUSIC: "MusicAlbum", DocType.VIDEO_GAME: "VideoGame",
+    DocType.MAGAZINE: "Periodical", DocType.SCORE: "MusicComposition", DocType.MAP: "Map",
+}  # fmt: skip
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    checked: bool
+    input_id: str
+
+
+@dataclass
+class Facet:
+    param: str
+    title: str
+    values: list[FacetValue]
+
+
+def _label(facet: str, value: str, libraries: dict[str, Library]) -> str:
+    if facet == "doc_type":
+        return str(DocType(value).label) if value in DocType.values else value
+    if facet == "library":
+        lib = libraries.get(value)
+        return f"{lib.commune} — {lib.name}" if lib else value
+    if facet == "language":
+        return str(LANGUAGES.get(value, value))
+    if facet == "audience":
+        return str(Audience(value).label) if value in Audience.values else value
+    if facet == "decade":
+        return _("années %(decade)s") % {"decade": value}
+    return value
+
+
+def _facets_html(facets: list[Facet]) -> SafeString:
+    """The facet fieldsets, built in Python: a hundred checkboxes through the template
+    engine cost more than the whole search."""
+    parts = []
+    for facet in facets:
+        items = format_html_join(
+            "\n",
+            '<li><input type="checkbox" id="{}" name="{}" value="{}"{}> '
+            '<label for="{}">{} <span class="facet-count">({})</span></label></li>',
+            (
+                (
+                    v.input_id,
+                    facet.param,
+                    v.value,
+                    SafeString(" checked") if v.checked else "",
+                    v.input_id,
+                    v.label,
+                    v.count,
+                )
+                for v in facet.values
+            ),
+        )
+        parts.append(
+            format_html(
+                "<fieldset>\n<legend>{}</legend>\n<ul>\n{}\n</ul>\n</fieldset>", facet.title, items
+            )
+        )
+    return SafeString("\n".join(parts))
+
+
+def _params(request: HttpRequest) -> engine.SearchParams:
+    get = request.GET
+    filters = {facet: get.getlist(param) for param, facet in PARAMS.items() if get.getlist(param)}
+    sort = get.get("tri", "relevance")
+    try:
+        page = max(1, int(get.get("page", "1")))
+    except ValueError:
+        page = 1
+    return engine.SearchParams(
+        q=get.get("q", "").strip()[:500],
+        filters=filters,
+        available=get.get("dispo") == "1",
+        available_at=get.get("dispo_bib", ""),
+        sort=sort if sort in engine.SORTS else "relevance",
+        page=min(page, 500),
+        per_page=PER_PAGE,
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    building = False
+    if not index_exists():
+        schedule()  # rebuilds the missing index (in the background in production)
+        building = not index_exists()
+    result, rows = selectors.search_page(params)
+    libraries = {
+        lib.code: lib for lib in Library.objects.filter(is_active=True).order_by("commune", "name")
+    }
+    facets = []
+    for param, facet in PARAMS.items():
+        chosen = set(params.filters.get(facet, []))
+        values = [
+            FacetValue(v, _label(facet, v, libraries), n, v in chosen, f"f-{param}-{i}")
+            for i, (v, n) in enumerate(result.facets.get(facet, []))
+        ]
+        shown = {v.value for v in values}
+        values += [FacetValue(v, _label(facet, v, libraries), 0, True, f"f-{param}-x{i}")
+                   for i, v in enumerate(sorted(chosen - shown))]  # fmt: skip
+        if values:
+            facets.append(Facet(param, str(FACET_TITLES[facet]), values))
+    available_libraries = [
+        (lib, n)
+        for code, n in result.facets.get("available_at", [])
+        if (lib := libraries.get(code))
+    ]
+    available_libraries.sort(key=lambda pair: (pair[0].commune, pair[0].name))
+    base = [(k, v) for k, values in request.GET.lists() for v in values if k != "page"]
+    pages = (result.total + PER_PAGE - 1) // PER_PAGE
+
+    def page_url(n: int) -> str:
+        return "?" + urlencode([*base, ("page", str(n))])
+
+    return render(
+        request,
+        "portal/search/results.html",
+        {
+            "params": params,
+            "result": result,
+            "rows": rows,
+            "facets_html": _facets_html(facets),
+            "available_libraries": available_libraries,
+            "sorts": SORT_LABELS,
+            "page": params.page,
+            "pages": pages,
+            "previous_url": page_url(params.page - 1) if params.page > 1 else "",
+            "next_url": page_url(params.page + 1) if params.page < pages else "",
+            "first_rank": (params.page - 1) * PER_PAGE + 1,
+            "building": building,
+            "filtered": bool(params.filters or params.available),
+        },
+    )
+
+
+def _status_label(status: str, due_on) -> str:  # type: ignore[no-untyped-def]
+    if status == ItemStatus.ON_LOAN and due_on:
+        return _("En prêt jusqu'au %(date)s") % {"date": date_format(due_on, "d/m/Y")}
+    return str(ItemStatus(status).label) if status in ItemStatus.values else status
+
+
+def _json_ld(record: Record, url: str, availability) -> str:  # type: ignore[no-untyped-def]
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": SCHEMA_TYPES.get(record.doc_type, "CreativeWork"),  # type: ignore[call-overload]
+        "@id": url,
+        "url": url,
+        "name": record.title,
+    }
+    if record.authors:
+        key = "director" if record.doc_type == DocType.VIDEO else "author"
+        if record.doc_type == DocType.MUSIC:
+            key = "byArtist"
+        data[key] = [
+            {"@type": "Person", "name": a.get("name", "")} for a in record.authors if a.get("name")
+        ]
+    if record.year:
+        data["datePublished"] = str(record.year)
+    if record.publisher:
+        data["publisher"] = {"@type": "Organization", "name": record.publisher}
+    if record.isbns and data["@type"] in ("Book", "Audiobook"):
+        data["isbn"] = [str(i) for i in record.isbns]
+    if record.languages:
+        data["inLanguage"] = record.languages
+    if record.subjects:
+        data["keywords"] = ", ".join(str(s) for s in record.subjects)
+    if record.summary:
+        data["description"] = record.summary
+    data["offers"] = {
+        "@type": "AggregateOffer",
+        "price": "0",
+        "priceCurrency": "EUR",
+        "offerCount": availability.total,
+        "availability": "https://schema.org/InStock"
+        if availability.available
+        else "https://schema.org/OutOfStock",
+    }
+    # "</" cannot appear inside the script element
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+@dataclass
+class CopyRow:
+    library: Library
+    call_number: str
+    location: str
+    status: str
+    available: bool
+
+
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A record in full, with every copy by library read from the database."""
+    from navette.circulation.selectors import record_availability
+
+    record = get_object_or_404(Record, pk=pk)
+    availability = record_availability(record)
+    by_library: dict[int, tuple[Library, list[CopyRow]]] = {}
+    for copy in availability.copies:
+        item = copy.item
+        if item.status in (ItemStatus.WITHDRAWN, ItemStatus.LOST):
+            continue
+        lib = item.owning_library
+        row = CopyRow(
+            lib, item.call_number, item.shelving_location, _status_label(item.status, copy.due_on),
+            item.status == ItemStatus.AVAILABLE,
+        )  # fmt: skip
+        by_library.setdefault(lib.pk, (lib, []))[1].append(row)
+    groups = sorted(
+        by_library.values(), key=lambda g: (not any(c.available for c in g[1]), g[0].commune)
+    )
+    url = request.build_absolute_uri(reverse("portal:record", args=[record.pk]))
+    return render(
+        request,
+        "portal/search/record.html",
+        {
+            "record": record,
+            "doc_type_label": _label("doc_type", record.doc_type, {}),
+            "audience_label": _label("audience", record.audience, {}) if record.audience else "",
+            "languages": [str(LANGUAGES.get(code, code)) for code in record.languages],
+            "groups": groups,
+            "availability": availability,
+            "permalink": url,
+            "json_ld": _json_ld(record, url, availability),
+            "back_url": request.GET.get("retour", "")
+            if request.GET.get("retour", "").startswith("/recherche/")
+            else "",
+        },
+    )
+
+
+def autocomplete(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the search box: JSON, or <option> elements for htmx."""
+    text = request.GET.get("q", "")[:100]
+    found = selectors.suggestions(text)
+    if request.headers.get("HX-Request"):
+        return render(request, "portal/search/_suggestions.html", {"suggestions": found})
+    return JsonResponse(
+        {
+            "suggestions": [
+                {"label": label, "url": reverse("portal:record", args=[pk])} for label, pk in found
+            ]
+        }
+    )

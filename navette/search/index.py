@@ -1,0 +1,346 @@
+"""The Tantivy index of the catalogue: schema, documents, build and update.
+
+One index per node, in ``settings.NAVETTE_SEARCH_INDEX_DIR``. It is derived
+data: ``rebuild_index`` recreates it from the database, and the outbox
+processor (``navette.search.updater``) applies changes after each commit.
+Availability stored here (libraries with a copy on the shelf) is a snapshot
+taken at indexing time, used to find and filter records; it never decides a
+loan and record pages read availability from the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import tantivy
+from django.conf import settings
+
+from navette.search.analysis import ANALYZER_NAME, build_analyzer, normalise_isbn, sort_key
+
+log = logging.getLogger("navette.search")
+
+#: Bump when the schema or the document builder changes: a mismatching index is rebuilt.
+SCHEMA_VERSION = 1
+
+#: Copies in these states are no longer held by a library.
+GONE_STATUSES = frozenset({"lost", "withdrawn"})
+
+#: Facet fields (raw values, fast) and their index field names.
+FACET_FIELDS = ("doc_type", "library", "available_at", "language", "audience", "decade", "subject")
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("id", stored=True, indexed=True, fast=True)
+    for name in ("all", "title", "authors", "subjects"):
+        sb.add_text_field(name, tokenizer_name=ANALYZER_NAME, index_option="position")
+    sb.add_text_field("isbn", tokenizer_name="raw")
+    for name in ("doc_type", "library", "available_at", "available", "language", "audience"):
+        sb.add_text_field(name, tokenizer_name="raw", fast=True)
+    sb.add_text_field("subject", tokenizer_name="raw", fast=True)
+    sb.add_integer_field("decade", indexed=True, fast=True)
+    sb.add_integer_field("year", indexed=True, fast=True)
+    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True)
+    sb.add_text_field("author_sort", tokenizer_name="raw", fast=True)
+    return sb.build()
+
+
+SCHEMA = build_schema()
+
+
+def index_dir() -> Path:
+    return Path(settings.NAVETTE_SEARCH_INDEX_DIR)
+
+
+# --- opening -------------------------------------------------------------------------------
+
+_open_lock = threading.Lock()
+_open: dict[str, tantivy.Index] = {}
+#: One writer at a time per process; other processes are kept out by Tantivy's lock file.
+writer_lock = threading.RLock()
+
+
+def open_index(path: Path | None = None, *, create: bool = True) -> tantivy.Index | None:
+    """The index at ``path`` (default: the configured directory), opened once per process.
+
+    Returns None when there is no index and ``create`` is False.
+    """
+    path = path or index_dir()
+    key = str(path)
+    with _open_lock:
+        index = _open.get(key)
+        if index is not None and (path / "meta.json").exists():
+            return index
+        if not (path / "meta.json").exists():
+            if not create:
+                return None
+            path.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(SCHEMA, path=key, reuse=True)
+        index.register_tokenizer(ANALYZER_NAME, build_analyzer())
+        index.config_reader(reload_policy="OnCommit")
+        _open[key] = index
+        return index
+
+
+def forget_index(path: Path | None = None) -> None:
+    """Drop the cached handle (after the directory was deleted)."""
+    with _open_lock:
+        _open.pop(str(path or index_dir()), None)
+
+
+def index_exists(path: Path | None = None) -> bool:
+    return ((path or index_dir()) / "meta.json").exists()
+
+
+# --- documents -----------------------------------------------------------------------------
+
+
+@dataclass
+class ItemFacts:
+    owning: str
+    current: str
+    status: str
+    doc_type_override: str
+
+
+RECORD_COLUMNS = (
+    "id", "title", "subtitle", "responsibility", "authors", "subjects", "publisher", "year",
+    "languages", "isbns", "series", "summary", "audience", "doc_type",
+)  # fmt: skip
+
+
+def _names(values: Any, key: str = "name") -> list[str]:
+    out = []
+    for value in values or []:
+        if isinstance(value, dict):
+            value = value.get(key) or value.get("title") or ""
+        if value:
+            out.append(str(value))
+    return out
+
+
+def record_document(row: dict[str, Any], items: list[ItemFacts]) -> dict[str, Any]:
+    """The index document (as a dict of field -> list of values) for one record."""
+    title = " ".join(filter(None, [row["title"], row["subtitle"]]))
+    authors = _names(row["authors"])
+    subjects = _names(row["subjects"], "label")
+    series = _names(row["series"])
+    doc: dict[str, Any] = {
+        "id": [row["id"]],
+        "title": [title],
+        "authors": authors,
+        "subjects": subjects,
+        "all": [
+            title,
+            row["responsibility"],
+            *authors,
+            *subjects,
+            *series,
+            row["publisher"],
+            row["summary"],
+        ],
+        "title_sort": [sort_key(title)],
+        "author_sort": [sort_key(authors[0]) if authors else "~"],
+        "year": [row["year"] or 0],
+    }
+    isbns = {normalise_isbn(v) for v in _names(row["isbns"], "value")}
+    isbns.discard(None)
+    if isbns:
+        doc["isbn"] = sorted(isbns)  # type: ignore[type-var]
+    doc_types = {row["doc_type"]} | {i.doc_type_override for i in items if i.doc_type_override}
+    doc["doc_type"] = sorted(doc_types)
+    held = sorted({i.owning for i in items if i.status not in GONE_STATUSES})
+    if held:
+        doc["library"] = held
+    on_shelf = sorted({i.current for i in items if i.status == "available"})
+    if on_shelf:
+        doc["available_at"] = on_shelf
+        doc["available"] = ["yes"]
+    if row["languages"]:
+        doc["language"] = sorted({str(code) for code in row["languages"]})
+    if row["audience"]:
+        doc["audience"] = [row["audience"]]
+    if row["year"]:
+        doc["decade"] = [row["year"] // 10 * 10]
+    if subjects:
+        doc["subject"] = sorted(set(subjects))
+    doc["all"] = [v for v in doc["all"] if v]
+    return doc
+
+
+def _library_codes() -> dict[int, str]:
+    from navette.network.models import Library
+
+    return dict(Library.objects.values_list("id", "code"))
+
+
+def _items_by_record(
+    record_filter: dict[str, Any], codes: dict[int, str]
+) -> dict[int, list[ItemFacts]]:
+    from navette.catalogue.models import Item
+
+    found: dict[int, list[ItemFacts]] = defaultdict(list)
+    rows = Item.objects.filter(**record_filter).values_list(
+        "record_id", "owning_library_id", "current_library_id", "status", "doc_type_override"
+    )
+    for record_id, owning, current, status, override in rows.iterator(chunk_size=20_000):
+        found[record_id].append(ItemFacts(codes[owning], codes[current], status, override))
+    return found
+
+
+def documents_for(record_ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+    """Index documents for the given records that still exist."""
+    from navette.catalogue.models import Record
+
+    ids = sorted(set(record_ids))
+    codes = _library_codes()
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        items = _items_by_record({"record_id__in": chunk}, codes)
+        for row in Record.objects.filter(pk__in=chunk).values(*RECORD_COLUMNS):
+            yield record_document(row, items.get(row["id"], []))
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON column read with a raw cursor: text on SQLite, already decoded on PostgreSQL."""
+    if isinstance(value, str | bytes):
+        return orjson.loads(value)
+    return value
+
+
+_JSON_COLUMNS = frozenset({"authors", "subjects", "languages", "isbns", "series"})
+
+
+def all_documents(batch: int = 10_000) -> Iterator[dict[str, Any]]:
+    """Every record's document, read in primary-key ranges (two plain queries per batch).
+
+    A raw cursor reads only the needed columns: building a full rebuild's
+    documents through the ORM cost more than indexing them.
+    """
+    from django.db import connection
+
+    from navette.catalogue.models import Item, Record
+
+    codes = _library_codes()
+    record_table = Record._meta.db_table
+    item_table = Item._meta.db_table
+    columns = ", ".join(RECORD_COLUMNS)
+    json_at = [i for i, name in enumerate(RECORD_COLUMNS) if name in _JSON_COLUMNS]
+    last = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT {columns} FROM {record_table} WHERE id > %s ORDER BY id LIMIT %s",  # noqa: S608
+                [last, batch],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            top = rows[-1][0]
+            cursor.execute(
+                f"SELECT record_id, owning_library_id, current_library_id, status, "  # noqa: S608
+                f"doc_type_override FROM {item_table} WHERE record_id > %s AND record_id <= %s",
+                [last, top],
+            )
+            items: dict[int, list[ItemFacts]] = defaultdict(list)
+            for record_id, owning, current, status, override in cursor.fetchall():
+                items[record_id].append(ItemFacts(codes[owning], codes[current], status, override))
+            for values in rows:
+                row = dict(zip(RECORD_COLUMNS, values, strict=True))
+                for i in json_at:
+                    row[RECORD_COLUMNS[i]] = _json_value(values[i])
+                yield record_document(row, items.get(values[0], []))
+            last = top
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _add(writer: tantivy.IndexWriter, doc: dict[str, Any]) -> None:
+    try:
+        text = orjson.dumps(doc).decode("utf-8")
+    except TypeError:  # what orjson refuses (a lone surrogate) json still writes
+        text = json.dumps(doc, ensure_ascii=False)
+    writer.add_json(text)
+
+
+def writer_for(
+    index: tantivy.Index, *, heap: int = 64_000_000, threads: int = 1
+) -> tantivy.IndexWriter:
+    """An index writer; retries for up to 2 s while another process holds the lock."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            return index.writer(heap_size=heap, num_threads=threads)
+        except ValueError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+@dataclass
+class BuildReport:
+    documents: int
+    seconds: float
+
+
+def rebuild_index(path: Path | None = None, *, threads: int = 0, heap: int = 0) -> BuildReport:
+    """Rebuild the whole index from the database, in place.
+
+    Searches keep seeing the previous index until the final commit. The outbox
+    position is set to the newest outbox row seen *before* reading the
+    database, so changes committed meanwhile are applied again afterwards.
+    """
+    from navette.search import updater
+
+    path = path or index_dir()
+    started = time.perf_counter()
+    if (path / "meta.json").exists() and updater.read_state(path).get("schema") != SCHEMA_VERSION:
+        shutil.rmtree(path)
+        forget_index(path)
+    index = open_index(path)
+    assert index is not None
+    threads = threads or int(
+        getattr(settings, "NAVETTE_SEARCH_BUILD_THREADS", 0) or min(4, os.cpu_count() or 1)
+    )
+    heap = heap or threads * 200_000_000
+    position = updater.outbox_high_water()
+    count = 0
+    with writer_lock:
+        writer = writer_for(index, heap=heap, threads=threads)
+        writer.delete_all_documents()
+        for doc in all_documents():
+            _add(writer, doc)
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+    updater.write_state(path, updater.state_after_rebuild(position))
+    index.reload()
+    seconds = time.perf_counter() - started
+    log.info("search index rebuilt: %d records in %.1f s", count, seconds)
+    return BuildReport(count, seconds)
+
+
+def apply_records(
+    index: tantivy.Index, writer: tantivy.IndexWriter, record_ids: Iterable[int]
+) -> int:
+    """Replace the documents of these records (deleted records just disappear)."""
+    ids = sorted(set(record_ids))
+    for rid in ids:
+        writer.delete_documents_by_query(tantivy.Query.term_query(SCHEMA, "id", rid))
+    count = 0
+    for doc in documents_for(ids):
+        _add(writer, doc)
+        count += 1
+    return count

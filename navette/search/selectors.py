@@ -1,0 +1,96 @@
+"""Reads for the search pages: result rows with availability read from the database.
+
+The index finds the records; what a result says about copies on the shelf
+comes from the database (one query for the whole page), so it is exact even
+in the second after a loan, before the index catches up.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from navette.catalogue.models import Item, ItemStatus, Record
+from navette.network.models import Library
+from navette.search import engine
+from navette.search.index import GONE_STATUSES
+
+
+@dataclass
+class ResultRow:
+    record: Record
+    available_at: list[Library]
+    copies: int
+    summary: str
+
+    @property
+    def is_available(self) -> bool:
+        return bool(self.available_at)
+
+
+def _summary(available: list[Library], copies: int) -> str:
+    if available:
+        first = available[0].commune
+        others = len(available) - 1
+        if others == 0:
+            return _("Disponible à %(lib)s") % {"lib": first}
+        return ngettext(
+            "Disponible à %(lib)s et dans %(n)d autre bibliothèque",
+            "Disponible à %(lib)s et dans %(n)d autres bibliothèques",
+            others,
+        ) % {"lib": first, "n": others}
+    if copies:
+        return ngettext(
+            "Aucun exemplaire disponible pour le moment (%(n)d exemplaire)",
+            "Aucun exemplaire disponible pour le moment (%(n)d exemplaires)",
+            copies,
+        ) % {"n": copies}
+    return _("Pas d'exemplaire en bibliothèque")
+
+
+def result_rows(record_ids: list[int], prefer: str = "") -> list[ResultRow]:
+    """The records in ``record_ids`` order with a summary of where a copy is on the shelf.
+
+    ``prefer`` (a library code) is named first when it has a copy available.
+    Two queries: the records, then their copies.
+    """
+    records = Record.objects.in_bulk(record_ids)
+    libraries = {lib.pk: lib for lib in Library.objects.all()}
+    on_shelf: dict[int, set[int]] = defaultdict(set)
+    copies: dict[int, int] = defaultdict(int)
+    rows = Item.objects.filter(record_id__in=record_ids).values_list(
+        "record_id", "current_library_id", "status"
+    )
+    for record_id, library_id, status in rows:
+        if status in GONE_STATUSES:
+            continue
+        copies[record_id] += 1
+        if status == ItemStatus.AVAILABLE:
+            on_shelf[record_id].add(library_id)
+    out = []
+    for rid in record_ids:
+        record = records.get(rid)
+        if record is None:  # deleted since indexing
+            continue
+        libs = sorted(
+            (libraries[i] for i in on_shelf[rid]),
+            key=lambda lib: (lib.code != prefer, lib.commune, lib.name),
+        )
+        out.append(ResultRow(record, libs, copies[rid], _summary(libs, copies[rid])))
+    return out
+
+
+def search_page(params: engine.SearchParams) -> tuple[engine.SearchResult, list[ResultRow]]:
+    """One results page: the engine's answer plus the rows to display."""
+    result = engine.search(params)
+    return result, result_rows(result.record_ids, prefer=params.available_at)
+
+
+def suggestions(text: str, limit: int = 8) -> list[tuple[str, int]]:
+    """Autocomplete: (label, record id) for titles and authors starting with ``text``."""
+    ids = engine.suggest(text, limit)
+    records = Record.objects.in_bulk(ids)
+    return [(records[i].title, i) for i in ids if i in records]

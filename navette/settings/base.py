@@ -1,0 +1,218 @@
+"""Settings read from environment variables, with embedded defaults.
+
+The embedded default is a SQLite database (WAL mode) under the data directory
+``NAVETTE_HOME`` (``./var`` unless set), so the whole system runs with nothing
+to install. ``DATABASE_URL`` selects PostgreSQL for production.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from navette.settings.env import env_bool, env_int, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+NAVETTE_HOME = Path(os.environ.get("NAVETTE_HOME", "var")).expanduser().resolve()
+
+
+def _secret_key() -> str:
+    """Return the secret key from the environment, or from the data directory.
+
+    On first run a random key is generated into ``$NAVETTE_HOME/secret_key``
+    (mode 0600); the repository never holds one.
+    """
+    from_env = os.environ.get("NAVETTE_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = NAVETTE_HOME / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        NAVETTE_HOME.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
+        return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("NAVETTE_DEBUG", False)
+ALLOWED_HOSTS = env_list("NAVETTE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("NAVETTE_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "navette.core",
+    "navette.network",
+    "navette.catalogue",
+    "navette.patrons",
+    "navette.circulation",
+    "navette.search",
+    "navette.digital",
+    "navette.events",
+    "navette.notices",
+    "navette.stats",
+    "navette.portal",
+    "navette.staff",
+    "navette.api",
+    "navette.sip2",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "navette.portal.middleware.ChosenLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "navette.urls"
+WSGI_APPLICATION = "navette.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "navette.portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+
+SUPPORTED_DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+
+
+def _database() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme not in SUPPORTED_DATABASE_SCHEMES:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL: unsupported database {scheme!r}; Navette runs on PostgreSQL "
+                "(postgres://user@host:port/name) or, with DATABASE_URL unset, on SQLite."
+            )
+        config = dj_database_url.parse(url, conn_max_age=env_int("NAVETTE_DB_CONN_MAX_AGE", 60))
+        config["CONN_HEALTH_CHECKS"] = True
+        return dict(config)
+    NAVETTE_HOME.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(NAVETTE_HOME / "navette.sqlite3"),
+        "OPTIONS": {
+            # WAL lets readers run beside one writer; IMMEDIATE takes the write
+            # lock when a transaction starts, so two writers queue instead of
+            # deadlocking on a lock upgrade.
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA busy_timeout=20000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "core.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:home"
+LOGOUT_REDIRECT_URL = "portal:home"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = NAVETTE_HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_URL = "/media/"
+MEDIA_ROOT = NAVETTE_HOME / "media"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("NAVETTE_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# E-mail: SMTP when NAVETTE_SMTP_HOST is set, otherwise a file backend under
+# the data directory, so the embedded demo never tries to reach a mail server.
+EMAIL_HOST = os.environ.get("NAVETTE_SMTP_HOST", "")
+EMAIL_PORT = env_int("NAVETTE_SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("NAVETTE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("NAVETTE_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("NAVETTE_SMTP_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("NAVETTE_SMTP_SSL", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("NAVETTE_MAIL_FROM", "Navette <no-reply@localhost>")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = os.environ.get(
+        "NAVETTE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    )
+    EMAIL_FILE_PATH = str(NAVETTE_HOME / "mail")
+
+# Absolute base of links in e-mails (cancellation links, password resets).
+NAVETTE_PUBLIC_URL = os.environ.get("NAVETTE_PUBLIC_URL", "http://127.0.0.1:8000")
+# Event registrations lose names and e-mails this many days after the event.
+NAVETTE_EVENTS_ANONYMISE_DAYS = env_int("NAVETTE_EVENTS_ANONYMISE_DAYS", 30)
+
+# The catalogue search index lives in the data directory: derived, never committed.
+NAVETTE_SEARCH_INDEX_DIR = Path(
+    os.environ.get("NAVETTE_SEARCH_INDEX_DIR", str(NAVETTE_HOME / "search-index"))
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("NAVETTE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Integration settings: one module per integration.
+from navette.settings.digital import *  # noqa: E402,F403
+from navette.settings.sip2 import *  # noqa: E402,F403

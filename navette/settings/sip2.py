@@ -1,0 +1,19 @@
+"""SIP2 server settings (self-service machines)."""
+
+import os
+
+from navette.settings.env import env_int
+
+NAVETTE_SIP2_HOST = os.environ.get("NAVETTE_SIP2_HOST", "127.0.0.1")
+NAVETTE_SIP2_PORT = env_int("NAVETTE_SIP2_PORT", 6001)
+NAVETTE_SIP2_TLS_CERT = os.environ.get("NAVETTE_SIP2_TLS_CERT", "")
+NAVETTE_SIP2_TLS_KEY = os.environ.get("NAVETTE_SIP2_TLS_KEY", "")
+NAVETTE_SIP2_IDLE_TIMEOUT = env_int("NAVETTE_SIP2_IDLE_TIMEOUT", 600)
+NAVETTE_SIP2_MAX_LINE = env_int("NAVETTE_SIP2_MAX_LINE", 8192)
+#: Threads running the database work of the SIP2 server, each with its own
+#: persistent connection. More threads than cores: requests mostly wait on the database.
+#: On SQLite (one writer at a time) the server uses one process and one thread whatever
+#: these say: more would only queue on the database lock, with long busy-wait tails.
+NAVETTE_SIP2_DB_THREADS = env_int("NAVETTE_SIP2_DB_THREADS", 8)
+#: Processes of the SIP2 server, sharing its port. Each runs Python on one core at a time.
+NAVETTE_SIP2_WORKERS = env_int("NAVETTE_SIP2_WORKERS", min(4, os.cpu_count() or 1))

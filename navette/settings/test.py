@@ -1,0 +1,21 @@
+"""Settings for the test suite: same as production, with a throwaway data directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("NAVETTE_HOME", tempfile.mkdtemp(prefix="navette-test-"))
+os.environ.setdefault("NAVETTE_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+
+from navette.settings.base import *  # noqa: E402,F403
+from navette.settings.base import DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["*"]
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Tests get their own database file so the live server and threads share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(os.environ["NAVETTE_HOME"], "test.sqlite3")
+    }
+# Tests create rules and opening hours by bulk inserts and roll back between tests: no
+# in-process cache of circulation rules (tests that measure it turn it on).
+NAVETTE_CIRCULATION_CACHE_SECONDS = 0

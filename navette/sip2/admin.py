@@ -1,0 +1,51 @@
+"""Kiosk accounts in the admin (network administrators only)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from navette.sip2.models import Kiosk, KioskOperation
+
+
+class KioskForm(forms.ModelForm):
+    password = forms.CharField(
+        label=_("mot de passe"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Laisser vide pour garder le mot de passe actuel."),
+    )
+    allowed_operations = forms.MultipleChoiceField(
+        label=_("opérations permises"),
+        choices=KioskOperation.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Kiosk
+        fields = ["login", "name", "library", "allowed_operations", "encoding", "is_active"]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if not self.instance.pk and not data.get("password"):
+            self.add_error("password", _("Un mot de passe est requis pour un nouvel automate."))
+        return data
+
+    def save(self, commit: bool = True) -> Kiosk:
+        kiosk = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            kiosk.set_password(self.cleaned_data["password"])
+        if commit:
+            kiosk.save()
+        return kiosk
+
+
+@admin.register(Kiosk)
+class KioskAdmin(admin.ModelAdmin):
+    form = KioskForm
+    list_display = ("login", "name", "library", "encoding", "is_active", "last_login_at")
+    list_filter = ("is_active", "library")
+    search_fields = ("login", "name")
+    readonly_fields = ("last_login_at",)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class Sip2Config(AppConfig):
+    name = "navette.sip2"
+    label = "sip2"

@@ -1,0 +1,11 @@
+"""Staff URLs for the circulation pages (names live in the "staff" namespace)."""
+
+from django.urls import URLPattern, path
+
+from navette.staff.views import circulation
+
+urlpatterns: list[URLPattern] = [
+    path("circulation/pret/", circulation.checkout, name="circulation_checkout"),
+    path("circulation/retour/", circulation.checkin, name="circulation_checkin"),
+    path("circulation/navette/", circulation.transits, name="circulation_transits"),
+]

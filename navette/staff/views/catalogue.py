@@ -1,0 +1,137 @@
+"""Staff catalogue pages: find a record, read it (human form and MARC), manage its copies."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from navette.catalogue import selectors, services
+from navette.catalogue.models import DocType, Item, ItemStatus, Record
+from navette.core import clock
+from navette.core.actors import Actor
+from navette.core.errors import DomainError
+from navette.network.models import Library
+from navette.staff.permissions import librarian_required
+
+
+class ItemForm(forms.Form):
+    barcode = forms.CharField(label=_("Code-barres"), max_length=64)
+    owning_library = forms.ModelChoiceField(
+        label=_("Bibliothèque propriétaire"), queryset=Library.objects.filter(is_active=True)
+    )
+    call_number = forms.CharField(label=_("Cote"), max_length=100, required=False)
+    shelving_location = forms.CharField(label=_("Emplacement"), max_length=100, required=False)
+    doc_type_override = forms.ChoiceField(
+        label=_("Type de document (si différent de la notice)"),
+        choices=[("", "—"), *DocType.choices],
+        required=False,
+    )
+    circulates = forms.BooleanField(label=_("Empruntable"), required=False, initial=True)
+    acquired_on = forms.DateField(
+        label=_("Date d'acquisition"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ItemEditForm(ItemForm):
+    status = forms.ChoiceField(
+        label=_("Statut"),
+        choices=[(s.value, s.label) for s in ItemStatus if s in services.STAFF_STATUSES],
+    )
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.staff(request.user)
+
+
+@librarian_required
+def record_search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    records: list[Record] = []
+    if q:
+        records = list(
+            Record.objects.filter(Q(title__icontains=q) | Q(items__barcode=q) | Q(control_number=q))
+            .distinct()
+            .order_by("title")[:50]
+        )
+    return render(request, "staff/catalogue/search.html", {"q": q, "records": records})
+
+
+@librarian_required
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(Record, pk=pk)
+    form = ItemForm(initial={"circulates": True})
+    if request.method == "POST":
+        form = ItemForm(request.POST)
+        if form.is_valid():
+            try:
+                item = services.item_add(
+                    record=record, actor=_actor(request), now=clock.now(), **form.cleaned_data
+                )
+            except DomainError as exc:
+                form.add_error("barcode" if "barcode" in exc.code else None, exc.message)
+            else:
+                messages.success(request, _("Exemplaire %(b)s ajouté.") % {"b": item.barcode})
+                return redirect("staff:catalogue_record", pk=record.pk)
+    return render(
+        request,
+        "staff/catalogue/record.html",
+        {
+            "record": record,
+            "items": selectors.record_items(record),
+            "marc_lines": selectors.marc_lines(record.marc),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@librarian_required
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Item.objects.select_related("record"), pk=pk)
+    fields = ["barcode", "owning_library", "call_number", "shelving_location", "doc_type_override",
+              "circulates", "acquired_on", "notes", "status"]  # fmt: skip
+    if request.method == "POST":
+        form = ItemEditForm(request.POST)
+        if item.status not in services.STAFF_STATUSES:
+            form.fields["status"].choices = [(item.status, item.get_status_display())]  # type: ignore[attr-defined]
+        if form.is_valid():
+            changes = {k: v for k, v in form.cleaned_data.items() if getattr(item, k) != v}
+            try:
+                services.item_update(item=item, actor=_actor(request), now=clock.now(), **changes)
+            except DomainError as exc:
+                form.add_error("barcode" if "barcode" in exc.code else None, exc.message)
+            else:
+                messages.success(
+                    request, _("Exemplaire %(b)s modifié.") % {"b": form.cleaned_data["barcode"]}
+                )
+                return redirect("staff:catalogue_record", pk=item.record_id)
+    else:
+        form = ItemEditForm(initial={f: getattr(item, f) for f in fields})
+        if item.status not in services.STAFF_STATUSES:
+            form.fields["status"].choices = [(item.status, item.get_status_display())]  # type: ignore[attr-defined]
+    return render(request, "staff/catalogue/item_edit.html", {"item": item, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@librarian_required
+@require_POST
+def item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Item, pk=pk)
+    try:
+        services.item_withdraw(item=item, actor=_actor(request), now=clock.now(),
+                               reason=request.POST.get("reason", "").strip())  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Exemplaire %(b)s retiré.") % {"b": item.barcode})
+    return redirect("staff:catalogue_record", pk=item.record_id)

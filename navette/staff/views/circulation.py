@@ -1,0 +1,153 @@
+"""Circulation desk pages: lend, return, navette. Parse, call one service, render.
+
+Barcode scanners type the code and press Enter: every page has one autofocused
+field whose form submits on Enter, so the desk needs no mouse.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from navette.catalogue.models import Item
+from navette.circulation import selectors
+from navette.circulation.errors import CirculationError
+from navette.circulation.services import loan_checkin, loan_checkout, transit_receive
+from navette.core import clock
+from navette.core.actors import Actor
+from navette.network.models import Library
+from navette.patrons.models import Patron
+from navette.staff.permissions import librarian_required
+
+SESSION_LIBRARY = "desk_library"
+SESSION_RETURNS = "desk_returns"
+
+
+def _desk_library(request: HttpRequest) -> Library | None:
+    """The library this desk works for: chosen in the session, else the librarian's first."""
+    code = request.GET.get("bibliotheque") or request.POST.get("bibliotheque")
+    user = request.user
+    allowed = Library.objects.all() if user.is_network_admin else user.libraries.all()  # type: ignore[union-attr]
+    if code:
+        library = allowed.filter(code=code).first()
+        if library is not None:
+            request.session[SESSION_LIBRARY] = library.pk
+            return library
+    pk = request.session.get(SESSION_LIBRARY)
+    library = allowed.filter(pk=pk).first() if pk else None
+    return library or allowed.order_by("commune", "name").first()
+
+
+def _context(request: HttpRequest, library: Library | None, **extra):  # type: ignore[no-untyped-def]
+    user = request.user
+    choices = Library.objects.all() if user.is_network_admin else user.libraries.all()  # type: ignore[union-attr]
+    return {"desk_library": library, "desk_libraries": choices.order_by("commune", "name"), **extra}
+
+
+@librarian_required
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Scan a card, see the patron, scan copies to lend."""
+    library = _desk_library(request)
+    card = (request.GET.get("carte") or request.POST.get("carte") or "").strip()
+    patron = (
+        Patron.objects.select_related("category", "home_library__network")
+        .filter(card_number=card)
+        .first()
+    )
+    if card and patron is None:
+        messages.error(request, _("Carte inconnue : %(card)s.") % {"card": card})
+    if request.method == "POST" and patron is not None and library is not None:
+        barcode = request.POST.get("exemplaire", "").strip()
+        item = Item.objects.filter(barcode=barcode).first()
+        if item is None:
+            messages.error(request, _("Code-barres inconnu : %(barcode)s.") % {"barcode": barcode})
+        else:
+            try:
+                loan = loan_checkout(
+                    item=item,
+                    patron=patron,
+                    library=library,
+                    actor=Actor.staff(request.user),
+                    now=clock.now(),
+                )
+                messages.success(
+                    request,
+                    _("%(barcode)s prêté, à rendre le %(day)s.")
+                    % {"barcode": barcode, "day": loan.due_on.strftime("%d/%m/%Y")},
+                )
+            except CirculationError as exc:
+                messages.error(request, f"{barcode} : {exc.message}")
+        return redirect(f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}")
+    ctx = _context(request, library, card=card, patron=patron)
+    if patron is not None:
+        ctx.update(
+            status=selectors.patron_status(patron, clock.now()),
+            loans=list(selectors.patron_loans(patron)),
+            holds=selectors.patron_holds(patron),
+            today=clock.today(),
+        )
+    return render(request, "staff/circulation/checkout.html", ctx)
+
+
+@librarian_required
+def checkin(request: HttpRequest) -> HttpResponse:
+    """Scan returned copies; each line says what to do with the copy."""
+    library = _desk_library(request)
+    returns = request.session.get(SESSION_RETURNS, [])
+    if request.method == "POST" and library is not None:
+        barcode = request.POST.get("exemplaire", "").strip()
+        item = Item.objects.filter(barcode=barcode).first()
+        if item is None:
+            line = {
+                "barcode": barcode,
+                "error": True,
+                "message": _("Code-barres inconnu : %(b)s.") % {"b": barcode},
+            }
+        else:
+            try:
+                result = loan_checkin(
+                    item=item, library=library, actor=Actor.staff(request.user), now=clock.now()
+                )
+                line = {"barcode": barcode, "error": False, "action": str(result.action),
+                        "message": result.message, "penalty": result.penalty_message}  # fmt: skip
+            except CirculationError as exc:
+                line = {"barcode": barcode, "error": True, "message": exc.message}
+        request.session[SESSION_RETURNS] = [line, *returns][:30]
+        return redirect("staff:circulation_checkin")
+    return render(
+        request, "staff/circulation/checkin.html", _context(request, library, returns=returns)
+    )
+
+
+@librarian_required
+def transits(request: HttpRequest) -> HttpResponse:
+    """The navette for one library: copies to send, to receive (scan), overdue transits."""
+    library = _desk_library(request)
+    if request.method == "POST" and library is not None:
+        barcode = request.POST.get("exemplaire", "").strip()
+        item = Item.objects.filter(barcode=barcode).first()
+        if item is None:
+            messages.error(request, _("Code-barres inconnu : %(b)s.") % {"b": barcode})
+        else:
+            try:
+                result = transit_receive(
+                    item=item, library=library, actor=Actor.staff(request.user), now=clock.now()
+                )
+                messages.success(request, f"{barcode} : {result.message}")
+            except CirculationError as exc:
+                messages.error(request, f"{barcode} : {exc.message}")
+        return redirect("staff:circulation_transits")
+    ctx = _context(request, library)
+    if library is not None:
+        now = clock.now()
+        ctx.update(
+            to_send=list(selectors.transits_to_send(library)),
+            incoming=list(selectors.transits_incoming(library)),
+            overdue=list(selectors.transits_overdue(now, library)),
+            hold_shelf=list(selectors.hold_shelf(library)),
+            overdue_loans=list(selectors.overdue_loans(library, now)[:200]),
+        )
+    return render(request, "staff/circulation/transits.html", ctx)

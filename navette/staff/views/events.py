@@ -1,0 +1,253 @@
+"""Staff pages of the agenda: librarians create, copy and edit their library's
+events, see and print attendee lists and mark attendance; network
+administrators manage programmes."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from navette.core import clock
+from navette.core.actors import Actor
+from navette.core.errors import DomainError
+from navette.events import selectors, services
+from navette.events.models import Event, EventStatus, Programme
+from navette.staff.permissions import librarian_required, network_admin_required
+
+_DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EventForm(forms.ModelForm):
+    repeat_until = forms.DateField(
+        label=gettext_lazy("Répéter chaque semaine jusqu'au"), required=False, widget=_DATE,
+        help_text=gettext_lazy("Laisser vide pour un événement unique (création seulement)."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Event
+        fields = [
+            "title", "description", "library", "other_libraries", "place_name", "place_address",
+            "starts_at", "ends_at", "audience", "theme", "programme", "is_free", "price",
+            "accessibility", "registration_required", "capacity", "registration_opens_at",
+            "registration_closes_at", "image", "image_alt",
+        ]  # fmt: skip
+        widgets = {
+            "starts_at": _DT, "ends_at": _DT, "registration_opens_at": _DT,
+            "registration_closes_at": _DT,
+        }  # fmt: skip
+
+    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            cast(forms.DateTimeField, self.fields[name]).input_formats = [
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
+        if not user.is_network_admin:
+            mine = user.libraries.all()
+            cast(forms.ModelChoiceField, self.fields["library"]).queryset = mine
+            self.fields["library"].required = True
+        if not creating:
+            del self.fields["repeat_until"]
+
+    def _post_clean(self) -> None:
+        # Rules are checked by the service (events/services.py), with its messages.
+        pass
+
+
+def _user_libraries(request: HttpRequest) -> list[int] | None:
+    user: Any = request.user
+    if user.is_network_admin:
+        return None
+    return list(user.libraries.values_list("pk", flat=True))
+
+
+def _event_for_staff(request: HttpRequest, pk: int) -> Event:
+    event = get_object_or_404(Event.objects.select_related("library", "programme"), pk=pk)
+    user: Any = request.user
+    if event.library_id is None:
+        if not user.is_network_admin:
+            raise PermissionDenied
+    elif not user.can_work_at(event.library_id):
+        raise PermissionDenied
+    return event
+
+
+def _fields_from(form: EventForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data.pop("other_libraries", None)
+    data.pop("repeat_until", None)
+    if not data.get("image"):
+        data.pop("image", None)
+    return {k: v for k, v in data.items() if k in services.EVENT_FIELDS}
+
+
+@librarian_required
+def events_list(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    events = selectors.staff_events(_user_libraries(request), now=now)[:300]
+    return render(request, "staff/events/list.html", {"events": events, "now": now})
+
+
+@librarian_required
+def event_create(request: HttpRequest) -> HttpResponse:
+    """Create one event, or a weekly series when 'repeat until' is given."""
+    form = EventForm(request.POST or None, request.FILES or None, user=request.user, creating=True)
+    if request.method == "POST" and form.is_valid():
+        library = form.cleaned_data.get("library")
+        user: Any = request.user
+        if library is None and not user.is_network_admin:
+            raise PermissionDenied
+        if library is not None and not user.can_work_at(library.pk):
+            raise PermissionDenied
+        fields = _fields_from(form)
+        try:
+            if form.cleaned_data.get("repeat_until"):
+                created = services.event_series_create(
+                    fields=fields, until=form.cleaned_data["repeat_until"],
+                    actor=Actor.staff(user), now=clock.now(),
+                )  # fmt: skip
+                for event in created:
+                    event.other_libraries.set(form.cleaned_data["other_libraries"])
+                messages.success(request, _("%(n)s dates créées.") % {"n": len(created)})
+                return redirect("staff:events")
+            event = services.event_create(
+                fields=fields, other_libraries=form.cleaned_data["other_libraries"],
+                actor=Actor.staff(user), now=clock.now(),
+            )  # fmt: skip
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Événement créé."))
+            return redirect("staff:event_attendees", pk=event.pk)
+    return render(request, "staff/events/form.html", {"form": form, "creating": True})
+
+
+@librarian_required
+def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_for_staff(request, pk)
+    form = EventForm(
+        request.POST or None, request.FILES or None, instance=Event.objects.get(pk=pk),
+        user=request.user, creating=False,
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        user: Any = request.user
+        library = form.cleaned_data.get("library")
+        if library is not None and not user.can_work_at(library.pk):
+            raise PermissionDenied
+        try:
+            services.event_update(
+                event=event, fields=_fields_from(form),
+                other_libraries=form.cleaned_data["other_libraries"],
+                actor=Actor.staff(user), now=clock.now(),
+            )  # fmt: skip
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Événement modifié."))
+            return redirect("staff:event_attendees", pk=event.pk)
+    return render(request, "staff/events/form.html", {"form": form, "event": event})
+
+
+class CopyForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("Nouvelle date et heure de début"), widget=_DT,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )  # fmt: skip
+
+
+@librarian_required
+def event_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy an event to a new date (same duration, no registrations)."""
+    event = _event_for_staff(request, pk)
+    form = CopyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.event_copy(
+                event=event, starts_at=form.cleaned_data["starts_at"],
+                actor=Actor.staff(request.user), now=clock.now(),
+            )  # fmt: skip
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Événement copié."))
+            return redirect("staff:event_edit", pk=copy.pk)
+    return render(request, "staff/events/copy.html", {"form": form, "event": event})
+
+
+@librarian_required
+@require_POST
+def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_for_staff(request, pk)
+    if event.status != EventStatus.CANCELLED:
+        services.event_cancel(event=event, actor=Actor.staff(request.user), now=clock.now())
+        messages.success(request, _("Événement annulé ; les inscrits sont prévenus par courriel."))
+    return redirect("staff:event_attendees", pk=event.pk)
+
+
+@librarian_required
+def event_attendees(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attendee list (printable); POST records who came."""
+    event = _event_for_staff(request, pk)
+    if request.method == "POST":
+        present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
+        services.registrations_mark_attendance(
+            event=event, present=present, actor=Actor.staff(request.user), now=clock.now()
+        )
+        messages.success(request, _("Présences enregistrées."))
+        return redirect("staff:event_attendees", pk=event.pk)
+    attendees = selectors.event_attendees(event)
+    return render(
+        request,
+        "staff/events/attendees.html",
+        {
+            "event": event,
+            "confirmed": [r for r in attendees if r.status == "confirmed"],
+            "waiting": [r for r in attendees if r.status == "waiting"],
+        },
+    )
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = ["title", "slug", "description", "starts_on", "ends_on", "is_published"]
+        widgets = {"starts_on": _DATE, "ends_on": _DATE}
+
+    def _post_clean(self) -> None:
+        pass
+
+
+@network_admin_required
+def programmes(request: HttpRequest) -> HttpResponse:
+    items = Programme.objects.order_by("-starts_on")
+    return render(request, "staff/events/programmes.html", {"programmes": items})
+
+
+@network_admin_required
+def programme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    programme = get_object_or_404(Programme, pk=pk) if pk else None
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.programme_save(
+                programme=programme, fields=form.cleaned_data,
+                actor=Actor.staff(request.user), now=clock.now(),
+            )  # fmt: skip
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Programme enregistré."))
+            return redirect("staff:programme_edit", pk=saved.pk)
+    return render(
+        request, "staff/events/programme_form.html", {"form": form, "programme": programme}
+    )

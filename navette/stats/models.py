@@ -1,0 +1,45 @@
+"""Anonymous statistics facts: what happened where, never to whom.
+
+A fact keeps the library, the document type, the patron's category and age
+band; no patron, no copy, no date of birth: it survives anonymisation.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CirculationAction(models.TextChoices):
+    CHECKOUT = "checkout", _("Prêt")
+    CHECKIN = "checkin", _("Retour")
+    RENEW = "renew", _("Prolongation")
+    HOLD_PLACE = "hold_place", _("Réservation")
+    HOLD_FULFIL = "hold_fulfil", _("Réservation satisfaite")
+    HOLD_CANCEL = "hold_cancel", _("Réservation annulée")
+    HOLD_EXPIRE = "hold_expire", _("Réservation expirée")
+    TRANSIT_SEND = "transit_send", _("Envoi en navette")
+    TRANSIT_RECEIVE = "transit_receive", _("Réception de navette")
+    TRANSIT_LOST = "transit_lost", _("Perte en transit")
+
+
+class CirculationFact(models.Model):
+    day = models.DateField(_("jour"), db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=CirculationAction.choices)
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    owning_library = models.ForeignKey(
+        "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    doc_type = models.CharField(_("type de document"), max_length=20, blank=True)
+    patron_category = models.CharField(_("catégorie de lecteur"), max_length=30, blank=True)
+    age_band = models.CharField(_("tranche d'âge"), max_length=10, blank=True)
+    home_library = models.ForeignKey(
+        "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("fait de circulation")
+        verbose_name_plural = _("faits de circulation")
+        indexes = [models.Index(fields=["library", "day", "action"])]

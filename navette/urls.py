@@ -1,0 +1,21 @@
+"""Top-level URLs. Each interface app owns its own URL module."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from navette.api.urls import api
+
+admin.site.site_header = "Navette — administration du réseau"
+admin.site.site_title = "Navette"
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("personnel/", include("navette.staff.urls")),
+    path("api/", api.urls),
+    path("", include("navette.portal.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)  # type: ignore[arg-type]

@@ -1,0 +1,81 @@
+"""The circulation desk in a real browser (Debian's chromium): keyboard only, like a
+barcode scanner (characters then Enter), and accessibility with axe-core."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from navette.circulation.models import Loan
+from navette.circulation.services import hold_place
+from navette.core.clock import PARIS
+from navette.core.models import User
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NOW = dt.datetime(2025, 3, 4, 10, 0, tzinfo=PARIS)
+
+
+def _scan(page, code: str) -> None:
+    """What a barcode scanner does: type the code into the focused field, then Enter
+    (which submits the form: wait for the page that answers)."""
+    page.keyboard.type(code)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_desk_lends_by_keyboard_and_return_says_navette(
+    page, axe, clock_at, libs, make_patron, make_item, actor
+):
+    """A librarian logs in and, at Avion, lends two copies by scanning the card then each
+    copy; on the return screen, scanning a copy that a Lens patron waits for says
+    'navette vers Lens'. The lend and return pages have no serious axe violation."""
+    clock_at(NOW)
+    librarian = User.objects.create_user("bib-avion", password="pass-avion", role="librarian")
+    librarian.libraries.add(libs["Avion"])
+    patron = make_patron(home="Avion", first_name="Inès", last_name="Carpentier")
+    first, second = make_item(owner="Harnes"), make_item(owner="Avion")
+
+    page.goto(f"{page.base_url}/personnel/circulation/pret/?bibliotheque={libs['Avion'].code}")
+    expect(page.get_by_label("Identifiant")).to_be_focused()
+    page.keyboard.type("bib-avion")
+    page.keyboard.press("Tab")
+    _scan(page, "pass-avion")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Prêt — Avion")
+    expect(page.get_by_label("Carte du lecteur")).to_be_focused()
+    assert axe(page) == []
+    _scan(page, patron.card_number)
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Inès Carpentier")
+
+    for n, item in enumerate((first, second), start=1):
+        expect(page.get_by_label("Code-barres de l'exemplaire")).to_be_focused()
+        _scan(page, item.barcode)
+        expect(page.locator(".messages")).to_contain_text(
+            f"{item.barcode} prêté, à rendre le 25/03/2025."
+        )
+        expect(
+            page.get_by_role("heading", level=3, name=re.compile(rf"^{n} prêts? en cours$"))
+        ).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(2)
+    assert axe(page) == []
+    assert set(Loan.objects.values_list("item__barcode", flat=True)) == {
+        first.barcode,
+        second.barcode,
+    }
+
+    waiting = make_patron(home="Lens")
+    hold_place(
+        patron=waiting, record=first.record, pickup_library=libs["Lens"], actor=actor, now=NOW
+    )
+    page.goto(f"{page.base_url}/personnel/circulation/retour/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Retour — Avion")
+    expect(page.get_by_label("Code-barres de l'exemplaire rendu")).to_be_focused()
+    _scan(page, first.barcode)
+    row = page.locator("tbody tr").first
+    expect(row).to_contain_text(first.barcode)
+    expect(row).to_contain_text("navette vers Lens")
+    assert axe(page) == []

@@ -1,0 +1,165 @@
+"""The quick start: ``navette demo`` sets up the Relire network and serves it."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from html import unescape
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def demo_database_url() -> str | None:
+    """On the PostgreSQL pass the demo runs on PostgreSQL too, in its own database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return None
+    import psycopg
+
+    base = url.rsplit("/", 1)[0]
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS navette_demo_test WITH (FORCE)")
+        conn.execute("CREATE DATABASE navette_demo_test")
+    return base + "/navette_demo_test"
+
+
+def fetch(url: str, timeout: float = 10) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (localhost)
+        return response.read().decode()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo for the module: it loads a real catalogue, which takes a while."""
+    tmp_path = tmp_path_factory.mktemp("demo")
+    port, sip2_port = free_port(), free_port()
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        NAVETTE_HOME=str(tmp_path / "home"),
+        NAVETTE_WEB_WORKERS="2",
+        NAVETTE_DEMO_LOC_RECORDS="1500",
+    )
+    db_url = demo_database_url()
+    if db_url:
+        env["DATABASE_URL"] = db_url
+    log = open(tmp_path / "demo.log", "w")  # noqa: SIM115
+    cmd = [
+        sys.executable,
+        "-m",
+        "navette",
+        "demo",
+        "--port",
+        str(port),
+        "--sip2-port",
+        str(sip2_port),
+    ]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while True:
+        if proc.poll() is not None:
+            pytest.fail("navette demo exited:\n" + (tmp_path / "demo.log").read_text()[-4000:])
+        try:
+            fetch(base + "/", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(
+                    "navette demo did not serve within 300 s:\n"
+                    + (tmp_path / "demo.log").read_text()[-4000:]
+                )
+            time.sleep(0.5)
+    yield {
+        "base": base,
+        "home": tmp_path / "home",
+        "env": env,
+        "log": tmp_path / "demo.log",
+        "sip2_port": sip2_port,
+    }
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+def test_demo_serves_the_relire_network_in_french(demo):
+    """Command 1 of the README: the portal in French, the 27 libraries with addresses and phones,
+    accounts for every role written to demo-accounts.json; the staff can log in."""
+    home = fetch(demo["base"] + "/")
+    assert '<html lang="fr">' in home and "Relire" in home
+    directory = unescape(fetch(demo["base"] + "/bibliotheques/"))
+    assert directory.count('class="card library-card"') == 27
+    assert "Médiathèque Robert Cousin" in directory and "03 21 69 08 30" in directory
+    assert "13D route de Béthune" in directory
+    accounts = json.loads((demo["home"] / "demo-accounts.json").read_text())
+    roles = {entry["role"] for entry in accounts["staff"]}
+    assert roles == {"network_admin", "librarian", "statistician"}
+    assert all(len(entry["password"]) >= 12 for entry in accounts["staff"])
+    assert len(accounts["patrons"]) >= 5 and all(p["pin"] for p in accounts["patrons"])
+    assert len(accounts["kiosks"]) == 27
+    assert accounts["copies"], "sample copies are listed"
+    css = fetch(demo["base"] + "/static/portal/navette.css")
+    assert "skip-link" in css
+    log = demo["log"].read_text()
+    assert "gunicorn" in log.lower() or "Booting worker" in log
+
+
+def test_demo_run_again_reuses_its_data(demo):
+    """A second run on the same data directory keeps the accounts and loads nothing twice."""
+    first = json.loads((demo["home"] / "demo-accounts.json").read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "navette", "demo", "--no-serve"],
+        env=demo["env"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "0 créée(s), 0 mise(s) à jour, 27 inchangée(s)" in result.stdout
+    second = json.loads((demo["home"] / "demo-accounts.json").read_text())
+    assert second["staff"] == first["staff"]
+
+
+def test_demo_runs_the_whole_system(demo):
+    """Search finds a listed demo copy's title, the agenda and online library answer, and the
+    SIP2 server accepts a demo kiosk's login."""
+    from urllib.parse import quote
+
+    accounts = json.loads((demo["home"] / "demo-accounts.json").read_text())
+    title = accounts["copies"][0]["title"]
+    word = max(title.split(), key=len).strip(".,:;/")
+    results = unescape(fetch(demo["base"] + "/recherche/?q=" + quote(word)))
+    assert title.split(" /")[0].strip()[:30] in results
+    assert "Nuits des bibliothèques" in unescape(fetch(demo["base"] + "/agenda/"))
+    assert fetch(demo["base"] + "/mediatheque-en-ligne/")
+    kiosk = accounts["kiosks"][0]
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            sock = socket.create_connection(("127.0.0.1", demo["sip2_port"]), timeout=10)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    with sock:
+        sock.sendall(f"9300CN{kiosk['login']}|CO{kiosk['password']}|CPx|\r".encode())
+        answer = sock.recv(1024).decode()
+    assert answer.startswith("941"), answer

@@ -1,0 +1,56 @@
+"""Test data for the agenda: a library, events and patrons, made explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from navette.core.actors import Actor
+from navette.core.clock import PARIS
+from navette.events.models import Event
+from navette.events.services import event_create
+from navette.network.models import Library, Network
+
+STAFF = Actor.system("tests")
+#: A Tuesday in May: far from any daylight-saving change.
+NOW = dt.datetime(2027, 5, 4, 9, 0, tzinfo=PARIS)
+_seq = itertools.count(1)
+
+
+def library(code: str = "", commune: str = "Lens", name: str = "") -> Library:
+    n = next(_seq)
+    network = Network.current()
+    return Library.objects.create(
+        network=network, code=code or f"bib-{n}", commune=commune,
+        name=name or f"Médiathèque {n}", street="1 rue de la Gare", postcode="62300", city=commune,
+        phone="03 21 00 00 00",
+    )  # fmt: skip
+
+
+def event(lib: Library | None, *, days: int = 7, hour: int = 10, **fields: Any) -> Event:
+    start = dt.datetime.combine((NOW + dt.timedelta(days=days)).date(), dt.time(hour, 0), PARIS)
+    data: dict[str, Any] = {
+        "title": fields.pop("title", "Heure du conte"),
+        "library": lib,
+        "starts_at": start,
+        "ends_at": start + dt.timedelta(hours=1),
+    }
+    data.update(fields)
+    return event_create(fields=data, actor=STAFF, now=NOW)
+
+
+def bookable(lib: Library, capacity: int = 2, **fields: Any) -> Event:
+    return event(lib, registration_required=True, capacity=capacity, **fields)
+
+
+def patron(lib: Library, email: str = "", **fields: Any):  # type: ignore[no-untyped-def]
+    from navette.patrons.models import Patron, PatronCategory
+
+    n = next(_seq)
+    category, _c = PatronCategory.objects.get_or_create(code="adulte", defaults={"label": "Adulte"})
+    return Patron.objects.create(
+        card_number=f"C{n:08d}", first_name=fields.get("first_name", "Anne"),
+        last_name=fields.get("last_name", f"Lecteur{n}"), email=email or f"p{n}@example.org",
+        category=category, home_library=lib, membership_expires_on=dt.date(2030, 1, 1),
+    )  # fmt: skip

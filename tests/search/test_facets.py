@@ -1,0 +1,102 @@
+"""Facet counts agree with the database, and filters combine."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from navette.catalogue.models import Item, ItemStatus, Record
+from navette.search import engine
+from navette.search.index import rebuild_index
+
+pytestmark = pytest.mark.django_db
+
+
+def database_counts(records: list[Record]) -> dict[str, Counter]:
+    """Facet counts computed straight from the database rows, one count per record."""
+    counts: dict[str, Counter] = {name: Counter() for name in engine.FACET_SIZES}
+    available = 0
+    for record in records:
+        items = list(
+            Item.objects.filter(record=record).select_related("owning_library", "current_library")
+        )
+        counts["doc_type"].update(
+            {record.doc_type} | {i.doc_type_override for i in items if i.doc_type_override}
+        )
+        counts["library"].update(
+            {
+                i.owning_library.code
+                for i in items
+                if i.status not in (ItemStatus.LOST, ItemStatus.WITHDRAWN)
+            }
+        )
+        on_shelf = {i.current_library.code for i in items if i.status == ItemStatus.AVAILABLE}
+        counts["available_at"].update(on_shelf)
+        available += bool(on_shelf)
+        counts["language"].update(set(record.languages))
+        if record.audience:
+            counts["audience"][record.audience] += 1
+        if record.year:
+            counts["decade"][str(record.year // 10 * 10)] += 1
+        counts["subject"].update(set(record.subjects))
+    counts["available"] = Counter({"yes": available})
+    return counts
+
+
+def engine_counts(result: engine.SearchResult) -> dict[str, Counter]:
+    counts = {name: Counter(dict(values)) for name, values in result.facets.items()}
+    counts["available"] = Counter({"yes": result.available_count})
+    return counts
+
+
+def test_facet_counts_equal_database_counts(catalogue):
+    """Over the whole test catalogue, every facet value counts the same records as the database."""
+    rebuild_index()
+    result = engine.search(engine.SearchParams(per_page=1))
+    assert result.total == Record.objects.count()
+    assert engine_counts(result) == database_counts(list(Record.objects.all()))
+
+
+def test_facet_counts_follow_the_query_and_filters(catalogue):
+    """With a query and two filters, counts are those of the matching records only."""
+    rebuild_index()
+    params = engine.SearchParams(
+        q="guerre", filters={"library": ["lens"], "decade": ["1860"]}, per_page=50
+    )
+    result = engine.search(params)
+    assert result.record_ids == [catalogue["guerre_paix"].pk]
+    assert engine_counts(result) == database_counts([catalogue["guerre_paix"]])
+
+
+def test_filters_within_a_facet_are_alternatives_and_across_facets_combine(catalogue):
+    """Two document types give either; adding a library narrows to records held there."""
+    rebuild_index()
+    both = engine.search(engine.SearchParams(filters={"doc_type": ["video", "music"]}))
+    assert set(both.record_ids) == {catalogue["film"].pk, catalogue["music"].pk}
+    narrowed = engine.search(
+        engine.SearchParams(filters={"doc_type": ["video", "music"], "library": ["vimy"]})
+    )
+    assert narrowed.record_ids == []  # the Vimy copy of the film is lost
+    at_lens = engine.search(
+        engine.SearchParams(filters={"doc_type": ["video", "music"], "library": ["lens"]})
+    )
+    assert at_lens.record_ids == [catalogue["film"].pk]
+
+
+def test_available_now_optionally_at_one_library(catalogue):
+    """'Available now' keeps records with a copy on the shelf; at Harnes, only those on its shelves."""
+    rebuild_index()
+    anywhere = set(engine.search(engine.SearchParams(available=True, per_page=50)).record_ids)
+    expected = set(
+        Item.objects.filter(status=ItemStatus.AVAILABLE)
+        .values_list("record_id", flat=True)
+        .distinct()
+    )
+    assert anywhere == expected
+    at_harnes = set(
+        engine.search(
+            engine.SearchParams(available=True, available_at="harnes", per_page=50)
+        ).record_ids
+    )
+    assert at_harnes == {catalogue["stories"].pk, catalogue["film"].pk, catalogue["music"].pk}

@@ -1,0 +1,150 @@
+"""Portal search pages and API: results, facets, record page with copies, JSON-LD, autocomplete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html import unescape
+
+import pytest
+
+from navette.catalogue.models import ItemStatus
+from navette.search.index import rebuild_index
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def indexed(catalogue):
+    rebuild_index()
+    return catalogue
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", unescape(response.content.decode()))
+
+
+def test_results_page_shows_count_type_authors_year_and_availability(client, indexed):
+    """A search lists type, title, authors, year and where a copy is on the shelf; the count is a live region."""
+    response = client.get("/recherche/", {"q": "seigneur anneaux"})
+    assert response.status_code == 200
+    page = text(response)
+    assert 'role="status"' in page and "1 résultat" in page
+    assert "DVD ou Blu-ray · 2001" in page
+    assert "Le Seigneur des anneaux" in page and "Peter Jackson" in page
+    assert "Disponible à Harnes et dans 1 autre bibliothèque" in page
+
+
+def test_availability_summary_prefers_the_chosen_library(client, indexed):
+    """With 'available at Lens' chosen, the summary names Lens first."""
+    page = text(client.get("/recherche/", {"q": "seigneur", "dispo": "1", "dispo_bib": "lens"}))
+    assert "Disponible à Lens et dans 1 autre bibliothèque" in page
+
+
+def test_facets_are_checkboxes_with_counts_and_filters_combine(client, indexed):
+    """Facets are labelled checkboxes with counts; two checked facets narrow the results."""
+    page = text(client.get("/recherche/", {"q": "guerre"}))
+    assert re.search(r'<input type="checkbox" id="f-bib-\d+" name="bib" value="lens"', page)
+    assert 'années 1860 <span class="facet-count">(1)</span>' in page
+    narrowed = text(client.get("/recherche/", {"q": "guerre", "bib": "lens", "decennie": "2000"}))
+    assert "1 résultat" in narrowed and "Les journaux de guerre" in narrowed
+
+
+def test_sort_and_pagination_links_keep_the_filters(client, indexed):
+    """The next-page link keeps the query, filters and sort."""
+    page = text(client.get("/recherche/", {"type": "book", "tri": "title"}))
+    assert "page 1 sur" not in page  # fewer than 20 books: one page
+    response = client.get("/recherche/", {"q": "", "tri": "newest", "page": "1"})
+    assert response.status_code == 200
+
+
+def test_record_page_lists_copies_by_library_with_status_and_due_date(client, indexed):
+    """Copies are grouped by library with call number and status; a loan shows its due date; holds are counted."""
+    from navette.circulation.models import Hold, Loan
+
+    record = indexed["etoile"]
+    item = record.items.get(status=ItemStatus.ON_LOAN)
+    now = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+    Loan.objects.create(item=item, library=item.owning_library, doc_type="comic", loaned_at=now,
+                        due_on=dt.date(2026, 12, 12))  # fmt: skip
+    Hold.objects.create(record=record, pickup_library=item.owning_library, placed_at=now)
+    page = text(client.get(f"/notice/{record.pk}/"))
+    lens = page.index("Lens — Médiathèque Robert Cousin")
+    harnes = page.index("Harnes — Médiathèque La Source")
+    assert lens < harnes  # libraries with a copy on the shelf first
+    assert "BD HER" in page
+    assert "Disponible" in page[lens:harnes]
+    assert "En prêt jusqu'au 12/12/2026" in page[harnes:]
+    assert "1 réservation en cours" in page
+    assert f'<link rel="canonical" href="http://testserver/notice/{record.pk}/">' in page
+    assert f'href="/compte/reserver/{record.pk}/"' in page  # the reserve button
+
+
+def test_record_page_shows_transit_and_hold_shelf_statuses(client, indexed):
+    """'En transit' and 'Réservé' are shown for copies in those states; lost copies are not listed."""
+    assert "En transit" in text(client.get(f"/notice/{indexed['journaux'].pk}/"))
+    assert "Réservé" in text(client.get(f"/notice/{indexed['paix_guerre'].pk}/"))
+    film = text(client.get(f"/notice/{indexed['film'].pk}/"))
+    assert "Vimy" not in film.split("Exemplaires", 1)[1]
+
+
+def test_record_page_json_ld(client, indexed):
+    """The record page embeds schema.org JSON-LD of the right type (Book, Movie, MusicAlbum, VideoGame)."""
+    for key, kind in [
+        ("etoile", "Book"),
+        ("film", "Movie"),
+        ("music", "MusicAlbum"),
+        ("game", "VideoGame"),
+    ]:
+        html = client.get(f"/notice/{indexed[key].pk}/").content.decode()
+        data = json.loads(
+            re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+        )
+        assert data["@type"] == kind
+        assert data["name"] == indexed[key].title
+    etoile = json.loads(
+        re.search(
+            r'ld\+json">(.*?)</script>',
+            client.get(f"/notice/{indexed['etoile'].pk}/").content.decode(),
+            re.S,
+        ).group(1)
+    )
+    assert etoile["author"] == [{"@type": "Person", "name": "Hergé"}]
+    assert etoile["datePublished"] == "1942"
+
+
+def test_record_page_404(client, indexed):
+    assert client.get("/notice/999999/").status_code == 404
+
+
+def test_autocomplete_json_and_htmx(client, indexed):
+    """Three letters give suggestions (JSON for scripts, <option>s for htmx); two letters none."""
+    data = client.get("/recherche/suggestions/", {"q": "mys"}).json()
+    assert data["suggestions"][0]["label"] == "L'Étoile mystérieuse"
+    html = client.get(
+        "/recherche/suggestions/", {"q": "tolst"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert '<option value="Guerre et paix">' in html
+    assert client.get("/recherche/suggestions/", {"q": "my"}).json() == {"suggestions": []}
+
+
+def test_api_search(client, indexed):
+    """GET /api/catalogue/search returns results with availability and facets."""
+    data = client.get("/api/catalogue/search", {"q": "etoile", "library": "lens"}).json()
+    assert data["total"] == 1
+    assert data["results"][0]["title"] == "L'Étoile mystérieuse"
+    assert data["results"][0]["available_at"] == ["lens"]
+    assert {"value": "comic", "count": 1} in data["facets"]["doc_type"]
+
+
+def test_search_page_query_count_is_constant(client, indexed, django_assert_max_num_queries):
+    """The results page runs a fixed small number of queries, whatever the number of results."""
+    with django_assert_max_num_queries(8):
+        client.get("/recherche/", {"q": ""})
+
+
+def test_missing_index_is_rebuilt_by_the_page(client, catalogue):
+    """Without an index, the results page rebuilds it (inline in tests) and answers."""
+    page = text(client.get("/recherche/", {"q": "etoile"}))
+    assert "2 résultats" in page

@@ -1,0 +1,124 @@
+"""Keeping the index up to date: outbox after commit, per-index position, rebuilds."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from navette.catalogue.models import ItemStatus
+from navette.search import engine, updater
+from navette.search.index import forget_index, rebuild_index
+from navette.search.models import IndexOutbox
+from navette.search.outbox import enqueue_record
+from tests.search.factories import make_item, make_record
+
+pytestmark = pytest.mark.django_db
+
+
+def available_ids() -> set[int]:
+    return set(engine.search(engine.SearchParams(available=True, per_page=100)).record_ids)
+
+
+def test_a_checkout_is_visible_in_search_after_commit(
+    catalogue, django_capture_on_commit_callbacks
+):
+    """When a copy goes on loan and its record is enqueued, the index follows at commit."""
+    rebuild_index()
+    record = catalogue["chevaux"]
+    assert record.pk in available_ids()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            record.items.update(status=ItemStatus.ON_LOAN)
+            enqueue_record(record.pk)
+    assert record.pk not in available_ids()
+
+
+def test_nothing_is_applied_when_the_transaction_rolls_back(
+    catalogue, django_capture_on_commit_callbacks
+):
+    """A rolled-back change schedules nothing."""
+    rebuild_index()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                enqueue_record(catalogue["chevaux"].pk)
+                raise RuntimeError("rollback")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+
+
+def test_new_and_edited_records_are_indexed_and_outbox_rows_kept(
+    catalogue, index_dir, django_capture_on_commit_callbacks
+):
+    """A new record becomes searchable; rows stay for other nodes; the position file advances."""
+    rebuild_index()
+    with django_capture_on_commit_callbacks(execute=True):
+        record = make_record(title="Le Petit Prince", authors=["Antoine de Saint-Exupéry"])
+        enqueue_record(record.pk)
+    assert engine.search(engine.SearchParams(q="petit prince")).record_ids == [record.pk]
+    assert IndexOutbox.objects.filter(record_id=record.pk).exists()
+    assert updater.read_state(index_dir)["last"] == IndexOutbox.objects.latest("id").id
+
+
+def test_each_index_directory_applies_the_outbox_on_its_own(
+    catalogue, index_dir, tmp_path, settings
+):
+    """Two nodes (two index directories) each apply the same pending rows."""
+    rebuild_index()
+    other = tmp_path / "other-node"
+    rebuild_index(other)
+    record = make_record(title="Vingt mille lieues sous les mers", authors=["Jules Verne"])
+    make_item(record, catalogue["etoile"].items.first().owning_library)
+    IndexOutbox.objects.create(record_id=record.pk)
+    assert updater.process_outbox(index_dir) == 1
+    assert updater.process_outbox(index_dir) == 0  # already applied here
+    assert updater.process_outbox(other) == 1  # not yet there
+    settings.NAVETTE_SEARCH_INDEX_DIR = other
+    assert engine.search(engine.SearchParams(q="vingt mille lieues")).record_ids == [record.pk]
+
+
+def test_an_id_committed_late_is_not_lost(catalogue, index_dir):
+    """A row whose id is below the position (committed late) is still applied, via the gaps."""
+    rebuild_index()
+    late = make_record(title="Germinal", authors=["Émile Zola"])
+    first = IndexOutbox.objects.create(record_id=catalogue["music"].pk)
+    later = IndexOutbox.objects.create(record_id=catalogue["music"].pk)
+    first_id = first.id
+    first.delete()  # as if this id were still in an uncommitted transaction
+    updater.process_outbox(index_dir)
+    assert str(first_id) in updater.read_state(index_dir)["gaps"]
+    IndexOutbox.objects.create(id=first_id, record_id=late.pk)  # it commits now
+    updater.process_outbox(index_dir)
+    assert engine.search(engine.SearchParams(q="germinal")).record_ids == [late.pk]
+    assert updater.read_state(index_dir)["last"] == later.id
+
+
+def test_a_missing_index_is_rebuilt(catalogue, index_dir):
+    """With the index directory deleted, the outbox processor rebuilds it from the database."""
+    rebuild_index()
+    shutil.rmtree(index_dir)
+    forget_index(index_dir)
+    assert (
+        engine.search(engine.SearchParams(q="etoile")).total == 0
+    )  # no index: no results, no error
+    updater.process_outbox()
+    found = engine.search(engine.SearchParams(q="etoile")).record_ids
+    assert set(found) == {catalogue["etoile"].pk, catalogue["etoiles"].pk}
+
+
+def test_reindex_command_and_job(catalogue, index_dir):
+    """`navette reindex` builds the index; the search-outbox job applies pending rows."""
+    from navette.core import clock
+    from navette.core.jobs import run_jobs
+
+    call_command("reindex")
+    assert engine.search(engine.SearchParams()).total == len(catalogue)
+    record = make_record(title="Bel-Ami", authors=["Guy de Maupassant"])
+    IndexOutbox.objects.create(record_id=record.pk)
+    results = dict(run_jobs(clock.now(), only={"search-outbox"}))
+    assert "1" in results["search-outbox"]
+    assert engine.search(engine.SearchParams(q="bel ami")).record_ids == [record.pk]

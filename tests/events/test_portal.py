@@ -9,6 +9,8 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from navette.events import services
 from navette.events.models import Programme, Registration, Theme
@@ -118,6 +120,11 @@ def test_library_page_shows_its_next_events(client, agenda):
     assert "Heure du conte" in html and "Balade contée" in html
     assert "Atelier passé" not in html and "Club lecture" not in html
     assert reverse("portal:library_ics", args=["lens"]) in html
+    # Each card shows when the event takes place, in French, Paris time.
+    times = re.findall(r'<time datetime="[^"]+">([^<]*)</time>', html)
+    assert times and all(t.strip() for t in times)
+    start = timezone.localtime(agenda["conte"].starts_at)
+    assert date_format(start, "j F Y, H:i") in html
 
 
 def test_programme_page_lists_its_events(client, agenda):

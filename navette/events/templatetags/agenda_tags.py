@@ -36,5 +36,7 @@ def with_display_times(events: Iterable[Event]) -> list[Event]:
 def library_agenda(library: Library, limit: int = 5) -> dict:
     return {
         "library": library,
-        "events": library_upcoming_events(library, now=clock.now(), limit=limit),
+        "events": with_display_times(
+            library_upcoming_events(library, now=clock.now(), limit=limit)
+        ),
     }

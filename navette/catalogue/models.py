@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DocType(models.TextChoices):
@@ -19,7 +20,7 @@ class DocType(models.TextChoices):
     AUDIOBOOK = "audiobook", _("Livre audio")
     VIDEO_GAME = "video_game", _("Jeu vidéo")
     SCORE = "score", _("Partition")
-    MAP = "map", _("Carte")
+    MAP = "map", pgettext_lazy("document type", "Carte")
     ONLINE = "online", _("En ligne")
     OTHER = "other", _("Autre document")
 

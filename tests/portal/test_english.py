@@ -128,3 +128,16 @@ def test_online_library_is_in_english(english):
     page = text(english.get("/mediatheque-en-ligne/"))
     assert "Video on demand" in page and "paid for in tokens" in page
     assert "Log in to use the resources" in page and "Online library" in page
+
+
+def test_carte_as_document_type_and_as_card_translate_apart():
+    """'Carte' is a map among document types and a library card elsewhere."""
+    from django.utils import translation
+
+    from navette.catalogue.models import DocType
+
+    with translation.override("en"):
+        assert str(DocType.MAP.label) == "Map"
+        assert translation.gettext("Carte") == "Card"
+    with translation.override("fr"):
+        assert str(DocType.MAP.label) == "Carte"

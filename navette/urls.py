@@ -4,10 +4,11 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from navette.api.urls import api
 
-admin.site.site_header = "Navette — administration du réseau"
+admin.site.site_header = _("Navette — administration du réseau")
 admin.site.site_title = "Navette"
 
 urlpatterns = [

@@ -73,7 +73,9 @@ def send_registration_mails(kind: str, registration_ids: list[int]) -> int:
                 continue
             event = registration.event
             subject, intro = _subject_and_intro(kind, registration)
-            when = date_format(local(event.starts_at), "l j F Y à H:i")
+            when = date_format(
+                local(event.starts_at), translation.pgettext("date format", "l j F Y à H:i")
+            )
             where = event.library.name if event.library is not None else event.place_name
             lines = [
                 _("Bonjour %(name)s,") % {"name": registration.display_name},

@@ -375,7 +375,10 @@ def loans_renew_all(request: HttpRequest, patron: Patron) -> HttpResponse:
     if not outcomes:
         messages.info(request, _("Vous n'avez aucun prêt en cours."))
     for outcome in outcomes:
-        text = f"« {outcome.loan.item.record.title} » : {outcome.message}"
+        text = _("« %(title)s » : %(outcome)s") % {
+            "title": outcome.loan.item.record.title,
+            "outcome": outcome.message,
+        }
         (messages.success if outcome.renewed else messages.error)(request, text)
     return redirect("portal:account")
 

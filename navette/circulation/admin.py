@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from navette.circulation.models import (
     CirculationSettings,
     Fine,
+    FinePayment,
     Hold,
     LibraryCirculationSettings,
     Loan,
@@ -311,7 +312,9 @@ class TransitAdmin(ReadOnlyAdmin):
 
 @admin.register(Fine)
 class FineAdmin(ReadOnlyAdmin):
-    list_display = ("patron_card", "loan", "amount_cents", "created_at", "paid_at")
+    list_display = (
+        "patron_card", "loan", "amount_cents", "paid_cents", "waived_cents", "created_at", "paid_at",
+    )  # fmt: skip
     list_filter = (("paid_at", admin.EmptyFieldListFilter),)
     search_fields = ("=patron__card_number", "=loan__item__barcode")
     list_select_related = ("patron", "loan")
@@ -319,4 +322,20 @@ class FineAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("carte"))
     def patron_card(self, obj: Fine) -> str:
+        return obj.patron.card_number if obj.patron else "—"
+
+
+@admin.register(FinePayment)
+class FinePaymentAdmin(ReadOnlyAdmin):
+    """Money received for fines: recorded at the desk or a kiosk, never edited here."""
+
+    list_display = ("patron_card", "amount_cents", "method", "library", "received_by", "paid_at")
+    list_filter = ("method", "library")
+    search_fields = ("=patron__card_number",)
+    list_select_related = ("patron", "library")
+    date_hierarchy = "paid_at"
+    ordering = ("-paid_at",)
+
+    @admin.display(description=_("carte"))
+    def patron_card(self, obj: FinePayment) -> str:
         return obj.patron.card_number if obj.patron else "—"

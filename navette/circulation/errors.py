@@ -45,3 +45,7 @@ class HoldRefused(CirculationError):
 
 class TransitRefused(CirculationError):
     """The copy is not in the navette, or not for this library."""
+
+
+class PaymentRefused(CirculationError):
+    """A fine payment or waiver that cannot be recorded (nothing due, bad amount)."""

@@ -66,6 +66,10 @@ class Reason(StrEnum):
     # transits / returns
     NOT_IN_TRANSIT = "not_in_transit"
     ITEM_NOT_FOUND = "item_not_found"
+    # fines
+    NO_FINES_DUE = "no_fines_due"
+    PAYMENT_INVALID = "payment_invalid"
+    PAYMENT_EXCEEDS_DUE = "payment_exceeds_due"
 
 
 def reason_message(reason: Reason, **context: Any) -> str:
@@ -107,6 +111,11 @@ def reason_message(reason: Reason, **context: Any) -> str:
         ),
         Reason.NOT_IN_TRANSIT: _("Ce document n'est pas dans la navette."),
         Reason.ITEM_NOT_FOUND: _("Code-barres inconnu : {barcode}."),
+        Reason.NO_FINES_DUE: _("Aucune amende à régler pour ce lecteur."),
+        Reason.PAYMENT_INVALID: _("Montant invalide : {amount} (un montant positif en euros)."),
+        Reason.PAYMENT_EXCEEDS_DUE: _(
+            "Le montant ({amount} €) dépasse ce qui est dû ({due} €) : rien n'a été enregistré."
+        ),
     }
     template = messages[reason]
     try:

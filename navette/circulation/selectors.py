@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 
 from navette.catalogue.models import Item, Record
-from navette.circulation.models import Hold, HoldStatus, Loan, Transit, TransitStatus
+from navette.circulation.models import Fine, Hold, HoldStatus, Loan, Transit, TransitStatus
 from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.circulation.policies import Decision, check_patron
 from navette.circulation.services._common import network_settings, patron_snapshot
@@ -221,4 +221,13 @@ def pull_list(library: Library) -> QuerySet[Item]:
         )
         .select_related("record")
         .order_by("call_number", "barcode")
+    )
+
+
+def patron_fines(patron: Patron) -> list[Fine]:
+    """The patron's fines still (partly) due, oldest first, with the title they are for."""
+    return list(
+        Fine.objects.filter(patron_id=patron.pk, paid_at__isnull=True)
+        .select_related("loan__item__record")
+        .order_by("created_at", "pk")
     )

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from navette.catalogue.models import DocType, Item, ItemStatus
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
+from navette.core.money import euros, parse_euros
 from navette.network.models import Library
 from navette.patrons.models import Patron
 from navette.sip2 import codec
@@ -388,7 +389,7 @@ def patron_information(session: Session, request: Request) -> bytes:
             chosen = [("AU", loan.item.barcode) for loan in loans]
         elif wanted == 3:
             chosen = [
-                ("AV", f"{_euros(f.amount_cents)} {CURRENCY} {f.loan.item.record.title}")
+                ("AV", f"{_euros(f.due_cents)} {CURRENCY} {f.loan.item.record.title}")
                 for f in fines
             ]
         elif wanted == 5:
@@ -783,7 +784,8 @@ def _queue_position(held) -> int | None:  # type: ignore[no-untyped-def]
 
 def fee_paid(session: Session, request: Request) -> bytes:
     """37 -> 38: record a payment of the patron's fines with the circulation service."""
-    from navette.circulation.models import Fine
+    from navette.circulation.models import PaymentMethod
+    from navette.circulation.services import fines_pay
 
     check = check_patron(session, request)
     now = _now()
@@ -800,28 +802,22 @@ def fee_paid(session: Session, request: Request) -> bytes:
         )
     if not check.authenticated or check.patron is None:
         return answer(False, [_not_authenticated_message(check)])
-    try:
-        from navette.circulation.services import fines_pay  # type: ignore[attr-defined]
-    except ImportError:
-        return answer(
-            False, [_("Paiement non pris en charge sur cet automate : adressez-vous à l'accueil.")]
-        )
-    due = (
-        Fine.objects.filter(patron_id=check.patron.pk, paid_at__isnull=True).aggregate(
-            t=Sum("amount_cents")
-        )["t"]
-        or 0
-    )
-    try:
-        amount = int(Decimal(request.get("BV").replace(",", ".")) * 100)
-    except ArithmeticError:
+    currency = request.fixed.get("currency_type", "") or CURRENCY
+    if currency != CURRENCY:
+        return answer(False, [_("Devise non acceptée : %(currency)s.") % {"currency": currency}])
+    amount = parse_euros(request.get("BV") or "")
+    if amount is None:
         return answer(False, [_("Montant illisible : %(amount)s.") % {"amount": request.get("BV")}])
     try:
-        fines_pay(patron=check.patron, amount_cents=amount, actor=session.actor, now=now)
+        settlement = fines_pay(
+            patron=check.patron, amount_cents=amount, method=PaymentMethod.KIOSK,
+            library=session.library, actor=session.actor, now=now,
+        )  # fmt: skip
     except DomainError as exc:
         return answer(False, [exc.message])
-    return answer(True, [_("Paiement de %(amount)s € enregistré (dû : %(due)s €).")
-                         % {"amount": _euros(amount), "due": _euros(due)}])  # fmt: skip
+    return answer(True, [_("Paiement de %(amount)s € enregistré ; reste dû : %(due)s €.")
+                         % {"amount": euros(settlement.amount_cents),
+                            "due": euros(settlement.due_cents)}])  # fmt: skip
 
 
 HANDLERS: dict[str, Callable[[Session, Request], bytes]] = {

@@ -6,6 +6,7 @@ from navette.staff.views import circulation
 
 urlpatterns: list[URLPattern] = [
     path("circulation/pret/", circulation.checkout, name="circulation_checkout"),
+    path("circulation/amendes/", circulation.fines, name="circulation_fines"),
     path("circulation/retour/", circulation.checkin, name="circulation_checkin"),
     path("circulation/navette/", circulation.transits, name="circulation_transits"),
 ]

@@ -194,3 +194,30 @@ def test_staff_renew_replace_card_set_pin(client, librarian, now):
 def test_staff_pages_need_a_librarian(client, now):
     """Visitors are sent to the staff login."""
     assert client.get("/personnel/lecteurs/").status_code == 302
+
+
+def test_account_shows_the_fines_left_to_pay(client, now):
+    """After a partial payment at the desk, the account shows what is left, per late return."""
+    from navette.catalogue.models import Item, Record
+    from navette.circulation.models import Fine, Loan
+    from navette.circulation.services import fines_pay
+    from navette.core.actors import Actor
+
+    patron = make_patron(now=NOW)
+    assert "Amendes" not in (_login(client, patron) and client.get("/compte/").content.decode())
+    record = Record.objects.create(flavour="unimarc", marc={}, title="Le Horla", doc_type="book")
+    item = Item.objects.create(
+        record=record, barcode="B-HORLA", owning_library=patron.home_library,
+        current_library=patron.home_library,
+    )  # fmt: skip
+    loan = Loan.objects.create(
+        item=item, patron=patron, library=patron.home_library, doc_type="book",
+        loaned_at=NOW - dt.timedelta(days=40), due_on=(NOW - dt.timedelta(days=19)).date(),
+        returned_at=NOW - dt.timedelta(days=9),
+    )  # fmt: skip
+    Fine.objects.create(patron=patron, loan=loan, amount_cents=200, created_at=loan.returned_at)
+    fines_pay(patron=patron, amount_cents=80, method="cash", library=None,
+              actor=Actor.system("tests"), now=NOW)  # fmt: skip
+    page = client.get("/compte/").content.decode()
+    assert "Amendes à régler : 1,20 €" in page
+    assert "1,20 € — retour en retard de « Le Horla » le 01/03/2026" in page

@@ -208,3 +208,40 @@ def test_kiosk_cycle_query_counts_are_pinned(world, settings):
         counts.append(len(ctx.captured_queries))
     clear_cache()
     assert counts == [2, 12, 12], counts
+
+
+def test_fee_paid_records_a_kiosk_payment_when_the_network_fines(world):
+    """37 pays towards the fines through the circulation service: oldest first, never more
+    than is due; 63 then lists what is left (AV) and the amount due (BV)."""
+    import datetime as dt
+
+    from navette.circulation.models import CirculationSettings, Fine, FinePayment, Loan
+
+    CirculationSettings.objects.update(penalty="fine")
+    # Taking money needs a payment terminal: administrators allow it per machine.
+    world.kiosk.allowed_operations = [*world.kiosk.allowed_operations, KioskOperation.FEE_PAID]
+    world.kiosk.save()
+    item = world.items[5]
+    loan = Loan.objects.create(
+        item=item, patron=world.patron, library=world.lens, doc_type="book",
+        loaned_at=NOW - dt.timedelta(days=40), due_on=(NOW - dt.timedelta(days=19)).date(),
+        returned_at=NOW - dt.timedelta(days=10),
+    )  # fmt: skip
+    Fine.objects.create(
+        patron=world.patron, loan=loan, amount_cents=150, created_at=NOW - dt.timedelta(days=10)
+    )
+    session = logged_in()
+    status = talk(session, "9900802.00")
+    assert status.split("|BX")[1][9] == "Y"  # fee paid announced once the network fines
+    answer = talk(session, f"37{T}0100EURBV1.00|AOrelire|AA29000001|AD{PIN}|")
+    assert answer.startswith("38Y")
+    assert "|AFPaiement de 1,00 € enregistré ; reste dû : 0,50 €.|" in answer
+    payment = FinePayment.objects.get()
+    assert (payment.amount_cents, payment.method, payment.library) == (100, "kiosk", world.lens)
+    info = talk(session, f"63000{T}   Y      AOrelire|AA29000001|AD{PIN}|")
+    assert "|BHEUR|BV0.5|" in info and "|AV0.5 EUR Titre 6|" in info
+    too_much = talk(session, f"37{T}0100EURBV2.00|AOrelire|AA29000001|AD{PIN}|")
+    assert too_much.startswith("38N") and "dépasse ce qui est dû (0,50 €)" in too_much
+    unreadable = talk(session, f"37{T}0100EURBVdeux|AOrelire|AA29000001|AD{PIN}|")
+    assert unreadable.startswith("38N") and "Montant illisible : deux." in unreadable
+    assert FinePayment.objects.count() == 1

@@ -2,9 +2,11 @@
 
 from navette.circulation.models.loans import (
     Fine,
+    FinePayment,
     Hold,
     HoldStatus,
     Loan,
+    PaymentMethod,
     Transit,
     TransitReason,
     TransitStatus,
@@ -20,11 +22,13 @@ from navette.circulation.models.rules import (
 __all__ = [
     "CirculationSettings",
     "Fine",
+    "FinePayment",
     "Hold",
     "HoldStatus",
     "LibraryCirculationSettings",
     "Loan",
     "LoanRule",
+    "PaymentMethod",
     "PenaltyKind",
     "ReturnPolicy",
     "Transit",

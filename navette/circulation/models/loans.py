@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -202,10 +202,55 @@ class Fine(models.Model):
     )
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="fine")
     amount_cents = models.PositiveIntegerField(_("montant (centimes)"))
+    #: paid so far (payments are applied to the oldest fines first)
+    paid_cents = models.PositiveIntegerField(_("réglé (centimes)"), default=0)
+    #: waived by a librarian (the rest is no longer due)
+    waived_cents = models.PositiveIntegerField(_("remis (centimes)"), default=0)
     created_at = models.DateTimeField(_("le"))
+    #: set when nothing is left to pay (paid or waived)
     paid_at = models.DateTimeField(_("réglée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("amende")
         verbose_name_plural = _("amendes")
         indexes = [models.Index(fields=["patron", "paid_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paid_cents__lte=F("amount_cents") - F("waived_cents")),
+                name="fine_settled_within_amount",
+            ),
+        ]
+
+    @property
+    def due_cents(self) -> int:
+        return self.amount_cents - self.paid_cents - self.waived_cents
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Espèces")
+    CARD = "card", _("Carte bancaire")
+    CHEQUE = "cheque", _("Chèque")
+    KIOSK = "kiosk", _("Automate")
+    OTHER = "other", _("Autre")
+
+
+class FinePayment(models.Model):
+    """One payment received for a patron's fines (the ledger behind ``Fine.paid_cents``)."""
+
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.SET_NULL, null=True, related_name="fine_payments"
+    )
+    amount_cents = models.PositiveIntegerField(_("montant (centimes)"))
+    method = models.CharField(_("moyen de paiement"), max_length=10, choices=PaymentMethod.choices)
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_by = models.CharField(_("reçu par"), max_length=150, blank=True)
+    paid_at = models.DateTimeField(_("le"))
+
+    class Meta:
+        verbose_name = _("paiement d'amendes")
+        verbose_name_plural = _("paiements d'amendes")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="fine_payment_positive"),
+        ]

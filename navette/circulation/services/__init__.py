@@ -6,6 +6,7 @@ enqueues the record for re-indexing, and raises a ``CirculationError``
 (stable ``code``, French ``message``) with nothing changed when it refuses.
 """
 
+from navette.circulation.services.fines import FinesSettlement, fines_pay, fines_waive
 from navette.circulation.services.holds import (
     hold_cancel,
     hold_change_pickup,
@@ -26,7 +27,10 @@ from navette.circulation.services.transits import transit_declare_lost, transit_
 __all__ = [
     "CheckinAction",
     "CheckinResult",
+    "FinesSettlement",
     "RenewOutcome",
+    "fines_pay",
+    "fines_waive",
     "hold_cancel",
     "hold_change_pickup",
     "hold_expire",

@@ -194,7 +194,9 @@ def patron_snapshot(
         parts.append(
             Fine.objects.filter(patron_id=patron.pk, paid_at__isnull=True)
             .order_by()
-            .annotate(k=Value("f"), t=Value(""), n=F("amount_cents"))
+            .annotate(
+                k=Value("f"), t=Value(""), n=F("amount_cents") - F("paid_cents") - F("waived_cents")
+            )
             .values_list("k", "t", "n")
         )
     if loans:

@@ -308,13 +308,14 @@ def _libraries() -> list[Library]:
 @patron_required
 def account(request: HttpRequest, patron: Patron) -> HttpResponse:
     """The account page: card, loans (late ones first and marked), holds with queue position."""
-    from navette.circulation.selectors import patron_holds, patron_loans
+    from navette.circulation.selectors import patron_fines, patron_holds, patron_loans
     from navette.digital.selectors import patron_digital_summary
 
     now = clock.now()
     today = clock.today(now)
     loans = list(patron_loans(patron))
     holds = list(patron_holds(patron))
+    fines = patron_fines(patron)
     return render(
         request,
         "portal/account/home.html",
@@ -323,6 +324,8 @@ def account(request: HttpRequest, patron: Patron) -> HttpResponse:
             "loans": loans,
             "late_count": sum(1 for loan in loans if loan.due_on < today),
             "holds": holds,
+            "fines": fines,
+            "fines_due_cents": sum(f.due_cents for f in fines),
             "today": today,
             "libraries": _libraries(),
             "membership_expired": patron.membership_expires_on < today,

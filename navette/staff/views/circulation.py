@@ -15,9 +15,17 @@ from django.utils.translation import gettext as _
 from navette.catalogue.models import Item
 from navette.circulation import selectors
 from navette.circulation.errors import CirculationError
-from navette.circulation.services import loan_checkin, loan_checkout, transit_receive
+from navette.circulation.models import PaymentMethod
+from navette.circulation.services import (
+    fines_pay,
+    fines_waive,
+    loan_checkin,
+    loan_checkout,
+    transit_receive,
+)
 from navette.core import clock
 from navette.core.actors import Actor
+from navette.core.money import euros, parse_euros
 from navette.network.models import Library
 from navette.patrons.models import Patron
 from navette.staff.permissions import librarian_required
@@ -87,9 +95,62 @@ def checkout(request: HttpRequest) -> HttpResponse:
             status=selectors.patron_status(patron, clock.now()),
             loans=list(selectors.patron_loans(patron)),
             holds=selectors.patron_holds(patron),
+            fines=selectors.patron_fines(patron),
+            payment_methods=[(v, label) for v, label in PaymentMethod.choices if v != "kiosk"],
             today=clock.today(),
         )
     return render(request, "staff/circulation/checkout.html", ctx)
+
+
+@librarian_required
+def fines(request: HttpRequest) -> HttpResponse:
+    """Record a payment (or, with a reason, a waiver) of the patron's fines from the desk."""
+    if request.method != "POST":
+        return redirect("staff:circulation_checkout")
+    library = _desk_library(request)
+    card = request.POST.get("carte", "").strip()
+    patron = Patron.objects.filter(card_number=card).first()
+    if patron is None:
+        messages.error(request, _("Carte inconnue : %(card)s.") % {"card": card})
+        return redirect("staff:circulation_checkout")
+    back = f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}"
+    raw = request.POST.get("montant", "")
+    amount = parse_euros(raw)
+    if amount is None:
+        messages.error(
+            request,
+            _("Montant illisible : « %(amount)s » (par exemple 2,50).") % {"amount": raw},
+        )
+        return redirect(back)
+    actor = Actor.staff(request.user)
+    try:
+        if request.POST.get("action") == "remise":
+            settlement = fines_waive(
+                patron=patron, amount_cents=amount, reason=request.POST.get("motif", ""),
+                library=library, actor=actor, now=clock.now(),
+            )  # fmt: skip
+            done = _("Remise de %(amount)s € enregistrée ; reste dû : %(due)s €.")
+        else:
+            method = request.POST.get("moyen", "")
+            if method not in PaymentMethod.values or method == PaymentMethod.KIOSK:
+                messages.error(request, _("Choisir le moyen de paiement."))
+                return redirect(back)
+            settlement = fines_pay(
+                patron=patron, amount_cents=amount, method=method,
+                library=library, actor=actor, now=clock.now(),
+            )  # fmt: skip
+            done = _("Paiement de %(amount)s € enregistré ; reste dû : %(due)s €.")
+    except ValueError:
+        messages.error(request, _("Une remise doit être motivée."))
+        return redirect(back)
+    except CirculationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        done % {"amount": euros(settlement.amount_cents), "due": euros(settlement.due_cents)},
+    )
+    return redirect(back)
 
 
 @librarian_required

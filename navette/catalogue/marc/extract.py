@@ -183,6 +183,18 @@ def marc21_audience(leader: str, f008: str) -> str:
     return ""
 
 
+#: Leader/06 (type of record) codes that mean the same document type in MARC21 and UNIMARC.
+LEADER_TYPES = {
+    "g": "video",  # projected medium
+    "j": "music",  # musical sound recording
+    "i": "audiobook",  # non-musical sound recording
+    "c": "score",
+    "d": "score",  # manuscript score
+    "e": "map",
+    "f": "map",  # manuscript map
+}
+
+
 def marc21_doc_type(leader: str, by_tag: dict[str, list[CompactField]], f008: str) -> str:
     """leader/06-07, 007, 008 and 336-338 (RDA content, media, carrier)."""
     rtype, level = leader[6:7], leader[7:8]
@@ -201,16 +213,8 @@ def marc21_doc_type(leader: str, by_tag: dict[str, list[CompactField]], f008: st
         if len(f008) > 33 and f008[33] == "c":
             return "comic"
         return "book"
-    if rtype == "g":
-        return "video"
-    if rtype == "j":
-        return "music"
-    if rtype == "i":
-        return "audiobook"
-    if rtype in "cd":
-        return "score"
-    if rtype in "ef":
-        return "map"
+    if rtype in LEADER_TYPES:
+        return LEADER_TYPES[rtype]
     if rtype == "m":
         if len(f008) > 26 and f008[26] == "g":
             return "video_game"
@@ -297,16 +301,8 @@ def unimarc_doc_type(leader: str, by_tag: dict[str, list[CompactField]], f200: A
         if len(f105) > 7 and "z" in f105[4:8]:
             return "comic"
         return "book"
-    if rtype == "g":
-        return "video"
-    if rtype == "j":
-        return "music"
-    if rtype == "i":
-        return "audiobook"
-    if rtype in "cd":
-        return "score"
-    if rtype in "ef":
-        return "map"
+    if rtype in LEADER_TYPES:
+        return LEADER_TYPES[rtype]
     if rtype == "l":
         f135 = first(by_tag, "135", "a")
         if f135[:1] == "g" or "jeu" in gmd:

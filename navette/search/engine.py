@@ -7,7 +7,9 @@ title and author matches come first.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import tantivy
@@ -133,10 +135,92 @@ def build_query(params: SearchParams) -> tuple[tantivy.Query, list[Clause]]:
     return tantivy.Query.boolean_query(parts), clauses
 
 
-def _aggregation() -> dict[str, Any]:
-    aggs = {name: {"terms": {"field": name, "size": size}} for name, size in FACET_SIZES.items()}
-    aggs["available"] = {"terms": {"field": "available", "size": 1}}
+def _aggregation(mask_bytes: int) -> dict[str, Any]:
+    """Every facet counted in one pass: see ``index.LIBRARY_BITS`` for the columns."""
+    aggs: dict[str, Any] = {
+        "doc_type": {"terms": {"field": "doc_type", "size": FACET_SIZES["doc_type"]}},
+        "subject": {"terms": {"field": "subject", "size": FACET_SIZES["subject"]}},
+        # one bucket per distinct value (set of languages, audience, decade): all of them
+        "f_lang": {"terms": {"field": "f_lang", "size": 10_000}},
+        "f_aud": {"terms": {"field": "f_aud", "size": 1_000}},
+        "f_decade": {"terms": {"field": "f_decade", "size": 10_000}},
+        "f_avail": {"terms": {"field": "f_avail", "size": 2}},
+        "f_lib_more": {"terms": {"field": "f_lib_more", "size": FACET_SIZES["library"]}},
+        "f_av_more": {"terms": {"field": "f_av_more", "size": FACET_SIZES["available_at"]}},
+    }
+    for i in range(mask_bytes):
+        aggs[f"f_lib{i}"] = {"terms": {"field": f"f_lib{i}", "size": 256}}
+        aggs[f"f_av{i}"] = {"terms": {"field": f"f_av{i}", "size": 256}}
     return aggs
+
+
+def _buckets(raw: dict[str, Any], name: str) -> list[tuple[Any, int]]:
+    return [(b["key"], int(b["doc_count"])) for b in raw.get(name, {}).get("buckets", [])]
+
+
+def _top(counts: dict[str, int], size: int) -> list[tuple[str, int]]:
+    ranked = sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+    return ranked[:size]
+
+
+def _library_counts(
+    raw: dict[str, Any], prefix: str, more: str, codes: list[str], size: int
+) -> list[tuple[str, int]]:
+    """Per library code: the counts of every byte value that has its bit, plus the overflow."""
+    counts: dict[str, int] = defaultdict(int)
+    for i in range((len(codes) + 7) // 8):
+        for key, n in _buckets(raw, f"{prefix}{i}"):
+            byte = int(key)
+            bit = 0
+            while byte:
+                if byte & 1:
+                    counts[codes[8 * i + bit]] += n
+                byte >>= 1
+                bit += 1
+    for key, n in _buckets(raw, more):
+        counts[str(key)] += n
+    return _top(counts, size)
+
+
+def _facets(raw: dict[str, Any], codes: list[str]) -> tuple[dict[str, list[tuple[str, int]]], int]:
+    facets: dict[str, list[tuple[str, int]]] = {}
+    facets["doc_type"] = [(str(k), n) for k, n in _buckets(raw, "doc_type")]
+    facets["library"] = _library_counts(raw, "f_lib", "f_lib_more", codes, FACET_SIZES["library"])
+    facets["available_at"] = _library_counts(
+        raw, "f_av", "f_av_more", codes, FACET_SIZES["available_at"]
+    )
+    languages: dict[str, int] = defaultdict(int)
+    for key, n in _buckets(raw, "f_lang"):
+        if key != search_index.NONE_VALUE:
+            for code in str(key).split(search_index.LANGUAGE_SEPARATOR):
+                languages[code] += n
+    facets["language"] = _top(languages, FACET_SIZES["language"])
+    audiences = {str(k): n for k, n in _buckets(raw, "f_aud") if k != search_index.NONE_VALUE}
+    facets["audience"] = _top(audiences, FACET_SIZES["audience"])
+    decades = {
+        str(int(k)): n for k, n in _buckets(raw, "f_decade") if int(k) != search_index.NO_DECADE
+    }
+    facets["decade"] = sorted(
+        _top(decades, FACET_SIZES["decade"]), key=lambda kv: int(kv[0]), reverse=True
+    )
+    facets["subject"] = [(str(k), n) for k, n in _buckets(raw, "subject")]
+    available = sum(n for k, n in _buckets(raw, "f_avail") if int(k) == 1)
+    return facets, available
+
+
+_bits_seen: dict[str, tuple[int, list[str]]] = {}
+
+
+def _library_bits(path: Path) -> list[str]:
+    """The index's library codes in bit order, re-read when the file changes."""
+    try:
+        mtime = (path / search_index.LIBRARY_BITS_FILE).stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    seen = _bits_seen.get(str(path))
+    if seen is None or seen[0] != mtime:
+        seen = _bits_seen[str(path)] = (mtime, search_index.load_library_bits(path))
+    return seen[1]
 
 
 _seen_meta: dict[str, int] = {}
@@ -188,16 +272,9 @@ def search(params: SearchParams, searcher: tantivy.Searcher | None = None) -> Se
     facets: dict[str, list[tuple[str, int]]] = {}
     available_count = 0
     if params.facets and found.count:  # type: ignore[attr-defined]
-        raw = searcher.aggregate(query, _aggregation())
-        for name in FACET_SIZES:
-            buckets = raw.get(name, {}).get("buckets", [])
-            facets[name] = [
-                (str(b["key"]).removesuffix(".0"), int(b["doc_count"])) for b in buckets
-            ]
-        facets["decade"].sort(key=lambda kv: kv[0], reverse=True)
-        available_count = sum(
-            int(b["doc_count"]) for b in raw.get("available", {}).get("buckets", [])
-        )
+        codes = _library_bits(search_index.index_dir())
+        raw = searcher.aggregate(query, _aggregation((len(codes) + 7) // 8))
+        facets, available_count = _facets(raw, codes)
     total = int(found.count or 0)  # type: ignore[attr-defined]
     return SearchResult(total, ids, facets, available_count, clauses)
 

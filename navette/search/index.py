@@ -31,13 +31,31 @@ from navette.search.analysis import ANALYZER_NAME, build_analyzer, normalise_isb
 log = logging.getLogger("navette.search")
 
 #: Bump when the schema or the document builder changes: a mismatching index is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Copies in these states are no longer held by a library.
 GONE_STATUSES = frozenset({"lost", "withdrawn"})
 
-#: Facet fields (raw values, fast) and their index field names.
-FACET_FIELDS = ("doc_type", "library", "available_at", "language", "audience", "decade", "subject")
+#: Facet counting. Tantivy counts a single-valued fast column several times
+#: faster than a multi-valued one (about 3 ns against 20 to 40 ns per matching
+#: document), so the facets are counted on columns holding one value per
+#: document, kept apart from the (multi-valued) fields that filters query:
+#:
+#: - libraries holding a copy and libraries with a copy on the shelf: a bit
+#:   per library, the mask cut into bytes (``f_lib0``..., ``f_av0``...), each
+#:   byte a single-valued column with at most 256 values; the engine adds up
+#:   the counts of every byte value per bit. Bit positions are given to
+#:   library codes once per index directory (``LibraryBits``); codes beyond
+#:   ``LIBRARY_BITS`` go to the multi-valued ``f_lib_more`` / ``f_av_more``.
+#: - languages: the record's set of codes as one value (``f_lang``, "eng fre").
+#: - audience, decade and "available now": one value on every document, a
+#:   placeholder when there is none (``f_aud``, ``f_decade``, ``f_avail``).
+LIBRARY_BITS = 64
+MASK_BYTES = LIBRARY_BITS // 8
+NONE_VALUE = "-"
+LANGUAGE_SEPARATOR = "\x1f"
+NO_DECADE = -1_000_000
+LIBRARY_BITS_FILE = "navette-facet-libraries.json"
 
 
 def build_schema() -> tantivy.Schema:
@@ -46,10 +64,20 @@ def build_schema() -> tantivy.Schema:
     for name in ("all", "title", "authors", "subjects"):
         sb.add_text_field(name, tokenizer_name=ANALYZER_NAME, index_option="position")
     sb.add_text_field("isbn", tokenizer_name="raw")
-    for name in ("doc_type", "library", "available_at", "available", "language", "audience"):
-        sb.add_text_field(name, tokenizer_name="raw", fast=True)
-    sb.add_text_field("subject", tokenizer_name="raw", fast=True)
-    sb.add_integer_field("decade", indexed=True, fast=True)
+    # filters (terms only) and the facets counted on their own field (doc_type, subject)
+    for name in ("library", "available_at", "available", "language", "audience"):
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in ("doc_type", "subject"):
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_integer_field("decade", indexed=True)
+    # facet columns (see above)
+    for i in range(MASK_BYTES):
+        sb.add_unsigned_field(f"f_lib{i}", fast=True)
+        sb.add_unsigned_field(f"f_av{i}", fast=True)
+    for name in ("f_lib_more", "f_av_more", "f_lang", "f_aud"):
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_integer_field("f_decade", fast=True)
+    sb.add_unsigned_field("f_avail", fast=True)
     sb.add_integer_field("year", indexed=True, fast=True)
     sb.add_text_field("title_sort", tokenizer_name="raw", fast=True)
     sb.add_text_field("author_sort", tokenizer_name="raw", fast=True)
@@ -130,7 +158,68 @@ def _names(values: Any, key: str = "name") -> list[str]:
     return out
 
 
-def record_document(row: dict[str, Any], items: list[ItemFacts]) -> dict[str, Any]:
+class LibraryBits:
+    """Bit positions of library codes in the facet masks of one index directory.
+
+    Append-only: a code keeps its bit for the life of the directory (a rebuild
+    after a schema change starts afresh), so documents indexed at different
+    times agree. Saved (atomically) before the commit of documents that use a
+    new bit, so a searcher that sees those documents finds their codes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.codes: list[str] = load_library_bits(path)
+        self._position = {code: i for i, code in enumerate(self.codes)}
+        self._dirty = False
+
+    def bit(self, code: str) -> int | None:
+        """The bit of ``code``, given now if there is room; None beyond ``LIBRARY_BITS``."""
+        position = self._position.get(code)
+        if position is None and len(self.codes) < LIBRARY_BITS:
+            position = self._position[code] = len(self.codes)
+            self.codes.append(code)
+            self._dirty = True
+        return position
+
+    def save(self) -> None:
+        if self._dirty:
+            tmp = self.path / (LIBRARY_BITS_FILE + ".tmp")
+            tmp.write_bytes(orjson.dumps(self.codes))
+            os.replace(tmp, self.path / LIBRARY_BITS_FILE)
+            self._dirty = False
+
+
+def load_library_bits(path: Path) -> list[str]:
+    try:
+        return [str(code) for code in orjson.loads((path / LIBRARY_BITS_FILE).read_bytes())]
+    except (OSError, ValueError):
+        return []
+
+
+def _masks(
+    doc: dict[str, Any], codes: Iterable[str], prefix: str, more: str, bits: LibraryBits
+) -> None:
+    """Set the byte columns ``prefix0``... (and the overflow field ``more``) for ``codes``."""
+    mask = 0
+    overflow = []
+    for code in codes:
+        position = bits.bit(code)
+        if position is None:
+            overflow.append(code)
+        else:
+            mask |= 1 << position
+    # every document gets every byte in use (0 included): the columns stay single-valued
+    # and dense, the cheapest to count
+    for i in range((len(bits.codes) + 7) // 8):
+        doc[f"{prefix}{i}"] = [(mask >> (8 * i)) & 0xFF]
+    if overflow:
+        doc[more] = overflow
+
+
+def record_document(
+    row: dict[str, Any], items: list[ItemFacts], bits: LibraryBits
+) -> dict[str, Any]:
     """The index document (as a dict of field -> list of values) for one record."""
     title = " ".join(filter(None, [row["title"], row["subtitle"]]))
     authors = _names(row["authors"])
@@ -163,26 +252,38 @@ def record_document(row: dict[str, Any], items: list[ItemFacts]) -> dict[str, An
     held = sorted({i.owning for i in items if i.status not in GONE_STATUSES})
     if held:
         doc["library"] = held
+    _masks(doc, held, "f_lib", "f_lib_more", bits)
     on_shelf = sorted({i.current for i in items if i.status == "available"})
     if on_shelf:
         doc["available_at"] = on_shelf
         doc["available"] = ["yes"]
-    if row["languages"]:
-        doc["language"] = sorted({str(code) for code in row["languages"]})
+    _masks(doc, on_shelf, "f_av", "f_av_more", bits)
+    doc["f_avail"] = [1 if on_shelf else 0]
+    languages = sorted({str(code) for code in row["languages"] or ()})
+    if languages:
+        doc["language"] = languages
+    doc["f_lang"] = [LANGUAGE_SEPARATOR.join(languages) or NONE_VALUE]
     if row["audience"]:
         doc["audience"] = [row["audience"]]
+    doc["f_aud"] = [row["audience"] or NONE_VALUE]
     if row["year"]:
         doc["decade"] = [row["year"] // 10 * 10]
+    doc["f_decade"] = [row["year"] // 10 * 10 if row["year"] else NO_DECADE]
     if subjects:
         doc["subject"] = sorted(set(subjects))
     doc["all"] = [v for v in doc["all"] if v]
     return doc
 
 
-def _library_codes() -> dict[int, str]:
+def _library_codes(bits: LibraryBits) -> dict[int, str]:
+    """Library id -> code; every library gets its facet bit now, in id order, so the byte
+    columns in use are known before the first document (and filled in every document)."""
     from navette.network.models import Library
 
-    return dict(Library.objects.values_list("id", "code"))
+    codes = dict(Library.objects.order_by("id").values_list("id", "code"))
+    for code in codes.values():
+        bits.bit(code)
+    return codes
 
 
 def _items_by_record(
@@ -199,17 +300,17 @@ def _items_by_record(
     return found
 
 
-def documents_for(record_ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+def documents_for(record_ids: Iterable[int], bits: LibraryBits) -> Iterator[dict[str, Any]]:
     """Index documents for the given records that still exist."""
     from navette.catalogue.models import Record
 
     ids = sorted(set(record_ids))
-    codes = _library_codes()
+    codes = _library_codes(bits)
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         items = _items_by_record({"record_id__in": chunk}, codes)
         for row in Record.objects.filter(pk__in=chunk).values(*RECORD_COLUMNS):
-            yield record_document(row, items.get(row["id"], []))
+            yield record_document(row, items.get(row["id"], []), bits)
 
 
 def _json_value(value: Any) -> Any:
@@ -222,7 +323,7 @@ def _json_value(value: Any) -> Any:
 _JSON_COLUMNS = frozenset({"authors", "subjects", "languages", "isbns", "series"})
 
 
-def all_documents(batch: int = 10_000) -> Iterator[dict[str, Any]]:
+def all_documents(bits: LibraryBits, batch: int = 10_000) -> Iterator[dict[str, Any]]:
     """Every record's document, read in primary-key ranges (two plain queries per batch).
 
     A raw cursor reads only the needed columns: building a full rebuild's
@@ -232,7 +333,7 @@ def all_documents(batch: int = 10_000) -> Iterator[dict[str, Any]]:
 
     from navette.catalogue.models import Item, Record
 
-    codes = _library_codes()
+    codes = _library_codes(bits)
     record_table = Record._meta.db_table
     item_table = Item._meta.db_table
     columns = ", ".join(RECORD_COLUMNS)
@@ -260,7 +361,7 @@ def all_documents(batch: int = 10_000) -> Iterator[dict[str, Any]]:
                 row = dict(zip(RECORD_COLUMNS, values, strict=True))
                 for i in json_at:
                     row[RECORD_COLUMNS[i]] = _json_value(values[i])
-                yield record_document(row, items.get(values[0], []))
+                yield record_document(row, items.get(values[0], []), bits)
             last = top
 
 
@@ -320,9 +421,11 @@ def rebuild_index(path: Path | None = None, *, threads: int = 0, heap: int = 0) 
     with writer_lock:
         writer = writer_for(index, heap=heap, threads=threads)
         writer.delete_all_documents()
-        for doc in all_documents():
+        bits = LibraryBits(path)
+        for doc in all_documents(bits):
             _add(writer, doc)
             count += 1
+        bits.save()
         writer.commit()
         writer.wait_merging_threads()
     updater.write_state(path, updater.state_after_rebuild(position))
@@ -332,15 +435,18 @@ def rebuild_index(path: Path | None = None, *, threads: int = 0, heap: int = 0) 
     return BuildReport(count, seconds)
 
 
-def apply_records(
-    index: tantivy.Index, writer: tantivy.IndexWriter, record_ids: Iterable[int]
-) -> int:
-    """Replace the documents of these records (deleted records just disappear)."""
+def apply_records(writer: tantivy.IndexWriter, record_ids: Iterable[int], *, path: Path) -> int:
+    """Replace the documents of these records (deleted records just disappear).
+
+    The caller commits; any new library bit is saved before that.
+    """
     ids = sorted(set(record_ids))
     for rid in ids:
         writer.delete_documents_by_query(tantivy.Query.term_query(SCHEMA, "id", rid))
     count = 0
-    for doc in documents_for(ids):
+    bits = LibraryBits(path)
+    for doc in documents_for(ids, bits):
         _add(writer, doc)
         count += 1
+    bits.save()
     return count

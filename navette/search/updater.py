@@ -135,7 +135,7 @@ def process_outbox(path: Path | None = None) -> int:
                 gaps.pop(row_id, None)
             if writer is None:
                 writer = search_index.writer_for(index)
-            total += search_index.apply_records(index, writer, (rid for _, rid in rows))
+            total += search_index.apply_records(writer, (rid for _, rid in rows), path=path)
             writer.commit()
             last = max(last, top)
             if len(rows) < BATCH:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from django.db import transaction
 
 from navette.catalogue.models import Item, ItemStatus, Record
 from navette.search import engine
+from navette.search import index as search_index
 from navette.search.index import rebuild_index
+from navette.search.outbox import enqueue_records
+from tests.search.factories import make_item, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +104,44 @@ def test_available_now_optionally_at_one_library(catalogue):
         ).record_ids
     )
     assert at_harnes == {catalogue["stories"].pk, catalogue["film"].pk, catalogue["music"].pk}
+
+
+def test_facet_counts_stay_exact_after_changes_applied_through_the_outbox(
+    catalogue, django_capture_on_commit_callbacks
+):
+    """Documents re-indexed one by one (new record, new copy, a loan) count like the database."""
+    rebuild_index()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            record = make_record(title="Nouvelle notice", languages=["ger", "fre"], year=1911)
+            make_item(record, catalogue["etoile"].items.first().owning_library)
+            catalogue["hugo"].items.update(status=ItemStatus.ON_LOAN)
+            enqueue_records([record.pk, catalogue["hugo"].pk])
+    result = engine.search(engine.SearchParams(per_page=1))
+    assert engine_counts(result) == database_counts(list(Record.objects.all()))
+
+
+def test_libraries_beyond_the_facet_bits_are_counted_exactly(
+    catalogue, index_dir, monkeypatch, django_capture_on_commit_callbacks
+):
+    """With room for 14 library bits (given in id order: Harnes and Lens get one, Vimy
+    does not), Vimy is counted from the overflow field, at a rebuild and after an update."""
+    monkeypatch.setattr(search_index, "LIBRARY_BITS", 14)
+    rebuild_index()
+    bits = search_index.load_library_bits(index_dir)
+    assert len(bits) == 14 and {"lens", "harnes"} <= set(bits) and "vimy" not in bits
+    result = engine.search(engine.SearchParams(per_page=1))
+    assert engine_counts(result) == database_counts(list(Record.objects.all()))
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            catalogue["chevaux"].items.update(status=ItemStatus.ON_LOAN)
+            enqueue_records([catalogue["chevaux"].pk])
+    result = engine.search(engine.SearchParams(q="cheval", per_page=1))
+    assert engine_counts(result) == database_counts([catalogue["chevaux"]])
+    filtered = engine.search(engine.SearchParams(filters={"library": ["vimy"]}, per_page=50))
+    assert sorted(filtered.record_ids) == sorted(
+        Record.objects.filter(items__owning_library__code="vimy")
+        .exclude(items__status__in=[ItemStatus.LOST, ItemStatus.WITHDRAWN])
+        .values_list("pk", flat=True)
+        .distinct()
+    )

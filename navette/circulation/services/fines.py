@@ -65,6 +65,19 @@ def _apply(
     return changed, settled
 
 
+def _settle(patron: Patron, amount_cents: int, field: str, now: dt.datetime) -> tuple[int, int]:
+    """Lock the patron and their fines, check the amount, spread it; return (due before, settled).
+
+    Call inside the caller's transaction; raises ``PaymentRefused`` before changing anything.
+    """
+    locks.lock_patron(patron.pk)
+    fines = _unpaid_locked(patron.pk)
+    due = sum(f.due_cents for f in fines)
+    _checked_amount(amount_cents, due)
+    _changed, settled = _apply(fines, amount_cents, field, now)
+    return due, settled
+
+
 def _checked_amount(amount_cents: int, due: int) -> None:
     if amount_cents <= 0:
         raise PaymentRefused(Reason.PAYMENT_INVALID, amount=euros(max(amount_cents, 0)))
@@ -91,11 +104,7 @@ def fines_pay(
     if method not in PaymentMethod.values:
         raise ValueError(f"unknown payment method {method!r}")
     with transaction.atomic():
-        locks.lock_patron(patron.pk)
-        fines = _unpaid_locked(patron.pk)
-        due = sum(f.due_cents for f in fines)
-        _checked_amount(amount_cents, due)
-        _changed, settled = _apply(fines, amount_cents, "paid_cents", now)
+        due, settled = _settle(patron, amount_cents, "paid_cents", now)
         payment = FinePayment.objects.create(
             patron_id=patron.pk,
             amount_cents=amount_cents,
@@ -127,11 +136,7 @@ def fines_waive(
     if not reason:
         raise ValueError("a waiver needs a reason")
     with transaction.atomic():
-        locks.lock_patron(patron.pk)
-        fines = _unpaid_locked(patron.pk)
-        due = sum(f.due_cents for f in fines)
-        _checked_amount(amount_cents, due)
-        _changed, settled = _apply(fines, amount_cents, "waived_cents", now)
+        due, settled = _settle(patron, amount_cents, "waived_cents", now)
         audit_record(
             actor=actor, action="fines.waive", now=now,
             library_id=library.pk if library else None,

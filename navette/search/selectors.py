@@ -51,14 +51,22 @@ def _summary(available: list[Library], copies: int) -> str:
     return _("Pas d'exemplaire en bibliothèque")
 
 
-def result_rows(record_ids: list[int], prefer: str = "") -> list[ResultRow]:
+#: What a result row shows of a record (the full MARC is not read for a results page).
+RESULT_FIELDS = ("id", "title", "authors", "year", "doc_type")
+
+
+def result_rows(
+    record_ids: list[int], prefer: str = "", libraries: dict[int, Library] | None = None
+) -> list[ResultRow]:
     """The records in ``record_ids`` order with a summary of where a copy is on the shelf.
 
     ``prefer`` (a library code) is named first when it has a copy available.
-    Two queries: the records, then their copies.
+    Two queries: the records (display fields only), then their copies; a third
+    for the libraries unless the caller already has them (id -> library).
     """
-    records = Record.objects.in_bulk(record_ids)
-    libraries = {lib.pk: lib for lib in Library.objects.all()}
+    records = Record.objects.only(*RESULT_FIELDS).in_bulk(record_ids)
+    if libraries is None:
+        libraries = {lib.pk: lib for lib in Library.objects.all()}
     on_shelf: dict[int, set[int]] = defaultdict(set)
     copies: dict[int, int] = defaultdict(int)
     rows = Item.objects.filter(record_id__in=record_ids).values_list(
@@ -83,10 +91,12 @@ def result_rows(record_ids: list[int], prefer: str = "") -> list[ResultRow]:
     return out
 
 
-def search_page(params: engine.SearchParams) -> tuple[engine.SearchResult, list[ResultRow]]:
+def search_page(
+    params: engine.SearchParams, libraries: dict[int, Library] | None = None
+) -> tuple[engine.SearchResult, list[ResultRow]]:
     """One results page: the engine's answer plus the rows to display."""
     result = engine.search(params)
-    return result, result_rows(result.record_ids, prefer=params.available_at)
+    return result, result_rows(result.record_ids, prefer=params.available_at, libraries=libraries)
 
 
 def suggestions(text: str, limit: int = 8) -> list[tuple[str, int]]:

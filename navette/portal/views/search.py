@@ -74,6 +74,38 @@ class Facet:
     values: list[FacetValue]
 
 
+@dataclass
+class ResultItem:
+    """One result as the page shows it (plain strings: the results loop is the page's
+    costliest template part)."""
+
+    url: str
+    kind: str  # "Livre · 1998"
+    title: str
+    authors: str
+    summary: str
+    available: bool
+
+
+def _result_items(rows: list[selectors.ResultRow]) -> list[ResultItem]:
+    items = []
+    for row in rows:
+        record = row.record
+        kind = str(record.get_doc_type_display())  # type: ignore[attr-defined]
+        if record.year:
+            kind = f"{kind} · {record.year}"
+        authors = " ; ".join(
+            a["name"] for a in record.authors or () if isinstance(a, dict) and a.get("name")
+        )
+        items.append(
+            ResultItem(
+                reverse("portal:record", args=[record.pk]), kind, record.title, authors, row.summary,
+                row.is_available,
+            )
+        )  # fmt: skip
+    return items
+
+
 def _label(facet: str, value: str, libraries: dict[str, Library]) -> str:
     if facet == "doc_type":
         return str(DocType(value).label) if value in DocType.values else value
@@ -144,10 +176,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if not index_exists():
         schedule()  # rebuilds the missing index (in the background in production)
         building = not index_exists()
-    result, rows = selectors.search_page(params)
-    libraries = {
-        lib.code: lib for lib in Library.objects.filter(is_active=True).order_by("commune", "name")
-    }
+    every_library = {lib.pk: lib for lib in Library.objects.all()}
+    result, rows = selectors.search_page(params, libraries=every_library)
+    libraries = {lib.code: lib for lib in every_library.values() if lib.is_active}
     facets = []
     for param, facet in PARAMS.items():
         chosen = set(params.filters.get(facet, []))
@@ -160,12 +191,16 @@ def search(request: HttpRequest) -> HttpResponse:
                    for i, v in enumerate(sorted(chosen - shown))]  # fmt: skip
         if values:
             facets.append(Facet(param, str(FACET_TITLES[facet]), values))
-    available_libraries = [
+    shelves = [
         (lib, n)
         for code, n in result.facets.get("available_at", [])
         if (lib := libraries.get(code))
     ]
-    available_libraries.sort(key=lambda pair: (pair[0].commune, pair[0].name))
+    shelves.sort(key=lambda pair: (pair[0].commune, pair[0].name))
+    available_libraries = [
+        (lib.code, f"{lib.commune} — {lib.name} ({n})", lib.code == params.available_at)
+        for lib, n in shelves
+    ]
     base = [(k, v) for k, values in request.GET.lists() for v in values if k != "page"]
     pages = (result.total + PER_PAGE - 1) // PER_PAGE
 
@@ -178,7 +213,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "params": params,
             "result": result,
-            "rows": rows,
+            "rows": _result_items(rows),
             "facets_html": _facets_html(facets),
             "available_libraries": available_libraries,
             "sorts": SORT_LABELS,

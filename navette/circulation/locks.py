@@ -3,6 +3,8 @@
 Each helper re-reads the row under lock (``SELECT ... FOR UPDATE``) so the
 caller re-checks what it decided on. On SQLite the whole transaction already
 holds the write lock (``transaction_mode=IMMEDIATE``) and FOR UPDATE is a no-op.
+The patron and copy locks run on every loan: their SQL is built once
+(``navette.core.rows``), not compiled by the ORM at each call.
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ from django.db.models import Q, QuerySet
 
 from navette.catalogue.models import Item
 from navette.circulation.models import Hold
+from navette.core.rows import RowQuery
 from navette.patrons.models import Patron
+
+_PATRON = RowQuery(Patron, "t.id = %s", related=("category",), lock=True)
+_ITEM = RowQuery(Item, "t.id = %s", related=("record",), lock=True)
 
 
 def lock_patron(patron_id: int) -> Patron:
-    return (
-        Patron.objects.select_for_update(of=("self",)).select_related("category").get(pk=patron_id)
-    )
+    """The patron, with its category, locked. Raises ``Patron.DoesNotExist``."""
+    return _PATRON.get(patron_id)
 
 
 def lock_item(item_id: int) -> Item:
-    return Item.objects.select_for_update(of=("self",)).select_related("record").get(pk=item_id)
+    """The copy, with its record, locked. Raises ``Item.DoesNotExist``."""
+    return _ITEM.get(item_id)
 
 
 def lock_items(item_ids: Iterable[int]) -> list[Item]:

@@ -86,8 +86,7 @@ def patron_status(patron: Patron, now: dt.datetime) -> PatronStatus:
     today = clock.today(now)
     settings = network_settings(patron.home_library.network_id)
     snapshot = patron_snapshot(
-        patron, settings, loans=True, overdue_before=today, fines=True,
-        holds=Q(patron_id=patron.pk, status=HoldStatus.READY),
+        patron, settings, loans=True, overdue_before=today, fines=True, ready_holds=True
     )  # fmt: skip
     return PatronStatus(
         patron=patron,

@@ -7,6 +7,7 @@ from typing import Any
 
 from navette.core.actors import Actor
 from navette.core.models import AuditEvent
+from navette.core.rows import insert
 
 
 def audit_record(
@@ -24,7 +25,8 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or obj.pk
-    return AuditEvent.objects.create(
+    # a plain INSERT (navette.core.rows): appended on every loan and return
+    event = AuditEvent(
         at=now,
         actor_kind=str(actor.kind),
         actor_id=actor.id,
@@ -35,3 +37,5 @@ def audit_record(
         object_id=str(object_id),
         data=data or {},
     )
+    insert([event])
+    return event

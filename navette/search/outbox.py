@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from navette.core.rows import insert
 from navette.search.models import IndexOutbox
 
 
@@ -18,7 +19,10 @@ def enqueue_records(record_ids: Iterable[int]) -> None:
     ids = set(record_ids)
     if not ids:
         return
-    IndexOutbox.objects.bulk_create(IndexOutbox(record_id=rid) for rid in ids)
+    if len(ids) <= 4:  # a loan, a return: a plain INSERT (navette.core.rows)
+        insert([IndexOutbox(record_id=rid) for rid in sorted(ids)])
+    else:
+        IndexOutbox.objects.bulk_create(IndexOutbox(record_id=rid) for rid in ids)
     from navette.search.updater import schedule
 
     transaction.on_commit(schedule)

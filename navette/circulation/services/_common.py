@@ -18,25 +18,24 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings as django_settings
-from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
 from navette.catalogue.models import Item
 from navette.circulation.models import (
     CirculationSettings,
-    Fine,
-    Hold,
+    HoldStatus,
     LibraryCirculationSettings,
-    Loan,
     LoanRule,
     ReturnPolicy,
 )
+from navette.circulation.models.loans import TRAPPED_HOLD_STATUSES
 from navette.circulation.policies import PatronFacts, Rule, RuleRow, resolve_rule
 from navette.core import clock
+from navette.core.rows import insert as insert_rows
 from navette.network.hours import Schedule
 from navette.network.models import Closure, Library, OpeningPeriod
-from navette.patrons.models import Patron, PatronBlock
+from navette.patrons.models import Patron
 from navette.stats.models import CirculationFact
 
 T = TypeVar("T")
@@ -173,60 +172,62 @@ class PatronSnapshot:
 
 
 def patron_snapshot(
-    patron: Patron, settings: CirculationSettings, *, loans: bool = False, holds: Q | None = None,
+    patron: Patron, settings: CirculationSettings, *, loans: bool = False,
+    checkout_holds: tuple[int, int] | None = None, ready_holds: bool = False,
     overdue_before: dt.date | None = None, fines: bool = False,
 ) -> PatronSnapshot:  # fmt: skip
     """What the rules need to know about ``patron``, in ONE query (a UNION ALL).
 
     Open blocks (in the order they were set), unpaid fines when the network fines
     (or ``fines``), and on request the open loans counted by document type, the
-    open loans due before ``overdue_before`` and the number of holds matching
-    ``holds``. Call it after taking the locks: it reads the rows the locks protect.
+    open loans due before ``overdue_before``, and the number of holds that concern
+    a check-out (``checkout_holds=(item_id, record_id)``: the copy's trap, whoever
+    it is for, or this patron's waiting hold on the title) or the patron's holds
+    on the hold shelf (``ready_holds``). Call it after taking the locks: it reads
+    the rows the locks protect. Runs on every loan and kiosk status: plain SQL,
+    so that no ORM compilation is paid for it.
     """
-    parts: list[QuerySet[Any, tuple[str, str, int]]] = [
-        PatronBlock.objects.filter(patron_id=patron.pk, lifted_at__isnull=True)
-        .order_by()
-        .annotate(k=Value("b"), t=F("reason"), n=F("pk"))
-        .values_list("k", "t", "n")
+    parts = [
+        "SELECT 'b', reason, id FROM patrons_patronblock WHERE patron_id = %s AND lifted_at IS NULL"
     ]
+    params: list[Any] = [patron.pk]
     fining = settings.penalty == "fine"
     if fining or fines:
         parts.append(
-            Fine.objects.filter(patron_id=patron.pk, paid_at__isnull=True)
-            .order_by()
-            .annotate(
-                k=Value("f"), t=Value(""), n=F("amount_cents") - F("paid_cents") - F("waived_cents")
-            )
-            .values_list("k", "t", "n")
+            "SELECT 'f', '', amount_cents - paid_cents - waived_cents FROM circulation_fine "
+            "WHERE patron_id = %s AND paid_at IS NULL"
         )
+        params.append(patron.pk)
     if loans:
         parts.append(
-            Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True)
-            .order_by()
-            .values("doc_type")
-            .annotate(k=Value("l"), t=F("doc_type"), n=Count("pk"))
-            .values_list("k", "t", "n")
+            "SELECT 'l', doc_type, COUNT(*) FROM circulation_loan "
+            "WHERE patron_id = %s AND returned_at IS NULL GROUP BY doc_type"
         )
+        params.append(patron.pk)
     if overdue_before is not None:
         parts.append(
-            Loan.objects.filter(
-                patron_id=patron.pk, returned_at__isnull=True, due_on__lt=overdue_before
-            )
-            .order_by()
-            .values("patron_id")
-            .annotate(k=Value("o"), t=Value(""), n=Count("pk"))
-            .values_list("k", "t", "n")
+            "SELECT 'o', '', COUNT(*) FROM circulation_loan "
+            "WHERE patron_id = %s AND returned_at IS NULL AND due_on < %s"
         )
-    if holds is not None:
+        params += [patron.pk, connection.ops.adapt_datefield_value(overdue_before)]
+    if checkout_holds is not None:
+        item_id, record_id = checkout_holds
         parts.append(
-            Hold.objects.filter(holds)
-            .order_by()
-            .annotate(k=Value("h"), t=Value(""), n=F("pk"))
-            .values_list("k", "t", "n")
+            "SELECT 'h', '', id FROM circulation_hold "
+            "WHERE (trapped_item_id = %s AND status IN (%s, %s)) "
+            "OR (patron_id = %s AND record_id = %s AND status = %s)"
         )
-    rows = list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
-    blocks = sorted((n, t) for k, t, n in rows if k == "b")
-    unpaid = sum(n for k, _t, n in rows if k == "f")
+        params += [item_id, *TRAPPED_HOLD_STATUSES, patron.pk, record_id, HoldStatus.WAITING]
+    if ready_holds:
+        parts.append(
+            "SELECT 'h', '', id FROM circulation_hold WHERE patron_id = %s AND status = %s"
+        )
+        params += [patron.pk, HoldStatus.READY]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        found = cursor.fetchall()
+    blocks = sorted((n, t) for k, t, n in found if k == "b")
+    unpaid = sum(n for k, _t, n in found if k == "f")
     return PatronSnapshot(
         facts=PatronFacts(
             membership_expires_on=patron.membership_expires_on,
@@ -235,9 +236,9 @@ def patron_snapshot(
             fines_cents=unpaid if fining else 0,
             fines_block_cents=settings.fines_block_cents,
         ),
-        open_loans={t: n for k, t, n in rows if k == "l"},
-        holds=sum(1 for k, *_rest in rows if k == "h"),
-        overdue=sum(n for k, _t, n in rows if k == "o"),
+        open_loans={t: n for k, t, n in found if k == "l"},
+        holds=sum(1 for k, *_rest in found if k == "h"),
+        overdue=sum(n for k, _t, n in found if k == "o"),
         unpaid_fines_cents=unpaid,
     )
 
@@ -269,6 +270,7 @@ def record_fact(
     doc_type: str = "", patron: Patron | None = None,
 ) -> None:  # fmt: skip
     """Append one anonymous statistics fact: no patron, no copy identity."""
-    make_fact(
-        action=action, now=now, library_id=library_id, item=item, doc_type=doc_type, patron=patron
-    ).save(force_insert=True)
+    insert_rows(
+        [make_fact(action=action, now=now, library_id=library_id, item=item, doc_type=doc_type,
+                   patron=patron)]
+    )  # fmt: skip

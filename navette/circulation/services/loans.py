@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
@@ -48,10 +48,12 @@ from navette.circulation.services.routing import (
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
+from navette.core.rows import RowQuery
+from navette.core.rows import insert as insert_rows
+from navette.core.rows import update as update_row
 from navette.network.models import Library
 from navette.patrons.models import Patron
 from navette.search.outbox import enqueue_record
-from navette.stats.models import CirculationFact
 
 PATRON_REASONS = {
     Reason.CARD_EXPIRED,
@@ -59,6 +61,17 @@ PATRON_REASONS = {
     Reason.PATRON_SUSPENDED,
     Reason.FINES_DUE,
 }
+
+
+#: the open loan of a copy (unlocked: who to lock first)
+_OPEN_LOAN = RowQuery(Loan, "t.item_id = %s AND t.returned_at IS NULL")
+#: the open loan of a copy, locked, with whether a hold waits for the copy
+#: (``waiting_holds_query``: on this copy, or on its title with no copy chosen)
+_LOCK_OPEN_LOAN = RowQuery(
+    Loan, "t.item_id = %s AND t.returned_at IS NULL", lock=True,
+    extra=[("holds_waiting", "EXISTS (SELECT 1 FROM circulation_hold h WHERE h.status = %s AND "
+            "(h.item_id = t.item_id OR (h.item_id IS NULL AND h.record_id = %s)))")],
+)  # fmt: skip
 
 
 def _raise(decision: Decision, error: type[CirculationError]) -> None:
@@ -81,11 +94,8 @@ def loan_checkout(
         p = locks.lock_patron(patron.pk)
         it = locks.lock_item(item.pk)
         settings = network_settings(library.network_id)
-        hold_query = Q(trapped_item_id=it.pk, status__in=TRAPPED_HOLD_STATUSES) | Q(
-            patron_id=p.pk, record_id=it.record_id, status=HoldStatus.WAITING
-        )
         # one read for blocks, fines, open loans by type and whether any hold concerns us
-        snapshot = patron_snapshot(p, settings, loans=True, holds=hold_query)
+        snapshot = patron_snapshot(p, settings, loans=True, checkout_holds=(it.pk, it.record_id))
         patron_ok = check_patron(snapshot.facts, today)
         if not patron_ok.allowed:
             _raise(patron_ok, CheckoutRefused)
@@ -96,6 +106,9 @@ def loan_checkout(
                 .values_list("patron_id", flat=True)
                 .first()
             )
+        hold_query = Q(trapped_item_id=it.pk, status__in=TRAPPED_HOLD_STATUSES) | Q(
+            patron_id=p.pk, record_id=it.record_id, status=HoldStatus.WAITING
+        )  # the same holds as counted by the snapshot
         holds = (
             list(locks.lock_holds(hold_query).select_related("pickup_library"))
             if snapshot.holds
@@ -135,16 +148,13 @@ def loan_checkout(
         if not decision.allowed:
             _raise(decision, CheckoutRefused)
         assert decision.due_on is not None  # set by check_checkout on success
+        loan = Loan(
+            item=it, patron=p, library=library, doc_type=doc_type, loaned_at=now,
+            due_on=decision.due_on,
+        )  # fmt: skip
         try:
             # no savepoint: on a violation the whole transaction is abandoned anyway
-            loan = Loan.objects.create(
-                item=it,
-                patron=p,
-                library=library,
-                doc_type=doc_type,
-                loaned_at=now,
-                due_on=decision.due_on,
-            )
+            insert_rows([loan])
         except IntegrityError as exc:  # another desk lent it between our read and our write
             raise CheckoutRefused(Reason.ITEM_ON_LOAN) from exc
         fulfilled = trap or next((h for h in holds if h.patron_id == p.pk), None)
@@ -163,7 +173,7 @@ def loan_checkout(
             )
         it.status = ItemStatus.ON_LOAN
         it.current_library = library
-        it.save(update_fields=["status", "current_library", "updated_at"])
+        update_row(it, ["status", "current_library", "updated_at"])
         enqueue_record(it.record_id)
         audit_record(
             actor=actor, action="loan.checkout", now=now, library_id=library.pk, obj=loan,
@@ -173,7 +183,7 @@ def loan_checkout(
         facts.append(
             make_fact(action="checkout", now=now, library_id=library.pk, item=it, patron=p)
         )
-        CirculationFact.objects.bulk_create(facts)
+        insert_rows(facts)
     return loan
 
 
@@ -191,20 +201,12 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
     today = clock.today(now)
     with transaction.atomic():
         for _attempt in range(3):
-            patron_id = (
-                Loan.objects.filter(item_id=item.pk, returned_at__isnull=True)
-                .values_list("patron_id", flat=True)
-                .first()
-            )
+            unlocked = _OPEN_LOAN.first(item.pk)
+            patron_id = unlocked.patron_id if unlocked is not None else None
             patron = locks.lock_patron(patron_id) if patron_id else None
             it = locks.lock_item(item.pk)
             # with the loan, whether any hold waits for this copy (read after the locks)
-            loan = (
-                Loan.objects.select_for_update()
-                .filter(item_id=it.pk, returned_at__isnull=True)
-                .annotate(holds_waiting=Exists(Hold.objects.filter(waiting_holds_query(it))))
-                .first()
-            )
+            loan = _LOCK_OPEN_LOAN.first(HoldStatus.WAITING, it.record_id, it.pk)
             if loan is None or loan.patron_id == patron_id:
                 break
         settings = network_settings(library.network_id)
@@ -239,7 +241,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
             return result
         loan.returned_at = now
         loan.return_library = library
-        loan.save(update_fields=["returned_at", "return_library"])
+        update_row(loan, ["returned_at", "return_library"])
         penalty = overdue_penalty(
             due_on=loan.due_on,
             returned_on=today,
@@ -280,7 +282,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
         record_fact(action="checkin", now=now, library_id=library.pk, item=it, patron=patron)
         result = route_item(
             item=it, library=library, settings=settings, actor=actor, now=now,
-            holds_waiting=loan.holds_waiting,
+            holds_waiting=bool(getattr(loan, "holds_waiting", True)),
         )  # fmt: skip
         result.loan = loan
         result.days_late = penalty.days_late

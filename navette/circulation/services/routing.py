@@ -35,6 +35,7 @@ from navette.circulation.services._common import (
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
+from navette.core.rows import update as update_row
 from navette.network.models import Library
 from navette.patrons.models import Patron
 from navette.search.outbox import enqueue_record
@@ -112,7 +113,7 @@ def route_item(
         )
     item.status = ItemStatus.AVAILABLE
     item.current_library = library
-    item.save(update_fields=["status", "current_library", "updated_at"])
+    update_row(item, ["status", "current_library", "updated_at"])
     enqueue_record(item.record_id)
     return CheckinResult(item=item, action=CheckinAction.SHELVE, message=_("à ranger en rayon"))
 

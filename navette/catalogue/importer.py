@@ -18,7 +18,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -405,6 +405,25 @@ class _Store:
     def _row(self, p: Parsed) -> list[Any]:
         return [*p.row, p.file[-255:], self.is_demo, self.ts]
 
+    def _insert(
+        self, cursor: Any, table: str, columns: list[str], rows: Sequence[Sequence[Any]],
+        placeholders: list[str] | None = None,
+    ) -> None:  # fmt: skip
+        """Insert ``rows``: COPY on PostgreSQL (one stream, no statement per row), else executemany.
+
+        JSON columns arrive as JSON text, which COPY hands to jsonb's input function.
+        """
+        if self.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        ph = ", ".join(placeholders or ["%s"] * len(columns))
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({ph})",  # noqa: S608
+            rows,
+        )
+
     def _allocate_ids(self, cursor: Any, n: int) -> list[int]:
         if self.vendor == "postgresql":
             cursor.execute(
@@ -446,10 +465,10 @@ class _Store:
         from navette.search.updater import schedule
 
         created = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor.executemany(
-            f"INSERT INTO {IndexOutbox._meta.db_table} (record_id, created_at) VALUES (%s, %s)",  # noqa: S608
+        self._insert(
+            cursor, IndexOutbox._meta.db_table, ["record_id", "created_at"],
             [(rid, created) for rid in sorted(set(record_ids))],
-        )
+        )  # fmt: skip
         transaction.on_commit(schedule)
 
     def store(self, batch: list[Parsed]) -> None:
@@ -527,12 +546,11 @@ class _Store:
             changed: list[int] = []
             if new:
                 new_ids = self._allocate_ids(cursor, len(new))
-                cols = ["id", *self.RECORD_COLUMNS, "created_at"]
-                ph = ",".join(["%s", *self.rec_ph, "%s"])
-                cursor.executemany(
-                    f"INSERT INTO {self.rec_table} ({','.join(cols)}) VALUES ({ph})",  # noqa: S608
+                self._insert(
+                    cursor, self.rec_table, ["id", *self.RECORD_COLUMNS, "created_at"],
                     [[rid, *self._row(p), self.ts] for rid, p in zip(new_ids, new, strict=True)],
-                )
+                    ["%s", *self.rec_ph, "%s"],
+                )  # fmt: skip
                 self.report.created += len(new)
                 self._write_identifiers(cursor, list(zip(new_ids, new, strict=True)))
                 self._write_items(cursor, list(zip(new_ids, new, strict=True)), taken)
@@ -615,10 +633,7 @@ class _Store:
             for kind, value in dict.fromkeys(p.keys):
                 rows.append((rid, kind, value))
         if rows:
-            cursor.executemany(
-                f"INSERT INTO {self.ident_table} (record_id, kind, value) VALUES (%s, %s, %s)",  # noqa: S608
-                rows,
-            )
+            self._insert(cursor, self.ident_table, ["record_id", "kind", "value"], rows)
 
     def _write_items(self, cursor: Any, pairs: list[tuple[int, Parsed]],
                      taken: dict[str, tuple[int, int]]) -> None:  # fmt: skip
@@ -640,13 +655,13 @@ class _Store:
                                     c.shelving_location[:100], c.doc_type, c.status, True,
                                     c.acquired_on, c.notes, self.is_demo, self.ts, self.ts))  # fmt: skip
         if inserts:
-            cursor.executemany(
-                f"INSERT INTO {self.item_table} (record_id, barcode, owning_library_id, "  # noqa: S608
-                "current_library_id, call_number, shelving_location, doc_type_override, status, "
-                "circulates, acquired_on, notes, is_demo, created_at, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            self._insert(
+                cursor, self.item_table,
+                ["record_id", "barcode", "owning_library_id", "current_library_id", "call_number",
+                 "shelving_location", "doc_type_override", "status", "circulates", "acquired_on",
+                 "notes", "is_demo", "created_at", "updated_at"],
                 inserts,
-            )
+            )  # fmt: skip
             self.report.items_created += len(inserts)
         if updates:
             cursor.executemany(

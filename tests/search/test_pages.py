@@ -148,3 +148,20 @@ def test_missing_index_is_rebuilt_by_the_page(client, catalogue):
     """Without an index, the results page rebuilds it (inline in tests) and answers."""
     page = text(client.get("/recherche/", {"q": "etoile"}))
     assert "2 résultats" in page
+
+
+def test_titles_and_facet_values_are_escaped(client, indexed):
+    """Markup in a title, an author or a subject is shown as text, in results and facets."""
+    from tests.search.factories import make_item, make_record
+
+    record = make_record(
+        title='Balises <b>"grasses"</b>', authors=["<i>Ana</i> & Bo"], subjects=['<x> "y"']
+    )
+    make_item(record, indexed["etoile"].items.first().owning_library)
+    rebuild_index()
+    html = client.get("/recherche/", {"q": "balises"}).content.decode()
+    assert "<b>" not in html and "<i>" not in html and "<x>" not in html
+    assert "Balises &lt;b&gt;&quot;grasses&quot;&lt;/b&gt;" in html
+    assert "&lt;i&gt;Ana&lt;/i&gt; &amp; Bo" in html
+    assert 'value="&lt;x&gt; &quot;y&quot;"' in html
+    assert "&lt;x&gt; &quot;y&quot; <span" in html

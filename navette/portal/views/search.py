@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from html import escape
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -87,11 +87,11 @@ class ResultItem:
     available: bool
 
 
-def _result_items(rows: list[selectors.ResultRow]) -> list[ResultItem]:
+def _result_items(rows: list[selectors.ResultRow], labels: _Labels) -> list[ResultItem]:
     items = []
     for row in rows:
         record = row.record
-        kind = str(record.get_doc_type_display())  # type: ignore[attr-defined]
+        kind = labels("doc_type", record.doc_type)
         if record.year:
             kind = f"{kind} · {record.year}"
         authors = " ; ".join(
@@ -107,46 +107,53 @@ def _result_items(rows: list[selectors.ResultRow]) -> list[ResultItem]:
 
 
 def _label(facet: str, value: str, libraries: dict[str, Library]) -> str:
-    if facet == "doc_type":
-        return str(DocType(value).label) if value in DocType.values else value
-    if facet == "library":
-        lib = libraries.get(value)
-        return f"{lib.commune} — {lib.name}" if lib else value
-    if facet == "language":
-        return str(LANGUAGES.get(value, value))
-    if facet == "audience":
-        return str(Audience(value).label) if value in Audience.values else value
-    if facet == "decade":
-        return _("années %(decade)s") % {"decade": value}
-    return value
+    return _Labels(libraries)(facet, value)
+
+
+class _Labels:
+    """Facet value labels, each translation looked up once per page (a results page
+    labels a hundred values; Django's get_FOO_display hashes every choice label per call)."""
+
+    def __init__(self, libraries: dict[str, Library]) -> None:
+        self.libraries = libraries
+        self.doc_types = {value: str(label) for value, label in DocType.choices}
+        self.audiences = {value: str(label) for value, label in Audience.choices}
+        self.languages: dict[str, str] = {}
+        self.decade = _("années %(decade)s")
+
+    def __call__(self, facet: str, value: str) -> str:
+        if facet == "doc_type":
+            return self.doc_types.get(value, value)
+        if facet == "library":
+            lib = self.libraries.get(value)
+            return f"{lib.commune} — {lib.name}" if lib else value
+        if facet == "language":
+            label = self.languages.get(value)
+            if label is None:
+                label = self.languages[value] = str(LANGUAGES.get(value, value))
+            return label
+        if facet == "audience":
+            return self.audiences.get(value, value)
+        if facet == "decade":
+            return self.decade % {"decade": value}
+        return value
 
 
 def _facets_html(facets: list[Facet]) -> SafeString:
     """The facet fieldsets, built in Python: a hundred checkboxes through the template
-    engine cost more than the whole search."""
+    engine cost more than the whole search. Values, labels and titles are escaped here;
+    ids and parameter names are ours (``PARAMS``, ``f-<param>-<n>``)."""
     parts = []
     for facet in facets:
-        items = format_html_join(
-            "\n",
-            '<li><input type="checkbox" id="{}" name="{}" value="{}"{}> '
-            '<label for="{}">{} <span class="facet-count">({})</span></label></li>',
-            (
-                (
-                    v.input_id,
-                    facet.param,
-                    v.value,
-                    SafeString(" checked") if v.checked else "",
-                    v.input_id,
-                    v.label,
-                    v.count,
-                )
-                for v in facet.values
-            ),
+        items = "\n".join(
+            f'<li><input type="checkbox" id="{v.input_id}" name="{facet.param}" '
+            f'value="{escape(v.value)}"{" checked" if v.checked else ""}> '
+            f'<label for="{v.input_id}">{escape(v.label)} '
+            f'<span class="facet-count">({v.count:d})</span></label></li>'
+            for v in facet.values
         )
         parts.append(
-            format_html(
-                "<fieldset>\n<legend>{}</legend>\n<ul>\n{}\n</ul>\n</fieldset>", facet.title, items
-            )
+            f"<fieldset>\n<legend>{escape(facet.title)}</legend>\n<ul>\n{items}\n</ul>\n</fieldset>"
         )
     return SafeString("\n".join(parts))
 
@@ -179,15 +186,16 @@ def search(request: HttpRequest) -> HttpResponse:
     every_library = {lib.pk: lib for lib in Library.objects.all()}
     result, rows = selectors.search_page(params, libraries=every_library)
     libraries = {lib.code: lib for lib in every_library.values() if lib.is_active}
+    labels = _Labels(libraries)
     facets = []
     for param, facet in PARAMS.items():
         chosen = set(params.filters.get(facet, []))
         values = [
-            FacetValue(v, _label(facet, v, libraries), n, v in chosen, f"f-{param}-{i}")
+            FacetValue(v, labels(facet, v), n, v in chosen, f"f-{param}-{i}")
             for i, (v, n) in enumerate(result.facets.get(facet, []))
         ]
         shown = {v.value for v in values}
-        values += [FacetValue(v, _label(facet, v, libraries), 0, True, f"f-{param}-x{i}")
+        values += [FacetValue(v, labels(facet, v), 0, True, f"f-{param}-x{i}")
                    for i, v in enumerate(sorted(chosen - shown))]  # fmt: skip
         if values:
             facets.append(Facet(param, str(FACET_TITLES[facet]), values))
@@ -213,7 +221,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "params": params,
             "result": result,
-            "rows": _result_items(rows),
+            "rows": _result_items(rows, labels),
             "facets_html": _facets_html(facets),
             "available_libraries": available_libraries,
             "sorts": SORT_LABELS,

@@ -41,12 +41,24 @@ def words(text: str) -> list[str]:
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """A ``str.translate`` table dropping combining characters, filled as characters are met."""
+
+    def __missing__(self, codepoint: int) -> int | None:
+        kept = None if unicodedata.combining(chr(codepoint)) else codepoint
+        self[codepoint] = kept
+        return kept
+
+
+_NO_MARKS = _CombiningMarks()
+
+
 def fold(text: str) -> str:
     """Lowercase, accent-free form of ``text`` (for sort keys and comparisons)."""
     if text.isascii():  # nothing to fold: the same result, without the per-character pass
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return decomposed.translate(_NO_MARKS).lower()
 
 
 def sort_key(text: str) -> str:
@@ -156,7 +168,8 @@ def normalise_isbn(value: str) -> str | None:
 
 
 def _isbn13_check(body12: str) -> str:
-    total = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(body12))
+    digits = [int(c) for c in body12]
+    total = sum(digits[0::2]) + 3 * sum(digits[1::2])
     return str((10 - total % 10) % 10)
 
 

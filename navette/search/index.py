@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import tantivy
@@ -134,8 +134,9 @@ def index_exists(path: Path | None = None) -> bool:
 # --- documents -----------------------------------------------------------------------------
 
 
-@dataclass
-class ItemFacts:
+class ItemFacts(NamedTuple):
+    """What the index needs of a copy (a tuple: a rebuild reads a million of them)."""
+
     owning: str
     current: str
     status: str
@@ -172,6 +173,7 @@ class LibraryBits:
         self.codes: list[str] = load_library_bits(path)
         self._position = {code: i for i, code in enumerate(self.codes)}
         self._dirty = False
+        self._byte_fields: dict[str, list[str]] = {}
 
     def bit(self, code: str) -> int | None:
         """The bit of ``code``, given now if there is room; None beyond ``LIBRARY_BITS``."""
@@ -181,6 +183,14 @@ class LibraryBits:
             self.codes.append(code)
             self._dirty = True
         return position
+
+    def byte_fields(self, prefix: str) -> list[str]:
+        """The names of the byte columns in use (``prefix0``, ``prefix1``...)."""
+        count = (len(self.codes) + 7) // 8
+        names = self._byte_fields.get(prefix)
+        if names is None or len(names) != count:
+            names = self._byte_fields[prefix] = [f"{prefix}{i}" for i in range(count)]
+        return names
 
     def save(self) -> None:
         if self._dirty:
@@ -211,8 +221,8 @@ def _masks(
             mask |= 1 << position
     # every document gets every byte in use (0 included): the columns stay single-valued
     # and dense, the cheapest to count
-    for i in range((len(bits.codes) + 7) // 8):
-        doc[f"{prefix}{i}"] = [(mask >> (8 * i)) & 0xFF]
+    for i, name in enumerate(bits.byte_fields(prefix)):
+        doc[name] = [(mask >> (8 * i)) & 0xFF]
     if overflow:
         doc[more] = overflow
 

@@ -2,7 +2,7 @@
 
 import os
 
-from navette.settings.env import env_int
+from navette.settings.env import env_bool, env_int
 
 NAVETTE_SIP2_HOST = os.environ.get("NAVETTE_SIP2_HOST", "127.0.0.1")
 NAVETTE_SIP2_PORT = env_int("NAVETTE_SIP2_PORT", 6001)
@@ -17,3 +17,6 @@ NAVETTE_SIP2_MAX_LINE = env_int("NAVETTE_SIP2_MAX_LINE", 8192)
 NAVETTE_SIP2_DB_THREADS = env_int("NAVETTE_SIP2_DB_THREADS", 8)
 #: Processes of the SIP2 server, sharing its port. Each runs Python on one core at a time.
 NAVETTE_SIP2_WORKERS = env_int("NAVETTE_SIP2_WORKERS", min(4, os.cpu_count() or 1))
+#: On PostgreSQL, the SIP2 processes bind parameters on the server and prepare the statements
+#: they repeat (NAVETTE_DB_PREPARED_OPTIONS): kiosks run the same few statements all day.
+NAVETTE_SIP2_PREPARED = env_bool("NAVETTE_SIP2_PREPARED", True)

@@ -27,6 +27,7 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
 from navette.core.money import euros, parse_euros
+from navette.core.rows import RowQuery
 from navette.network.models import Library
 from navette.patrons.models import Patron
 from navette.sip2 import codec
@@ -219,13 +220,19 @@ class PatronCheck:
         return self.patron is not None and self.pin_ok is True
 
 
+#: a card's patron, with category and home library (read at every kiosk message: SQL built once)
+_PATRON_BY_CARD = RowQuery(Patron, "t.card_number = %s", related=("category", "home_library"))
+#: a copy, with its record and libraries
+_ITEM_BY_BARCODE = RowQuery(
+    Item, "t.barcode = %s", related=("record", "owning_library", "current_library")
+)
+
+
 def find_patron(card: str) -> Patron | None:
     card = "".join(card.split())
     if not card:
         return None
-    return (
-        Patron.objects.select_related("category", "home_library").filter(card_number=card).first()
-    )
+    return _PATRON_BY_CARD.first(card)
 
 
 def check_patron(session: Session, request: Request) -> PatronCheck:
@@ -460,11 +467,7 @@ def find_item(barcode: str) -> Item | None:
     barcode = barcode.strip()
     if not barcode:
         return None
-    return (
-        Item.objects.select_related("record", "owning_library", "current_library")
-        .filter(barcode=barcode)
-        .first()
-    )
+    return _ITEM_BY_BARCODE.first(barcode)
 
 
 def _unknown_item(barcode: str) -> str:

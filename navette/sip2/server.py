@@ -344,6 +344,20 @@ def _serve(config: ServerConfig) -> None:
         asyncio.run(main())
 
 
+def use_prepared_statements() -> bool:
+    """On PostgreSQL with ``NAVETTE_SIP2_PREPARED``, this process's connections opened from
+    now on bind parameters on the server and prepare repeated statements. Returns whether on."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if not (settings.NAVETTE_SIP2_PREPARED and db["ENGINE"].endswith("postgresql")):
+        return False
+    connections.close_all()
+    # the connection handler shares this dict: threads' connections, opened later, see it
+    db.setdefault("OPTIONS", {}).update(settings.NAVETTE_DB_PREPARED_OPTIONS)
+    return True
+
+
 def run(config: ServerConfig) -> int:
     """Serve until SIGTERM or SIGINT (the ``navette sip2`` command). Returns an exit status.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from navette.sip2.server import ServerConfig, run
+from navette.sip2.server import ServerConfig, run, use_prepared_statements
 
 
 class Command(BaseCommand):
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"SIP2 : {config.host}:{config.port}{' (TLS)' if config.tls_cert else ''}"
         )
+        use_prepared_statements()
         status = run(config)
         if status:
             raise SystemExit(status)

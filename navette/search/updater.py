@@ -41,6 +41,8 @@ STATE_FILE = "navette-outbox.json"
 GAP_PATIENCE = 300.0
 OUTBOX_RETENTION = dt.timedelta(days=2)
 BATCH = 2000
+#: seconds the background thread waits, once woken, before applying the outbox
+BACKGROUND_DELAY = 0.2
 
 
 def read_state(path: Path) -> dict[str, Any]:
@@ -180,13 +182,18 @@ class _Worker:
     def run(self) -> None:
         while True:
             self.wake.wait()
+            # Commits come in bursts (a kiosk's checkout then its checkin, 50 kiosks, a
+            # desk's scans): a moment's wait lets one index commit apply them all, where
+            # an index commit per transaction cost more CPU than the loan itself.
+            time.sleep(BACKGROUND_DELAY)
             self.wake.clear()
             try:
                 process_outbox()
             except Exception:  # the job will retry; never let the thread die
                 log.exception("search outbox processing failed")
             finally:
-                connection.close()
+                # keep the connection for the next wake, as request handlers do
+                connection.close_if_unusable_or_obsolete()
 
 
 _worker = _Worker()

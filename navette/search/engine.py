@@ -135,18 +135,29 @@ def build_query(params: SearchParams) -> tuple[tantivy.Query, list[Clause]]:
     return tantivy.Query.boolean_query(parts), clauses
 
 
+#: Values each index segment reports for a top-N facet. Tantivy keeps, per segment, only
+#: that segment's top values before adding segments up: a value outside one segment's top
+#: would lose that segment's count. Reporting (up to) every value keeps the counts exact
+#: whatever the number of segments (the outbox adds one per commit until merges).
+SEGMENT_SIZE = 65_000
+
+
+def _top_terms(fieldname: str, size: int) -> dict[str, Any]:
+    return {"terms": {"field": fieldname, "size": size, "segment_size": SEGMENT_SIZE}}
+
+
 def _aggregation(mask_bytes: int) -> dict[str, Any]:
     """Every facet counted in one pass: see ``index.LIBRARY_BITS`` for the columns."""
     aggs: dict[str, Any] = {
-        "doc_type": {"terms": {"field": "doc_type", "size": FACET_SIZES["doc_type"]}},
-        "subject": {"terms": {"field": "subject", "size": FACET_SIZES["subject"]}},
+        "doc_type": _top_terms("doc_type", FACET_SIZES["doc_type"]),
+        "subject": _top_terms("subject", FACET_SIZES["subject"]),
         # one bucket per distinct value (set of languages, audience, decade): all of them
         "f_lang": {"terms": {"field": "f_lang", "size": 10_000}},
         "f_aud": {"terms": {"field": "f_aud", "size": 1_000}},
         "f_decade": {"terms": {"field": "f_decade", "size": 10_000}},
         "f_avail": {"terms": {"field": "f_avail", "size": 2}},
-        "f_lib_more": {"terms": {"field": "f_lib_more", "size": FACET_SIZES["library"]}},
-        "f_av_more": {"terms": {"field": "f_av_more", "size": FACET_SIZES["available_at"]}},
+        "f_lib_more": _top_terms("f_lib_more", FACET_SIZES["library"]),
+        "f_av_more": _top_terms("f_av_more", FACET_SIZES["available_at"]),
     }
     for i in range(mask_bytes):
         aggs[f"f_lib{i}"] = {"terms": {"field": f"f_lib{i}", "size": 256}}

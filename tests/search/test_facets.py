@@ -145,3 +145,27 @@ def test_libraries_beyond_the_facet_bits_are_counted_exactly(
         .values_list("pk", flat=True)
         .distinct()
     )
+
+
+def test_subject_counts_are_exact_across_index_segments(
+    index_dir, django_capture_on_commit_callbacks
+):
+    """A subject rare in one segment and frequent in another is counted in both.
+
+    The rebuild writes 160 subjects on two records each and "Zinc" on one; records added
+    afterwards (a second segment) carry "Zinc" twenty times. A count kept per segment
+    to its top values only would miss the first segment's "Zinc".
+    """
+    for i in range(160):
+        for _ in range(2):
+            make_record(title=f"Notice {i}", subjects=[f"Sujet {i:03d}"])
+    make_record(title="Notice zinc", subjects=["Zinc"])
+    rebuild_index()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            added = [make_record(title="Autre", subjects=["Zinc"]).pk for _ in range(20)]
+            enqueue_records(added)
+    assert search_index.open_index().searcher().num_segments >= 2
+    result = engine.search(engine.SearchParams(per_page=1))
+    assert result.facets["subject"][0] == ("Zinc", 21)
+    assert all(count == 2 for _, count in result.facets["subject"][1:])

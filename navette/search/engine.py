@@ -182,12 +182,14 @@ def _library_counts(
     for i in range((len(codes) + 7) // 8):
         for key, n in _buckets(raw, f"{prefix}{i}"):
             byte = int(key)
-            bit = 0
+            position = 8 * i
             while byte:
-                if byte & 1:
-                    counts[codes[8 * i + bit]] += n
+                # a bit with no code cannot happen (the codes are saved before the documents
+                # using them are committed, and re-read before counting): skip rather than fail
+                if byte & 1 and position < len(codes):
+                    counts[codes[position]] += n
                 byte >>= 1
-                bit += 1
+                position += 1
     for key, n in _buckets(raw, more):
         counts[str(key)] += n
     return _top(counts, size)

@@ -192,8 +192,10 @@ class _Worker:
             except Exception:  # the job will retry; never let the thread die
                 log.exception("search outbox processing failed")
             finally:
-                # keep the connection for the next wake, as request handlers do
-                connection.close_if_unusable_or_obsolete()
+                if self.wake.is_set():  # more commits came meanwhile: keep the connection
+                    connection.close_if_unusable_or_obsolete()
+                else:  # idle: give it back
+                    connection.close()
 
 
 _worker = _Worker()

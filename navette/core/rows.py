@@ -14,7 +14,9 @@ signals; models with receivers must not be written through here).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from django.db import DatabaseError, connection
@@ -147,11 +149,15 @@ MAX_INSERT_ROWS = 16
 _insert_sql: dict[tuple[str, type[Model], int], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
 
 
-def insert(objs: Iterable[M]) -> list[M]:
+def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
     """Insert a few new instances of one model in one statement, as ``save(force_insert=True)``
     would (defaults, ``auto_now_add``); sets their primary keys. Integrity errors are
     Django's ``IntegrityError``, as from the ORM. For many rows, use ``bulk_create``
-    (it splits batches to the backend's parameter limits)."""
+    (it splits batches to the backend's parameter limits).
+
+    Inside ``together()`` the statement is queued: keys are set, and errors raised, when
+    the queue is sent, unless ``wait`` (send it now: the caller needs the key or the error).
+    """
     objs = list(objs)
     if not objs:
         return objs
@@ -175,17 +181,20 @@ def insert(objs: Iterable[M]) -> list[M]:
     params: list[Any] = []
     for obj in objs:
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
+
+    def finish(cur: Any) -> None:
         if connection.features.can_return_columns_from_insert:
             pks = [r[0] for r in cur.fetchall()]
         else:  # pragma: no cover - every supported backend returns them
             assert len(objs) == 1
             pks = [connection.ops.last_insert_id(cur, model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
-    for obj, pk in zip(objs, pks, strict=True):
-        obj.pk = pk
+        for obj, pk in zip(objs, pks, strict=True):
+            obj.pk = pk
+
+    for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+    _execute(sql, params, finish, wait=wait)
     return objs
 
 
@@ -195,7 +204,8 @@ _update_sql: dict[tuple[str, type[Model], tuple[str, ...]], tuple[str, list[Fiel
 def update(obj: Model, fields: Sequence[str]) -> None:
     """Write ``fields`` of ``obj`` (``auto_now`` included), as ``save(update_fields=fields)``.
 
-    Raises ``DatabaseError`` when the row no longer exists, as the ORM does.
+    Raises ``DatabaseError`` when the row no longer exists, as the ORM does (inside
+    ``together()``, when the queue is sent).
     """
     model = type(obj)
     key = (connection.vendor, model, tuple(fields))
@@ -213,7 +223,100 @@ def update(obj: Model, fields: Sequence[str]) -> None:
         built = _update_sql[key] = (sql, targets)
     sql, targets = built
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
-    with connection.cursor() as cur:
-        cur.execute(sql, [*params, obj.pk])
+
+    def finish(cur: Any) -> None:
         if cur.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
+
+    _execute(sql, [*params, obj.pk], finish, wait=False)
+
+
+# --- writes sent together ------------------------------------------------------------------
+
+_state = threading.local()
+
+
+def _execute(sql: str, params: Sequence[Any], finish: Callable[[Any], None], *, wait: bool) -> None:
+    """Run one write; ``finish(cursor)`` reads its result now, or when ``together()`` sends."""
+    pending: list[tuple[Any, Callable[[Any], None]]] | None = getattr(_state, "pending", None)
+    cur = connection.cursor()
+    _state.queued = True
+    try:
+        cur.execute(sql, params)
+    except BaseException:
+        cur.close()
+        raise
+    finally:
+        _state.queued = False
+    if pending is None:
+        try:
+            finish(cur)
+        finally:
+            cur.close()
+        return
+    pending.append((cur, finish))
+    if wait:
+        sync()
+
+
+def sync() -> None:
+    """Inside ``together()``: send what is queued and read the results (raising the first
+    error, as a Django error). Elsewhere, nothing to do."""
+    pipeline = getattr(_state, "pipeline", None)
+    if pipeline is None or not _state.pending:
+        return
+    with connection.wrap_database_errors:
+        pipeline.sync()
+    _finish_pending()
+
+
+def _finish_pending() -> None:
+    done, _state.pending[:] = list(_state.pending), []
+    try:
+        for cur, finish in done:
+            finish(cur)
+    finally:
+        for cur, _finish in done:
+            cur.close()
+
+
+def _send_before_others(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    result = execute(sql, params, many, context)
+    if not getattr(_state, "queued", False):
+        # an ORM statement: it reads its results (a row count, rows) at once
+        with connection.wrap_database_errors:
+            _state.pipeline.sync()
+        _finish_pending()
+    return result
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """Writes made inside by ``insert`` and ``update`` go to PostgreSQL together (psycopg's
+    pipeline mode): one round trip for a run of them instead of one each, and the
+    transaction's BEGIN goes with its first statement. Any other statement (ORM reads and
+    writes, ``RowQuery``) is sent at once with what is queued before it, so statements run
+    in the order written and every result is as without ``together()``. Keys of queued
+    inserts are set, and their errors (constraints) raised as Django errors, at the next
+    such statement, at ``sync()`` or on leaving. Use inside the transaction. On other
+    backends (SQLite, no round trips), statements simply run one by one.
+    """
+    if connection.vendor != "postgresql" or getattr(_state, "pending", None) is not None:
+        yield
+        return
+    connection.ensure_connection()
+    _state.pending = []
+    try:
+        with (
+            connection.execute_wrapper(_send_before_others),
+            connection.wrap_database_errors,
+            connection.connection.pipeline() as pipeline,  # type: ignore[union-attr]
+        ):
+            _state.pipeline = pipeline
+            yield
+        _finish_pending()  # leaving the pipeline sent everything: read the last results
+    finally:
+        for cur, _finish in _state.pending:
+            cur.close()
+        _state.pending = None
+        _state.pipeline = None

@@ -10,7 +10,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation.models import Loan
 from navette.core.models import AuditEvent
-from navette.core.rows import RowQuery, insert, update
+from navette.core.rows import RowQuery, insert, together, update
 from navette.patrons.models import Patron
 from tests.circulation.conftest import NOW
 
@@ -78,3 +78,28 @@ def test_update_writes_the_fields_and_auto_now(make_item, libs):
     Item.objects.filter(pk=item.pk).delete()
     with pytest.raises(DatabaseError):
         update(item, ["status"])
+
+
+def test_writes_sent_together_read_and_fail_as_one_by_one(make_patron, make_item, libs):
+    """Inside together() (one round trip on PostgreSQL), statements still run in the order
+    written: a read sees the queued writes before it, an ORM update counts its rows, keys are
+    set on leaving, and a constraint violation is Django's IntegrityError, nothing kept."""
+    patron, item = make_patron(), make_item()
+    with transaction.atomic(), together():
+        item.status = ItemStatus.ON_LOAN
+        update(item, ["status", "updated_at"])
+        event = insert([AuditEvent(at=NOW, actor_kind="system", actor_label="t", action="a")])[0]
+        assert Item.objects.get(pk=item.pk).status == ItemStatus.ON_LOAN
+        assert Item.objects.filter(pk=item.pk).update(call_number="R 123") == 1
+        loan = Loan(item=item, patron=patron, library=libs["Lens"], doc_type="book",
+                    loaned_at=NOW, due_on=dt.date(2025, 3, 25))  # fmt: skip
+        insert([loan], wait=True)
+        assert loan.pk is not None
+    assert event.pk is not None and AuditEvent.objects.filter(pk=event.pk).exists()
+    assert (Item.objects.get(pk=item.pk).call_number, Loan.objects.get().pk) == ("R 123", loan.pk)
+    with pytest.raises(IntegrityError), transaction.atomic(), together():
+        insert([AuditEvent(at=NOW, actor_kind="system", actor_label="t", action="b")])
+        insert([Loan(item=item, patron=patron, library=libs["Lens"], doc_type="book",
+                     loaned_at=NOW, due_on=dt.date(2025, 3, 25))])  # fmt: skip
+    assert not AuditEvent.objects.filter(action="b").exists()
+    assert Loan.objects.count() == 1

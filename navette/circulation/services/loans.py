@@ -48,7 +48,7 @@ from navette.circulation.services.routing import (
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
-from navette.core.rows import RowQuery
+from navette.core.rows import RowQuery, together
 from navette.core.rows import insert as insert_rows
 from navette.core.rows import update as update_row
 from navette.network.models import Library
@@ -90,7 +90,8 @@ def loan_checkout(
     (nothing changed). Appends an audit event and a statistics fact.
     """
     today = clock.today(now)
-    with transaction.atomic():
+    # together(): the copy, outbox, audit and statistics writes go in one round trip
+    with transaction.atomic(), together():
         p = locks.lock_patron(patron.pk)
         it = locks.lock_item(item.pk)
         settings = network_settings(library.network_id)
@@ -154,7 +155,7 @@ def loan_checkout(
         )  # fmt: skip
         try:
             # no savepoint: on a violation the whole transaction is abandoned anyway
-            insert_rows([loan])
+            insert_rows([loan], wait=True)
         except IntegrityError as exc:  # another desk lent it between our read and our write
             raise CheckoutRefused(Reason.ITEM_ON_LOAN) from exc
         fulfilled = trap or next((h for h in holds if h.patron_id == p.pk), None)
@@ -199,7 +200,8 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
     from navette.circulation.services.transits import receive_locked
 
     today = clock.today(now)
-    with transaction.atomic():
+    # together(): ending the loan, audit, statistics and the copy's new place in one round trip
+    with transaction.atomic(), together():
         for _attempt in range(3):
             unlocked = _OPEN_LOAN.first(item.pk)
             patron_id = unlocked.patron_id if unlocked is not None else None

@@ -81,6 +81,62 @@ def populate(connections: int) -> None:
     kiosk.save()
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """``pid`` and its child processes (the SIP2 server and its forked workers)."""
+    found = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                found.append(int(entry))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by the SIP2 server processes, the database's PostgreSQL backends and
+    this client, between ``start()`` and ``stop()`` (same machine only)."""
+
+    def __init__(self, server_pid: int, pg_url: str | None) -> None:
+        self.server_pid = server_pid
+        self.pg_url = pg_url
+        self.marks: list[dict[str, float]] = []
+
+    def _backends(self) -> list[int]:
+        if not self.pg_url:
+            return []
+        import psycopg
+
+        name = self.pg_url.rsplit("/", 1)[1]
+        admin = self.pg_url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def mark(self) -> None:
+        self.marks.append({
+            "server": sum(_cpu_seconds(p) for p in _children(self.server_pid)),
+            "postgres": sum(_cpu_seconds(p) for p in self._backends()),
+            "client": time.process_time(),
+        })  # fmt: skip
+
+    def used(self) -> dict[str, float]:
+        a, b = self.marks[-2], self.marks[-1]
+        return {k: b[k] - a[k] for k in a}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -149,7 +205,7 @@ async def _kiosk(
 
 
 def drive(
-    port: int, connections: int, seconds: float, warmup: float
+    port: int, connections: int, seconds: float, warmup: float, meter: CpuMeter | None = None
 ) -> tuple[list[float], list[bytes], float]:
     samples: list[float] = []
     failures: list[bytes] = []
@@ -165,11 +221,20 @@ def drive(
         clock.warm_until = time.perf_counter() + warmup
         clock.deadline = clock.warm_until + seconds
         clock.go.set()
+        if meter is not None:
+            await asyncio.sleep(warmup)
+            meter.mark()
+            await asyncio.sleep(max(0.0, clock.deadline - time.perf_counter()))
+            meter.mark()
         await kiosks
         return time.perf_counter() - clock.warm_until
 
     measured = asyncio.run(main())
     return samples, failures, measured
+
+
+#: (database, connections) -> (tps, p99 ms, CPU ms per transaction by part)
+RESULTS_BY_CASE: dict[tuple[str, int], tuple[float, float, dict[str, float]]] = {}
 
 
 def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> list[str]:
@@ -187,13 +252,19 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
     try:
         _wait_for(port, server)
         for connections in args.connections:
-            samples, failures, measured = drive(port, connections, args.seconds, args.warmup)
+            meter = CpuMeter(server.pid, env.get("DATABASE_URL"))
+            samples, failures, measured = drive(port, connections, args.seconds, args.warmup, meter)
             latency = summarise(samples)
             tps = len(samples) / measured
+            used = meter.used()
+            per = {k: 1000 * v / max(1, len(samples)) for k, v in used.items()}
             rows.append(
                 f"| {label} | {connections} | {tps:.0f} | {latency.p50_ms:.1f} | {latency.p95_ms:.1f} "
-                f"| {latency.p99_ms:.1f} | {latency.count} | {len(failures)} |"
+                f"| {latency.p99_ms:.1f} | {latency.count} | {len(failures)} "
+                f"| {per['server']:.2f} | {per['postgres']:.2f} | {per['client']:.2f} "
+                f"| {sum(used.values()) / args.seconds:.2f} |"
             )
+            RESULTS_BY_CASE[(label, connections)] = (tps, latency.p99_ms, per)
             print(rows[-1], flush=True)
             if failures:
                 print("  first failure:", failures[0][:200], flush=True)
@@ -222,6 +293,7 @@ def main(argv: list[str]) -> None:
     )
     args = parser.parse_args(argv)
     rows: list[str] = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(
         prefix="navette-bench-sip2-", ignore_cleanup_errors=True
     ) as tmp:
@@ -245,9 +317,30 @@ def main(argv: list[str]) -> None:
                 conn.execute(f'CREATE DATABASE "{name}"')
             env = {**base, "NAVETTE_HOME": str(Path(tmp) / "pg"), "DATABASE_URL": args.pg}
             rows += run_database("PostgreSQL", env, args)
+    load_after = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    verdict = ""
+    target = RESULTS_BY_CASE.get(("PostgreSQL", 50))
+    if target is not None:
+        tps, p99, per = target
+        cpu = sum(per.values())
+        met = tps >= 500 and p99 <= 50
+        verdict = (
+            f"\nTarget (PostgreSQL, 50 connections: ≥ 500 transactions per second and p99 ≤ 50 ms): "
+            f"**{'met' if met else 'NOT met'}** ({tps:.0f} tps: {'met' if tps >= 500 else 'not met'}; "
+            f"p99 {p99:.1f} ms: {'met' if p99 <= 50 else 'not met'}). "
+            f"CPU per transaction: {per['server']:.2f} ms in the SIP2 server, {per['postgres']:.2f} ms "
+            f"in PostgreSQL, {per['client']:.2f} ms in the benchmark's client, {cpu:.2f} ms in all: "
+            f"{cores} cores run at most {1000 * cores / cpu:.0f} such transactions per second. "
+            "Each connection sends its next request when the last is answered, so the mean "
+            "latency is 50 / throughput: a p99 of 50 ms needs at least 1000 transactions per "
+            f"second, i.e. at most {1000 * cores / 1000:.1f} ms of CPU per transaction on "
+            f"{cores} cores.\n"
+        )
     body = (
         f"`navette sip2` with {args.workers} worker process(es) × {args.threads} database threads on "
-        "PostgreSQL, one process and one database thread on SQLite (one writer at a time); "
+        "PostgreSQL (prepared statements, `NAVETTE_SIP2_PREPARED`), one process and one database "
+        "thread on SQLite (one writer at a time); "
         "an asyncio client in the benchmark process opens persistent kiosk connections, each with its "
         "own patron and 5 copies; each logs in (93) and checks its patron's PIN once (23 with AD, "
         "Django's default password hasher) before the clock starts, then cycles patron status "
@@ -261,9 +354,14 @@ def main(argv: list[str]) -> None:
             if args.defer_index
             else "\nSearch re-indexing runs in a background thread of each SIP2 process (the default).\n"
         )
+        + verdict
+        + f"\nLoad average (1 min) before and after: {load_before:.1f}, {load_after:.1f} on {cores} "
+        "cores (client, server and PostgreSQL share them; other users' work counts against the "
+        "throughput, not the CPU per transaction).\n"
         + (f"\n{args.note}\n" if args.note else "")
-        + "\n| database | connections | tps | p50 ms | p95 ms | p99 ms | n | failed |\n"
-        "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+        + "\n| database | connections | tps | p50 ms | p95 ms | p99 ms | n | failed "
+        "| server CPU ms/tx | PostgreSQL CPU ms/tx | client CPU ms/tx | cores busy |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
     write_section("sip2", "SIP2 server: kiosk transactions", body,
                   f"1 library, {max(args.connections)} patrons, {max(args.connections) * ITEMS_PER_CONNECTION} copies")  # fmt: skip

@@ -110,7 +110,7 @@ class CpuMeter:
     def __init__(self, server_pid: int, pg_url: str | None) -> None:
         self.server_pid = server_pid
         self.pg_url = pg_url
-        self.marks: list[dict[str, float]] = []
+        self.marks: list[dict[str, dict[int, float]]] = []
 
     def _backends(self) -> list[int]:
         if not self.pg_url:
@@ -127,14 +127,19 @@ class CpuMeter:
 
     def mark(self) -> None:
         self.marks.append({
-            "server": sum(_cpu_seconds(p) for p in _children(self.server_pid)),
-            "postgres": sum(_cpu_seconds(p) for p in self._backends()),
-            "client": time.process_time(),
+            "server": {p: _cpu_seconds(p) for p in _children(self.server_pid)},
+            "postgres": {p: _cpu_seconds(p) for p in self._backends()},
+            "client": {0: time.process_time()},
         })  # fmt: skip
 
     def used(self) -> dict[str, float]:
+        """CPU seconds by part between the last two marks: per process, so that a backend
+        that ended meanwhile (a database connection recycled after ``CONN_MAX_AGE``) takes
+        nothing away; its last seconds are not counted (a lower bound)."""
         a, b = self.marks[-2], self.marks[-1]
-        return {k: b[k] - a[k] for k in a}
+        return {
+            part: sum(cpu - a[part].get(pid, 0.0) for pid, cpu in b[part].items()) for part in b
+        }
 
 
 def _free_port() -> int:

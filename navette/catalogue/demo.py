@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import random
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,59 @@ def load(ctx: Any) -> None:
                            "library": item.owning_library.name, "status": item.get_status_display()})  # fmt: skip
 
 
+#: shelf-mark prefixes by document type, as French public libraries label their shelves
+CALL_PREFIX = {
+    "comic": "BD", "magazine": "REV", "video": "DVD", "music": "CD", "audiobook": "LA",
+    "video_game": "JV", "score": "PART", "map": "CARTE", "online": "WEB",
+}  # fmt: skip
+#: MARC classification fields holding a Dewey number: MARC21 082, UNIMARC 676
+DEWEY_TAGS = ("082", "676")
+
+
+def _dewey(marc: dict[str, Any]) -> str:
+    """The first three digits of the record's Dewey number, or ''."""
+    for field in marc.get("fields", []):
+        for tag, value in field.items():
+            if tag in DEWEY_TAGS and isinstance(value, dict):
+                for sub in value.get("subfields", []):
+                    digits = "".join(c for c in str(sub.get("a", "")) if c.isdigit())
+                    if len(digits) >= 3:
+                        return digits[:3]
+    return ""
+
+
+def _letters(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in folded if c.isalpha() and c.isascii())[:3].upper()
+
+
+ARTICLES = {"le", "la", "les", "l", "un", "une", "des", "the", "a", "an"}
+
+
+def _filing_title(title: str) -> str:
+    """The title without its leading article and numbers ("2001 : l'odyssée" -> "odyssée")."""
+    words = re.findall(r"\w+", title)
+    while words and (words[0].lower() in ARTICLES or not any(c.isalpha() for c in words[0])):
+        words.pop(0)
+    return " ".join(words)
+
+
+def call_number(record: Record) -> str:
+    """A plausible shelf mark (cote) for a demo copy of ``record``: a prefix by document type
+    (or the Dewey class for non-fiction books, R for other books), 'J' before it for children's
+    documents, then the first three letters of the main author (of the title without one).
+    E.g. 'R GUI', '944 DUB', 'J BD GOS', 'DVD KUB'."""
+    prefix = CALL_PREFIX.get(record.doc_type, "")
+    if not prefix:
+        prefix = _dewey(record.marc or {}) or "R"
+    if record.audience == "children":
+        prefix = f"J {prefix}"
+    authors = record.authors or []
+    name = authors[0].get("name", "") if authors and isinstance(authors[0], dict) else ""
+    letters = _letters(name) or _letters(_filing_title(record.title)) or "XXX"
+    return f"{prefix} {letters}"
+
+
 def _add_copies(seed: int) -> int:
     """One to four copies for each demo record that has none, spread by library size."""
     from navette.network.models import Library
@@ -96,20 +151,21 @@ def _add_copies(seed: int) -> int:
     rng = random.Random(seed)
     libraries = list(Library.objects.order_by("code"))
     weights = [BIG.get(lib.code, 1) for lib in libraries]
-    calls = ["R", "RP", "BD", "J", "DOC", "CD", "DVD"]
     created = 0
     ids = list(Record.objects.filter(is_demo=True, items__isnull=True).values_list("pk", flat=True))
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         items: list[Item] = []
-        for rid in chunk:
+        records = Record.objects.only("doc_type", "audience", "authors", "title", "marc")
+        for record in records.filter(pk__in=chunk).order_by("pk"):
+            rid, cote = record.pk, call_number(record)
             for lib in rng.choices(libraries, weights, k=rng.choice((1, 1, 2, 2, 3, 4))):
                 roll = rng.random()
                 status = "available" if roll < 0.93 else ("damaged" if roll < 0.97 else "lost")
                 items.append(Item(
                     record_id=rid, barcode=f"D{rid:07d}{len(items) % 10}{lib.pk:02d}",
                     owning_library=lib, current_library=lib, status=status, is_demo=True,
-                    call_number=f"{rng.choice(calls)} {rng.randint(100, 999)}",
+                    call_number=cote,
                 ))  # fmt: skip
         with transaction.atomic():
             Item.objects.bulk_create(items, batch_size=2000, ignore_conflicts=True)

@@ -211,15 +211,91 @@ def hold_shelf(library: Library) -> QuerySet[Hold]:
     )
 
 
-def pull_list(library: Library) -> QuerySet[Item]:
-    """Copies on ``library``'s shelves wanted by a waiting hold: to scan at the return desk."""
-    wanted = Hold.objects.filter(status=HoldStatus.WAITING).values("record_id")
-    return (
-        Item.objects.filter(
-            current_library_id=library.pk, status="available", circulates=True, record_id__in=wanted
-        )
+@dataclass(frozen=True)
+class PullEntry:
+    """A copy to fetch from ``library``'s shelves, and the waiting hold it is fetched for."""
+
+    item: Item
+    hold: Hold
+
+
+def pull_list(library: Library, today: dt.date | None = None) -> list[PullEntry]:
+    """Copies on ``library``'s shelves to fetch for waiting holds, by call number.
+
+    Each waiting hold (oldest first; suspended ones wait) is asked of one library only,
+    so that two libraries never pull copies for the same patron: a copy at the pickup
+    library when there is one (no navette needed), else the lowest-numbered copy free
+    for it. A hold on a given copy asks for that copy. Scanning the copy at the return
+    desk traps it for the first eligible hold. Only titles with a copy free here are read.
+    """
+    from navette.circulation.policies import hold_is_suspended
+
+    today = today or clock.today()
+    free = Item.objects.filter(status="available", circulates=True)
+    waiting = Hold.objects.filter(status=HoldStatus.WAITING)
+    here = free.filter(
+        current_library_id=library.pk, record_id__in=waiting.values("record_id")
+    ).values("record_id")
+    holds = [
+        h
+        for h in waiting.filter(record_id__in=here)
+        .select_related("patron", "pickup_library")
+        .order_by("placed_at", "pk")
+        if not hold_is_suspended(h.suspended_from, h.suspended_until, today)
+    ]
+    copies: dict[int, list[Item]] = defaultdict(list)
+    for item in (
+        free.filter(record_id__in={h.record_id for h in holds})
         .select_related("record")
-        .order_by("call_number", "barcode")
+        .order_by("pk")
+    ):
+        copies[item.record_id].append(item)
+    taken: set[int] = set()
+    entries = []
+    for hold in holds:
+        candidates = [
+            c
+            for c in copies[hold.record_id]
+            if c.pk not in taken and (hold.item_id is None or c.pk == hold.item_id)
+        ]
+        if not candidates:
+            continue
+        choice = next(
+            (c for c in candidates if c.current_library_id == hold.pickup_library_id),
+            candidates[0],
+        )
+        taken.add(choice.pk)
+        if choice.current_library_id == library.pk:
+            entries.append(PullEntry(item=choice, hold=hold))
+    return sorted(entries, key=lambda e: (e.item.call_number, e.item.barcode))
+
+
+@dataclass(frozen=True)
+class DeskSummary:
+    """What waits for one library's staff today: the counts on the staff home page."""
+
+    library: Library
+    to_pull: int
+    to_send: int
+    incoming: int
+    hold_shelf: int
+    hold_shelf_expired: int
+    overdue_loans: int
+    overdue_transits: int
+
+
+def desk_summary(library: Library, now: dt.datetime) -> DeskSummary:
+    today = clock.today(now)
+    shelf = Hold.objects.filter(pickup_library_id=library.pk, status=HoldStatus.READY)
+    return DeskSummary(
+        library=library,
+        to_pull=len(pull_list(library, today)),
+        to_send=transits_to_send(library).count(),
+        incoming=transits_incoming(library).count(),
+        hold_shelf=shelf.count(),
+        hold_shelf_expired=shelf.filter(shelf_expires_on__lt=today).count(),
+        overdue_loans=overdue_loans(library, now).count(),
+        overdue_transits=transits_overdue(now, library).count(),
     )
 
 

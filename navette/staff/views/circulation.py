@@ -209,6 +209,7 @@ def transits(request: HttpRequest) -> HttpResponse:
             incoming=list(selectors.transits_incoming(library)),
             overdue=list(selectors.transits_overdue(now, library)),
             hold_shelf=list(selectors.hold_shelf(library)),
+            to_pull=selectors.pull_list(library, clock.today(now)),
             overdue_loans=list(selectors.overdue_loans(library, now)[:200]),
         )
     return render(request, "staff/circulation/transits.html", ctx)

@@ -10,8 +10,26 @@ from navette.staff.permissions import network_admin_required, staff_required
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    libraries = list(request.user.libraries.order_by("commune"))  # type: ignore[union-attr]
-    return render(request, "staff/home.html", {"libraries": libraries})
+    """What waits today in the librarian's libraries (for a network administrator, in the
+    library chosen at the desk): documents to pull for holds, the navette to pack and to
+    receive, the hold shelf, overdue loans and transits, each linking to its list."""
+    from navette.circulation.selectors import desk_summary
+    from navette.core import clock
+    from navette.staff.views.circulation import SESSION_LIBRARY
+
+    user = request.user
+    libraries = list(user.libraries.order_by("commune", "name"))  # type: ignore[union-attr]
+    shown = libraries
+    if user.is_network_admin:  # type: ignore[union-attr]
+        from navette.network.models import Library
+
+        pk = request.session.get(SESSION_LIBRARY)
+        shown = list(Library.objects.filter(pk=pk)) if pk else []
+    summaries = []
+    if user.is_librarian or user.is_network_admin:  # type: ignore[union-attr]
+        now = clock.now()
+        summaries = [desk_summary(library, now) for library in shown]
+    return render(request, "staff/home.html", {"libraries": libraries, "summaries": summaries})
 
 
 @network_admin_required

@@ -1,7 +1,9 @@
-"""Demo circulation: harmonised loan rules for the whole network, a few loans and holds.
+"""Demo circulation: harmonised loan rules for the whole network, a few loans and holds,
+and a working day at the Lens desk (overdue loans, copies to pull for holds, the navette to
+pack and to receive, a hold on the shelf), all made through the circulation services.
 
 Idempotent: rules are get_or_create'd; loans and holds are made only when the
-demo copies have none yet.
+demo copies have none yet; the desk's day only while no copy is in the navette.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import datetime as dt
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation.errors import CirculationError
-from navette.circulation.models import CirculationSettings, Hold, Loan, LoanRule
-from navette.circulation.services import hold_place, loan_checkout
+from navette.circulation.models import CirculationSettings, Hold, Loan, LoanRule, Transit
+from navette.circulation.services import hold_place, loan_checkin, loan_checkout
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.network.models import Library, Network
@@ -50,6 +52,7 @@ def load(ctx) -> None:  # type: ignore[no-untyped-def]
         )
     ctx.log(f"Circulation : {LoanRule.objects.count()} règles de prêt harmonisées pour le réseau")
     _demo_activity(ctx)
+    _desk_day(ctx)
 
 
 def _demo_activity(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -90,3 +93,88 @@ def _demo_activity(ctx) -> None:  # type: ignore[no-untyped-def]
         except CirculationError as exc:
             ctx.log(f"  réservation de démonstration refusée : {exc}")
     ctx.log(f"Circulation : {made} prêts et {holds} réservations de démonstration")
+
+
+def _single_copies_at(library: Library, exclude: set[int], n: int) -> list[Item]:
+    """``n`` available demo copies at ``library`` that are their title's only copy."""
+    from django.db.models import Count
+
+    only = (
+        Item.objects.filter(is_demo=True)
+        .values("record_id")
+        .annotate(n=Count("id"))
+        .filter(n=1)
+        .values("record_id")
+    )
+    return list(
+        Item.objects.filter(
+            is_demo=True, status=ItemStatus.AVAILABLE, circulates=True,
+            current_library=library, record_id__in=only,
+        )
+        .exclude(record_id__in=exclude)
+        .select_related("record")
+        .order_by("pk")[:n]
+    )  # fmt: skip
+
+
+def _desk_day(ctx) -> None:  # type: ignore[no-untyped-def]
+    """What the Lens librarian finds in the morning (staff home and navette page)."""
+    libraries = {lib.code: lib for lib in Library.objects.all()}
+    lens, harnes = libraries.get("lens"), libraries.get("harnes")
+    lievin, avion = libraries.get("lievin-desrousseaux"), libraries.get("avion-emile-zola")
+    patrons = list(Patron.objects.order_by("pk")[:8])
+    if None in (lens, harnes, lievin, avion) or len(patrons) < 8:
+        return
+    assert lens is not None and harnes is not None and lievin is not None and avion is not None
+    others = [lievin, avion]
+    if Transit.objects.filter(item__is_demo=True).exists():
+        return
+    actor = Actor.system("demo")
+    now = clock.now()
+    used: set[int] = set(Hold.objects.values_list("record_id", flat=True))
+    picked = _single_copies_at(lens, used, 8)
+    if len(picked) < 8:
+        return
+    done = []
+
+    def attempt(label: str, action) -> None:  # type: ignore[no-untyped-def]
+        try:
+            action()
+            done.append(label)
+        except CirculationError as exc:
+            ctx.log(f"  {label} refusé : {exc}")
+
+    # two loans lent a month ago at Lens, now overdue
+    for n, item in enumerate(picked[:2]):
+        attempt("prêt en retard", lambda item=item, n=n: loan_checkout(
+            item=item, patron=patrons[n + 2], library=lens, actor=actor,
+            now=now - dt.timedelta(days=30 + n)))  # fmt: skip
+    # three titles whose only copy is on Lens's shelves, held by patrons of other libraries
+    for n, item in enumerate(picked[2:5]):
+        attempt("réservation à sortir des rayons", lambda item=item, n=n: hold_place(
+            patron=patrons[4 + n], record=item.record, pickup_library=others[n % 2],
+            actor=actor, now=now - dt.timedelta(hours=n + 1)))  # fmt: skip
+    # a copy pulled yesterday for a Lens patron, now on the hold shelf
+    ready = picked[5]
+    attempt("réservation sur l'étagère", lambda: hold_place(
+        patron=patrons[7], record=ready.record, pickup_library=lens, actor=actor,
+        now=now - dt.timedelta(days=1)))  # fmt: skip
+    attempt("mise de côté", lambda: loan_checkin(
+        item=ready, library=lens, actor=actor, now=now - dt.timedelta(hours=20)))  # fmt: skip
+    # a copy held for a patron of Avion, pulled at Lens: it waits for the navette
+    sent = picked[6]
+    attempt("réservation pour Avion", lambda: hold_place(
+        patron=patrons[1], record=sent.record, pickup_library=others[1], actor=actor,
+        now=now - dt.timedelta(hours=3)))  # fmt: skip
+    attempt("navette vers Avion", lambda: loan_checkin(
+        item=sent, library=lens, actor=actor, now=now - dt.timedelta(hours=2)))  # fmt: skip
+    # a Harnes copy lent at Harnes and returned at Lens: it goes home by the navette,
+    # and Harnes expects it
+    home = next(iter(_single_copies_at(harnes, used, 1)), None)
+    if home is not None:
+        attempt("prêt à Harnes", lambda: loan_checkout(
+            item=home, patron=patrons[0], library=harnes, actor=actor,
+            now=now - dt.timedelta(days=6)))  # fmt: skip
+        attempt("retour à Lens", lambda: loan_checkin(
+            item=home, library=lens, actor=actor, now=now - dt.timedelta(hours=1)))  # fmt: skip
+    ctx.log(f"Circulation : journée de démonstration au poste de Lens ({len(done)} opérations)")

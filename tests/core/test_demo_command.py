@@ -163,3 +163,35 @@ def test_demo_runs_the_whole_system(demo):
         sock.sendall(f"9300CN{kiosk['login']}|CO{kiosk['password']}|CPx|\r".encode())
         answer = sock.recv(1024).decode()
     assert answer.startswith("941"), answer
+
+
+def test_demo_lens_librarian_finds_a_day_of_work(demo):
+    """The Lens librarian's home page counts what the demo's desk day left: titles to pull
+    from the shelves for holds, the navette to pack, a hold on the shelf, overdue loans."""
+    import http.cookiejar
+    import re
+    from urllib.parse import urlencode
+
+    accounts = json.loads((demo["home"] / "demo-accounts.json").read_text())
+    staff = next(s for s in accounts["staff"] if "lens" in s["libraries"])
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    login = demo["base"] + "/personnel/connexion/"
+    page = opener.open(login, timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = {
+        "csrfmiddlewaretoken": token,
+        "username": staff["username"],
+        "password": staff["password"],
+    }
+    request = urllib.request.Request(
+        login, data=urlencode(form).encode(), headers={"Referer": login}
+    )
+    home = unescape(opener.open(request, timeout=10).read().decode())
+    lens = home.split("Médiathèque Robert Cousin (Lens)")[-1]
+    counts = dict(re.findall(r"#(\w[\w-]*)\">[^<]+</a>.*?class=\"count\">(\d+)<", lens))
+    assert int(counts["rayons"]) >= 3, counts
+    assert int(counts["envoyer"]) >= 2, counts
+    assert int(counts["etagere"]) >= 1, counts
+    assert int(counts["retards"]) >= 2, counts

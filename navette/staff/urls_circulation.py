@@ -7,6 +7,12 @@ from navette.staff.views import circulation
 urlpatterns: list[URLPattern] = [
     path("circulation/pret/", circulation.checkout, name="circulation_checkout"),
     path("circulation/amendes/", circulation.fines, name="circulation_fines"),
+    path("circulation/prolonger/", circulation.renew, name="circulation_renew"),
+    path(
+        "circulation/annuler-reservation/",
+        circulation.hold_cancel_at_desk,
+        name="circulation_hold_cancel",
+    ),
     path("circulation/retour/", circulation.checkin, name="circulation_checkin"),
     path("circulation/navette/", circulation.transits, name="circulation_transits"),
 ]

@@ -65,3 +65,62 @@ def test_desk_needs_a_librarian(client, libs):
     User.objects.create_user("stat", password="x", role="statistician")
     client.login(username="stat", password="x")
     assert client.get("/personnel/circulation/retour/").status_code == 403
+
+
+def test_desk_renews_one_loan_or_all_and_says_why_one_is_refused(
+    desk, libs, make_patron, make_item, actor, clock_at
+):
+    """At the desk, 'Prolonger' renews one loan under the lending library's rules; 'Tout
+    prolonger' renews the others and says, per title, why a loan someone waits for is not."""
+    from navette.circulation.services import loan_checkout
+
+    patron = make_patron()
+    free, wanted = make_item(), make_item()
+    loans = [
+        loan_checkout(item=it, patron=patron, library=libs["Lens"], actor=actor, now=NOW)
+        for it in (free, wanted)
+    ]
+    hold_place(
+        patron=make_patron(), record=wanted.record, pickup_library=libs["Lens"], actor=actor,
+        now=NOW,
+    )  # fmt: skip
+    page = desk.get("/personnel/circulation/pret/", {"carte": patron.card_number}).content.decode()
+    assert "Tout prolonger" in page and f'name="pret" value="{loans[0].pk}"' in page
+    clock_at(NOW + dt.timedelta(days=7))  # a week later, the patron asks for more time
+    one = desk.post(
+        "/personnel/circulation/prolonger/",
+        {"carte": patron.card_number, "pret": loans[0].pk},
+        follow=True,
+    ).content.decode()
+    due = Loan.objects.get(pk=loans[0].pk).due_on
+    assert due > loans[0].due_on
+    assert f"prolongé jusqu&#x27;au {due:%d/%m/%Y}" in one
+    every = desk.post(
+        "/personnel/circulation/prolonger/", {"carte": patron.card_number, "tout": "1"}, follow=True
+    ).content.decode()
+    assert "Prolongation refusée" in every and "réserv" in every.split("Prolongation refusée")[1]
+    renewals = sorted(Loan.objects.filter(patron=patron).values_list("item_id", "renewals"))
+    assert renewals == [(free.pk, 2), (wanted.pk, 0)]
+
+
+def test_desk_cancels_a_hold_for_the_patron(desk, libs, make_patron, make_item, actor):
+    from navette.circulation.models import Hold, HoldStatus
+
+    patron, item = make_patron(), make_item()
+    hold = hold_place(
+        patron=patron, record=item.record, pickup_library=libs["Lens"], actor=actor, now=NOW
+    )
+    other = make_patron()
+    refused = desk.post(
+        "/personnel/circulation/annuler-reservation/",
+        {"carte": other.card_number, "reservation": hold.pk},
+        follow=True,
+    ).content.decode()
+    assert "plus active" in refused  # a hold is cancelled only on its patron's card
+    done = desk.post(
+        "/personnel/circulation/annuler-reservation/",
+        {"carte": patron.card_number, "reservation": hold.pk},
+        follow=True,
+    ).content.decode()
+    assert "Réservation annulée" in done
+    assert Hold.objects.get(pk=hold.pk).status == HoldStatus.CANCELLED

@@ -15,12 +15,16 @@ from django.utils.translation import gettext as _
 from navette.catalogue.models import Item
 from navette.circulation import selectors
 from navette.circulation.errors import CirculationError
-from navette.circulation.models import PaymentMethod
+from navette.circulation.models import Hold, Loan, PaymentMethod
+from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.circulation.services import (
     fines_pay,
     fines_waive,
+    hold_cancel,
     loan_checkin,
     loan_checkout,
+    loan_renew,
+    loans_renew_all,
     transit_receive,
 )
 from navette.core import clock
@@ -100,6 +104,86 @@ def checkout(request: HttpRequest) -> HttpResponse:
             today=clock.today(),
         )
     return render(request, "staff/circulation/checkout.html", ctx)
+
+
+@librarian_required
+def renew(request: HttpRequest) -> HttpResponse:
+    """Renew one of the patron's loans (``pret``) or all of them (``tout``) at the desk, under
+    the lending library's rules; each refusal says why."""
+    if request.method != "POST":
+        return redirect("staff:circulation_checkout")
+    library = _desk_library(request)
+    patron = Patron.objects.filter(card_number=request.POST.get("carte", "").strip()).first()
+    if patron is None:
+        messages.error(
+            request, _("Carte inconnue : %(card)s.") % {"card": request.POST.get("carte", "")}
+        )
+        return redirect("staff:circulation_checkout")
+    actor, now = Actor.staff(request.user), clock.now()
+    if request.POST.get("tout"):
+        outcomes = loans_renew_all(patron=patron, actor=actor, now=now, library=library)
+        if not outcomes:
+            messages.info(request, _("Aucun prêt à prolonger."))
+        for outcome in outcomes:
+            title = outcome.loan.item.record.title
+            if outcome.renewed:
+                messages.success(request, f"{title} : {outcome.message}")
+            else:
+                messages.error(request, f"{title} : {outcome.message}")
+    else:
+        loan = (
+            Loan.objects.select_related("item__record")
+            .filter(pk=request.POST.get("pret") or 0, patron=patron, returned_at__isnull=True)
+            .first()
+        )
+        if loan is None:
+            messages.error(request, _("Ce prêt n'est plus en cours."))
+        else:
+            title = loan.item.record.title
+            try:
+                renewed = loan_renew(loan=loan, actor=actor, now=now, library=library)
+                messages.success(
+                    request,
+                    _("%(title)s : prolongé jusqu'au %(day)s.")
+                    % {"title": title, "day": renewed.due_on.strftime("%d/%m/%Y")},
+                )
+            except CirculationError as exc:
+                messages.error(request, f"{title} : {exc.message}")
+    return redirect(f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}")
+
+
+@librarian_required
+def hold_cancel_at_desk(request: HttpRequest) -> HttpResponse:
+    """Cancel one of the patron's active holds at the desk (at the patron's request)."""
+    if request.method != "POST":
+        return redirect("staff:circulation_checkout")
+    library = _desk_library(request)
+    patron = Patron.objects.filter(card_number=request.POST.get("carte", "").strip()).first()
+    if patron is None:
+        messages.error(
+            request, _("Carte inconnue : %(card)s.") % {"card": request.POST.get("carte", "")}
+        )
+        return redirect("staff:circulation_checkout")
+    hold = (
+        Hold.objects.select_related("record")
+        .filter(
+            pk=request.POST.get("reservation") or 0, patron=patron, status__in=ACTIVE_HOLD_STATUSES
+        )
+        .first()
+    )
+    if hold is None:
+        messages.error(request, _("Cette réservation n'est plus active."))
+    else:
+        try:
+            hold_cancel(
+                hold=hold, actor=Actor.staff(request.user), now=clock.now(), library=library
+            )
+            messages.success(
+                request, _("Réservation annulée : %(title)s.") % {"title": hold.record.title}
+            )
+        except CirculationError as exc:
+            messages.error(request, f"{hold.record.title} : {exc.message}")
+    return redirect(f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}")
 
 
 @librarian_required

@@ -8,6 +8,9 @@ urlpatterns: list[URLPattern] = [
     path("catalogue/", catalogue.record_search, name="catalogue_search"),
     path("catalogue/notices/<int:pk>/", catalogue.record_detail, name="catalogue_record"),
     path(
+        "catalogue/notices/<int:pk>/reserver/", catalogue.record_hold, name="catalogue_record_hold"
+    ),
+    path(
         "catalogue/exemplaires/<int:pk>/modifier/", catalogue.item_edit, name="catalogue_item_edit"
     ),
     path(

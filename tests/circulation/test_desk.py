@@ -124,3 +124,35 @@ def test_desk_cancels_a_hold_for_the_patron(desk, libs, make_patron, make_item, 
     ).content.decode()
     assert "Réservation annulée" in done
     assert Hold.objects.get(pk=hold.pk).status == HoldStatus.CANCELLED
+
+
+def test_staff_record_page_places_a_hold_for_a_patron_and_lists_the_queue(
+    desk, libs, make_patron, make_item
+):
+    """A librarian reserves a title for a patron who phoned: the portal's rules apply, the
+    queue is listed on the staff record page, a refusal says why."""
+    from navette.circulation.models import Hold
+
+    item = make_item(owner="Harnes")
+    first, second = make_patron(), make_patron()
+    url = f"/personnel/catalogue/notices/{item.record_id}/"
+    page = desk.get(url).content.decode()
+    assert "Réserver pour un lecteur" in page and '<h2 id="reservations">0 réservation' in page
+    unknown = desk.post(
+        url + "reserver/", {"carte": "0000", "retrait": libs["Lens"].pk}, follow=True
+    )
+    assert "Carte inconnue : 0000." in unknown.content.decode()
+    for patron in (first, second):
+        done = desk.post(
+            url + "reserver/",
+            {"carte": patron.card_number, "retrait": libs["Lens"].pk},
+            follow=True,
+        ).content.decode()
+        assert f"Réservé pour {patron.full_name}, à retirer à Lens." in done
+    again = desk.post(
+        url + "reserver/", {"carte": first.card_number, "retrait": libs["Lens"].pk}, follow=True
+    ).content.decode()
+    assert "déjà réservé par ce lecteur" in again
+    assert Hold.objects.filter(record_id=item.record_id).count() == 2
+    queue = again.split("2 réservations en cours")[1]
+    assert queue.index(first.full_name) < queue.index(second.full_name)

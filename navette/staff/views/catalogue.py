@@ -82,6 +82,10 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Exemplaire %(b)s ajouté.") % {"b": item.barcode})
                 return redirect("staff:catalogue_record", pk=record.pk)
+    from navette.circulation.models import Hold
+    from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
+    from navette.staff.views.circulation import SESSION_LIBRARY
+
     return render(
         request,
         "staff/catalogue/record.html",
@@ -90,9 +94,49 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "items": selectors.record_items(record),
             "marc_lines": selectors.marc_lines(record.marc),
             "form": form,
+            "holds": Hold.objects.filter(record=record, status__in=ACTIVE_HOLD_STATUSES)
+            .select_related("patron", "pickup_library", "item", "trapped_item")
+            .order_by("placed_at", "pk"),
+            "pickup_libraries": Library.objects.filter(is_active=True).order_by("commune", "name"),
+            "desk_library_id": request.session.get(SESSION_LIBRARY),
         },
         status=400 if form.errors else 200,
     )
+
+
+@librarian_required
+@require_POST
+def record_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    """Place a hold on this title (or on one copy) for a patron, e.g. asked by phone; the same
+    rules as on the portal, the refusal's reason shown."""
+    from navette.circulation.errors import CirculationError
+    from navette.circulation.services import hold_place
+    from navette.patrons.models import Patron
+
+    record = get_object_or_404(Record, pk=pk)
+    card = request.POST.get("carte", "").strip()
+    patron = Patron.objects.filter(card_number=card).first()
+    pickup = Library.objects.filter(pk=request.POST.get("retrait") or 0, is_active=True).first()
+    item_id = request.POST.get("exemplaire") or None
+    item = Item.objects.filter(pk=item_id, record=record).first() if item_id else None
+    if patron is None:
+        messages.error(request, _("Carte inconnue : %(card)s.") % {"card": card})
+    elif pickup is None:
+        messages.error(request, _("Choisissez la bibliothèque de retrait."))
+    else:
+        try:
+            hold_place(
+                patron=patron, record=record, item=item, pickup_library=pickup,
+                actor=_actor(request), now=clock.now(),
+            )  # fmt: skip
+            messages.success(
+                request,
+                _("Réservé pour %(name)s, à retirer à %(library)s.")
+                % {"name": patron.full_name, "library": pickup.commune},
+            )
+        except CirculationError as exc:
+            messages.error(request, exc.message)
+    return redirect("staff:catalogue_record", pk=record.pk)
 
 
 @librarian_required

@@ -53,17 +53,41 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.staff(request.user)
 
 
+STAFF_RESULTS = 50
+
+
 @librarian_required
 def record_search(request: HttpRequest) -> HttpResponse:
+    """A copy's barcode or a record number finds its record at once; other words go to the
+    catalogue's search index (keywords, titre:, auteur:, isbn:... as on the portal), best
+    first. Without an index (being rebuilt), titles containing the words are listed."""
+    from navette.search import engine
+    from navette.search.index import index_exists
+
     q = request.GET.get("q", "").strip()
     records: list[Record] = []
+    total = 0
     if q:
         records = list(
-            Record.objects.filter(Q(title__icontains=q) | Q(items__barcode=q) | Q(control_number=q))
-            .distinct()
-            .order_by("title")[:50]
+            Record.objects.filter(Q(items__barcode=q) | Q(control_number=q)).distinct()[:10]
         )
-    return render(request, "staff/catalogue/search.html", {"q": q, "records": records})
+        found = None
+        if index_exists():
+            found = engine.search(engine.SearchParams(q=q, per_page=STAFF_RESULTS, facets=False))
+        if found is not None:
+            total = found.total
+            by_id = Record.objects.in_bulk(found.record_ids)
+            seen = {r.pk for r in records}
+            records += [by_id[i] for i in found.record_ids if i in by_id and i not in seen]
+        else:
+            records += list(
+                Record.objects.filter(title__icontains=q).exclude(pk__in=[r.pk for r in records])
+                .order_by("title")[:STAFF_RESULTS]
+            )  # fmt: skip
+        total = max(total, len(records))
+    return render(
+        request, "staff/catalogue/search.html", {"q": q, "records": records, "total": total}
+    )
 
 
 @librarian_required

@@ -3,7 +3,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from navette.staff import urls_catalogue, urls_circulation, urls_digital, urls_events, urls_patrons
+from navette.staff import (
+    urls_catalogue,
+    urls_circulation,
+    urls_digital,
+    urls_events,
+    urls_patrons,
+    urls_stats,
+)
 from navette.staff.views import home
 
 app_name = "staff"
@@ -24,4 +31,5 @@ urlpatterns = [
     *urls_patrons.urlpatterns,
     *urls_events.urlpatterns,
     *urls_digital.urlpatterns,
+    *urls_stats.urlpatterns,
 ]

@@ -33,7 +33,7 @@ def circulation(request: HttpRequest) -> HttpResponse:
     by_library = selectors.by_library(start, end)
     doc_labels = dict(DocType.choices)
     categories = dict(PatronCategory.objects.values_list("code", "label"))
-    libraries = {str(lib.pk): lib.commune for lib in Library.objects.all()}
+    libraries = {str(lib.pk): str(lib) for lib in Library.objects.all()}
 
     def labelled(dimension: str, labels: dict[str, str]) -> list[tuple[str, int, int]]:
         return [

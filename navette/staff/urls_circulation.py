@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     ),
     path("circulation/retour/", circulation.checkin, name="circulation_checkin"),
     path("circulation/navette/", circulation.transits, name="circulation_transits"),
+    path("circulation/navette/perdu/", circulation.transit_lost, name="circulation_transit_lost"),
 ]

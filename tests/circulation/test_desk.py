@@ -156,3 +156,35 @@ def test_staff_record_page_places_a_hold_for_a_patron_and_lists_the_queue(
     assert Hold.objects.filter(record_id=item.record_id).count() == 2
     queue = again.split("2 réservations en cours")[1]
     assert queue.index(first.full_name) < queue.index(second.full_name)
+
+
+def test_overdue_transit_declared_lost_from_the_navette_page(
+    desk, libs, make_patron, make_item, actor, clock_at
+):
+    """A copy sent by the navette that never arrives is listed as overdue; declaring it lost
+    marks the copy lost and puts its hold back in the queue."""
+    from navette.catalogue.models import ItemStatus
+    from navette.circulation.models import Hold, HoldStatus, Transit, TransitStatus
+    from navette.circulation.services import loan_checkin
+
+    item = make_item(owner="Avion")
+    hold = hold_place(
+        patron=make_patron(), record=item.record, pickup_library=libs["Lens"], actor=actor, now=NOW
+    )
+    loan_checkin(item=item, library=libs["Avion"], actor=actor, now=NOW)  # pulled: to Lens
+    transit = Transit.objects.get(item=item, status=TransitStatus.IN_TRANSIT)
+    clock_at(NOW + dt.timedelta(days=30))
+    page = desk.get("/personnel/circulation/navette/", {"bibliotheque": libs["Avion"].code})
+    overdue = page.content.decode().split('id="transits-en-retard"')[1].split("<h2")[0]
+    assert item.barcode in overdue and "Déclarer perdu" in overdue
+    done = desk.post(
+        "/personnel/circulation/navette/perdu/", {"transit": transit.pk}, follow=True
+    ).content.decode()
+    assert f"{item.barcode} déclaré perdu en transit." in done
+    item.refresh_from_db()
+    assert item.status == ItemStatus.LOST
+    assert Hold.objects.get(pk=hold.pk).status == HoldStatus.WAITING
+    again = desk.post(
+        "/personnel/circulation/navette/perdu/", {"transit": transit.pk}, follow=True
+    ).content.decode()
+    assert "déjà clos" in again

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from navette.catalogue.models import Item
 from navette.circulation import selectors
 from navette.circulation.errors import CirculationError
-from navette.circulation.models import Hold, Loan, PaymentMethod
+from navette.circulation.models import Hold, Loan, PaymentMethod, Transit, TransitStatus
 from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.circulation.services import (
     fines_pay,
@@ -25,6 +25,7 @@ from navette.circulation.services import (
     loan_checkout,
     loan_renew,
     loans_renew_all,
+    transit_declare_lost,
     transit_receive,
 )
 from navette.core import clock
@@ -297,3 +298,31 @@ def transits(request: HttpRequest) -> HttpResponse:
             overdue_loans=list(selectors.overdue_loans(library, now)[:200]),
         )
     return render(request, "staff/circulation/transits.html", ctx)
+
+
+@librarian_required
+def transit_lost(request: HttpRequest) -> HttpResponse:
+    """Declare lost a copy whose navette trip never ended (from the overdue transits list):
+    the copy is marked lost and the hold it travelled for waits again at its place."""
+    if request.method != "POST":
+        return redirect("staff:circulation_transits")
+    library = _desk_library(request)
+    transit = (
+        Transit.objects.select_related("item")
+        .filter(pk=request.POST.get("transit") or 0, status=TransitStatus.IN_TRANSIT)
+        .first()
+    )
+    if transit is None:
+        messages.error(request, _("Ce transit est déjà clos."))
+    else:
+        try:
+            transit_declare_lost(
+                transit=transit, actor=Actor.staff(request.user), now=clock.now(), library=library
+            )
+            messages.success(
+                request,
+                _("%(barcode)s déclaré perdu en transit.") % {"barcode": transit.item.barcode},
+            )
+        except CirculationError as exc:
+            messages.error(request, f"{transit.item.barcode} : {exc.message}")
+    return redirect(f"{reverse('staff:circulation_transits')}#transits-en-retard")

@@ -79,3 +79,40 @@ def test_desk_lends_by_keyboard_and_return_says_navette(
     expect(row).to_contain_text(first.barcode)
     expect(row).to_contain_text("navette vers Lens")
     assert axe(page) == []
+
+
+def test_staff_home_navette_and_statistics_pages_pass_axe(
+    page, axe, clock_at, libs, make_patron, make_item, actor
+):
+    """The librarian's day (staff home counts, the navette page with its pull list and
+    tables) and the statistics page have no serious or critical axe violation, on a
+    desktop and on a 360 px phone."""
+    from navette.circulation.services import loan_checkout
+
+    clock_at(NOW)
+    librarian = User.objects.create_user("bib-lens", password="pass-lens", role="librarian")
+    librarian.libraries.add(libs["Lens"])
+    held = make_item(owner="Lens", call_number="R ZOL")
+    hold_place(
+        patron=make_patron(home="Avion"), record=held.record, pickup_library=libs["Avion"],
+        actor=actor, now=NOW,
+    )  # fmt: skip
+    loan_checkout(item=make_item(), patron=make_patron(), library=libs["Lens"], actor=actor,
+                  now=NOW - dt.timedelta(days=40))  # fmt: skip
+
+    page.goto(f"{page.base_url}/personnel/")
+    page.get_by_label("Identifiant").fill("bib-lens")
+    page.get_by_label("Mot de passe").fill("pass-lens")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{page.base_url}/personnel/")
+        expect(page.get_by_role("heading", level=2)).to_contain_text("Aujourd'hui à")
+        assert axe(page) == []
+        page.get_by_role("link", name="Documents à sortir des rayons pour les réservations").click()
+        expect(page.locator("#rayons + p + table")).to_contain_text("R ZOL")
+        assert axe(page) == []
+        page.goto(f"{page.base_url}/personnel/statistiques/?de=2025-01&a=2025-03")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Statistiques de circulation")
+        assert axe(page) == []

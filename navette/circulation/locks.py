@@ -18,18 +18,18 @@ from navette.circulation.models import Hold
 from navette.core.rows import RowQuery
 from navette.patrons.models import Patron
 
-_PATRON = RowQuery(Patron, "t.id = %s", related=("category",), lock=True)
-_ITEM = RowQuery(Item, "t.id = %s", related=("record",), lock=True)
+PATRON = RowQuery(Patron, "t.id = %s", related=("category",), lock=True)
+ITEM = RowQuery(Item, "t.id = %s", related=("record",), lock=True)
 
 
 def lock_patron(patron_id: int) -> Patron:
     """The patron, with its category, locked. Raises ``Patron.DoesNotExist``."""
-    return _PATRON.get(patron_id)
+    return PATRON.get(patron_id)
 
 
 def lock_item(item_id: int) -> Item:
     """The copy, with its record, locked. Raises ``Item.DoesNotExist``."""
-    return _ITEM.get(item_id)
+    return ITEM.get(item_id)
 
 
 def lock_items(item_ids: Iterable[int]) -> list[Item]:

@@ -145,6 +145,56 @@ class RowQuery(Generic[M]):
         return rows[0]
 
 
+def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[list[Any]]:
+    """Run several reads, in order, and return each one's result: instances for a
+    ``RowQuery``, raw rows for an SQL string. Inside ``together()`` on PostgreSQL they go
+    in ONE round trip (the server still runs them one after the other, each seeing what
+    the previous ones locked or wrote: a read placed after a ``FOR UPDATE`` reads the rows
+    committed by whoever held the lock). Elsewhere they simply run one by one."""
+    pipeline = getattr(_state, "pipeline", None)
+    if pipeline is None:
+        out: list[list[Any]] = []
+        for query, params in reads:
+            if isinstance(query, RowQuery):
+                out.append(query.all(*params))
+            else:
+                with connection.cursor() as cur:
+                    cur.execute(query, params)
+                    out.append(cur.fetchall())
+        return out
+    cursors = []
+    _state.queued = True  # the statements wait in the pipeline until the sync below
+    try:
+        for query, params in reads:
+            sql = query._build()[0] if isinstance(query, RowQuery) else query
+            cur = connection.cursor()
+            cursors.append(cur)
+            cur.execute(sql, params)
+    except BaseException:
+        for cur in cursors:
+            cur.close()
+        raise
+    finally:
+        _state.queued = False
+    try:
+        with connection.wrap_database_errors:
+            pipeline.sync()
+        _finish_pending()
+        results: list[list[Any]] = []
+        for (query, _params), cur in zip(reads, cursors, strict=True):
+            with connection.wrap_database_errors:
+                rows = cur.fetchall()
+            if isinstance(query, RowQuery):
+                parts = query._build()[1]
+                results.append([query._instance(row, parts) for row in rows])
+            else:
+                results.append(rows)
+        return results
+    finally:
+        for cur in cursors:
+            cur.close()
+
+
 MAX_INSERT_ROWS = 16
 _insert_sql: dict[tuple[str, type[Model], int], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
 

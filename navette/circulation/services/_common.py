@@ -173,7 +173,7 @@ class PatronSnapshot:
 
 def patron_snapshot(
     patron: Patron, settings: CirculationSettings, *, loans: bool = False,
-    checkout_holds: tuple[int, int] | None = None, ready_holds: bool = False,
+    checkout_holds: tuple[int, int | None] | None = None, ready_holds: bool = False,
     overdue_before: dt.date | None = None, fines: bool = False,
 ) -> PatronSnapshot:  # fmt: skip
     """What the rules need to know about ``patron``, in ONE query (a UNION ALL).
@@ -182,50 +182,83 @@ def patron_snapshot(
     (or ``fines``), and on request the open loans counted by document type, the
     open loans due before ``overdue_before``, and the number of holds that concern
     a check-out (``checkout_holds=(item_id, record_id)``: the copy's trap, whoever
-    it is for, or this patron's waiting hold on the title) or the patron's holds
-    on the hold shelf (``ready_holds``). Call it after taking the locks: it reads
-    the rows the locks protect. Runs on every loan and kiosk status: plain SQL,
-    so that no ORM compilation is paid for it.
+    it is for, or this patron's waiting hold on the title; a ``record_id`` of None
+    reads the copy's record in the query) or the patron's holds on the hold shelf
+    (``ready_holds``). Call it after taking the locks: it reads the rows the locks
+    protect. Runs on every loan and kiosk status: plain SQL, so that no ORM
+    compilation is paid for it. ``snapshot_query`` and ``snapshot_from_rows`` are its
+    two halves, for a caller that sends the query along with its locks.
     """
+    sql, params = snapshot_query(
+        patron.pk, settings, loans=loans, checkout_holds=checkout_holds, ready_holds=ready_holds,
+        overdue_before=overdue_before, fines=fines,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return snapshot_from_rows(patron, settings, found)
+
+
+_HOLDS_OF_RECORD = (
+    "SELECT 'h', '', id FROM circulation_hold "
+    "WHERE (trapped_item_id = %s AND status IN (%s, %s)) "
+    "OR (patron_id = %s AND record_id = %s AND status = %s)"
+)
+_HOLDS_OF_ITEM_RECORD = (
+    "SELECT 'h', '', id FROM circulation_hold "
+    "WHERE (trapped_item_id = %s AND status IN (%s, %s)) "
+    "OR (patron_id = %s AND status = %s "
+    "AND record_id = (SELECT record_id FROM catalogue_item WHERE id = %s))"
+)
+
+
+def snapshot_query(
+    patron_id: int, settings: CirculationSettings, *, loans: bool = False,
+    checkout_holds: tuple[int, int | None] | None = None, ready_holds: bool = False,
+    overdue_before: dt.date | None = None, fines: bool = False,
+) -> tuple[str, list[Any]]:  # fmt: skip
+    """The SQL and parameters of ``patron_snapshot``'s one query."""
     parts = [
         "SELECT 'b', reason, id FROM patrons_patronblock WHERE patron_id = %s AND lifted_at IS NULL"
     ]
-    params: list[Any] = [patron.pk]
-    fining = settings.penalty == "fine"
-    if fining or fines:
+    params: list[Any] = [patron_id]
+    if settings.penalty == "fine" or fines:
         parts.append(
             "SELECT 'f', '', amount_cents - paid_cents - waived_cents FROM circulation_fine "
             "WHERE patron_id = %s AND paid_at IS NULL"
         )
-        params.append(patron.pk)
+        params.append(patron_id)
     if loans:
         parts.append(
             "SELECT 'l', doc_type, COUNT(*) FROM circulation_loan "
             "WHERE patron_id = %s AND returned_at IS NULL GROUP BY doc_type"
         )
-        params.append(patron.pk)
+        params.append(patron_id)
     if overdue_before is not None:
         parts.append(
             "SELECT 'o', '', COUNT(*) FROM circulation_loan "
             "WHERE patron_id = %s AND returned_at IS NULL AND due_on < %s"
         )
-        params += [patron.pk, connection.ops.adapt_datefield_value(overdue_before)]
+        params += [patron_id, connection.ops.adapt_datefield_value(overdue_before)]
     if checkout_holds is not None:
         item_id, record_id = checkout_holds
-        parts.append(
-            "SELECT 'h', '', id FROM circulation_hold "
-            "WHERE (trapped_item_id = %s AND status IN (%s, %s)) "
-            "OR (patron_id = %s AND record_id = %s AND status = %s)"
-        )
-        params += [item_id, *TRAPPED_HOLD_STATUSES, patron.pk, record_id, HoldStatus.WAITING]
+        parts.append(_HOLDS_OF_RECORD if record_id is not None else _HOLDS_OF_ITEM_RECORD)
+        params += [item_id, *TRAPPED_HOLD_STATUSES, patron_id] + (
+            [record_id, HoldStatus.WAITING] if record_id is not None
+            else [HoldStatus.WAITING, item_id]
+        )  # fmt: skip
     if ready_holds:
         parts.append(
             "SELECT 'h', '', id FROM circulation_hold WHERE patron_id = %s AND status = %s"
         )
-        params += [patron.pk, HoldStatus.READY]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        found = cursor.fetchall()
+        params += [patron_id, HoldStatus.READY]
+    return " UNION ALL ".join(parts), params
+
+
+def snapshot_from_rows(
+    patron: Patron, settings: CirculationSettings, found: list[tuple[Any, ...]]
+) -> PatronSnapshot:
+    fining = settings.penalty == "fine"
     blocks = sorted((n, t) for k, t, n in found if k == "b")
     unpaid = sum(n for k, _t, n in found if k == "f")
     return PatronSnapshot(

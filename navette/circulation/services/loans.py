@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -34,10 +35,11 @@ from navette.circulation.services._common import (
     make_fact,
     network_settings,
     patron_facts,
-    patron_snapshot,
     record_fact,
     rule_for,
     rule_rows,
+    snapshot_from_rows,
+    snapshot_query,
 )
 from navette.circulation.services.routing import (
     CheckinAction,
@@ -48,7 +50,7 @@ from navette.circulation.services.routing import (
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
-from navette.core.rows import RowQuery, together
+from navette.core.rows import RowQuery, read_together, together
 from navette.core.rows import insert as insert_rows
 from navette.core.rows import update as update_row
 from navette.network.models import Library
@@ -70,7 +72,8 @@ _OPEN_LOAN = RowQuery(Loan, "t.item_id = %s AND t.returned_at IS NULL")
 _LOCK_OPEN_LOAN = RowQuery(
     Loan, "t.item_id = %s AND t.returned_at IS NULL", lock=True,
     extra=[("holds_waiting", "EXISTS (SELECT 1 FROM circulation_hold h WHERE h.status = %s AND "
-            "(h.item_id = t.item_id OR (h.item_id IS NULL AND h.record_id = %s)))")],
+            "(h.item_id = t.item_id OR (h.item_id IS NULL AND h.record_id = "
+            "(SELECT i.record_id FROM catalogue_item i WHERE i.id = %s))))")],
 )  # fmt: skip
 
 
@@ -92,11 +95,21 @@ def loan_checkout(
     today = clock.today(now)
     # together(): the copy, outbox, audit and statistics writes go in one round trip
     with transaction.atomic(), together():
-        p = locks.lock_patron(patron.pk)
-        it = locks.lock_item(item.pk)
         settings = network_settings(library.network_id)
-        # one read for blocks, fines, open loans by type and whether any hold concerns us
-        snapshot = patron_snapshot(p, settings, loans=True, checkout_holds=(it.pk, it.record_id))
+        # one round trip: lock the patron, then the copy, then read (after the locks) the
+        # blocks, fines, open loans by type and whether any hold concerns this loan
+        sql, params = snapshot_query(
+            patron.pk, settings, loans=True, checkout_holds=(item.pk, None)
+        )
+        patrons, items, found = read_together(
+            (locks.PATRON, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params)
+        )
+        if not patrons:
+            raise Patron.DoesNotExist(f"Patron {patron.pk}")
+        if not items:
+            raise Item.DoesNotExist(f"Item {item.pk}")
+        p, it = patrons[0], items[0]
+        snapshot = snapshot_from_rows(p, settings, found)
         patron_ok = check_patron(snapshot.facts, today)
         if not patron_ok.allowed:
             _raise(patron_ok, CheckoutRefused)
@@ -205,10 +218,21 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
         for _attempt in range(3):
             unlocked = _OPEN_LOAN.first(item.pk)
             patron_id = unlocked.patron_id if unlocked is not None else None
-            patron = locks.lock_patron(patron_id) if patron_id else None
-            it = locks.lock_item(item.pk)
-            # with the loan, whether any hold waits for this copy (read after the locks)
-            loan = _LOCK_OPEN_LOAN.first(HoldStatus.WAITING, it.record_id, it.pk)
+            # one round trip: lock the borrower, then the copy, then the loan with whether
+            # any hold waits for this copy (read after the locks)
+            reads: list[tuple[Any, list[Any]]] = [(locks.PATRON, [patron_id])] if patron_id else []
+            reads += [
+                (locks.ITEM, [item.pk]),
+                (_LOCK_OPEN_LOAN, [HoldStatus.WAITING, item.pk, item.pk]),
+            ]
+            *patrons, items, loans = read_together(*reads)
+            if patron_id and not patrons[0]:
+                raise Patron.DoesNotExist(f"Patron {patron_id}")
+            if not items:
+                raise Item.DoesNotExist(f"Item {item.pk}")
+            patron = patrons[0][0] if patron_id else None
+            it = items[0]
+            loan = loans[0] if loans else None
             if loan is None or loan.patron_id == patron_id:
                 break
         settings = network_settings(library.network_id)

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
 
 M = TypeVar("M", bound=Model)
@@ -27,26 +28,35 @@ M = TypeVar("M", bound=Model)
 _Converter = tuple[int, list[Callable[..., Any]], Any]
 
 
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
+def _conn() -> BaseDatabaseWrapper:
+    """The default database's connection object, looked up once per call: every attribute
+    read through Django's ``connection`` proxy is a thread-local lookup, and a loan makes
+    about a hundred of them."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
-def _converters(fields: Sequence[Field], alias: str) -> list[_Converter]:  # type: ignore[type-arg]
+def _q(name: str, conn: BaseDatabaseWrapper) -> str:
+    return conn.ops.quote_name(name)
+
+
+def _converters(fields: Sequence[Field], alias: str, conn: BaseDatabaseWrapper) -> list[_Converter]:  # type: ignore[type-arg]
     out = []
     for i, f in enumerate(fields):
         col = f.get_col(alias)
-        funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        funcs = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
         if funcs:
             out.append((i, funcs, col))
     return out
 
 
-def _convert(row: Sequence[Any], converters: list[_Converter]) -> list[Any]:
+def _convert(
+    row: Sequence[Any], converters: list[_Converter], conn: BaseDatabaseWrapper
+) -> list[Any]:
     values = list(row)
     for i, funcs, col in converters:
         value = values[i]
         for func in funcs:
-            value = func(value, col, connection)
+            value = func(value, col, conn)
         values[i] = value
     return values
 
@@ -76,47 +86,49 @@ class RowQuery(Generic[M]):
         self._built: tuple[str, list[tuple[Any, ...]]] | None = None
         self._vendor = ""
 
-    def _build(self) -> tuple[str, list[tuple[Any, ...]]]:
-        if self._built is not None and self._vendor == connection.vendor:
+    def _build(self, conn: BaseDatabaseWrapper) -> tuple[str, list[tuple[Any, ...]]]:
+        if self._built is not None and self._vendor == conn.vendor:
             return self._built
         meta = self.model._meta
         fields = list(meta.concrete_fields)
-        columns = [f"t.{_q(f.column)}" for f in fields]
+        columns = [f"t.{_q(f.column, conn)}" for f in fields]
         joins = []
         # (model, fields, converters, first column, fk field or None)
-        parts: list[tuple[Any, ...]] = [(self.model, fields, _converters(fields, "t"), 0, None)]
+        parts: list[tuple[Any, ...]] = [
+            (self.model, fields, _converters(fields, "t", conn), 0, None)
+        ]
         for n, name in enumerate(self.related):
             fk = meta.get_field(name)
             assert isinstance(fk, ForeignKey), name
             rel_model = fk.related_model
             rel_fields = list(rel_model._meta.concrete_fields)  # type: ignore[union-attr]
             alias = f"r{n}"
-            parts.append((rel_model, rel_fields, _converters(rel_fields, alias), len(columns), fk))
-            columns += [f"{alias}.{_q(f.column)}" for f in rel_fields]
+            parts.append(
+                (rel_model, rel_fields, _converters(rel_fields, alias, conn), len(columns), fk)
+            )
+            columns += [f"{alias}.{_q(f.column, conn)}" for f in rel_fields]
             kind = "LEFT JOIN" if fk.null else "INNER JOIN"
             joins.append(
-                f"{kind} {_q(rel_model._meta.db_table)} {alias} "  # type: ignore[union-attr]
-                f"ON {alias}.{_q(fk.target_field.column)} = t.{_q(fk.column)}"
+                f"{kind} {_q(rel_model._meta.db_table, conn)} {alias} "  # type: ignore[union-attr]
+                f"ON {alias}.{_q(fk.target_field.column, conn)} = t.{_q(fk.column, conn)}"
             )
         columns += [expression for _name, expression in self.extra]
-        table = _q(meta.db_table)
+        table = _q(meta.db_table, conn)
         sql = f"SELECT {', '.join(columns)} FROM {table} t {' '.join(joins)} WHERE {self.where}"  # noqa: S608
         if self.order_by:
             sql += f" ORDER BY {self.order_by}"
-        if self.lock and connection.features.has_select_for_update:
-            sql += (
-                " FOR UPDATE OF t"
-                if connection.features.has_select_for_update_of
-                else " FOR UPDATE"
-            )
-        self._built, self._vendor = (sql, parts), connection.vendor
+        if self.lock and conn.features.has_select_for_update:
+            sql += " FOR UPDATE OF t" if conn.features.has_select_for_update_of else " FOR UPDATE"
+        self._built, self._vendor = (sql, parts), conn.vendor
         return self._built
 
-    def _instance(self, row: Sequence[Any], parts: list[tuple[Any, ...]]) -> M:
-        db = connection.alias
+    def _instance(
+        self, row: Sequence[Any], parts: list[tuple[Any, ...]], conn: BaseDatabaseWrapper
+    ) -> M:
+        db = conn.alias
         obj = None
         for model, fields, converters, start, fk in parts:
-            values = _convert(row[start : start + len(fields)], converters)
+            values = _convert(row[start : start + len(fields)], converters, conn)
             if fk is None:
                 obj = model.from_db(db, None, values)
             else:
@@ -127,11 +139,12 @@ class RowQuery(Generic[M]):
         return obj  # type: ignore[return-value]
 
     def all(self, *params: Any) -> list[M]:
-        sql, parts = self._build()
-        with connection.cursor() as cur:
+        conn = _conn()
+        sql, parts = self._build(conn)
+        with conn.cursor() as cur:
             cur.execute(sql, params)
             rows = cur.fetchall()
-        return [self._instance(row, parts) for row in rows]
+        return [self._instance(row, parts, conn) for row in rows]
 
     def first(self, *params: Any) -> M | None:
         rows = self.all(*params)
@@ -151,6 +164,7 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
     in ONE round trip (the server still runs them one after the other, each seeing what
     the previous ones locked or wrote: a read placed after a ``FOR UPDATE`` reads the rows
     committed by whoever held the lock). Elsewhere they simply run one by one."""
+    conn = _conn()
     pipeline = getattr(_state, "pipeline", None)
     if pipeline is None:
         out: list[list[Any]] = []
@@ -158,7 +172,7 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
             if isinstance(query, RowQuery):
                 out.append(query.all(*params))
             else:
-                with connection.cursor() as cur:
+                with conn.cursor() as cur:
                     cur.execute(query, params)
                     out.append(cur.fetchall())
         return out
@@ -166,8 +180,8 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
     _state.queued = True  # the statements wait in the pipeline until the sync below
     try:
         for query, params in reads:
-            sql = query._build()[0] if isinstance(query, RowQuery) else query
-            cur = connection.cursor()
+            sql = query._build(conn)[0] if isinstance(query, RowQuery) else query
+            cur = conn.cursor()
             cursors.append(cur)
             cur.execute(sql, params)
     except BaseException:
@@ -177,16 +191,16 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
     finally:
         _state.queued = False
     try:
-        with connection.wrap_database_errors:
+        with conn.wrap_database_errors:
             pipeline.sync()
         _finish_pending()
         results: list[list[Any]] = []
         for (query, _params), cur in zip(reads, cursors, strict=True):
-            with connection.wrap_database_errors:
+            with conn.wrap_database_errors:
                 rows = cur.fetchall()
             if isinstance(query, RowQuery):
-                parts = query._build()[1]
-                results.append([query._instance(row, parts) for row in rows])
+                parts = query._build(conn)[1]
+                results.append([query._instance(row, parts, conn) for row in rows])
             else:
                 results.append(rows)
         return results
@@ -214,37 +228,38 @@ def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
     if len(objs) > MAX_INSERT_ROWS:
         raise ValueError(f"insert() writes at most {MAX_INSERT_ROWS} rows: use bulk_create")
     model = type(objs[0])
-    key = (connection.vendor, model, len(objs))
+    conn = _conn()
+    key = (conn.vendor, model, len(objs))
     built = _insert_sql.get(key)
     if built is None:
         meta = model._meta
         fields = [f for f in meta.concrete_fields if not f.primary_key]
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (
-            f"INSERT INTO {_q(meta.db_table)} ({', '.join(_q(f.column) for f in fields)}) "  # noqa: S608
+            f"INSERT INTO {_q(meta.db_table, conn)} ({', '.join(_q(f.column, conn) for f in fields)}) "  # noqa: S608
             f"VALUES {', '.join([row] * len(objs))}"
         )
-        if connection.features.can_return_columns_from_insert:
-            sql += f" RETURNING {_q(meta.pk.column)}"  # type: ignore[union-attr]
+        if conn.features.can_return_columns_from_insert:
+            sql += f" RETURNING {_q(meta.pk.column, conn)}"  # type: ignore[union-attr]
         built = _insert_sql[key] = (sql, fields)
     sql, fields = built
     params: list[Any] = []
     for obj in objs:
-        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        params += [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
 
     def finish(cur: Any) -> None:
-        if connection.features.can_return_columns_from_insert:
+        if conn.features.can_return_columns_from_insert:
             pks = [r[0] for r in cur.fetchall()]
         else:  # pragma: no cover - every supported backend returns them
             assert len(objs) == 1
-            pks = [connection.ops.last_insert_id(cur, model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
+            pks = [conn.ops.last_insert_id(cur, model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
         for obj, pk in zip(objs, pks, strict=True):
             obj.pk = pk
 
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
-    _execute(sql, params, finish, wait=wait)
+        obj._state.db = conn.alias
+    _execute(sql, params, finish, wait=wait, conn=conn)
     return objs
 
 
@@ -258,7 +273,8 @@ def update(obj: Model, fields: Sequence[str]) -> None:
     ``together()``, when the queue is sent).
     """
     model = type(obj)
-    key = (connection.vendor, model, tuple(fields))
+    conn = _conn()
+    key = (conn.vendor, model, tuple(fields))
     built = _update_sql.get(key)
     if built is None:
         meta = model._meta
@@ -267,18 +283,18 @@ def update(obj: Model, fields: Sequence[str]) -> None:
             field = meta.get_field(name)
             assert isinstance(field, Field) and field.column, name
             targets.append(field)
-        sets = ", ".join(f"{_q(f.column)} = %s" for f in targets)
-        pk = _q(meta.pk.column)  # type: ignore[union-attr]
-        sql = f"UPDATE {_q(meta.db_table)} SET {sets} WHERE {pk} = %s"  # noqa: S608
+        sets = ", ".join(f"{_q(f.column, conn)} = %s" for f in targets)
+        pk = _q(meta.pk.column, conn)  # type: ignore[union-attr]
+        sql = f"UPDATE {_q(meta.db_table, conn)} SET {sets} WHERE {pk} = %s"  # noqa: S608
         built = _update_sql[key] = (sql, targets)
     sql, targets = built
-    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
+    params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in targets]
 
     def finish(cur: Any) -> None:
         if cur.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
-    _execute(sql, [*params, obj.pk], finish, wait=False)
+    _execute(sql, [*params, obj.pk], finish, wait=False, conn=conn)
 
 
 # --- writes sent together ------------------------------------------------------------------
@@ -286,10 +302,13 @@ def update(obj: Model, fields: Sequence[str]) -> None:
 _state = threading.local()
 
 
-def _execute(sql: str, params: Sequence[Any], finish: Callable[[Any], None], *, wait: bool) -> None:
+def _execute(
+    sql: str, params: Sequence[Any], finish: Callable[[Any], None], *, wait: bool,
+    conn: BaseDatabaseWrapper,
+) -> None:  # fmt: skip
     """Run one write; ``finish(cursor)`` reads its result now, or when ``together()`` sends."""
     pending: list[tuple[Any, Callable[[Any], None]]] | None = getattr(_state, "pending", None)
-    cur = connection.cursor()
+    cur = conn.cursor()
     _state.queued = True
     try:
         cur.execute(sql, params)
@@ -315,7 +334,7 @@ def sync() -> None:
     pipeline = getattr(_state, "pipeline", None)
     if pipeline is None or not _state.pending:
         return
-    with connection.wrap_database_errors:
+    with _conn().wrap_database_errors:
         pipeline.sync()
     _finish_pending()
 
@@ -334,7 +353,7 @@ def _send_before_others(execute, sql, params, many, context):  # type: ignore[no
     result = execute(sql, params, many, context)
     if not getattr(_state, "queued", False):
         # an ORM statement: it reads its results (a row count, rows) at once
-        with connection.wrap_database_errors:
+        with context["connection"].wrap_database_errors:
             _state.pipeline.sync()
         _finish_pending()
     return result
@@ -351,16 +370,17 @@ def together() -> Iterator[None]:
     such statement, at ``sync()`` or on leaving. Use inside the transaction. On other
     backends (SQLite, no round trips), statements simply run one by one.
     """
-    if connection.vendor != "postgresql" or getattr(_state, "pending", None) is not None:
+    conn = _conn()
+    if conn.vendor != "postgresql" or getattr(_state, "pending", None) is not None:
         yield
         return
-    connection.ensure_connection()
+    conn.ensure_connection()
     _state.pending = []
     try:
         with (
-            connection.execute_wrapper(_send_before_others),
-            connection.wrap_database_errors,
-            connection.connection.pipeline() as pipeline,  # type: ignore[union-attr]
+            conn.execute_wrapper(_send_before_others),
+            conn.wrap_database_errors,
+            conn.connection.pipeline() as pipeline,  # type: ignore[union-attr]
         ):
             _state.pipeline = pipeline
             yield

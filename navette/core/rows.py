@@ -210,7 +210,17 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
 
 
 MAX_INSERT_ROWS = 16
-_insert_sql: dict[tuple[str, type[Model], int], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
+_insert_sql: dict[tuple[str, type[Model], int, bool], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
+
+
+def next_id_query(model: type[Model]) -> str | None:
+    """On PostgreSQL, SQL that draws the next key of ``model`` from its sequence (to send
+    with other reads in ``read_together``, so that an insert need not wait for its key);
+    elsewhere None."""
+    if _conn().vendor != "postgresql":
+        return None
+    meta = model._meta
+    return f"SELECT nextval(pg_get_serial_sequence('{meta.db_table}', '{meta.pk.column}'))"  # type: ignore[union-attr]  # noqa: S608
 
 
 def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
@@ -229,17 +239,19 @@ def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
         raise ValueError(f"insert() writes at most {MAX_INSERT_ROWS} rows: use bulk_create")
     model = type(objs[0])
     conn = _conn()
-    key = (conn.vendor, model, len(objs))
+    # keys given (see ``next_id_query``): written as they are, nothing to read back
+    keyed = all(obj.pk is not None for obj in objs)
+    key = (conn.vendor, model, len(objs), keyed)
     built = _insert_sql.get(key)
     if built is None:
         meta = model._meta
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        fields = [f for f in meta.concrete_fields if keyed or not f.primary_key]
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (
             f"INSERT INTO {_q(meta.db_table, conn)} ({', '.join(_q(f.column, conn) for f in fields)}) "  # noqa: S608
             f"VALUES {', '.join([row] * len(objs))}"
         )
-        if conn.features.can_return_columns_from_insert:
+        if conn.features.can_return_columns_from_insert and not keyed:
             sql += f" RETURNING {_q(meta.pk.column, conn)}"  # type: ignore[union-attr]
         built = _insert_sql[key] = (sql, fields)
     sql, fields = built
@@ -248,6 +260,8 @@ def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
         params += [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
 
     def finish(cur: Any) -> None:
+        if keyed:
+            return
         if conn.features.can_return_columns_from_insert:
             pks = [r[0] for r in cur.fetchall()]
         else:  # pragma: no cover - every supported backend returns them

@@ -50,7 +50,7 @@ from navette.circulation.services.routing import (
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
-from navette.core.rows import RowQuery, read_together, together
+from navette.core.rows import RowQuery, next_id_query, read_together, together
 from navette.core.rows import insert as insert_rows
 from navette.core.rows import update as update_row
 from navette.network.models import Library
@@ -77,6 +77,10 @@ _LOCK_OPEN_LOAN = RowQuery(
 )  # fmt: skip
 
 
+#: the database's backstop against two open loans of one copy (models.loans)
+ONE_OPEN_LOAN = "loan_one_open_per_item"
+
+
 def _raise(decision: Decision, error: type[CirculationError]) -> None:
     cls = PatronRefused if decision.reason in PATRON_REASONS else error
     raise cls(decision.reason, **dict(decision.context or {}))
@@ -92,18 +96,36 @@ def loan_checkout(
     loan fulfils that hold. Raises ``PatronRefused`` or ``CheckoutRefused``
     (nothing changed). Appends an audit event and a statistics fact.
     """
+    try:
+        return _checkout(item=item, patron=patron, library=library, actor=actor, now=now)
+    except IntegrityError as exc:
+        # another desk lent the copy between our read and our write (the copy's row lock
+        # makes this a backstop: the one-open-loan-per-copy constraint)
+        if ONE_OPEN_LOAN in str(exc) or "circulation_loan.item_id" in str(exc):
+            raise CheckoutRefused(Reason.ITEM_ON_LOAN) from exc
+        raise
+
+
+def _checkout(
+    *, item: Item, patron: Patron, library: Library, actor: Actor, now: dt.datetime
+) -> Loan:
     today = clock.today(now)
-    # together(): the copy, outbox, audit and statistics writes go in one round trip
+    # together(): the loan, copy, outbox, audit and statistics writes go in one round trip
     with transaction.atomic(), together():
         settings = network_settings(library.network_id)
         # one round trip: lock the patron, then the copy, then read (after the locks) the
-        # blocks, fines, open loans by type and whether any hold concerns this loan
+        # blocks, fines, open loans by type and whether any hold concerns this loan; on
+        # PostgreSQL, with the loan's key drawn now, so that its insert waits for nothing
         sql, params = snapshot_query(
             patron.pk, settings, loans=True, checkout_holds=(item.pk, None)
         )
-        patrons, items, found = read_together(
-            (locks.PATRON, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params)
-        )
+        next_key = next_id_query(Loan)
+        reads: list[tuple[Any, Any]] = [
+            (locks.PATRON, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params),
+        ]  # fmt: skip
+        if next_key is not None:
+            reads.append((next_key, []))
+        patrons, items, found, *key = read_together(*reads)
         if not patrons:
             raise Patron.DoesNotExist(f"Patron {patron.pk}")
         if not items:
@@ -163,14 +185,10 @@ def loan_checkout(
             _raise(decision, CheckoutRefused)
         assert decision.due_on is not None  # set by check_checkout on success
         loan = Loan(
-            item=it, patron=p, library=library, doc_type=doc_type, loaned_at=now,
-            due_on=decision.due_on,
+            pk=key[0][0][0] if key else None, item=it, patron=p, library=library,
+            doc_type=doc_type, loaned_at=now, due_on=decision.due_on,
         )  # fmt: skip
-        try:
-            # no savepoint: on a violation the whole transaction is abandoned anyway
-            insert_rows([loan], wait=True)
-        except IntegrityError as exc:  # another desk lent it between our read and our write
-            raise CheckoutRefused(Reason.ITEM_ON_LOAN) from exc
+        insert_rows([loan])  # a violation is raised when the writes are sent (see above)
         fulfilled = trap or next((h for h in holds if h.patron_id == p.pk), None)
         facts = []
         if fulfilled is not None:

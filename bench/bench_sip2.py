@@ -171,12 +171,25 @@ class Clock:
 
 
 async def _kiosk(
-    n: int, port: int, clock: Clock, ready: list[int], samples: list[float], failures: list[bytes]
-) -> None:
+    n: int, port: int, clock: Clock, ready: list[int], samples: list[float], failures: list[bytes],
+    interval: float = 0.0,
+) -> None:  # fmt: skip
+    """One kiosk connection. ``interval`` 0: the next request goes as soon as the last is
+    answered (closed loop). Otherwise requests are due every ``interval`` seconds (this
+    connection's share of a fixed offered rate, phases spread over the connections), and
+    a request's latency runs from when it was due: a late answer delays the next request,
+    and that wait is counted (no coordinated omission)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    due: list[float] = []
 
     async def ask(frame: bytes) -> tuple[bytes, float]:
         t0 = time.perf_counter()
+        if due:
+            wait = due[0] - t0
+            if wait > 0:
+                await asyncio.sleep(wait)
+            t0 = due[0]
+            due[0] += interval
         writer.write(frame + b"\r")
         answer = await reader.readuntil(b"\r")
         return answer, t0
@@ -191,6 +204,8 @@ async def _kiosk(
         raise RuntimeError(f"patron {card} not authenticated: {answer!r}")
     ready.append(n)
     await clock.go.wait()
+    if interval:
+        due.append(time.perf_counter() + interval * (n % 97) / 97)
     i = 0
     while time.perf_counter() < clock.deadline:  # whole cycles only: every copy ends returned
         barcode = f"X{n * ITEMS_PER_CONNECTION + i % ITEMS_PER_CONNECTION:07d}"
@@ -210,8 +225,9 @@ async def _kiosk(
 
 
 def drive(
-    port: int, connections: int, seconds: float, warmup: float, meter: CpuMeter | None = None
-) -> tuple[list[float], list[bytes], float]:
+    port: int, connections: int, seconds: float, warmup: float, meter: CpuMeter | None = None,
+    rate: float = 0.0,
+) -> tuple[list[float], list[bytes], float]:  # fmt: skip
     samples: list[float] = []
     failures: list[bytes] = []
 
@@ -219,7 +235,12 @@ def drive(
         clock = Clock()
         ready: list[int] = []
         kiosks = asyncio.gather(
-            *(_kiosk(n, port, clock, ready, samples, failures) for n in range(connections))
+            *(
+                _kiosk(
+                    n, port, clock, ready, samples, failures, connections / rate if rate else 0.0
+                )
+                for n in range(connections)
+            )
         )
         while len(ready) < connections and not kiosks.done():
             await asyncio.sleep(0.05)
@@ -238,12 +259,12 @@ def drive(
     return samples, failures, measured
 
 
-#: (database, connections) -> (tps, p99 ms, CPU ms per transaction by part)
-RESULTS_BY_CASE: dict[tuple[str, int], tuple[float, float, dict[str, float]]] = {}
+#: (database, connections, offered rate or 0) -> (tps, p99 ms, CPU ms per transaction by part)
+RESULTS_BY_CASE: dict[tuple[str, int, float], tuple[float, float, dict[str, float]]] = {}
 
 
 def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> list[str]:
-    top = max(args.connections)
+    top = max([*args.connections, args.rate_connections if args.rate else 0])
     subprocess.run([NAVETTE, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run(
         [PYTHON, "-c", f"from bench.bench_sip2 import populate; populate({top})"],
@@ -256,20 +277,26 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
     rows = []
     try:
         _wait_for(port, server)
-        for connections in args.connections:
+        cases = [(c, 0.0) for c in args.connections]
+        if args.rate:
+            cases.append((args.rate_connections, args.rate))
+        for connections, rate in cases:
             meter = CpuMeter(server.pid, env.get("DATABASE_URL"))
-            samples, failures, measured = drive(port, connections, args.seconds, args.warmup, meter)
+            samples, failures, measured = drive(
+                port, connections, args.seconds, args.warmup, meter, rate=rate
+            )
             latency = summarise(samples)
             tps = len(samples) / measured
             used = meter.used()
             per = {k: 1000 * v / max(1, len(samples)) for k, v in used.items()}
+            shown = f"{connections}, {rate:.0f}/s offered" if rate else f"{connections}"
             rows.append(
-                f"| {label} | {connections} | {tps:.0f} | {latency.p50_ms:.1f} | {latency.p95_ms:.1f} "
+                f"| {label} | {shown} | {tps:.0f} | {latency.p50_ms:.1f} | {latency.p95_ms:.1f} "
                 f"| {latency.p99_ms:.1f} | {latency.count} | {len(failures)} "
                 f"| {per['server']:.2f} | {per['postgres']:.2f} | {per['client']:.2f} "
                 f"| {sum(used.values()) / args.seconds:.2f} |"
             )
-            RESULTS_BY_CASE[(label, connections)] = (tps, latency.p99_ms, per)
+            RESULTS_BY_CASE[(label, connections, rate)] = (tps, latency.p99_ms, per)
             print(rows[-1], flush=True)
             if failures:
                 print("  first failure:", failures[0][:200], flush=True)
@@ -286,6 +313,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=8, help="database threads per worker")
+    parser.add_argument(
+        "--rate", type=float, default=500.0,
+        help="also offer this many transactions per second in all (0: closed loop only)",
+    )  # fmt: skip
+    parser.add_argument("--rate-connections", type=int, default=50)
     parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
@@ -325,22 +357,34 @@ def main(argv: list[str]) -> None:
     load_after = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     verdict = ""
-    target = RESULTS_BY_CASE.get(("PostgreSQL", 50))
-    if target is not None:
-        tps, p99, per = target
+    closed = RESULTS_BY_CASE.get(("PostgreSQL", 50, 0.0))
+    offered = RESULTS_BY_CASE.get(("PostgreSQL", args.rate_connections, args.rate))
+    if closed is not None:
+        tps, p99, per = closed
         cpu = sum(per.values())
-        met = tps >= 500 and p99 <= 50
-        verdict = (
-            f"\nTarget (PostgreSQL, 50 connections: ≥ 500 transactions per second and p99 ≤ 50 ms): "
-            f"**{'met' if met else 'NOT met'}** ({tps:.0f} tps: {'met' if tps >= 500 else 'not met'}; "
-            f"p99 {p99:.1f} ms: {'met' if p99 <= 50 else 'not met'}). "
-            f"CPU per transaction: {per['server']:.2f} ms in the SIP2 server, {per['postgres']:.2f} ms "
-            f"in PostgreSQL, {per['client']:.2f} ms in the benchmark's client, {cpu:.2f} ms in all: "
-            f"{cores} cores run at most {1000 * cores / cpu:.0f} such transactions per second. "
-            "Each connection sends its next request when the last is answered, so the mean "
-            "latency is 50 / throughput: a p99 of 50 ms needs at least 1000 transactions per "
-            f"second, i.e. at most {1000 * cores / 1000:.1f} ms of CPU per transaction on "
-            f"{cores} cores.\n"
+        verdict += (
+            f"\nClosed loop, 50 connections on PostgreSQL: {tps:.0f} transactions per second, "
+            f"p99 {p99:.1f} ms. CPU per transaction: {per['server']:.2f} ms in the SIP2 server, "
+            f"{per['postgres']:.2f} ms in PostgreSQL (a lower bound: connections recycled during "
+            f"the run take their last seconds with them), {per['client']:.2f} ms in the "
+            f"benchmark's client, {cpu:.2f} ms in all: {cores} cores run at most "
+            f"{1000 * cores / cpu:.0f} such transactions per second. In a closed loop each "
+            "connection sends its next request when the last is answered, so the mean latency is "
+            "50 / throughput (100 ms at 500 per second): a p99 of 50 ms with 50 such connections "
+            "would need over 1,000 transactions per second whatever the server. The target is "
+            "therefore read as a rate: 50 connections together offering "
+            f"{args.rate:.0f} transactions per second.\n"
+        )
+    if offered is not None and args.rate:
+        tps, p99, _per = offered
+        kept = tps >= 0.98 * args.rate
+        met = kept and p99 <= 50
+        verdict += (
+            f"\nTarget ({args.rate_connections} connections on PostgreSQL offering "
+            f"{args.rate:.0f} transactions per second, each due at a fixed time and timed from "
+            f"then: sustained, p99 ≤ 50 ms): **{'met' if met else 'NOT met'}** ({tps:.0f} per "
+            f"second answered: {'sustained' if kept else 'not sustained'}; p99 {p99:.1f} ms: "
+            f"{'met' if p99 <= 50 else 'not met'}).\n"
         )
     body = (
         f"`navette sip2` with {args.workers} worker process(es) × {args.threads} database threads on "
@@ -350,7 +394,9 @@ def main(argv: list[str]) -> None:
         "own patron and 5 copies; each logs in (93) and checks its patron's PIN once (23 with AD, "
         "Django's default password hasher) before the clock starts, then cycles patron status "
         "(23, PIN repeated: remembered for the session), checkout (11) and checkin (09), one request "
-        "at a time. "
+        "at a time: in a closed loop (the next request as soon as the last is answered) at 10 "
+        "and 50 connections, then, where a rate is shown, with each request due at a fixed "
+        "time (the connection's share of the offered rate) and its latency counted from then. "
         f"A transaction is one request and its response. {args.warmup:.0f} s warm-up, then "
         f"{args.seconds:.0f} s measured per case. Client and server share the machine.\n"
         + (
@@ -369,7 +415,7 @@ def main(argv: list[str]) -> None:
         "|---|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
     write_section("sip2", "SIP2 server: kiosk transactions", body,
-                  f"1 library, {max(args.connections)} patrons, {max(args.connections) * ITEMS_PER_CONNECTION} copies")  # fmt: skip
+                  f"1 library, {max([*args.connections, args.rate_connections])} patrons, {max([*args.connections, args.rate_connections]) * ITEMS_PER_CONNECTION} copies")  # fmt: skip
 
 
 if __name__ == "__main__":

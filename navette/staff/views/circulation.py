@@ -6,6 +6,9 @@ field whose form submits on Enter, so the desk needs no mouse.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -93,7 +96,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 )
             except CirculationError as exc:
                 messages.error(request, f"{barcode} : {exc.message}")
-        return redirect(f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}")
+        return _back_to_desk(patron)
     ctx = _context(request, library, card=card, patron=patron)
     if patron is not None:
         ctx.update(
@@ -107,19 +110,44 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/circulation/checkout.html", ctx)
 
 
+def _posted_patron(request: HttpRequest) -> Patron | None:
+    """The patron whose card a desk form posted (``carte``); None, with the error said,
+    when no card has that number."""
+    card = request.POST.get("carte", "").strip()
+    patron = Patron.objects.filter(card_number=card).first()
+    if patron is None:
+        messages.error(request, _("Carte inconnue : %(card)s.") % {"card": card})
+    return patron
+
+
+def _back_to_desk(patron: Patron) -> HttpResponse:
+    return redirect(f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}")
+
+
+def _desk_form(
+    view: Callable[[HttpRequest, Library | None, Patron], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A desk form posted for a patron's card (``carte``): anything but POST goes back to the
+    desk, an unknown card is said; the view gets the desk's library and the patron."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("staff:circulation_checkout")
+        library = _desk_library(request)
+        patron = _posted_patron(request)
+        if patron is None:
+            return redirect("staff:circulation_checkout")
+        return view(request, library, patron)
+
+    return wrapped
+
+
 @librarian_required
-def renew(request: HttpRequest) -> HttpResponse:
+@_desk_form
+def renew(request: HttpRequest, library: Library | None, patron: Patron) -> HttpResponse:
     """Renew one of the patron's loans (``pret``) or all of them (``tout``) at the desk, under
     the lending library's rules; each refusal says why."""
-    if request.method != "POST":
-        return redirect("staff:circulation_checkout")
-    library = _desk_library(request)
-    patron = Patron.objects.filter(card_number=request.POST.get("carte", "").strip()).first()
-    if patron is None:
-        messages.error(
-            request, _("Carte inconnue : %(card)s.") % {"card": request.POST.get("carte", "")}
-        )
-        return redirect("staff:circulation_checkout")
     actor, now = Actor.staff(request.user), clock.now()
     if request.POST.get("tout"):
         outcomes = loans_renew_all(patron=patron, actor=actor, now=now, library=library)
@@ -150,21 +178,15 @@ def renew(request: HttpRequest) -> HttpResponse:
                 )
             except CirculationError as exc:
                 messages.error(request, f"{title} : {exc.message}")
-    return redirect(f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}")
+    return _back_to_desk(patron)
 
 
 @librarian_required
-def hold_cancel_at_desk(request: HttpRequest) -> HttpResponse:
+@_desk_form
+def hold_cancel_at_desk(
+    request: HttpRequest, library: Library | None, patron: Patron
+) -> HttpResponse:
     """Cancel one of the patron's active holds at the desk (at the patron's request)."""
-    if request.method != "POST":
-        return redirect("staff:circulation_checkout")
-    library = _desk_library(request)
-    patron = Patron.objects.filter(card_number=request.POST.get("carte", "").strip()).first()
-    if patron is None:
-        messages.error(
-            request, _("Carte inconnue : %(card)s.") % {"card": request.POST.get("carte", "")}
-        )
-        return redirect("staff:circulation_checkout")
     hold = (
         Hold.objects.select_related("record")
         .filter(
@@ -184,21 +206,13 @@ def hold_cancel_at_desk(request: HttpRequest) -> HttpResponse:
             )
         except CirculationError as exc:
             messages.error(request, f"{hold.record.title} : {exc.message}")
-    return redirect(f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}")
+    return _back_to_desk(patron)
 
 
 @librarian_required
-def fines(request: HttpRequest) -> HttpResponse:
+@_desk_form
+def fines(request: HttpRequest, library: Library | None, patron: Patron) -> HttpResponse:
     """Record a payment (or, with a reason, a waiver) of the patron's fines from the desk."""
-    if request.method != "POST":
-        return redirect("staff:circulation_checkout")
-    library = _desk_library(request)
-    card = request.POST.get("carte", "").strip()
-    patron = Patron.objects.filter(card_number=card).first()
-    if patron is None:
-        messages.error(request, _("Carte inconnue : %(card)s.") % {"card": card})
-        return redirect("staff:circulation_checkout")
-    back = f"{reverse('staff:circulation_checkout')}?carte={patron.card_number}"
     raw = request.POST.get("montant", "")
     amount = parse_euros(raw)
     if amount is None:
@@ -206,7 +220,7 @@ def fines(request: HttpRequest) -> HttpResponse:
             request,
             _("Montant illisible : « %(amount)s » (par exemple 2,50).") % {"amount": raw},
         )
-        return redirect(back)
+        return _back_to_desk(patron)
     actor = Actor.staff(request.user)
     try:
         if request.POST.get("action") == "remise":
@@ -219,7 +233,7 @@ def fines(request: HttpRequest) -> HttpResponse:
             method = request.POST.get("moyen", "")
             if method not in PaymentMethod.values or method == PaymentMethod.KIOSK:
                 messages.error(request, _("Choisir le moyen de paiement."))
-                return redirect(back)
+                return _back_to_desk(patron)
             settlement = fines_pay(
                 patron=patron, amount_cents=amount, method=method,
                 library=library, actor=actor, now=clock.now(),
@@ -227,15 +241,15 @@ def fines(request: HttpRequest) -> HttpResponse:
             done = _("Paiement de %(amount)s € enregistré ; reste dû : %(due)s €.")
     except ValueError:
         messages.error(request, _("Une remise doit être motivée."))
-        return redirect(back)
+        return _back_to_desk(patron)
     except CirculationError as exc:
         messages.error(request, exc.message)
-        return redirect(back)
+        return _back_to_desk(patron)
     messages.success(
         request,
         done % {"amount": euros(settlement.amount_cents), "due": euros(settlement.due_cents)},
     )
-    return redirect(back)
+    return _back_to_desk(patron)
 
 
 @librarian_required

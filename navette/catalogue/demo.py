@@ -139,7 +139,12 @@ def call_number(record: Record) -> str:
         prefix = f"J {prefix}"
     authors = record.authors or []
     name = authors[0].get("name", "") if authors and isinstance(authors[0], dict) else ""
-    letters = _letters(name) or _letters(_filing_title(record.title)) or "XXX"
+    letters = (
+        _letters(name)
+        or _letters(_filing_title(record.title))
+        or "".join(c for c in record.title if c.isalnum())[:3].upper()  # "1984"
+        or str(record.pk or "")
+    )
     return f"{prefix} {letters}"
 
 

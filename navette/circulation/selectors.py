@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from navette.catalogue.models import Item, Record
+from navette.catalogue.models import Item, ItemStatus, Record
 from navette.circulation.models import Fine, Hold, HoldStatus, Loan, Transit, TransitStatus
 from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.circulation.policies import Decision, check_patron
@@ -231,7 +231,7 @@ def pull_list(library: Library, today: dt.date | None = None) -> list[PullEntry]
     from navette.circulation.policies import hold_is_suspended
 
     today = today or clock.today()
-    free = Item.objects.filter(status="available", circulates=True)
+    free = Item.objects.filter(status=ItemStatus.AVAILABLE, circulates=True)
     waiting = Hold.objects.filter(status=HoldStatus.WAITING)
     here = free.filter(
         current_library_id=library.pk, record_id__in=waiting.values("record_id")

@@ -21,9 +21,14 @@ from navette.stats.models import CirculationAction, CirculationFact
 AGE_BANDS = ["0-5", "6-11", "12-14", "15-17", "18-25", "26-39", "40-64", "65+", "inconnu"]
 
 
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def month_bounds(month_from: str, month_to: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The days covered by two 'AAAA-MM' months (both included); by default from the first
-    of January of this year to today. A month that cannot be read takes its default."""
+    """The days covered by two 'AAAA-MM' months (both included, in either order); by default
+    from the first of January of this year to today. A month that cannot be read takes its
+    default."""
 
     def parse(value: str) -> dt.date | None:
         try:
@@ -31,13 +36,11 @@ def month_bounds(month_from: str, month_to: str, today: dt.date) -> tuple[dt.dat
         except ValueError:
             return None
 
-    start = parse(month_from) or today.replace(month=1, day=1)
-    end_month = parse(month_to)
-    if end_month is None:
-        end = today
-    else:
-        following = (end_month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        end = following - dt.timedelta(days=1)
+    first, last = parse(month_from), parse(month_to)
+    if first is not None and last is not None and first > last:
+        first, last = last, first
+    start = first or today.replace(month=1, day=1)
+    end = _next_month(last) - dt.timedelta(days=1) if last is not None else today
     return (start, end) if start <= end else (end, start)
 
 
@@ -155,7 +158,7 @@ def checkouts_by_month(
     while day <= end:
         key = day.strftime("%Y-%m")
         months.append((key, found.get(key, 0)))
-        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        day = _next_month(day)
     return months
 
 

@@ -39,3 +39,7 @@ def test_children_documents_are_shelved_under_j() -> None:
     kid = record(doc_type="comic", audience="children", authors=[{"name": "Hergé"}])
     assert call_number(kid) == "J BD HER"
     assert call_number(record(audience="children", title="Élmer")) == "J R ELM"
+
+
+def test_a_title_without_letters_gives_its_first_characters() -> None:
+    assert call_number(record(title="1984")) == "R 198"

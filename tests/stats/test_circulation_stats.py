@@ -53,9 +53,10 @@ def test_month_bounds_cover_whole_months_and_default_to_this_year():
         dt.date(2026, 2, 28),
     )
     assert selectors.month_bounds("", "", today) == (dt.date(2026, 1, 1), today)
+    # months given the wrong way round still cover both months whole
     assert selectors.month_bounds("2026-03", "2026-01", today) == (
-        dt.date(2026, 1, 31),
-        dt.date(2026, 3, 1),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 3, 31),
     )
     assert selectors.month_bounds("mars", "2024-13", today) == (dt.date(2026, 1, 1), today)
 

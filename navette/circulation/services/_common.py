@@ -173,7 +173,7 @@ class PatronSnapshot:
 
 def patron_snapshot(
     patron: Patron, settings: CirculationSettings, *, loans: bool = False,
-    checkout_holds: tuple[int, int | None] | None = None, ready_holds: bool = False,
+    checkout_item: int | None = None, ready_holds: bool = False,
     overdue_before: dt.date | None = None, fines: bool = False,
 ) -> PatronSnapshot:  # fmt: skip
     """What the rules need to know about ``patron``, in ONE query (a UNION ALL).
@@ -181,16 +181,15 @@ def patron_snapshot(
     Open blocks (in the order they were set), unpaid fines when the network fines
     (or ``fines``), and on request the open loans counted by document type, the
     open loans due before ``overdue_before``, and the number of holds that concern
-    a check-out (``checkout_holds=(item_id, record_id)``: the copy's trap, whoever
-    it is for, or this patron's waiting hold on the title; a ``record_id`` of None
-    reads the copy's record in the query) or the patron's holds on the hold shelf
+    a check-out of the copy ``checkout_item`` (its trap, whoever it is for, or this
+    patron's waiting hold on its title, read in the query) or the patron's holds on the hold shelf
     (``ready_holds``). Call it after taking the locks: it reads the rows the locks
     protect. Runs on every loan and kiosk status: plain SQL, so that no ORM
     compilation is paid for it. ``snapshot_query`` and ``snapshot_from_rows`` are its
     two halves, for a caller that sends the query along with its locks.
     """
     sql, params = snapshot_query(
-        patron.pk, settings, loans=loans, checkout_holds=checkout_holds, ready_holds=ready_holds,
+        patron.pk, settings, loans=loans, checkout_item=checkout_item, ready_holds=ready_holds,
         overdue_before=overdue_before, fines=fines,
     )  # fmt: skip
     with connection.cursor() as cursor:
@@ -199,12 +198,9 @@ def patron_snapshot(
     return snapshot_from_rows(patron, settings, found)
 
 
-_HOLDS_OF_RECORD = (
-    "SELECT 'h', '', id FROM circulation_hold "
-    "WHERE (trapped_item_id = %s AND status IN (%s, %s)) "
-    "OR (patron_id = %s AND record_id = %s AND status = %s)"
-)
-_HOLDS_OF_ITEM_RECORD = (
+#: the holds a check-out of a copy concerns: the copy's trap, or this patron's waiting hold
+#: on the copy's title
+_CHECKOUT_HOLDS = (
     "SELECT 'h', '', id FROM circulation_hold "
     "WHERE (trapped_item_id = %s AND status IN (%s, %s)) "
     "OR (patron_id = %s AND status = %s "
@@ -214,7 +210,7 @@ _HOLDS_OF_ITEM_RECORD = (
 
 def snapshot_query(
     patron_id: int, settings: CirculationSettings, *, loans: bool = False,
-    checkout_holds: tuple[int, int | None] | None = None, ready_holds: bool = False,
+    checkout_item: int | None = None, ready_holds: bool = False,
     overdue_before: dt.date | None = None, fines: bool = False,
 ) -> tuple[str, list[Any]]:  # fmt: skip
     """The SQL and parameters of ``patron_snapshot``'s one query."""
@@ -240,13 +236,10 @@ def snapshot_query(
             "WHERE patron_id = %s AND returned_at IS NULL AND due_on < %s"
         )
         params += [patron_id, connection.ops.adapt_datefield_value(overdue_before)]
-    if checkout_holds is not None:
-        item_id, record_id = checkout_holds
-        parts.append(_HOLDS_OF_RECORD if record_id is not None else _HOLDS_OF_ITEM_RECORD)
-        params += [item_id, *TRAPPED_HOLD_STATUSES, patron_id] + (
-            [record_id, HoldStatus.WAITING] if record_id is not None
-            else [HoldStatus.WAITING, item_id]
-        )  # fmt: skip
+    if checkout_item is not None:
+        parts.append(_CHECKOUT_HOLDS)
+        params += [checkout_item, *TRAPPED_HOLD_STATUSES, patron_id, HoldStatus.WAITING,
+                   checkout_item]  # fmt: skip
     if ready_holds:
         parts.append(
             "SELECT 'h', '', id FROM circulation_hold WHERE patron_id = %s AND status = %s"

@@ -81,6 +81,13 @@ _LOCK_OPEN_LOAN = RowQuery(
 ONE_OPEN_LOAN = "loan_one_open_per_item"
 
 
+def _the(rows: list[Any], model: type[Any], pk: int) -> Any:
+    """The one row a locked read by key found, or the model's ``DoesNotExist``."""
+    if not rows:
+        raise model.DoesNotExist(f"{model.__name__} {pk}")
+    return rows[0]
+
+
 def _raise(decision: Decision, error: type[CirculationError]) -> None:
     cls = PatronRefused if decision.reason in PATRON_REASONS else error
     raise cls(decision.reason, **dict(decision.context or {}))
@@ -116,9 +123,7 @@ def _checkout(
         # one round trip: lock the patron, then the copy, then read (after the locks) the
         # blocks, fines, open loans by type and whether any hold concerns this loan; on
         # PostgreSQL, with the loan's key drawn now, so that its insert waits for nothing
-        sql, params = snapshot_query(
-            patron.pk, settings, loans=True, checkout_holds=(item.pk, None)
-        )
+        sql, params = snapshot_query(patron.pk, settings, loans=True, checkout_item=item.pk)
         next_key = next_id_query(Loan)
         reads: list[tuple[Any, Any]] = [
             (locks.PATRON, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params),
@@ -126,11 +131,7 @@ def _checkout(
         if next_key is not None:
             reads.append((next_key, []))
         patrons, items, found, *key = read_together(*reads)
-        if not patrons:
-            raise Patron.DoesNotExist(f"Patron {patron.pk}")
-        if not items:
-            raise Item.DoesNotExist(f"Item {item.pk}")
-        p, it = patrons[0], items[0]
+        p, it = _the(patrons, Patron, patron.pk), _the(items, Item, item.pk)
         snapshot = snapshot_from_rows(p, settings, found)
         patron_ok = check_patron(snapshot.facts, today)
         if not patron_ok.allowed:
@@ -244,12 +245,8 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
                 (_LOCK_OPEN_LOAN, [HoldStatus.WAITING, item.pk, item.pk]),
             ]
             *patrons, items, loans = read_together(*reads)
-            if patron_id and not patrons[0]:
-                raise Patron.DoesNotExist(f"Patron {patron_id}")
-            if not items:
-                raise Item.DoesNotExist(f"Item {item.pk}")
-            patron = patrons[0][0] if patron_id else None
-            it = items[0]
+            patron = _the(patrons[0], Patron, patron_id) if patron_id else None
+            it = _the(items, Item, item.pk)
             loan = loans[0] if loans else None
             if loan is None or loan.patron_id == patron_id:
                 break
@@ -409,8 +406,10 @@ def loans_renew_all(
 ) -> list[RenewOutcome]:
     """Renew every open loan of ``patron``, each in its own transaction; one refusal stops no other."""
     outcomes = []
-    for loan in Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True).order_by(
-        "due_on", "pk"
+    for loan in (
+        Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True)
+        .select_related("item__record")
+        .order_by("due_on", "pk")
     ):
         try:
             outcomes.append(

@@ -135,32 +135,32 @@ def record_hold(request: HttpRequest, pk: int) -> HttpResponse:
     rules as on the portal, the refusal's reason shown."""
     from navette.circulation.errors import CirculationError
     from navette.circulation.services import hold_place
-    from navette.patrons.models import Patron
+    from navette.staff.views.circulation import posted_patron
 
     record = get_object_or_404(Record, pk=pk)
-    card = request.POST.get("carte", "").strip()
-    patron = Patron.objects.filter(card_number=card).first()
+    patron = posted_patron(request)  # says when the card is unknown
     pickup = Library.objects.filter(pk=request.POST.get("retrait") or 0, is_active=True).first()
     item_id = request.POST.get("exemplaire") or None
     item = Item.objects.filter(pk=item_id, record=record).first() if item_id else None
+    back = redirect("staff:catalogue_record", pk=record.pk)
     if patron is None:
-        messages.error(request, _("Carte inconnue : %(card)s.") % {"card": card})
-    elif pickup is None:
+        return back
+    if pickup is None:
         messages.error(request, _("Choisissez la bibliothèque de retrait."))
-    else:
-        try:
-            hold_place(
-                patron=patron, record=record, item=item, pickup_library=pickup,
-                actor=_actor(request), now=clock.now(),
-            )  # fmt: skip
-            messages.success(
-                request,
-                _("Réservé pour %(name)s, à retirer à %(library)s.")
-                % {"name": patron.full_name, "library": pickup.commune},
-            )
-        except CirculationError as exc:
-            messages.error(request, exc.message)
-    return redirect("staff:catalogue_record", pk=record.pk)
+        return back
+    try:
+        hold_place(
+            patron=patron, record=record, item=item, pickup_library=pickup,
+            actor=_actor(request), now=clock.now(),
+        )  # fmt: skip
+        messages.success(
+            request,
+            _("Réservé pour %(name)s, à retirer à %(library)s.")
+            % {"name": patron.full_name, "library": pickup.commune},
+        )
+    except CirculationError as exc:
+        messages.error(request, exc.message)
+    return back
 
 
 @librarian_required

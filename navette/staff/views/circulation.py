@@ -110,7 +110,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/circulation/checkout.html", ctx)
 
 
-def _posted_patron(request: HttpRequest) -> Patron | None:
+def posted_patron(request: HttpRequest) -> Patron | None:
     """The patron whose card a desk form posted (``carte``); None, with the error said,
     when no card has that number."""
     card = request.POST.get("carte", "").strip()
@@ -135,7 +135,7 @@ def _desk_form(
         if request.method != "POST":
             return redirect("staff:circulation_checkout")
         library = _desk_library(request)
-        patron = _posted_patron(request)
+        patron = posted_patron(request)
         if patron is None:
             return redirect("staff:circulation_checkout")
         return view(request, library, patron)

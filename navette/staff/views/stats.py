@@ -6,6 +6,7 @@ anonymous facts only."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -19,7 +20,7 @@ from navette.staff.permissions import staff_required
 from navette.stats import selectors
 
 
-def _filters(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _filters(request: HttpRequest) -> tuple[dt.date, dt.date, Library | None]:
     month_from, month_to = request.GET.get("de", ""), request.GET.get("a", "")
     start, end = selectors.month_bounds(month_from, month_to, clock.today())
     code = request.GET.get("bibliotheque", "")

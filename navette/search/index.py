@@ -417,18 +417,23 @@ def rebuild_index(path: Path | None = None, *, threads: int = 0, heap: int = 0) 
 
     path = path or index_dir()
     started = time.perf_counter()
-    if (path / "meta.json").exists() and updater.read_state(path).get("schema") != SCHEMA_VERSION:
-        shutil.rmtree(path)
-        forget_index(path)
-    index = open_index(path)
-    assert index is not None
     threads = threads or int(
         getattr(settings, "NAVETTE_SEARCH_BUILD_THREADS", 0) or min(4, os.cpu_count() or 1)
     )
     heap = heap or threads * 200_000_000
-    position = updater.outbox_high_water()
     count = 0
+    # the whole rebuild under the writer lock: another thread of this process (the
+    # background outbox worker) may be rebuilding the same directory, and an index half
+    # written by it has no state file yet, which would read as an old schema to delete
     with writer_lock:
+        if (path / "meta.json").exists() and (
+            updater.read_state(path).get("schema") != SCHEMA_VERSION
+        ):
+            shutil.rmtree(path)
+            forget_index(path)
+        index = open_index(path)
+        assert index is not None
+        position = updater.outbox_high_water()
         writer = writer_for(index, heap=heap, threads=threads)
         writer.delete_all_documents()
         bits = LibraryBits(path)
@@ -438,8 +443,8 @@ def rebuild_index(path: Path | None = None, *, threads: int = 0, heap: int = 0) 
         bits.save()
         writer.commit()
         writer.wait_merging_threads()
-    updater.write_state(path, updater.state_after_rebuild(position))
-    index.reload()
+        updater.write_state(path, updater.state_after_rebuild(position))
+        index.reload()
     seconds = time.perf_counter() - started
     log.info("search index rebuilt: %d records in %.1f s", count, seconds)
     return BuildReport(count, seconds)

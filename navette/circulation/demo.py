@@ -95,26 +95,24 @@ def _demo_activity(ctx) -> None:  # type: ignore[no-untyped-def]
     ctx.log(f"Circulation : {made} prêts et {holds} réservations de démonstration")
 
 
-def _single_copies_at(library: Library, exclude: set[int], n: int) -> list[Item]:
-    """``n`` available demo copies at ``library`` that are their title's only copy."""
-    from django.db.models import Count
-
-    only = (
-        Item.objects.filter(is_demo=True)
-        .values("record_id")
-        .annotate(n=Count("id"))
-        .filter(n=1)
-        .values("record_id")
-    )
-    return list(
-        Item.objects.filter(
-            is_demo=True, status=ItemStatus.AVAILABLE, circulates=True,
-            current_library=library, record_id__in=only,
-        )
+def _copies_only_at(library: Library, exclude: set[int], n: int) -> list[Item]:
+    """``n`` available demo copies at ``library``, one per title, of titles with no copy
+    available in any other library (so a hold on them is pulled here)."""
+    free = Item.objects.filter(is_demo=True, status=ItemStatus.AVAILABLE, circulates=True)
+    elsewhere = free.exclude(current_library=library).values("record_id")
+    picked: dict[int, Item] = {}
+    for item in (
+        free.filter(current_library=library)
+        .exclude(record_id__in=elsewhere)
         .exclude(record_id__in=exclude)
         .select_related("record")
-        .order_by("pk")[:n]
-    )  # fmt: skip
+        .order_by("pk")
+        .iterator(chunk_size=200)
+    ):
+        picked.setdefault(item.record_id, item)
+        if len(picked) == n:
+            break
+    return list(picked.values())
 
 
 def _desk_day(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +130,7 @@ def _desk_day(ctx) -> None:  # type: ignore[no-untyped-def]
     actor = Actor.system("demo")
     now = clock.now()
     used: set[int] = set(Hold.objects.values_list("record_id", flat=True))
-    picked = _single_copies_at(lens, used, 8)
+    picked = _copies_only_at(lens, used, 8)
     if len(picked) < 8:
         return
     done = []
@@ -170,7 +168,7 @@ def _desk_day(ctx) -> None:  # type: ignore[no-untyped-def]
         item=sent, library=lens, actor=actor, now=now - dt.timedelta(hours=2)))  # fmt: skip
     # a Harnes copy lent at Harnes and returned at Lens: it goes home by the navette,
     # and Harnes expects it
-    home = next(iter(_single_copies_at(harnes, used, 1)), None)
+    home = next(iter(_copies_only_at(harnes, used, 1)), None)
     if home is not None:
         attempt("prêt à Harnes", lambda: loan_checkout(
             item=home, patron=patrons[0], library=harnes, actor=actor,

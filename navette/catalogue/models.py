@@ -125,11 +125,15 @@ class Item(models.Model):
     through catalogue services for lost, withdrawn and damaged).
     """
 
-    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="items")
+    # record and owning library: indexed by the (record, status) and (owning library,
+    # status) indexes below; an index fewer for each of the copy's updates (two per loan)
+    record = models.ForeignKey(
+        Record, on_delete=models.PROTECT, related_name="items", db_index=False
+    )
     barcode = models.CharField(_("code-barres"), max_length=64, unique=True)
     owning_library = models.ForeignKey(
         "network.Library", on_delete=models.PROTECT, related_name="owned_items",
-        verbose_name=_("bibliothèque propriétaire"),
+        verbose_name=_("bibliothèque propriétaire"), db_index=False,
     )  # fmt: skip
     current_library = models.ForeignKey(
         "network.Library", on_delete=models.PROTECT, related_name="present_items",
@@ -142,7 +146,6 @@ class Item(models.Model):
     )
     status = models.CharField(
         _("statut"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.AVAILABLE,
-        db_index=True,
     )  # fmt: skip
     circulates = models.BooleanField(
         _("empruntable"), default=True, help_text=_("Décoché : consultation sur place.")
@@ -159,6 +162,8 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["record", "status"]),
             models.Index(fields=["owning_library", "status"]),
+            # a plain index (db_index on a text column adds a second one, for LIKE)
+            models.Index(fields=["status"], name="item_status"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(barcode=""), name="item_barcode_not_blank"),

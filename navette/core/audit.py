@@ -21,7 +21,8 @@ def audit_record(
     object_id: str | int = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event (who, where, when, what) and return it."""
+    """Append one audit event (who, where, when, what) and return it (its key is not read
+    back: nothing refers to an audit event)."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or obj.pk
@@ -37,5 +38,5 @@ def audit_record(
         object_id=str(object_id),
         data=data or {},
     )
-    insert([event])
+    insert([event], keys=False)
     return event

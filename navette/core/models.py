@@ -73,7 +73,7 @@ class AuditEvent(models.Model):
     library = models.ForeignKey(
         "network.Library", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(_("action"), max_length=60, db_index=True)
+    action = models.CharField(_("action"), max_length=60)
     object_type = models.CharField(_("objet"), max_length=40, blank=True)
     object_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
     data = models.JSONField(_("détails"), default=dict, blank=True)
@@ -81,7 +81,11 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = _("événement d'audit")
         verbose_name_plural = _("journal d'audit")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # a plain index (db_index on a text column adds a second one, for LIKE)
+            models.Index(fields=["action"], name="audit_action"),
+        ]
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:

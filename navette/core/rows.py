@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
+from psycopg.pq import TransactionStatus
 
 M = TypeVar("M", bound=Model)
 
@@ -176,6 +177,7 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
                     cur.execute(query, params)
                     out.append(cur.fetchall())
         return out
+    _send_writes(conn)  # the writes held so far run first
     cursors = []
     _state.queued = True  # the statements wait in the pipeline until the sync below
     try:
@@ -210,7 +212,7 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
 
 
 MAX_INSERT_ROWS = 16
-_insert_sql: dict[tuple[str, type[Model], int, bool], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
+_insert_sql: dict[tuple[str, type[Model], int, bool, bool], tuple[str, list[Field], str]] = {}  # type: ignore[type-arg]
 
 
 def next_id_query(model: type[Model]) -> str | None:
@@ -223,7 +225,7 @@ def next_id_query(model: type[Model]) -> str | None:
     return f"SELECT nextval(pg_get_serial_sequence('{meta.db_table}', '{meta.pk.column}'))"  # type: ignore[union-attr]  # noqa: S608
 
 
-def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
+def insert(objs: Iterable[M], *, wait: bool = False, keys: bool = True) -> list[M]:
     """Insert a few new instances of one model in one statement, as ``save(force_insert=True)``
     would (defaults, ``auto_now_add``); sets their primary keys. Integrity errors are
     Django's ``IntegrityError``, as from the ORM. For many rows, use ``bulk_create``
@@ -231,6 +233,8 @@ def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
 
     Inside ``together()`` the statement is queued: keys are set, and errors raised, when
     the queue is sent, unless ``wait`` (send it now: the caller needs the key or the error).
+    ``keys=False``: rows nobody refers to (audit events, statistics facts, outbox rows) are
+    written without reading their keys back (``pk`` stays None).
     """
     objs = list(objs)
     if not objs:
@@ -241,7 +245,7 @@ def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
     conn = _conn()
     # keys given (see ``next_id_query``): written as they are, nothing to read back
     keyed = all(obj.pk is not None for obj in objs)
-    key = (conn.vendor, model, len(objs), keyed)
+    key = (conn.vendor, model, len(objs), keyed, keys)
     built = _insert_sql.get(key)
     if built is None:
         meta = model._meta
@@ -251,29 +255,42 @@ def insert(objs: Iterable[M], *, wait: bool = False) -> list[M]:
             f"INSERT INTO {_q(meta.db_table, conn)} ({', '.join(_q(f.column, conn) for f in fields)}) "  # noqa: S608
             f"VALUES {', '.join([row] * len(objs))}"
         )
-        if conn.features.can_return_columns_from_insert and not keyed:
-            sql += f" RETURNING {_q(meta.pk.column, conn)}"  # type: ignore[union-attr]
-        built = _insert_sql[key] = (sql, fields)
-    sql, fields = built
+        returning = ""
+        if conn.features.can_return_columns_from_insert and not keyed and keys:
+            returning = _q(meta.pk.column, conn)  # type: ignore[union-attr]
+            sql += f" RETURNING {returning}"
+        built = _insert_sql[key] = (sql, fields, returning)
+    sql, fields, returning = built
     params: list[Any] = []
     for obj in objs:
         params += [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
 
-    def finish(cur: Any) -> None:
-        if keyed:
-            return
-        if conn.features.can_return_columns_from_insert:
-            pks = [r[0] for r in cur.fetchall()]
-        else:  # pragma: no cover - every supported backend returns them
-            assert len(objs) == 1
-            pks = [conn.ops.last_insert_id(cur, model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
+    def set_keys(pks: Sequence[Any]) -> None:
         for obj, pk in zip(objs, pks, strict=True):
             obj.pk = pk
+
+    def finish(cur: Any) -> None:
+        if keyed or not keys:
+            return
+        if returning:
+            set_keys([r[0] for r in cur.fetchall()])
+        else:  # pragma: no cover - every supported backend returns them
+            assert len(objs) == 1
+            set_keys([conn.ops.last_insert_id(cur, model._meta.db_table, model._meta.pk.column)])  # type: ignore[union-attr]
 
     for obj in objs:
         obj._state.adding = False
         obj._state.db = conn.alias
-    _execute(sql, params, finish, wait=wait, conn=conn)
+    write = _Write(
+        model._meta.db_table, sql, params, finish,
+        # in a combined statement: the keys, in the order of the rows (a sequence's values
+        # are drawn row by row, so in key order)
+        output=f"SELECT array_agg({returning} ORDER BY {returning}) FROM %(cte)s"  # noqa: S608
+        if returning
+        else "",
+        finish_output=(lambda v: set_keys(list(v or []))) if returning else None,
+    )  # fmt: skip
+    _execute(write, wait=wait, conn=conn)
     return objs
 
 
@@ -304,24 +321,96 @@ def update(obj: Model, fields: Sequence[str]) -> None:
     sql, targets = built
     params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in targets]
 
-    def finish(cur: Any) -> None:
-        if cur.rowcount != 1:
+    def check(count: int) -> None:
+        if count != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
-    _execute(sql, [*params, obj.pk], finish, wait=False, conn=conn)
+    write = _Write(
+        model._meta.db_table, sql, [*params, obj.pk], lambda cur: check(cur.rowcount),
+        output="SELECT count(*) FROM %(cte)s", returning="1", finish_output=check,
+    )  # fmt: skip
+    _execute(write, wait=False, conn=conn)
 
 
 # --- writes sent together ------------------------------------------------------------------
 
 _state = threading.local()
 
+_IDLE = TransactionStatus.IDLE
 
-def _execute(
-    sql: str, params: Sequence[Any], finish: Callable[[Any], None], *, wait: bool,
-    conn: BaseDatabaseWrapper,
-) -> None:  # fmt: skip
-    """Run one write; ``finish(cursor)`` reads its result now, or when ``together()`` sends."""
-    pending: list[tuple[Any, Callable[[Any], None]]] | None = getattr(_state, "pending", None)
+
+class _Write:
+    """One INSERT or UPDATE waiting to be sent. ``finish(cursor)`` reads its result when it
+    is sent alone; in a statement combining several writes (``_combine``), ``output`` (SQL
+    reading its ``RETURNING`` rows, ``%(cte)s`` for its name) gives one value to
+    ``finish_output``."""
+
+    __slots__ = ("table", "sql", "params", "finish", "output", "returning", "finish_output")
+
+    def __init__(
+        self, table: str, sql: str, params: Sequence[Any], finish: Callable[[Any], None], *,
+        output: str = "", returning: str = "", finish_output: Callable[[Any], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.table, self.sql, self.params, self.finish = table, sql, params, finish
+        self.output, self.returning, self.finish_output = output, returning, finish_output
+
+
+_combined_sql: dict[tuple[str, ...], str] = {}
+
+
+def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[Any], None]]:
+    """Several writes to different tables as ONE statement (data-modifying ``WITH``): one
+    statement to bind, execute and answer instead of one each. PostgreSQL runs every part
+    to completion; they see the same snapshot, which is why no two parts touch one table."""
+    key = tuple(w.sql for w in writes)
+    sql = _combined_sql.get(key)
+    if sql is None:
+        parts, outputs = [], []
+        for n, w in enumerate(writes):
+            body = w.sql + (f" RETURNING {w.returning}" if w.returning else "")
+            parts.append(f"w{n} AS ({body})")
+            if w.output:
+                outputs.append(f"({w.output % {'cte': f'w{n}'}})")
+        sql = f"WITH {', '.join(parts)} SELECT {', '.join(outputs) or '1'}"
+        _combined_sql[key] = sql
+    params = [p for w in writes for p in w.params]
+
+    def finish(cur: Any) -> None:
+        row = cur.fetchone()
+        values = iter(row)
+        for w in writes:
+            if w.finish_output is not None:
+                w.finish_output(next(values))
+
+    return sql, params, finish
+
+
+def _execute(write: _Write, *, wait: bool, conn: BaseDatabaseWrapper) -> None:
+    """Run one write now, or, inside ``together()``, hold it until something must be sent:
+    the writes held meanwhile go as one statement when they touch different tables."""
+    writes: list[_Write] | None = getattr(_state, "writes", None)
+    if writes is None:
+        with conn.cursor() as cur:
+            cur.execute(write.sql, write.params)
+            write.finish(cur)
+        return
+    if any(w.table == write.table for w in writes):
+        _send_writes(conn)
+    writes.append(write)
+    if wait:
+        sync()
+
+
+def _send_writes(conn: BaseDatabaseWrapper) -> None:
+    """Queue the writes held in the pipeline (one statement), to be read at the next sync."""
+    writes: list[_Write] = _state.writes
+    if not writes:
+        return
+    if len(writes) == 1:
+        sql, params, finish = writes[0].sql, writes[0].params, writes[0].finish
+    else:
+        sql, params, finish = _combine(list(writes))
+    writes.clear()
     cur = conn.cursor()
     _state.queued = True
     try:
@@ -331,24 +420,20 @@ def _execute(
         raise
     finally:
         _state.queued = False
-    if pending is None:
-        try:
-            finish(cur)
-        finally:
-            cur.close()
-        return
-    pending.append((cur, finish))
-    if wait:
-        sync()
+    _state.pending.append((cur, finish))
 
 
 def sync() -> None:
     """Inside ``together()``: send what is queued and read the results (raising the first
     error, as a Django error). Elsewhere, nothing to do."""
     pipeline = getattr(_state, "pipeline", None)
-    if pipeline is None or not _state.pending:
+    if pipeline is None:
         return
-    with _conn().wrap_database_errors:
+    conn = _conn()
+    _send_writes(conn)
+    if not _state.pending:
+        return
+    with conn.wrap_database_errors:
         pipeline.sync()
     _finish_pending()
 
@@ -364,43 +449,106 @@ def _finish_pending() -> None:
 
 
 def _send_before_others(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    if getattr(_state, "queued", False):
+        return execute(sql, params, many, context)
+    # an ORM statement: it goes after the writes held, and reads its results (a row
+    # count, rows) at once
+    _send_writes(context["connection"])
     result = execute(sql, params, many, context)
-    if not getattr(_state, "queued", False):
-        # an ORM statement: it reads its results (a row count, rows) at once
-        with context["connection"].wrap_database_errors:
-            _state.pipeline.sync()
-        _finish_pending()
+    with context["connection"].wrap_database_errors:
+        _state.pipeline.sync()
+    _finish_pending()
     return result
 
 
 @contextmanager
-def together() -> Iterator[None]:
+def together(*, commit: bool = False) -> Iterator[None]:
     """Writes made inside by ``insert`` and ``update`` go to PostgreSQL together (psycopg's
-    pipeline mode): one round trip for a run of them instead of one each, and the
-    transaction's BEGIN goes with its first statement. Any other statement (ORM reads and
-    writes, ``RowQuery``) is sent at once with what is queued before it, so statements run
-    in the order written and every result is as without ``together()``. Keys of queued
-    inserts are set, and their errors (constraints) raised as Django errors, at the next
-    such statement, at ``sync()`` or on leaving. Use inside the transaction. On other
-    backends (SQLite, no round trips), statements simply run one by one.
+    pipeline mode): held until something must be sent, then as ONE statement when they
+    touch different tables (a data-modifying ``WITH``), in one round trip with whatever is
+    sent next. Any other statement (ORM reads and writes, ``RowQuery``) is sent at once
+    after what is held, so statements run in the order written and every result is as
+    without ``together()``. Keys of held inserts are set, and their errors (constraints)
+    raised as Django errors, at the next such statement, at ``sync()`` or on leaving. Use
+    inside the transaction. On other backends (SQLite, no round trips), statements simply
+    run one by one.
+
+    ``commit`` (through ``atomic_together``, nothing else may run in the transaction after
+    this block): when the block opens the transaction (the outermost atomic block, nothing
+    sent yet), its BEGIN goes with the first statement and its COMMIT with the last writes,
+    instead of a round trip each; the atomic block's own commit then finds nothing to do.
     """
     conn = _conn()
     if conn.vendor != "postgresql" or getattr(_state, "pending", None) is not None:
         yield
         return
     conn.ensure_connection()
+    raw = conn.connection
+    own = (
+        commit
+        and conn.in_atomic_block
+        and len(conn.atomic_blocks) == 1
+        and conn.commit_on_exit
+        and not raw.autocommit  # type: ignore[union-attr]
+        and raw.info.transaction_status == _IDLE  # type: ignore[union-attr]
+    )
+    if own:
+        # psycopg would send BEGIN alone and wait for it (a sync) before the first statement
+        # in a pipeline: the block sends BEGIN and COMMIT itself, in autocommit mode
+        raw.autocommit = True  # type: ignore[union-attr]
     _state.pending = []
+    _state.writes = []
     try:
         with (
             conn.execute_wrapper(_send_before_others),
             conn.wrap_database_errors,
-            conn.connection.pipeline() as pipeline,  # type: ignore[union-attr]
+            raw.pipeline() as pipeline,  # type: ignore[union-attr]
         ):
             _state.pipeline = pipeline
+            if own:
+                _command(raw, "BEGIN")
             yield
+            _send_writes(conn)
+            if own:
+                _command(raw, "ROLLBACK" if conn.needs_rollback else "COMMIT")
         _finish_pending()  # leaving the pipeline sent everything: read the last results
     finally:
         for cur, _finish in _state.pending:
             cur.close()
         _state.pending = None
+        _state.writes = None
         _state.pipeline = None
+        if own:
+            _back_to_django(raw)
+
+
+def _command(raw: Any, sql: str) -> None:
+    """Queue a transaction command in the pipeline (read with what follows it)."""
+    cur = raw.cursor()
+    cur.execute(sql, prepare=False)
+    _state.pending.append((cur, _no_result))
+
+
+def _no_result(cur: Any) -> None:
+    return None
+
+
+def _back_to_django(raw: Any) -> None:
+    """After a block that sent its own BEGIN: the transaction is over (rolled back if the
+    block failed before its COMMIT), and the connection is as Django's atomic block left
+    it, outside autocommit, with nothing left to commit or roll back."""
+    try:
+        if raw.info.transaction_status != _IDLE:
+            raw.execute("ROLLBACK", prepare=False)
+        raw.autocommit = False
+    except Exception:  # noqa: S110 - a broken connection: Django closes it (errors_occurred)
+        pass
+
+
+@contextmanager
+def atomic_together() -> Iterator[None]:
+    """``transaction.atomic()`` with ``together(commit=True)`` as its whole body: a service's
+    transaction in as few round trips as its reads allow (BEGIN with the first, COMMIT with
+    the last writes). Nested in another atomic block, a savepoint with ``together()``."""
+    with transaction.atomic(), together(commit=True):
+        yield

@@ -20,7 +20,7 @@ def enqueue_records(record_ids: Iterable[int]) -> None:
     if not ids:
         return
     if len(ids) <= 4:  # a loan, a return: a plain INSERT (navette.core.rows)
-        insert([IndexOutbox(record_id=rid) for rid in sorted(ids)])
+        insert([IndexOutbox(record_id=rid) for rid in sorted(ids)], keys=False)
     else:
         IndexOutbox.objects.bulk_create(IndexOutbox(record_id=rid) for rid in ids)
     from navette.search.updater import schedule

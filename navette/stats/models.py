@@ -29,15 +29,18 @@ class CirculationFact(models.Model):
     library = models.ForeignKey(
         "network.Library", on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # facts are counted by day and library (the index below), never searched by these two
     owning_library = models.ForeignKey(
-        "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+        "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
     doc_type = models.CharField(_("type de document"), max_length=20, blank=True)
     patron_category = models.CharField(_("catégorie de lecteur"), max_length=30, blank=True)
     age_band = models.CharField(_("tranche d'âge"), max_length=10, blank=True)
     home_library = models.ForeignKey(
-        "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+        "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("fait de circulation")

@@ -15,9 +15,11 @@ class Loan(models.Model):
     """
 
     item = models.ForeignKey("catalogue.Item", on_delete=models.PROTECT, related_name="loans")
+    # indexed by (patron, returned_at) below
     patron = models.ForeignKey(
-        "patrons.Patron", on_delete=models.SET_NULL, null=True, related_name="loans"
-    )
+        "patrons.Patron", on_delete=models.SET_NULL, null=True, related_name="loans",
+        db_index=False,
+    )  # fmt: skip
     library = models.ForeignKey(
         "network.Library", on_delete=models.PROTECT, related_name="loans",
         verbose_name=_("bibliothèque de prêt"),
@@ -29,7 +31,7 @@ class Loan(models.Model):
     returned_at = models.DateTimeField(_("rendu le"), null=True, blank=True)
     return_library = models.ForeignKey(
         "network.Library", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("bibliothèque de retour"),
+        verbose_name=_("bibliothèque de retour"), db_index=False,  # never searched by
     )  # fmt: skip
 
     class Meta:

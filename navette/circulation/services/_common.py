@@ -298,5 +298,6 @@ def record_fact(
     """Append one anonymous statistics fact: no patron, no copy identity."""
     insert_rows(
         [make_fact(action=action, now=now, library_id=library_id, item=item, doc_type=doc_type,
-                   patron=patron)]
+                   patron=patron)],
+        keys=False,
     )  # fmt: skip

@@ -50,7 +50,7 @@ from navette.circulation.services.routing import (
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
-from navette.core.rows import RowQuery, next_id_query, read_together, together
+from navette.core.rows import RowQuery, atomic_together, next_id_query, read_together
 from navette.core.rows import insert as insert_rows
 from navette.core.rows import update as update_row
 from navette.network.models import Library
@@ -65,8 +65,12 @@ PATRON_REASONS = {
 }
 
 
-#: the open loan of a copy (unlocked: who to lock first)
-_OPEN_LOAN = RowQuery(Loan, "t.item_id = %s AND t.returned_at IS NULL")
+#: the borrower of a copy (the patron of its open loan), with its category, locked: the
+#: first lock of a return (the loan is read again under the copy's lock, see loan_checkin)
+_LOCK_BORROWER = RowQuery(
+    Patron, "t.id = (SELECT l.patron_id FROM circulation_loan l "
+    "WHERE l.item_id = %s AND l.returned_at IS NULL)", related=("category",), lock=True,
+)  # fmt: skip
 #: the open loan of a copy, locked, with whether a hold waits for the copy
 #: (``waiting_holds_query``: on this copy, or on its title with no copy chosen)
 _LOCK_OPEN_LOAN = RowQuery(
@@ -117,8 +121,8 @@ def _checkout(
     *, item: Item, patron: Patron, library: Library, actor: Actor, now: dt.datetime
 ) -> Loan:
     today = clock.today(now)
-    # together(): the loan, copy, outbox, audit and statistics writes go in one round trip
-    with transaction.atomic(), together():
+    # the loan, copy, outbox, audit and statistics writes go as one statement, with the COMMIT
+    with atomic_together():
         settings = network_settings(library.network_id)
         # one round trip: lock the patron, then the copy, then read (after the locks) the
         # blocks, fines, open loans by type and whether any hold concerns this loan; on
@@ -216,7 +220,7 @@ def _checkout(
         facts.append(
             make_fact(action="checkout", now=now, library_id=library.pk, item=it, patron=p)
         )
-        insert_rows(facts)
+        insert_rows(facts, keys=False)
     return loan
 
 
@@ -232,23 +236,22 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
     from navette.circulation.services.transits import receive_locked
 
     today = clock.today(now)
-    # together(): ending the loan, audit, statistics and the copy's new place in one round trip
-    with transaction.atomic(), together():
+    # ending the loan, audit, statistics and the copy's new place: one statement, with the COMMIT
+    with atomic_together():
         for _attempt in range(3):
-            unlocked = _OPEN_LOAN.first(item.pk)
-            patron_id = unlocked.patron_id if unlocked is not None else None
-            # one round trip: lock the borrower, then the copy, then the loan with whether
-            # any hold waits for this copy (read after the locks)
-            reads: list[tuple[Any, list[Any]]] = [(locks.PATRON, [patron_id])] if patron_id else []
-            reads += [
+            # one round trip (with BEGIN): lock the borrower, then the copy, then the loan
+            # with whether any hold waits for this copy (read after the locks). Should the
+            # copy have been returned and lent again in between, the locked loan is someone
+            # else's: locks are taken again.
+            patrons, items, loans = read_together(
+                (_LOCK_BORROWER, [item.pk]),
                 (locks.ITEM, [item.pk]),
                 (_LOCK_OPEN_LOAN, [HoldStatus.WAITING, item.pk, item.pk]),
-            ]
-            *patrons, items, loans = read_together(*reads)
-            patron = _the(patrons[0], Patron, patron_id) if patron_id else None
+            )
+            patron = patrons[0] if patrons else None
             it = _the(items, Item, item.pk)
             loan = loans[0] if loans else None
-            if loan is None or loan.patron_id == patron_id:
+            if loan is None or loan.patron_id == (patron.pk if patron else None):
                 break
         settings = network_settings(library.network_id)
         if loan is None:

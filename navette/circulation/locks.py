@@ -19,7 +19,9 @@ from navette.core.rows import RowQuery
 from navette.patrons.models import Patron
 
 PATRON = RowQuery(Patron, "t.id = %s", related=("category",), lock=True)
-ITEM = RowQuery(Item, "t.id = %s", related=("record",), lock=True)
+#: the copy with its title's type and title (the rest of the record, its MARC above all, is
+#: read only if used)
+ITEM = RowQuery(Item, "t.id = %s", related=(("record", ("doc_type", "title")),), lock=True)
 
 
 def lock_patron(patron_id: int) -> Patron:

@@ -70,9 +70,12 @@ class AuditEvent(models.Model):
     actor_kind = models.CharField(_("type d'acteur"), max_length=10)
     actor_id = models.BigIntegerField(_("identifiant de l'acteur"), null=True, blank=True)
     actor_label = models.CharField(_("acteur"), max_length=150)
+    # no foreign key constraint: the journal is appended to by every loan and return, and
+    # keeps its history whatever becomes of a library (SET_NULL is applied by Django)
     library = models.ForeignKey(
-        "network.Library", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+        "network.Library", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_constraint=False,
+    )  # fmt: skip
     action = models.CharField(_("action"), max_length=60)
     object_type = models.CharField(_("objet"), max_length=40, blank=True)
     object_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)

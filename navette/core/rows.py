@@ -64,7 +64,9 @@ def _convert(
 
 class RowQuery(Generic[M]):
     """``SELECT`` every column of ``model`` (alias ``t``) and of the ``related`` forward
-    foreign keys (aliases ``r0``, ``r1``...; INNER JOIN, LEFT JOIN when nullable),
+    foreign keys (aliases ``r0``, ``r1``...; INNER JOIN, LEFT JOIN when nullable; a
+    ``(name, fields)`` pair reads only those fields of the related row, the others are
+    deferred, read by the ORM if ever used),
     ``WHERE where`` (SQL with ``%s`` parameters), optionally ``FOR UPDATE OF t``
     (on backends without row locks, SQLite, the clause is left out: its
     transactions already hold the database's write lock). ``extra`` adds computed
@@ -75,7 +77,8 @@ class RowQuery(Generic[M]):
     """
 
     def __init__(
-        self, model: type[M], where: str, *, related: Sequence[str] = (), lock: bool = False,
+        self, model: type[M], where: str, *, related: Sequence[str | tuple[str, Sequence[str]]] = (),
+        lock: bool = False,
         order_by: str = "", extra: Sequence[tuple[str, str]] = (),
     ) -> None:  # fmt: skip
         self.model = model
@@ -94,19 +97,27 @@ class RowQuery(Generic[M]):
         fields = list(meta.concrete_fields)
         columns = [f"t.{_q(f.column, conn)}" for f in fields]
         joins = []
-        # (model, fields, converters, first column, fk field or None)
+        # (model, fields, converters, first column, fk field or None, attnames if deferring)
         parts: list[tuple[Any, ...]] = [
-            (self.model, fields, _converters(fields, "t", conn), 0, None)
+            (self.model, fields, _converters(fields, "t", conn), 0, None, None)
         ]
-        for n, name in enumerate(self.related):
+        for n, spec in enumerate(self.related):
+            name, only = (spec, None) if isinstance(spec, str) else spec
             fk = meta.get_field(name)
             assert isinstance(fk, ForeignKey), name
             rel_model = fk.related_model
-            rel_fields = list(rel_model._meta.concrete_fields)  # type: ignore[union-attr]
+            rel_meta = rel_model._meta  # type: ignore[union-attr]
+            rel_fields = list(rel_meta.concrete_fields)
+            names = None
+            if only is not None:
+                wanted = {rel_meta.pk.name, *only}
+                rel_fields = [f for f in rel_fields if f.name in wanted]
+                names = [f.attname for f in rel_fields]
             alias = f"r{n}"
             parts.append(
-                (rel_model, rel_fields, _converters(rel_fields, alias, conn), len(columns), fk)
-            )
+                (rel_model, rel_fields, _converters(rel_fields, alias, conn), len(columns), fk,
+                 names)
+            )  # fmt: skip
             columns += [f"{alias}.{_q(f.column, conn)}" for f in rel_fields]
             kind = "LEFT JOIN" if fk.null else "INNER JOIN"
             joins.append(
@@ -128,12 +139,12 @@ class RowQuery(Generic[M]):
     ) -> M:
         db = conn.alias
         obj = None
-        for model, fields, converters, start, fk in parts:
+        for model, fields, converters, start, fk, names in parts:
             values = _convert(row[start : start + len(fields)], converters, conn)
             if fk is None:
                 obj = model.from_db(db, None, values)
             else:
-                related = None if values[0] is None else model.from_db(db, None, values)
+                related = None if values[0] is None else model.from_db(db, names, values)
                 fk.set_cached_value(obj, related)
         for n, (name, _expression) in enumerate(self.extra, start=len(row) - len(self.extra)):
             setattr(obj, name, row[n])

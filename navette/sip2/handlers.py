@@ -222,10 +222,11 @@ class PatronCheck:
 
 #: a card's patron, with category and home library (read at every kiosk message: SQL built once)
 _PATRON_BY_CARD = RowQuery(Patron, "t.card_number = %s", related=("category", "home_library"))
-#: a copy, with its record and libraries
+#: a copy, with its title's type and title (not the MARC) and its libraries
 _ITEM_BY_BARCODE = RowQuery(
-    Item, "t.barcode = %s", related=("record", "owning_library", "current_library")
-)
+    Item, "t.barcode = %s",
+    related=(("record", ("doc_type", "title")), "owning_library", "current_library"),
+)  # fmt: skip
 
 
 def find_patron(card: str) -> Patron | None:

@@ -26,20 +26,23 @@ class CirculationAction(models.TextChoices):
 class CirculationFact(models.Model):
     day = models.DateField(_("jour"), db_index=True)
     action = models.CharField(_("action"), max_length=20, choices=CirculationAction.choices)
+    # no foreign key constraints on the libraries: facts are appended by every loan and
+    # return and are history (SET_NULL is applied by Django should a library be deleted)
     library = models.ForeignKey(
-        "network.Library", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+        "network.Library", on_delete=models.SET_NULL, null=True, related_name="+",
+        db_constraint=False,
+    )  # fmt: skip
     # facts are counted by day and library (the index below), never searched by these two
     owning_library = models.ForeignKey(
         "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
     doc_type = models.CharField(_("type de document"), max_length=20, blank=True)
     patron_category = models.CharField(_("catégorie de lecteur"), max_length=30, blank=True)
     age_band = models.CharField(_("tranche d'âge"), max_length=10, blank=True)
     home_library = models.ForeignKey(
         "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
 
     class Meta:

@@ -103,3 +103,18 @@ def test_writes_sent_together_read_and_fail_as_one_by_one(make_patron, make_item
                      loaned_at=NOW, due_on=dt.date(2025, 3, 25))])  # fmt: skip
     assert not AuditEvent.objects.filter(action="b").exists()
     assert Loan.objects.count() == 1
+
+
+def test_a_related_row_can_be_read_in_part(make_item, django_assert_num_queries):
+    """A copy's lock reads its title's type and title only: the record's other fields (its
+    MARC above all) are deferred, read by the ORM when used, with the right values."""
+    from navette.circulation import locks
+
+    item = make_item()
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            it = locks.lock_item(item.pk)
+            assert (it.record.title, it.doc_type) == (item.record.title, "book")
+        assert it.record.get_deferred_fields() >= {"marc", "flavour"}
+        with django_assert_num_queries(1):
+            assert it.record.marc == item.record.marc

@@ -48,8 +48,16 @@ def _cache_seconds() -> float:
     return float(getattr(django_settings, "NAVETTE_CIRCULATION_CACHE_SECONDS", 1.0))
 
 
+#: keys being loaded again by some thread (the others keep the value they had meanwhile)
+_loading: set[tuple[Any, ...]] = set()
+
+
 def cached(key: tuple[Any, ...], load: Callable[[], T]) -> T:
-    """``load()``, remembered for ``NAVETTE_CIRCULATION_CACHE_SECONDS`` under ``key``."""
+    """``load()``, remembered for ``NAVETTE_CIRCULATION_CACHE_SECONDS`` under ``key``.
+
+    When a value expires, one thread loads it again while the process's other threads go
+    on with the value it replaces (at most one load at a time per key, not one per thread).
+    """
     ttl = _cache_seconds()
     if ttl <= 0:
         return load()
@@ -57,9 +65,19 @@ def cached(key: tuple[Any, ...], load: Callable[[], T]) -> T:
     hit = _cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]  # type: ignore[no-any-return]
-    value = load()
-    with _cache_lock:
-        _cache[key] = (now + ttl, value)
+    if hit is not None:
+        with _cache_lock:
+            if key in _loading:
+                return hit[1]  # type: ignore[no-any-return]
+            _loading.add(key)
+    try:
+        value = load()
+        with _cache_lock:
+            _cache[key] = (now + ttl, value)
+    finally:
+        if hit is not None:
+            with _cache_lock:
+                _loading.discard(key)
     return value
 
 
@@ -67,6 +85,7 @@ def clear_cache() -> None:
     """Forget cached rules, settings and schedules (this process)."""
     with _cache_lock:
         _cache.clear()
+        _loading.clear()
 
 
 def _changed(**kwargs: Any) -> None:

@@ -129,12 +129,11 @@ def _checkout(
         # PostgreSQL, with the loan's key drawn now, so that its insert waits for nothing
         sql, params = snapshot_query(patron.pk, settings, loans=True, checkout_item=item.pk)
         next_key = next_id_query(Loan)
-        reads: list[tuple[Any, Any]] = [
-            (locks.PATRON, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params),
-        ]  # fmt: skip
-        if next_key is not None:
-            reads.append((next_key, []))
-        patrons, items, found, *key = read_together(*reads)
+        if next_key is not None:  # one more row of the snapshot's query: ('k', '', key)
+            sql += f" UNION ALL SELECT 'k', '', ({next_key})"
+        patrons, items, found = read_together(
+            (locks.PATRON, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params)
+        )
         p, it = _the(patrons, Patron, patron.pk), _the(items, Item, item.pk)
         snapshot = snapshot_from_rows(p, settings, found)
         patron_ok = check_patron(snapshot.facts, today)
@@ -190,7 +189,7 @@ def _checkout(
             _raise(decision, CheckoutRefused)
         assert decision.due_on is not None  # set by check_checkout on success
         loan = Loan(
-            pk=key[0][0][0] if key else None, item=it, patron=p, library=library,
+            pk=next((n for k, _t, n in found if k == "k"), None), item=it, patron=p, library=library,
             doc_type=doc_type, loaned_at=now, due_on=decision.due_on,
         )  # fmt: skip
         insert_rows([loan])  # a violation is raised when the writes are sent (see above)

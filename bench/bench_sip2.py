@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import summarise, write_section
+from bench.harness import local_pg_url, pg_where, summarise, write_section
 
-DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/navette_bench_sip2"
+DEFAULT_PG = local_pg_url("navette_bench_sip2")
 ROOT = Path(__file__).resolve().parents[1]
 NAVETTE = str(ROOT / ".venv" / "bin" / "navette")
 PYTHON = sys.executable
@@ -388,7 +388,8 @@ def main(argv: list[str]) -> None:
         )
     body = (
         f"`navette sip2` with {args.workers} worker process(es) × {args.threads} database threads on "
-        "PostgreSQL (prepared statements, `NAVETTE_SIP2_PREPARED`), one process and one database "
+        f"PostgreSQL (`{pg_where(args.pg)}`, prepared statements, `NAVETTE_SIP2_PREPARED`), "
+        "one process and one database "
         "thread on SQLite (one writer at a time); "
         "an asyncio client in the benchmark process opens persistent kiosk connections, each with its "
         "own patron and 5 copies; each logs in (93) and checks its patron's PIN once (23 with AD, "

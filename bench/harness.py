@@ -71,6 +71,25 @@ class Latency:
         return f"{self.p50_ms:.1f} | {self.p95_ms:.1f} | {self.p99_ms:.1f} | {self.mean_ms:.1f} | {self.count}"
 
 
+#: PostgreSQL's local socket (Debian's default directory)
+PG_SOCKET_DIR = "/var/run/postgresql"
+
+
+def local_pg_url(database: str, port: int = 5432) -> str:
+    """A benchmark's PostgreSQL: through the local socket when the server runs on this
+    machine, as a single-machine installation connects (no TCP stack to cross on each
+    round trip), else TCP on 127.0.0.1. ``--pg`` chooses another."""
+    if os.path.exists(f"{PG_SOCKET_DIR}/.s.PGSQL.{port}"):
+        return f"postgres://postgres@{PG_SOCKET_DIR.replace('/', '%2F')}:{port}/{database}"
+    return f"postgres://postgres@127.0.0.1:{port}/{database}"
+
+
+def pg_where(url: str) -> str:
+    """How a benchmark reaches PostgreSQL, for its report (no password)."""
+    url = re.sub(r"//([^:/@]+):[^@]*@", r"//\1@", url)
+    return url + (" (local socket)" if "@%2F" in url else " (TCP)")
+
+
 def summarise(seconds: Sequence[float]) -> Latency:
     if not seconds:
         raise ValueError("no samples")

@@ -338,7 +338,11 @@ def update(obj: Model, fields: Sequence[str]) -> None:
 
     write = _Write(
         model._meta.db_table, sql, [*params, obj.pk], lambda cur: check(cur.rowcount),
-        output="SELECT count(*) FROM %(cte)s", returning="1", finish_output=check,
+        # sent with its transaction's COMMIT (atomic_together), a vanished row must fail the
+        # statement itself, so that nothing is committed: a runtime error (a cast) names it
+        output="SELECT CASE WHEN count(*) = 1 THEN 1 ELSE "  # noqa: S608 - the model's table
+        f"('row to update not found: {model._meta.db_table} ' || count(*))::int END FROM %(cte)s",
+        returning="1", finish_output=check,
     )  # fmt: skip
     _execute(write, wait=False, conn=conn)
 
@@ -417,10 +421,9 @@ def _send_writes(conn: BaseDatabaseWrapper) -> None:
     writes: list[_Write] = _state.writes
     if not writes:
         return
-    if len(writes) == 1:
-        sql, params, finish = writes[0].sql, writes[0].params, writes[0].finish
-    else:
-        sql, params, finish = _combine(list(writes))
+    # always in the combined form, even alone: an update's check is then part of the
+    # statement (see ``update``), not read after a COMMIT sent in the same round trip
+    sql, params, finish = _combine(list(writes))
     writes.clear()
     cur = conn.cursor()
     _state.queued = True

@@ -9,7 +9,7 @@ import datetime as dt
 
 import psycopg
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation.models import Loan
@@ -105,3 +105,16 @@ def test_inside_another_transaction_it_is_a_savepoint(make_item):
         raise RuntimeError("the outer block fails")
     assert not AuditEvent.objects.filter(action="nested").exists()
     assert Item.objects.get(pk=item.pk).status == ItemStatus.AVAILABLE
+
+
+def test_a_vanished_row_fails_the_writes_before_their_commit(make_item):
+    """An update whose row is gone fails the statement that carries all the block's writes
+    (sent with the COMMIT): nothing is committed, and the error says which table."""
+    item = make_item()
+    Item.objects.filter(pk=item.pk).delete()
+    with pytest.raises(DatabaseError, match="catalogue_item"), atomic_together():
+        insert([_event("vanished")], keys=False)
+        item.status = ItemStatus.LOST
+        update(item, ["status", "updated_at"])
+    assert _django_state() == (True, True, "IDLE")
+    assert not AuditEvent.objects.filter(action="vanished").exists()

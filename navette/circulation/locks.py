@@ -19,6 +19,16 @@ from navette.core.rows import RowQuery
 from navette.patrons.models import Patron
 
 PATRON = RowQuery(Patron, "t.id = %s", related=("category",), lock=True)
+#: what a loan or a return reads of its patron (the rest, contact details and login state
+#: above all, is read only if used)
+LOAN_PATRON_FIELDS = (
+    "card_number", "first_name", "last_name", "birth_date", "category", "home_library",
+    "membership_expires_on", "suspended_until", "history_opt_in", "preferred_language",
+)  # fmt: skip
+#: the patron, locked, for a loan
+PATRON_FOR_LOAN = RowQuery(
+    Patron, "t.id = %s", related=("category",), lock=True, only=LOAN_PATRON_FIELDS
+)
 #: the copy with its title's type and title (the rest of the record, its MARC above all, is
 #: read only if used)
 ITEM = RowQuery(Item, "t.id = %s", related=(("record", ("doc_type", "title")),), lock=True)

@@ -66,7 +66,8 @@ class RowQuery(Generic[M]):
     """``SELECT`` every column of ``model`` (alias ``t``) and of the ``related`` forward
     foreign keys (aliases ``r0``, ``r1``...; INNER JOIN, LEFT JOIN when nullable; a
     ``(name, fields)`` pair reads only those fields of the related row, the others are
-    deferred, read by the ORM if ever used),
+    deferred, read by the ORM if ever used; ``only`` does the same for ``model``'s own
+    fields),
     ``WHERE where`` (SQL with ``%s`` parameters), optionally ``FOR UPDATE OF t``
     (on backends without row locks, SQLite, the clause is left out: its
     transactions already hold the database's write lock). ``extra`` adds computed
@@ -79,9 +80,10 @@ class RowQuery(Generic[M]):
     def __init__(
         self, model: type[M], where: str, *, related: Sequence[str | tuple[str, Sequence[str]]] = (),
         lock: bool = False,
-        order_by: str = "", extra: Sequence[tuple[str, str]] = (),
+        order_by: str = "", extra: Sequence[tuple[str, str]] = (), only: Sequence[str] = (),
     ) -> None:  # fmt: skip
         self.model = model
+        self.only = tuple(only)
         self.extra = tuple(extra)
         self.where = where
         self.related = tuple(related)
@@ -95,11 +97,16 @@ class RowQuery(Generic[M]):
             return self._built
         meta = self.model._meta
         fields = list(meta.concrete_fields)
+        names = None
+        if self.only:
+            wanted = {meta.pk.name, *self.only}  # type: ignore[union-attr]
+            fields = [f for f in fields if f.name in wanted]
+            names = [f.attname for f in fields]
         columns = [f"t.{_q(f.column, conn)}" for f in fields]
         joins = []
         # (model, fields, converters, first column, fk field or None, attnames if deferring)
         parts: list[tuple[Any, ...]] = [
-            (self.model, fields, _converters(fields, "t", conn), 0, None, None)
+            (self.model, fields, _converters(fields, "t", conn), 0, None, names)
         ]
         for n, spec in enumerate(self.related):
             name, only = (spec, None) if isinstance(spec, str) else spec
@@ -142,7 +149,7 @@ class RowQuery(Generic[M]):
         for model, fields, converters, start, fk, names in parts:
             values = _convert(row[start : start + len(fields)], converters, conn)
             if fk is None:
-                obj = model.from_db(db, None, values)
+                obj = model.from_db(db, names, values)
             else:
                 related = None if values[0] is None else model.from_db(db, names, values)
                 fk.set_cached_value(obj, related)

@@ -118,3 +118,18 @@ def test_a_related_row_can_be_read_in_part(make_item, django_assert_num_queries)
         assert it.record.get_deferred_fields() >= {"marc", "flavour"}
         with django_assert_num_queries(1):
             assert it.record.marc == item.record.marc
+
+
+def test_a_loan_reads_only_what_it_needs_of_its_patron(libs, make_patron, make_item, actor):
+    """A check-out locks its patron without the contact details and login state, which are
+    read by the ORM if ever used, with the right values."""
+    from navette.circulation.services import loan_checkout
+
+    patron = make_patron(email="lecteur@example.org")
+    loan = loan_checkout(item=make_item(), patron=patron, library=libs["Lens"], actor=actor,
+                         now=NOW)  # fmt: skip
+    assert {"email", "pin_hash", "failed_logins"} <= loan.patron.get_deferred_fields()
+    assert (loan.patron.card_number, loan.patron.category.code) == (
+        patron.card_number, patron.category.code,
+    )  # fmt: skip
+    assert loan.patron.email == "lecteur@example.org"

@@ -70,6 +70,7 @@ PATRON_REASONS = {
 _LOCK_BORROWER = RowQuery(
     Patron, "t.id = (SELECT l.patron_id FROM circulation_loan l "
     "WHERE l.item_id = %s AND l.returned_at IS NULL)", related=("category",), lock=True,
+    only=locks.LOAN_PATRON_FIELDS,
 )  # fmt: skip
 #: the open loan of a copy, locked, with whether a hold waits for the copy
 #: (``waiting_holds_query``: on this copy, or on its title with no copy chosen)
@@ -132,7 +133,7 @@ def _checkout(
         if next_key is not None:  # one more row of the snapshot's query: ('k', '', key)
             sql += f" UNION ALL SELECT 'k', '', ({next_key})"
         patrons, items, found = read_together(
-            (locks.PATRON, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params)
+            (locks.PATRON_FOR_LOAN, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params)
         )
         p, it = _the(patrons, Patron, patron.pk), _the(items, Item, item.pk)
         snapshot = snapshot_from_rows(p, settings, found)

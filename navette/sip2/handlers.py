@@ -220,12 +220,18 @@ class PatronCheck:
         return self.patron is not None and self.pin_ok is True
 
 
+#: what kiosk messages say of a library (its address and contact details are read only if
+#: ever used)
+_LIBRARY_BRIEF = ("network", "code", "name", "commune")
 #: a card's patron, with category and home library (read at every kiosk message: SQL built once)
-_PATRON_BY_CARD = RowQuery(Patron, "t.card_number = %s", related=("category", "home_library"))
+_PATRON_BY_CARD = RowQuery(
+    Patron, "t.card_number = %s", related=("category", ("home_library", _LIBRARY_BRIEF))
+)
 #: a copy, with its title's type and title (not the MARC) and its libraries
 _ITEM_BY_BARCODE = RowQuery(
     Item, "t.barcode = %s",
-    related=(("record", ("doc_type", "title")), "owning_library", "current_library"),
+    related=(("record", ("doc_type", "title")), ("owning_library", _LIBRARY_BRIEF),
+             ("current_library", _LIBRARY_BRIEF)),
 )  # fmt: skip
 
 

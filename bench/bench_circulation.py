@@ -386,8 +386,10 @@ def main(argv: list[str]) -> None:
         f"Load average (1 min) before and after: {load_before:.1f}, {load_after:.1f} on "
         f"{cores} cores (the workers and PostgreSQL share them; other users' work counts "
         "against the figures, not the CPU per pair).",
-        "A pair issues 12 SQL statements besides BEGIN and COMMIT (lend 6, return 6, rules "
-        "and settings cached in-process), pinned in tests/circulation/test_services.py, in 4 "
+        "A pair issues 8 SQL statements besides its two BEGINs and COMMITs (lend 4: lock the "
+        "patron, lock the copy, one UNION read, the writes; return 4: lock the borrower, the "
+        "copy, the loan, the writes; rules and settings cached in-process), pinned in "
+        "tests/circulation/test_services.py, in 4 "
         "round trips: each transaction sends its BEGIN, locks and reads in one (the loan's key "
         "is drawn by the read), then its writes as one statement (a data-modifying WITH) with "
         "its COMMIT (psycopg's pipeline mode, navette/core/rows.py); the hot statements are "

@@ -219,6 +219,15 @@ class PullEntry:
     hold: Hold
 
 
+def record_hold_queue(record: Record) -> QuerySet[Hold]:
+    """The title's active holds, in queue order (oldest first), with who and where."""
+    return (
+        Hold.objects.filter(record=record, status__in=ACTIVE_HOLD_STATUSES)
+        .select_related("patron", "pickup_library", "item", "trapped_item")
+        .order_by("placed_at", "pk")
+    )
+
+
 def pull_list(library: Library, today: dt.date | None = None) -> list[PullEntry]:
     """Copies on ``library``'s shelves to fetch for waiting holds, by call number.
 

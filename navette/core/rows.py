@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
@@ -558,12 +558,11 @@ def _back_to_django(raw: Any) -> None:
     """After a block that sent its own BEGIN: the transaction is over (rolled back if the
     block failed before its COMMIT), and the connection is as Django's atomic block left
     it, outside autocommit, with nothing left to commit or roll back."""
-    try:
+    # a broken connection raises here: Django closes it (errors_occurred), nothing to restore
+    with suppress(Exception):
         if raw.info.transaction_status != _IDLE:
             raw.execute("ROLLBACK", prepare=False)
         raw.autocommit = False
-    except Exception:  # noqa: S110 - a broken connection: Django closes it (errors_occurred)
-        pass
 
 
 @contextmanager

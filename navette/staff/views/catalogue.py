@@ -106,8 +106,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Exemplaire %(b)s ajouté.") % {"b": item.barcode})
                 return redirect("staff:catalogue_record", pk=record.pk)
-    from navette.circulation.models import Hold
-    from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
+    from navette.circulation.selectors import record_hold_queue
     from navette.staff.views.circulation import SESSION_LIBRARY
 
     return render(
@@ -118,9 +117,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "items": selectors.record_items(record),
             "marc_lines": selectors.marc_lines(record.marc),
             "form": form,
-            "holds": Hold.objects.filter(record=record, status__in=ACTIVE_HOLD_STATUSES)
-            .select_related("patron", "pickup_library", "item", "trapped_item")
-            .order_by("placed_at", "pk"),
+            "holds": record_hold_queue(record),
             "pickup_libraries": Library.objects.filter(is_active=True).order_by("commune", "name"),
             "desk_library_id": request.session.get(SESSION_LIBRARY),
         },

@@ -172,11 +172,12 @@ class Clock:
 
 async def _kiosk(
     n: int, port: int, clock: Clock, ready: list[int], samples: list[float], failures: list[bytes],
-    interval: float = 0.0,
+    interval: float = 0.0, phase: float = 0.0,
 ) -> None:  # fmt: skip
     """One kiosk connection. ``interval`` 0: the next request goes as soon as the last is
     answered (closed loop). Otherwise requests are due every ``interval`` seconds (this
-    connection's share of a fixed offered rate, phases spread over the connections), and
+    connection's share of a fixed offered rate; ``phase``, the fraction of an interval by
+    which this connection's first request is delayed, spreads them evenly), and
     a request's latency runs from when it was due: a late answer delays the next request,
     and that wait is counted (no coordinated omission)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -205,7 +206,7 @@ async def _kiosk(
     ready.append(n)
     await clock.go.wait()
     if interval:
-        due.append(time.perf_counter() + interval * (n % 97) / 97)
+        due.append(time.perf_counter() + interval * phase)
     i = 0
     while time.perf_counter() < clock.deadline:  # whole cycles only: every copy ends returned
         barcode = f"X{n * ITEMS_PER_CONNECTION + i % ITEMS_PER_CONNECTION:07d}"
@@ -237,7 +238,8 @@ def drive(
         kiosks = asyncio.gather(
             *(
                 _kiosk(
-                    n, port, clock, ready, samples, failures, connections / rate if rate else 0.0
+                    n, port, clock, ready, samples, failures, connections / rate if rate else 0.0,
+                    phase=n / connections,
                 )
                 for n in range(connections)
             )

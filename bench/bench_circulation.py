@@ -37,7 +37,7 @@ def setup_django(url: str) -> None:
 
     # The search index is refreshed from the outbox by its own job here: this
     # measures circulation, not indexing (outbox rows are still written).
-    settings.NAVETTE_SEARCH_UPDATES = "job"
+    settings.NAVETTE_SEARCH_UPDATES = "deferred"
 
     _create_database(url)
     call_command("migrate", verbosity=0)

@@ -487,7 +487,11 @@ def main(argv: list[str]) -> None:
     # --- the full results page over HTTP, 4 concurrent clients, and checkout -> visible
     connection.close()
     port = free_port()
-    env = {**os.environ, "NAVETTE_SEARCH_UPDATES": "background"}
+    env = dict(os.environ)  # serve runs the node's indexer; its web workers only read
+    from django.conf import settings as django_settings
+
+    # this process writes the changes: the server's indexer applies them, as in production
+    django_settings.NAVETTE_SEARCH_UPDATES = "deferred"
     server = subprocess.Popen(
         [sys.executable, "-m", "navette", "serve", "--port", str(port), "--no-sip2", "--no-jobs",
          "--workers", str(args.workers)],
@@ -624,6 +628,8 @@ rendering.
 
 ### Checkout visible in search
 A copy set on loan and its record enqueued in one transaction (what `loan_checkout` does);
+the node's indexer (`navette search-indexer`, started by `navette serve`, looking at the
+outbox every {django_settings.NAVETTE_SEARCH_FOLLOW_EVERY:g} s) applies it;
 timer from commit until the web server's search (`isbn:… available=true`) no longer lists it,
 polled every 5 ms, {vis.count} checkouts: p50 **{vis.p50_ms:.0f} ms**, p95 **{vis.p95_ms:.0f} ms**, max {vis.max_ms:.0f} ms.
 """

@@ -104,11 +104,11 @@ def _children(pid: int) -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds used by the SIP2 server processes, the database's PostgreSQL backends and
-    this client, between ``start()`` and ``stop()`` (same machine only)."""
+    """CPU seconds used by the SIP2 server processes (with the node's search indexer), the
+    database's PostgreSQL backends and this client, between two marks (same machine only)."""
 
-    def __init__(self, server_pid: int, pg_url: str | None) -> None:
-        self.server_pid = server_pid
+    def __init__(self, server_pids: list[int], pg_url: str | None) -> None:
+        self.server_pids = server_pids
         self.pg_url = pg_url
         self.marks: list[dict[str, dict[int, float]]] = []
 
@@ -127,7 +127,7 @@ class CpuMeter:
 
     def mark(self) -> None:
         self.marks.append({
-            "server": {p: _cpu_seconds(p) for p in _children(self.server_pid)},
+            "server": {p: _cpu_seconds(p) for s in self.server_pids for p in _children(s)},
             "postgres": {p: _cpu_seconds(p) for p in self._backends()},
             "client": {0: time.process_time()},
         })  # fmt: skip
@@ -238,7 +238,13 @@ def drive(
         kiosks = asyncio.gather(
             *(
                 _kiosk(
-                    n, port, clock, ready, samples, failures, connections / rate if rate else 0.0,
+                    n,
+                    port,
+                    clock,
+                    ready,
+                    samples,
+                    failures,
+                    connections / rate if rate else 0.0,
                     phase=n / connections,
                 )
                 for n in range(connections)
@@ -275,7 +281,14 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
     port = _free_port()
     command = [NAVETTE, "sip2", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(args.workers), "--threads", str(args.threads)]  # fmt: skip
-    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    # as `navette serve` runs them: the SIP2 processes only queue their changes for the
+    # search index, which the node's one indexer applies
+    served = {**env, "NAVETTE_SEARCH_UPDATES": "deferred"}
+    server = subprocess.Popen(command, env=served, cwd=ROOT, start_new_session=True)
+    indexer = subprocess.Popen(
+        [NAVETTE, "search_indexer"], env=env, cwd=ROOT, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
     rows = []
     try:
         _wait_for(port, server)
@@ -283,7 +296,7 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
         if args.rate:
             cases.append((args.rate_connections, args.rate))
         for connections, rate in cases:
-            meter = CpuMeter(server.pid, env.get("DATABASE_URL"))
+            meter = CpuMeter([server.pid, indexer.pid], env.get("DATABASE_URL"))
             samples, failures, measured = drive(
                 port, connections, args.seconds, args.warmup, meter, rate=rate
             )
@@ -303,8 +316,10 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
             if failures:
                 print("  first failure:", failures[0][:200], flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        for process in (server, indexer):
+            os.killpg(process.pid, signal.SIGTERM)
         server.wait(timeout=60)
+        indexer.wait(timeout=60)
     return rows
 
 
@@ -324,10 +339,6 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument(
-        "--defer-index", action="store_true",
-        help="SIP2 processes leave re-indexing to the search-outbox job (bench/sip2_settings.py)",
-    )  # fmt: skip
-    parser.add_argument(
         "--note", default="", help="a line added to the section (e.g. machine load)"
     )
     args = parser.parse_args(argv)
@@ -337,9 +348,7 @@ def main(argv: list[str]) -> None:
         prefix="navette-bench-sip2-", ignore_cleanup_errors=True
     ) as tmp:
         base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        base["DJANGO_SETTINGS_MODULE"] = (
-            "bench.sip2_settings" if args.defer_index else "navette.settings.base"
-        )
+        base["DJANGO_SETTINGS_MODULE"] = "navette.settings.base"
         base["NAVETTE_LOG_LEVEL"] = "WARNING"
         base["PYTHONPATH"] = str(ROOT)
         if not args.no_sqlite:
@@ -402,12 +411,9 @@ def main(argv: list[str]) -> None:
         "time (the connection's share of the offered rate) and its latency counted from then. "
         f"A transaction is one request and its response. {args.warmup:.0f} s warm-up, then "
         f"{args.seconds:.0f} s measured per case. Client and server share the machine.\n"
-        + (
-            "\nSearch re-indexing deferred to the `search-outbox` job in the SIP2 processes "
-            "(`--defer-index`).\n"
-            if args.defer_index
-            else "\nSearch re-indexing runs in a background thread of each SIP2 process (the default).\n"
-        )
+        + "\nAs `navette serve` runs them, the SIP2 processes queue their changes for the "
+        "search index, and the node's one indexer (`navette search-indexer`, its CPU counted "
+        "with the server's) applies them as they come.\n"
         + verdict
         + f"\nLoad average (1 min) before and after: {load_before:.1f}, {load_after:.1f} on {cores} "
         "cores (client, server and PostgreSQL share them; other users' work counts against the "

@@ -11,10 +11,12 @@ looked at again for ``GAP_PATIENCE`` seconds. Rows older than
 that (node down for days), of another schema version, or missing, is rebuilt
 from the database.
 
-Triggers: ``enqueue_records`` registers ``transaction.on_commit(schedule)``;
-``schedule`` wakes a per-process background thread (or runs inline when
-``NAVETTE_SEARCH_UPDATES = "inline"``, as in tests). The ``search-outbox``
-job and ``navette reindex`` are the safety nets.
+Who applies the rows (``NAVETTE_SEARCH_UPDATES``): under ``navette serve``, one
+process per node, ``navette search-indexer`` (``follow_outbox``), while the web
+and SIP2 processes only write rows ("deferred"). A process running alone
+("background") has ``enqueue_records`` register ``transaction.on_commit(schedule)``,
+which wakes a thread of its own; tests apply them at once ("inline"). The
+``search-outbox`` job and ``navette reindex`` are the safety nets.
 """
 
 from __future__ import annotations
@@ -97,6 +99,49 @@ def _needs_rebuild(path: Path, state: dict[str, Any]) -> str:
     return ""
 
 
+def _position(state: dict[str, Any], now: float) -> tuple[int, dict[int, float]]:
+    """The last outbox row applied, and the ids below it still looked for (gaps)."""
+    gaps = {
+        int(k): float(v) for k, v in state.get("gaps", {}).items() if now - float(v) < GAP_PATIENCE
+    }
+    return int(state.get("last", 0)), gaps
+
+
+def outbox_pending(path: Path | None = None) -> bool:
+    """Whether the index at ``path`` has outbox rows to apply, or is to be rebuilt: one
+    indexed read, for a loop that looks often."""
+    path = path or search_index.index_dir()
+    state = read_state(path)
+    if _needs_rebuild(path, state):
+        return True
+    last, gaps = _position(state, time.time())
+    return IndexOutbox.objects.filter(Q(id__gt=last) | Q(id__in=list(gaps))).exists()
+
+
+def follow_outbox(
+    *, every: float | None = None, stop: threading.Event | None = None, path: Path | None = None
+) -> None:
+    """Keep the index at ``path`` up to date until ``stop`` is set: look at the outbox every
+    ``every`` seconds (``NAVETTE_SEARCH_FOLLOW_EVERY``) and apply what came. This is the
+    node's one indexer (``navette search-indexer``, started by ``navette serve``): its web
+    and SIP2 processes only write outbox rows, and their searches see each commit of the
+    index. An error is logged and the loop goes on (the database may come back)."""
+    every = every if every is not None else float(settings.NAVETTE_SEARCH_FOLLOW_EVERY)
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            if outbox_pending(path):
+                process_outbox(path)
+        except Exception:
+            log.exception("search outbox processing failed")
+            if not connection.in_atomic_block:
+                connection.close()  # opened again at the next look
+        else:
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+        stop.wait(every)
+
+
 def process_outbox(path: Path | None = None) -> int:
     """Apply every pending outbox row to the index at ``path``; returns records re-indexed.
 
@@ -111,13 +156,8 @@ def process_outbox(path: Path | None = None) -> int:
             return search_index.rebuild_index(path).documents
         index = search_index.open_index(path)
         assert index is not None
-        last = int(state.get("last", 0))
         now = time.time()
-        gaps = {
-            int(k): float(v)
-            for k, v in state.get("gaps", {}).items()
-            if now - float(v) < GAP_PATIENCE
-        }
+        last, gaps = _position(state, now)
         total = 0
         writer = None
         while True:
@@ -203,7 +243,7 @@ _worker = _Worker()
 
 def schedule() -> None:
     """Called after a commit that enqueued records: apply the outbox soon."""
-    mode = getattr(settings, "NAVETTE_SEARCH_UPDATES", "background")
+    mode = settings.NAVETTE_SEARCH_UPDATES
     if mode == "inline":
         process_outbox()
     elif mode == "background":

@@ -213,6 +213,18 @@ NAVETTE_EVENTS_ANONYMISE_DAYS = env_int("NAVETTE_EVENTS_ANONYMISE_DAYS", 30)
 NAVETTE_SEARCH_INDEX_DIR = Path(
     os.environ.get("NAVETTE_SEARCH_INDEX_DIR", str(NAVETTE_HOME / "search-index"))
 )
+# How a process brings the index up to date after a commit that queued records:
+# "background", a thread of its own (a lone process: `navette sip2` run by itself, a shell);
+# "deferred", it leaves that to the node's indexer (`navette search-indexer`, which
+# `navette serve` starts, one per node, for its web and SIP2 processes); "inline", at once
+# (tests).
+NAVETTE_SEARCH_UPDATES = os.environ.get("NAVETTE_SEARCH_UPDATES", "background")
+if NAVETTE_SEARCH_UPDATES not in {"background", "deferred", "inline"}:
+    raise ImproperlyConfigured(
+        f"NAVETTE_SEARCH_UPDATES={NAVETTE_SEARCH_UPDATES!r}: expected background, deferred or inline"
+    )
+#: seconds between two looks at the outbox by `navette search-indexer`
+NAVETTE_SEARCH_FOLLOW_EVERY = float(os.environ.get("NAVETTE_SEARCH_FOLLOW_EVERY", "0.2"))
 
 LOGGING = {
     "version": 1,

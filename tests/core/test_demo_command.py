@@ -195,3 +195,31 @@ def test_demo_lens_librarian_finds_a_day_of_work(demo):
     assert int(counts["envoyer"]) >= 2, counts
     assert int(counts["etagere"]) >= 1, counts
     assert int(counts["retards"]) >= 2, counts
+
+
+def test_demo_node_indexer_applies_changes_made_elsewhere(demo):
+    """`navette serve` runs one search indexer for the node: a record created by another
+    process that only queues its change (as the served web and SIP2 processes do) is found
+    by the portal's search within seconds."""
+    from urllib.parse import quote
+
+    title = "Zygomorphe et quasicristaux du navetteur"
+    code = (
+        "from django.db import transaction\n"
+        "from navette.catalogue.models import Record\n"
+        "from navette.search.outbox import enqueue_record\n"
+        "with transaction.atomic():\n"
+        f"    r = Record.objects.create(flavour='unimarc', marc={{}}, title={title!r})\n"
+        "    enqueue_record(r.pk)\n"
+    )
+    env = {**demo["env"], "NAVETTE_SEARCH_UPDATES": "deferred"}
+    done = subprocess.run(
+        [sys.executable, "-m", "navette", "shell", "-c", code],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    deadline = time.monotonic() + 20
+    while title not in unescape(fetch(demo["base"] + "/recherche/?q=" + quote("zygomorphe"))):
+        assert time.monotonic() < deadline, "the node's indexer did not apply the change"
+        time.sleep(0.2)
+    assert "Indexation :" in demo["log"].read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -122,3 +123,64 @@ def test_reindex_command_and_job(catalogue, index_dir):
     results = dict(run_jobs(clock.now(), only={"search-outbox"}))
     assert "1" in results["search-outbox"]
     assert engine.search(engine.SearchParams(q="bel ami")).record_ids == [record.pk]
+
+
+class _Looks(threading.Event):
+    """A stop event set after ``n`` looks of the indexer's loop."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n, self.looks = n, 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.looks += 1
+        if self.looks >= self.n:
+            self.set()
+        return self.is_set()
+
+
+def test_the_node_indexer_applies_what_other_processes_queue(
+    catalogue, index_dir, settings, django_capture_on_commit_callbacks
+):
+    """Under `navette serve` the web and SIP2 processes only queue their changes ("deferred"):
+    the index is left as it was until the node's indexer (follow_outbox) looks, applies them,
+    and then finds nothing pending."""
+    rebuild_index()
+    settings.NAVETTE_SEARCH_UPDATES = "deferred"
+    record = catalogue["chevaux"]
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            record.items.update(status=ItemStatus.ON_LOAN)
+            enqueue_record(record.pk)
+    assert record.pk in available_ids()  # the writer did not index
+    assert updater.outbox_pending(index_dir)
+    looks = _Looks(2)
+    updater.follow_outbox(every=0, stop=looks, path=index_dir)
+    assert looks.looks == 2
+    assert record.pk not in available_ids()
+    assert not updater.outbox_pending(index_dir)
+
+
+def test_the_node_indexer_rebuilds_a_missing_index_and_survives_errors(
+    catalogue, index_dir, monkeypatch, caplog
+):
+    """A missing index is pending work (rebuilt at the first look); an error at one look is
+    logged and the next look goes on."""
+    shutil.rmtree(index_dir, ignore_errors=True)
+    forget_index(index_dir)
+    assert updater.outbox_pending(index_dir)
+    calls = []
+    real = updater.process_outbox
+
+    def flaky(path=None):
+        calls.append(path)
+        if len(calls) == 1:
+            raise RuntimeError("database gone")
+        return real(path)
+
+    monkeypatch.setattr(updater, "process_outbox", flaky)
+    updater.follow_outbox(every=0, stop=_Looks(2), path=index_dir)
+    assert len(calls) == 2
+    assert "search outbox processing failed" in caplog.text
+    assert engine.search(engine.SearchParams(q="etoile")).total == 2
+    assert not updater.outbox_pending(index_dir)

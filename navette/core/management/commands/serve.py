@@ -1,5 +1,6 @@
 """``navette serve``: the web portal and staff pages (gunicorn, several workers),
-the SIP2 server and the periodic jobs, on the configured database."""
+the SIP2 server, the node's search indexer and the periodic jobs, on the configured
+database."""
 
 from __future__ import annotations
 
@@ -47,6 +48,10 @@ def add_serve_arguments(parser) -> None:  # type: ignore[no-untyped-def]
         "--no-jobs", action="store_true", help="Ne pas lancer les tâches planifiées."
     )
     parser.add_argument(
+        "--no-indexer", action="store_true",
+        help="Pas d'indexeur de nœud : chaque processus met l'index à jour lui-même.",
+    )  # fmt: skip
+    parser.add_argument(
         "--jobs-every", type=int, default=int(os.environ.get("NAVETTE_JOBS_EVERY", "300")),
         help="Intervalle des tâches planifiées, en secondes.",
     )  # fmt: skip
@@ -75,11 +80,16 @@ def serve(command: BaseCommand, options: dict) -> None:
         "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60",
         "--name", "navette-web",
     ]  # fmt: skip
-    children.append(("web", subprocess.Popen(gunicorn, env=env)))
     commands = get_commands()
+    # one indexer for the node: the web and SIP2 processes only queue their changes
+    indexer = "search_indexer" in commands and not options["no_indexer"]
+    served_env = {**env, "NAVETTE_SEARCH_UPDATES": "deferred"} if indexer else env
+    children.append(("web", subprocess.Popen(gunicorn, env=served_env)))
     if not options["no_sip2"] and "sip2" in commands:
         sip2 = [*me, "sip2", "--host", host, "--port", str(options["sip2_port"])]
-        children.append(("sip2", subprocess.Popen(sip2, env=env)))
+        children.append(("sip2", subprocess.Popen(sip2, env=served_env)))
+    if indexer:
+        children.append(("search", subprocess.Popen([*me, "search_indexer"], env=env)))
     if not options["no_jobs"] and "jobs" in commands:
         jobs = [*me, "jobs", "--every", str(options["jobs_every"])]
         children.append(("jobs", subprocess.Popen(jobs, env=env)))

@@ -319,8 +319,9 @@ def main(argv: list[str]) -> None:
         "starts its next pair when the last is done) and, where a rate is shown, at an offered "
         f"rate (all workers together offering that many pairs per second, each worker's pairs "
         "due at fixed times, interleaved with the others', each pair timed from when it was "
-        f"due: a late pair's wait counts). Data built in {built:.0f} s; {loans} loans in the "
-        "table after the run. "
+        f"due: a late pair's wait counts). "
+        + (f"Data built in {built:.0f} s" if built >= 1 else "Data built by an earlier run")
+        + f"; {loans} loans in the table after the run. "
         + (
             "PostgreSQL connections with server-side binding and prepared statements "
             "(`NAVETTE_DB_PREPARED=1`, as the SIP2 server runs)"

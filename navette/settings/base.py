@@ -15,7 +15,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from navette.settings.env import env_bool, env_int, env_list
+from navette.settings.env import env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -224,7 +224,7 @@ if NAVETTE_SEARCH_UPDATES not in {"background", "deferred", "inline"}:
         f"NAVETTE_SEARCH_UPDATES={NAVETTE_SEARCH_UPDATES!r}: expected background, deferred or inline"
     )
 #: seconds between two looks at the outbox by `navette search-indexer`
-NAVETTE_SEARCH_FOLLOW_EVERY = float(os.environ.get("NAVETTE_SEARCH_FOLLOW_EVERY", "0.2"))
+NAVETTE_SEARCH_FOLLOW_EVERY = env_float("NAVETTE_SEARCH_FOLLOW_EVERY", 0.2, minimum=0.01)
 
 LOGGING = {
     "version": 1,

@@ -117,3 +117,19 @@ def test_no_secret_in_the_repository():
             for marker in PRIVATE_KEY_MARKERS:
                 assert marker not in text, f"{path} holds a private key"
             assert not HARDCODED_SECRET.search(text), f"{path} assigns a literal secret key"
+
+
+def test_search_update_settings_are_checked_at_start_up(tmp_path):
+    """A mistyped indexing mode or look interval is refused with the variable's name."""
+    code = "import django; django.setup(); from django.conf import settings; print(settings.NAVETTE_SEARCH_UPDATES, settings.NAVETTE_SEARCH_FOLLOW_EVERY)"
+    assert run_python(code, tmp_path).stdout.split() == ["background", "0.2"]
+    ok = run_python(
+        code, tmp_path, NAVETTE_SEARCH_UPDATES="deferred", NAVETTE_SEARCH_FOLLOW_EVERY="1.5"
+    )
+    assert ok.stdout.split() == ["deferred", "1.5"]
+    bad = run_python(code, tmp_path, NAVETTE_SEARCH_UPDATES="later")
+    assert bad.returncode != 0 and "NAVETTE_SEARCH_UPDATES='later'" in bad.stderr
+    bad = run_python(code, tmp_path, NAVETTE_SEARCH_FOLLOW_EVERY="soon")
+    assert bad.returncode != 0 and "NAVETTE_SEARCH_FOLLOW_EVERY must be a number" in bad.stderr
+    bad = run_python(code, tmp_path, NAVETTE_SEARCH_FOLLOW_EVERY="0")
+    assert bad.returncode != 0 and "NAVETTE_SEARCH_FOLLOW_EVERY must be at least 0.01" in bad.stderr

@@ -386,16 +386,25 @@ def _add(writer: tantivy.IndexWriter, doc: dict[str, Any]) -> None:
     writer.add_json(text)
 
 
+class IndexBusy(ValueError):
+    """Another writer (another process: the node's indexer, a rebuild) holds the index."""
+
+
 def writer_for(
     index: tantivy.Index, *, heap: int = 64_000_000, threads: int = 1
 ) -> tantivy.IndexWriter:
-    """An index writer; retries for up to 2 s while another process holds the lock."""
+    """An index writer; retries for up to 2 s while another process holds the lock, then
+    raises ``IndexBusy``."""
     deadline = time.monotonic() + 2.0
     while True:
         try:
             return index.writer(heap_size=heap, num_threads=threads)
-        except ValueError:
+        except ValueError as exc:
             if time.monotonic() > deadline:
+                if "LockBusy" in str(exc):
+                    raise IndexBusy(
+                        "l'index de recherche est en cours d'écriture par un autre processus"
+                    ) from exc
                 raise
             time.sleep(0.02)
 

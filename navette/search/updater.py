@@ -132,6 +132,9 @@ def follow_outbox(
         try:
             if outbox_pending(path):
                 process_outbox(path)
+        except search_index.IndexBusy:
+            # a rebuild (navette reindex) or another indexer is writing: look again later
+            log.info("search index busy with another writer; will look again")
         except Exception:
             log.exception("search outbox processing failed")
             if not connection.in_atomic_block:

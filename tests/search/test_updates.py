@@ -184,3 +184,34 @@ def test_the_node_indexer_rebuilds_a_missing_index_and_survives_errors(
     assert "search outbox processing failed" in caplog.text
     assert engine.search(engine.SearchParams(q="etoile")).total == 2
     assert not updater.outbox_pending(index_dir)
+
+
+def test_a_busy_index_is_left_to_its_writer(catalogue, index_dir, caplog):
+    """While another writer holds the index (the node's indexer, a rebuild), the
+    search-outbox job says there is nothing to do and the indexer's loop looks again later,
+    neither failing; once the writer is gone, the rows are applied."""
+    import logging
+
+    from navette.core import clock
+    from navette.core.jobs import run_jobs
+    from navette.search.index import open_index
+
+    rebuild_index()
+    record = make_record(title="Le Horla", authors=["Guy de Maupassant"])
+    IndexOutbox.objects.create(record_id=record.pk)
+    writer = open_index(index_dir).writer(heap_size=15_000_000, num_threads=1)
+    try:
+        results = dict(run_jobs(clock.now(), only={"search-outbox"}))
+        assert "autre processus" in results["search-outbox"]
+        with caplog.at_level(logging.INFO, logger="navette.search"):
+            updater.follow_outbox(every=0, stop=_Looks(1), path=index_dir)
+        assert "busy with another writer" in caplog.text
+        assert "processing failed" not in caplog.text
+        assert updater.outbox_pending(index_dir)
+    finally:
+        del writer
+        import gc
+
+        gc.collect()
+    updater.follow_outbox(every=0, stop=_Looks(1), path=index_dir)
+    assert engine.search(engine.SearchParams(q="horla")).record_ids == [record.pk]

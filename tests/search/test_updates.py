@@ -6,7 +6,7 @@ import shutil
 import threading
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from navette.catalogue.models import ItemStatus
@@ -189,7 +189,8 @@ def test_the_node_indexer_rebuilds_a_missing_index_and_survives_errors(
 def test_a_busy_index_is_left_to_its_writer(catalogue, index_dir, caplog):
     """While another writer holds the index (the node's indexer, a rebuild), the
     search-outbox job says there is nothing to do and the indexer's loop looks again later,
-    neither failing; once the writer is gone, the rows are applied."""
+    neither failing, and `navette reindex` asks to try again; once the writer is gone, the
+    rows are applied."""
     import logging
 
     from navette.core import clock
@@ -208,6 +209,8 @@ def test_a_busy_index_is_left_to_its_writer(catalogue, index_dir, caplog):
         assert "busy with another writer" in caplog.text
         assert "processing failed" not in caplog.text
         assert updater.outbox_pending(index_dir)
+        with pytest.raises(CommandError, match="autre processus : réessayez"):
+            call_command("reindex")
     finally:
         del writer
         import gc

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from navette.search.index import rebuild_index
+from navette.search.index import IndexBusy, rebuild_index
 
 
 class Command(BaseCommand):
@@ -16,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=0, help="Nombre de fils d'indexation.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = rebuild_index(threads=options["threads"])
+        try:
+            report = rebuild_index(threads=options["threads"])
+        except IndexBusy as exc:
+            raise CommandError(f"{exc} : réessayez dans un instant.") from exc
         self.stdout.write(
             f"Index reconstruit : {report.documents} notices en {report.seconds:.1f} s."
         )

@@ -269,6 +269,8 @@ def drive(
 
 #: (database, connections, offered rate or 0) -> (tps, p99 ms, CPU ms per transaction by part)
 RESULTS_BY_CASE: dict[tuple[str, int, float], tuple[float, float, dict[str, float]]] = {}
+#: database -> p99 ms of each offered-rate run, in the order run
+OFFERED_P99: dict[str, list[float]] = {}
 
 
 def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> list[str]:
@@ -292,10 +294,11 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
     rows = []
     try:
         _wait_for(port, server)
-        cases = [(c, 0.0) for c in args.connections]
-        if args.rate:
-            cases.append((args.rate_connections, args.rate))
-        for connections, rate in cases:
+        cases = [(c, 0.0, 0) for c in args.connections]
+        if args.rate:  # the machine's speed varies from run to run: the median run is read
+            cases += [(args.rate_connections, args.rate, n + 1) for n in range(args.rate_repeat)]
+        offered = []
+        for connections, rate, run in cases:
             meter = CpuMeter([server.pid, indexer.pid], env.get("DATABASE_URL"))
             samples, failures, measured = drive(
                 port, connections, args.seconds, args.warmup, meter, rate=rate
@@ -305,16 +308,25 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
             used = meter.used()
             per = {k: 1000 * v / max(1, len(samples)) for k, v in used.items()}
             shown = f"{connections}, {rate:.0f}/s offered" if rate else f"{connections}"
+            if rate and args.rate_repeat > 1:
+                shown += f" (run {run} of {args.rate_repeat})"
             rows.append(
                 f"| {label} | {shown} | {tps:.0f} | {latency.p50_ms:.1f} | {latency.p95_ms:.1f} "
                 f"| {latency.p99_ms:.1f} | {latency.count} | {len(failures)} "
                 f"| {per['server']:.2f} | {per['postgres']:.2f} | {per['client']:.2f} "
                 f"| {sum(used.values()) / args.seconds:.2f} |"
             )
-            RESULTS_BY_CASE[(label, connections, rate)] = (tps, latency.p99_ms, per)
+            if rate:
+                offered.append((tps, latency.p99_ms, per))
+            else:
+                RESULTS_BY_CASE[(label, connections, rate)] = (tps, latency.p99_ms, per)
             print(rows[-1], flush=True)
             if failures:
                 print("  first failure:", failures[0][:200], flush=True)
+        if offered:  # the run with the median p99; every run's p99 is kept for the text
+            ranked = sorted(offered, key=lambda r: r[1])
+            RESULTS_BY_CASE[(label, args.rate_connections, args.rate)] = ranked[len(ranked) // 2]
+            OFFERED_P99[label] = [r[1] for r in offered]
     finally:
         for process in (server, indexer):
             os.killpg(process.pid, signal.SIGTERM)
@@ -335,6 +347,10 @@ def main(argv: list[str]) -> None:
         help="also offer this many transactions per second in all (0: closed loop only)",
     )  # fmt: skip
     parser.add_argument("--rate-connections", type=int, default=50)
+    parser.add_argument(
+        "--rate-repeat", type=int, default=3,
+        help="offered-rate runs per database (the verdict reads the one with the median p99)",
+    )  # fmt: skip
     parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
@@ -395,7 +411,15 @@ def main(argv: list[str]) -> None:
             f"{args.rate:.0f} transactions per second, each due at a fixed time and timed from "
             f"then: sustained, p99 ≤ 50 ms): **{'met' if met else 'NOT met'}** ({tps:.0f} per "
             f"second answered: {'sustained' if kept else 'not sustained'}; p99 {p99:.1f} ms: "
-            f"{'met' if p99 <= 50 else 'not met'}).\n"
+            f"{'met' if p99 <= 50 else 'not met'}"
+            + (
+                f"; the p99 of the {len(OFFERED_P99['PostgreSQL'])} runs: "
+                f"{', '.join(f'{x:.1f}' for x in OFFERED_P99['PostgreSQL'])} ms, the median "
+                "run shown"
+                if len(OFFERED_P99.get("PostgreSQL", [])) > 1
+                else ""
+            )
+            + ").\n"
         )
     body = (
         f"`navette sip2` with {args.workers} worker process(es) × {args.threads} database threads on "
@@ -408,7 +432,10 @@ def main(argv: list[str]) -> None:
         "(23, PIN repeated: remembered for the session), checkout (11) and checkin (09), one request "
         "at a time: in a closed loop (the next request as soon as the last is answered) at 10 "
         "and 50 connections, then, where a rate is shown, with each request due at a fixed "
-        "time (the connection's share of the offered rate) and its latency counted from then. "
+        "time (the connection's share of the offered rate, the connections' phases spread evenly "
+        "over the interval) and its latency counted from then"
+        + (f", {args.rate_repeat} times per database" if args.rate_repeat > 1 else "")
+        + ". "
         f"A transaction is one request and its response. {args.warmup:.0f} s warm-up, then "
         f"{args.seconds:.0f} s measured per case. Client and server share the machine.\n"
         + "\nAs `navette serve` runs them, the SIP2 processes queue their changes for the "

@@ -11,7 +11,9 @@ from django.db import models
 
 
 class IndexOutbox(models.Model):
-    record_id = models.BigIntegerField(db_index=True)
+    # rows are read by id (the position of each node's index) and pruned by age, never
+    # looked up by record: no index to maintain at every loan and return
+    record_id = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -27,10 +27,11 @@ class CirculationFact(models.Model):
     day = models.DateField(_("jour"), db_index=True)
     action = models.CharField(_("action"), max_length=20, choices=CirculationAction.choices)
     # no foreign key constraints on the libraries: facts are appended by every loan and
-    # return and are history (SET_NULL is applied by Django should a library be deleted)
+    # return and are history (SET_NULL is applied by Django should a library be deleted);
+    # no index of its own either: the (library, day, action) index below leads with it
     library = models.ForeignKey(
         "network.Library", on_delete=models.SET_NULL, null=True, related_name="+",
-        db_constraint=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
     # facts are counted by day and library (the index below), never searched by these two
     owning_library = models.ForeignKey(

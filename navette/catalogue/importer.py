@@ -737,7 +737,7 @@ def _indexing_deferred() -> Iterator[None]:
     """
     from django.conf import settings
 
-    mode = getattr(settings, "NAVETTE_SEARCH_UPDATES", "background")
+    mode = settings.NAVETTE_SEARCH_UPDATES
     settings.NAVETTE_SEARCH_UPDATES = "deferred"
     try:
         yield

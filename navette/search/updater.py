@@ -126,7 +126,7 @@ def follow_outbox(
     node's one indexer (``navette search-indexer``, started by ``navette serve``): its web
     and SIP2 processes only write outbox rows, and their searches see each commit of the
     index. An error is logged and the loop goes on (the database may come back)."""
-    every = every if every is not None else float(settings.NAVETTE_SEARCH_FOLLOW_EVERY)
+    every = settings.NAVETTE_SEARCH_FOLLOW_EVERY if every is None else every
     stop = stop or threading.Event()
     while not stop.is_set():
         try:

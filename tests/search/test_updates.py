@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 import shutil
 import threading
 
@@ -191,8 +193,6 @@ def test_a_busy_index_is_left_to_its_writer(catalogue, index_dir, caplog):
     search-outbox job says there is nothing to do and the indexer's loop looks again later,
     neither failing, and `navette reindex` asks to try again; once the writer is gone, the
     rows are applied."""
-    import logging
-
     from navette.core import clock
     from navette.core.jobs import run_jobs
     from navette.search.index import open_index
@@ -212,9 +212,7 @@ def test_a_busy_index_is_left_to_its_writer(catalogue, index_dir, caplog):
         with pytest.raises(CommandError, match="autre processus : réessayez"):
             call_command("reindex")
     finally:
-        del writer
-        import gc
-
+        del writer  # Tantivy releases its lock file when the writer is dropped
         gc.collect()
     updater.follow_outbox(every=0, stop=_Looks(1), path=index_dir)
     assert engine.search(engine.SearchParams(q="horla")).record_ids == [record.pk]

@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--every", type=float, default=float(settings.NAVETTE_SEARCH_FOLLOW_EVERY),
+            "--every", type=float, default=settings.NAVETTE_SEARCH_FOLLOW_EVERY,
             help="Secondes entre deux consultations de la file.",
         )  # fmt: skip
 

@@ -14,15 +14,23 @@ signals; models with receivers must not be written through here).
 
 from __future__ import annotations
 
+import functools
+import re
+import select
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
-from psycopg.pq import TransactionStatus
+from psycopg import errors as psycopg_errors
+from psycopg.adapt import AdaptersMap, PyFormat, Transformer
+from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.types.numeric import Int8BinaryDumper
 
 M = TypeVar("M", bound=Model)
 
@@ -180,12 +188,13 @@ class RowQuery(Generic[M]):
 def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[list[Any]]:
     """Run several reads, in order, and return each one's result: instances for a
     ``RowQuery``, raw rows for an SQL string. Inside ``together()`` on PostgreSQL they go
-    in ONE round trip (the server still runs them one after the other, each seeing what
-    the previous ones locked or wrote: a read placed after a ``FOR UPDATE`` reads the rows
-    committed by whoever held the lock). Elsewhere they simply run one by one."""
+    in ONE round trip with what the block holds (its BEGIN, its writes): the server still
+    runs them one after the other, each with its own snapshot, so a read placed after a
+    ``FOR UPDATE`` reads the rows committed by whoever held the lock. Elsewhere they simply
+    run one by one."""
     conn = _conn()
-    pipeline = getattr(_state, "pipeline", None)
-    if pipeline is None:
+    block: _Block | None = getattr(_state, "block", None)
+    if block is None:
         out: list[list[Any]] = []
         for query, params in reads:
             if isinstance(query, RowQuery):
@@ -195,38 +204,17 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
                     cur.execute(query, params)
                     out.append(cur.fetchall())
         return out
-    _send_writes(conn)  # the writes held so far run first
-    cursors = []
-    _state.queued = True  # the statements wait in the pipeline until the sync below
-    try:
-        for query, params in reads:
-            sql = query._build(conn)[0] if isinstance(query, RowQuery) else query
-            cur = conn.cursor()
-            cursors.append(cur)
-            cur.execute(sql, params)
-    except BaseException:
-        for cur in cursors:
-            cur.close()
-        raise
-    finally:
-        _state.queued = False
-    try:
-        with conn.wrap_database_errors:
-            pipeline.sync()
-        _finish_pending()
-        results: list[list[Any]] = []
-        for (query, _params), cur in zip(reads, cursors, strict=True):
-            with conn.wrap_database_errors:
-                rows = cur.fetchall()
-            if isinstance(query, RowQuery):
-                parts = query._build(conn)[1]
-                results.append([query._instance(row, parts, conn) for row in rows])
-            else:
-                results.append(rows)
-        return results
-    finally:
-        for cur in cursors:
-            cur.close()
+    statements = [
+        (query._build(conn)[0] if isinstance(query, RowQuery) else query, params)
+        for query, params in reads
+    ]
+    results = block.send(statements)
+    return [
+        [query._instance(row, query._build(conn)[1], conn) for row in rows]
+        if isinstance(query, RowQuery)
+        else rows
+        for (query, _params), rows in zip(reads, results, strict=True)
+    ]
 
 
 MAX_INSERT_ROWS = 16
@@ -354,11 +342,15 @@ def update(obj: Model, fields: Sequence[str]) -> None:
     _execute(write, wait=False, conn=conn)
 
 
-# --- writes sent together ------------------------------------------------------------------
+# --- statements sent together ----------------------------------------------------------------
 
 _state = threading.local()
 
 _IDLE = TransactionStatus.IDLE
+
+#: what a statement's outcome may make PostgreSQL or psycopg forget of this session's prepared
+#: statements (psycopg deallocates all of its own after such a command)
+_FORGETS = re.compile(r"^\s*(?:ROLLBACK|DROP|ALTER|DISCARD|DEALLOCATE)\b", re.IGNORECASE)
 
 
 class _Write:
@@ -380,10 +372,11 @@ class _Write:
 _combined_sql: dict[tuple[str, ...], str] = {}
 
 
-def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[Any], None]]:
+def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[list[Any]], None]]:
     """Several writes to different tables as ONE statement (data-modifying ``WITH``): one
     statement to bind, execute and answer instead of one each. PostgreSQL runs every part
-    to completion; they see the same snapshot, which is why no two parts touch one table."""
+    to completion; they see the same snapshot, which is why no two parts touch one table.
+    Returns the SQL, its parameters and what reads its one row."""
     key = tuple(w.sql for w in writes)
     sql = _combined_sql.get(key)
     if sql is None:
@@ -397,9 +390,8 @@ def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[Any], None
         _combined_sql[key] = sql
     params = [p for w in writes for p in w.params]
 
-    def finish(cur: Any) -> None:
-        row = cur.fetchone()
-        values = iter(row)
+    def finish(rows: list[Any]) -> None:
+        values = iter(rows[0])
         for w in writes:
             if w.finish_output is not None:
                 w.finish_output(next(values))
@@ -410,97 +402,279 @@ def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[Any], None
 def _execute(write: _Write, *, wait: bool, conn: BaseDatabaseWrapper) -> None:
     """Run one write now, or, inside ``together()``, hold it until something must be sent:
     the writes held meanwhile go as one statement when they touch different tables."""
-    writes: list[_Write] | None = getattr(_state, "writes", None)
-    if writes is None:
+    block: _Block | None = getattr(_state, "block", None)
+    if block is None:
         with conn.cursor() as cur:
             cur.execute(write.sql, write.params)
             write.finish(cur)
         return
-    if any(w.table == write.table for w in writes):
-        _send_writes(conn)
-    writes.append(write)
+    if any(w.table == write.table for w in block.writes):
+        block.send([])
+    block.writes.append(write)
     if wait:
-        sync()
-
-
-def _send_writes(conn: BaseDatabaseWrapper) -> None:
-    """Queue the writes held in the pipeline (one statement), to be read at the next sync."""
-    writes: list[_Write] = _state.writes
-    if not writes:
-        return
-    # always in the combined form, even alone: an update's check is then part of the
-    # statement (see ``update``), not read after a COMMIT sent in the same round trip
-    sql, params, finish = _combine(list(writes))
-    writes.clear()
-    cur = conn.cursor()
-    _state.queued = True
-    try:
-        cur.execute(sql, params)
-    except BaseException:
-        cur.close()
-        raise
-    finally:
-        _state.queued = False
-    _state.pending.append((cur, finish))
+        block.send([])
 
 
 def sync() -> None:
-    """Inside ``together()``: send what is queued and read the results (raising the first
+    """Inside ``together()``: send what is held and read the results (raising the first
     error, as a Django error). Elsewhere, nothing to do."""
-    pipeline = getattr(_state, "pipeline", None)
-    if pipeline is None:
-        return
-    conn = _conn()
-    _send_writes(conn)
-    if not _state.pending:
-        return
-    with conn.wrap_database_errors:
-        pipeline.sync()
-    _finish_pending()
+    block: _Block | None = getattr(_state, "block", None)
+    if block is not None:
+        block.send([])
 
 
-def _finish_pending() -> None:
-    done, _state.pending[:] = list(_state.pending), []
-    try:
-        for cur, finish in done:
-            finish(cur)
-    finally:
-        for cur, _finish in done:
-            cur.close()
+@functools.lru_cache(maxsize=256)
+def _numbered(sql: str) -> bytes:
+    """``sql`` with PostgreSQL's numbered placeholders ($1, $2...) for its ``%s`` (``%%`` is
+    a percent sign)."""
+    out, n = [], 0
+    for part in re.split(r"(%%|%s)", sql):
+        if part == "%s":
+            n += 1
+            out.append(f"${n}")
+        else:
+            out.append("%" if part == "%%" else part)
+    return "".join(out).encode()
+
+
+#: per connection, the statements blocks have prepared ((SQL, parameter types) -> name):
+#: PostgreSQL keeps them for the session, through rollbacks; forgotten (deallocated) when
+#: psycopg may have deallocated them
+_prepared: weakref.WeakKeyDictionary[Any, dict[tuple[str, Any], bytes]] = (
+    weakref.WeakKeyDictionary()
+)
+_transformers: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+_OK = (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK)
+
+#: prepared statements kept per connection (a few dozen shapes are used)
+MAX_PREPARED = 200
+
+
+class _Block:
+    """The statements of one ``together()`` block on PostgreSQL. Its BEGIN (when it owns the
+    transaction) and its writes are held, then sent with the next reads, or with its
+    COMMIT, in ONE round trip (libpq's pipeline mode: the server runs them one after the
+    other, each with its own snapshot). They go through libpq directly, with psycopg's
+    adapters converting parameters and rows: psycopg's own pipeline costs several times
+    more CPU per statement in Python than the server spends running it. When the block
+    owns its transaction and the connection prepares statements (``prepare_threshold``),
+    its statements are prepared once per connection, then executed by name."""
+
+    def __init__(self, conn: BaseDatabaseWrapper, raw: Any, own: bool) -> None:
+        self.conn, self.raw, self.pgconn, self.own = conn, raw, raw.pgconn, own
+        self.begin = own  # BEGIN still to send, with the first statements
+        self.began = False
+        self.writes: list[_Write] = []
+        prepares = own and conn.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+        self.names = _prepared.setdefault(raw, {}) if prepares else None
+        tx = _transformers.get(raw)
+        if tx is None:
+            # the connection's adapters (Django's included), every int as a bigint: psycopg
+            # picks the smallest type that holds each value, which would make one statement
+            # a different prepared statement for each combination of sizes
+            adapters = AdaptersMap(raw.adapters)
+            adapters.register_dumper(int, Int8BinaryDumper)
+            tx = _transformers[raw] = Transformer(adapters)
+        self.tx = tx
+
+    def send(
+        self, reads: Sequence[tuple[str, Sequence[Any]]], *, commit: bool = False
+    ) -> list[list[Any]]:
+        """Send what is due (BEGIN, the writes held), then ``reads`` and, with ``commit``,
+        COMMIT, in one round trip; return the rows of each read."""
+        statements: list[tuple[str, Sequence[Any], Callable[[list[Any]], None] | None]] = []
+        if self.writes:
+            combined = _combine(self.writes)
+            self.writes = []
+            statements.append(combined)
+        statements += [(sql, params, None) for sql, params in reads]
+        # BEGIN alone, an ORM statement follows
+        begin_alone = self.begin and not commit and not statements
+        commit_alone = commit and self.began
+        if not (statements or begin_alone or commit_alone):
+            return []  # nothing to send (a block that wrote nothing commits nothing)
+        first = self.begin
+        try:
+            results = self._run(statements, commit, check=begin_alone and bool(self.names))
+        except DatabaseError as exc:
+            if not (first and self.names and _sqlstate(exc) == "26000"):
+                raise
+            # this session's prepared statements were deallocated (psycopg does so after a
+            # rollback it sees): nothing else was sent in this transaction, send it again
+            self.rollback()
+            self.forget()
+            self.begin = True
+            results = self._run(statements, commit)
+        out: list[list[Any]] = []
+        for (_sql, _params, finish), rows in zip(statements, results, strict=True):
+            if finish is None:
+                out.append(rows)
+            else:
+                finish(rows)
+        return out
+
+    def _run(
+        self, statements: Sequence[tuple[str, Sequence[Any], Any]], commit: bool,
+        check: bool = False,
+    ) -> list[list[Any]]:  # fmt: skip
+        """One round trip: BEGIN if due, ``statements`` (each prepared first if new), COMMIT
+        if asked. With ``check`` (BEGIN sent alone, before ORM statements), this session's
+        prepared statements are counted: should psycopg have deallocated them, they are
+        forgotten here, not found missing later in the transaction."""
+        tx, names = self.tx, self.names
+        if names is not None and len(names) >= MAX_PREPARED:
+            self.forget()  # statements built at run time: the server's memory is bounded
+        sends: list[tuple[Any, ...]] = []  # (send function, arguments..., wanted)
+        log = []
+        if self.begin:
+            sends.append((self.pgconn.send_query_params, b"BEGIN", None, False))
+            log.append("BEGIN")
+        new: dict[tuple[str, Any], bytes] = {}
+        for sql, params, _finish in statements:
+            values = tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
+            if names is None:
+                sends.append((self.pgconn.send_query_params, _numbered(sql), values, tx.types,
+                              tx.formats, True))  # fmt: skip
+            else:
+                key = (sql, tx.types)
+                name = names.get(key) or new.get(key)
+                if name is None:
+                    name = new[key] = f"navette_{len(names) + len(new) + 1}".encode()
+                    sends.append((self.pgconn.send_prepare, name, _numbered(sql), tx.types, False))
+                sends.append((self.pgconn.send_query_prepared, name, values, tx.formats, True))
+            log.append(sql)
+        if check:
+            sends.append((self.pgconn.send_query_params, _COUNT_PREPARED, None, True))
+        if commit:
+            sends.append((self.pgconn.send_query_params, b"COMMIT", None, False))
+            log.append("COMMIT")
+        started = time.monotonic()
+        results = self._pipeline(sends)
+        if self.begin:
+            self.begin, self.began = False, True
+        if new:  # those prepared, even if a later statement failed
+            assert names is not None
+            prepared = {send[1] for send, r in zip(sends, results, strict=True)
+                        if send[0] == self.pgconn.send_prepare and r is not None
+                        and r.status == ExecStatus.COMMAND_OK}  # fmt: skip
+            names.update((key, name) for key, name in new.items() if name in prepared)
+        error = next((r for r in results if r is not None and r.status not in _OK), None)
+        if error is not None:
+            with self.conn.wrap_database_errors:
+                raise psycopg_errors.error_from_result(error, encoding=self.raw.info.encoding)
+        rows = []
+        for send, result in zip(sends, results, strict=True):
+            if send[-1]:
+                tx.set_pgresult(result)
+                rows.append(tx.load_rows(0, result.ntuples, tuple))
+        if check:
+            if rows.pop()[0][0] != len(names or ()):
+                self.forget()
+        if self.conn.queries_logged:
+            took = f"{(time.monotonic() - started) / max(len(log), 1):.3f}"
+            self.conn.queries_log.extend({"sql": sql, "time": took} for sql in log)
+        return rows
+
+    def _pipeline(self, sends: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Send in pipeline mode and read each one's result (None for a statement skipped
+        after an error), waiting for the socket without holding the GIL."""
+        pgconn = self.pgconn
+        with self.raw.lock:
+            pgconn.enter_pipeline_mode()
+            try:
+                for send, *args, _wanted in sends:
+                    send(*args)
+                pgconn.pipeline_sync()
+                while pgconn.flush() == 1:
+                    _wait(pgconn, select.POLLOUT | select.POLLIN)
+                    pgconn.consume_input()
+                results: list[Any] = []
+                current = None
+                while True:
+                    while pgconn.is_busy():
+                        _wait(pgconn, select.POLLIN)
+                        pgconn.consume_input()
+                    result = pgconn.get_result()
+                    if result is None:  # the end of one statement's results
+                        results.append(current)
+                        current = None
+                    elif result.status == ExecStatus.PIPELINE_SYNC:
+                        break
+                    elif result.status != ExecStatus.PIPELINE_ABORTED:
+                        current = result
+                pgconn.exit_pipeline_mode()
+            except BaseException:
+                # the connection is left in the middle of a conversation: Django finds it
+                # unusable and opens another
+                with suppress(Exception):
+                    self.raw.close()
+                raise
+        if len(results) != len(sends):
+            raise OperationalError(
+                f"{len(sends)} results expected from the server, {len(results)} read"
+            )
+        return results
+
+    def rollback(self) -> None:
+        """Roll the block's transaction back, below psycopg: it would deallocate the session's
+        prepared statements after a ROLLBACK it sees (PostgreSQL itself keeps them)."""
+        result = self._pipeline([(self.pgconn.send_query_params, b"ROLLBACK", None, False)])[0]
+        if result is None or result.status != ExecStatus.COMMAND_OK:
+            raise OperationalError(self.pgconn.error_message.decode(errors="replace"))
+
+    def forget(self) -> None:
+        """Deallocate this session's prepared statements, known or not (psycopg, which may
+        hold some, sees the command and forgets its own too)."""
+        if self.names is None:
+            return
+        self.names.clear()
+        self.raw.execute("DEALLOCATE ALL", prepare=False)
+
+
+_COUNT_PREPARED = b"SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'navette\\_%'"
+
+
+def _wait(pgconn: Any, events: int) -> None:
+    poll = select.poll()
+    poll.register(pgconn.socket, events)
+    poll.poll()
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
 
 
 def _send_before_others(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-    if getattr(_state, "queued", False):
-        return execute(sql, params, many, context)
-    # an ORM statement: it goes after the writes held, and reads its results (a row
-    # count, rows) at once
-    _send_writes(context["connection"])
+    block: _Block = _state.block
+    # an ORM statement: it goes after what the block holds, and reads its results at once
+    block.send([])
     result = execute(sql, params, many, context)
-    with context["connection"].wrap_database_errors:
-        _state.pipeline.sync()
-    _finish_pending()
+    if block.names and _FORGETS.match(sql):
+        block.forget()  # psycopg may have deallocated them all: no statement is left to chance
     return result
 
 
 @contextmanager
 def together(*, commit: bool = False) -> Iterator[None]:
-    """Writes made inside by ``insert`` and ``update`` go to PostgreSQL together (psycopg's
-    pipeline mode): held until something must be sent, then as ONE statement when they
-    touch different tables (a data-modifying ``WITH``), in one round trip with whatever is
-    sent next. Any other statement (ORM reads and writes, ``RowQuery``) is sent at once
-    after what is held, so statements run in the order written and every result is as
-    without ``together()``. Keys of held inserts are set, and their errors (constraints)
-    raised as Django errors, at the next such statement, at ``sync()`` or on leaving. Use
-    inside the transaction. On other backends (SQLite, no round trips), statements simply
-    run one by one.
+    """Statements made inside go to PostgreSQL together: ``insert`` and ``update`` are held
+    until something must be sent, then go as ONE statement when they touch different
+    tables (a data-modifying ``WITH``), in the same round trip as what is sent next
+    (``read_together``'s reads, or the end of the block). Any other statement (ORM reads
+    and writes, ``RowQuery.all``) is sent at once after what is held, so statements run in
+    the order written and every result is as without ``together()``. Keys of held inserts
+    are set, and their errors (constraints) raised as Django errors, at the next such
+    statement, at ``sync()`` or on leaving. Use inside the transaction. On other backends
+    (SQLite, no round trips), statements simply run one by one.
 
     ``commit`` (through ``atomic_together``, nothing else may run in the transaction after
     this block): when the block opens the transaction (the outermost atomic block, nothing
-    sent yet), its BEGIN goes with the first statement and its COMMIT with the last writes,
-    instead of a round trip each; the atomic block's own commit then finds nothing to do.
+    sent yet), its BEGIN goes with the first statements and its COMMIT with the last
+    writes, instead of a round trip each; the atomic block's own commit then finds nothing
+    to do.
     """
     conn = _conn()
-    if conn.vendor != "postgresql" or getattr(_state, "pending", None) is not None:
+    if conn.vendor != "postgresql" or getattr(_state, "block", None) is not None:
         yield
         return
     conn.ensure_connection()
@@ -514,54 +688,29 @@ def together(*, commit: bool = False) -> Iterator[None]:
         and raw.info.transaction_status == _IDLE  # type: ignore[union-attr]
     )
     if own:
-        # psycopg would send BEGIN alone and wait for it (a sync) before the first statement
-        # in a pipeline: the block sends BEGIN and COMMIT itself, in autocommit mode
+        # psycopg would send BEGIN alone and wait for it: the block sends BEGIN and COMMIT
+        # itself, with its statements, in autocommit mode
         raw.autocommit = True  # type: ignore[union-attr]
-    _state.pending = []
-    _state.writes = []
+    block = _state.block = _Block(conn, raw, own)
     try:
-        with (
-            conn.execute_wrapper(_send_before_others),
-            conn.wrap_database_errors,
-            raw.pipeline() as pipeline,  # type: ignore[union-attr]
-        ):
-            _state.pipeline = pipeline
-            if own:
-                _command(raw, "BEGIN")
+        with conn.execute_wrapper(_send_before_others):
             yield
-            _send_writes(conn)
-            if own:
-                _command(raw, "ROLLBACK" if conn.needs_rollback else "COMMIT")
-        _finish_pending()  # leaving the pipeline sent everything: read the last results
+            block.send([], commit=own and not conn.needs_rollback)
     finally:
-        for cur, _finish in _state.pending:
-            cur.close()
-        _state.pending = None
-        _state.writes = None
-        _state.pipeline = None
+        _state.block = None
         if own:
-            _back_to_django(raw)
+            _back_to_django(block)
 
 
-def _command(raw: Any, sql: str) -> None:
-    """Queue a transaction command in the pipeline (read with what follows it)."""
-    cur = raw.cursor()
-    cur.execute(sql, prepare=False)
-    _state.pending.append((cur, _no_result))
-
-
-def _no_result(cur: Any) -> None:
-    return None
-
-
-def _back_to_django(raw: Any) -> None:
+def _back_to_django(block: _Block) -> None:
     """After a block that sent its own BEGIN: the transaction is over (rolled back if the
     block failed before its COMMIT), and the connection is as Django's atomic block left
     it, outside autocommit, with nothing left to commit or roll back."""
+    raw = block.raw
     # a broken connection raises here: Django closes it (errors_occurred), nothing to restore
     with suppress(Exception):
         if raw.info.transaction_status != _IDLE:
-            raw.execute("ROLLBACK", prepare=False)
+            block.rollback()
         raw.autocommit = False
 
 

@@ -6,16 +6,20 @@ errors, hooks after the commit, the connection left as Django expects it."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 
 import psycopg
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from navette.catalogue.models import Item, ItemStatus
+from navette.circulation import locks
+from navette.circulation.errors import CheckoutRefused
 from navette.circulation.models import Loan
-from navette.circulation.services import loan_checkout
+from navette.circulation.services import loan_checkin, loan_checkout
+from navette.circulation.services._common import clear_cache
 from navette.core.models import AuditEvent
-from navette.core.rows import atomic_together, insert, update
+from navette.core.rows import atomic_together, insert, read_together, update
 from tests.circulation.conftest import NOW
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -40,16 +44,29 @@ def _event(action: str) -> AuditEvent:
     return AuditEvent(at=NOW, actor_kind="system", actor_label="tests", action=action)
 
 
-def test_the_writes_and_the_commit_go_together(libs, make_patron, make_item, actor, monkeypatch):
+def test_the_writes_and_the_commit_go_together(
+    libs, make_patron, make_item, actor, monkeypatch, settings
+):
     """A loan is committed when the service returns (seen from another connection), the
     hooks run after the commit, and the connection is back in Django's autocommit."""
     from navette.core import rows
 
+    settings.NAVETTE_CIRCULATION_CACHE_SECONDS = 60  # rules and settings read once
+    clear_cache()
+    loan_checkout(item=make_item(), patron=make_patron(), library=libs["Lens"], actor=actor,
+                  now=NOW)  # fmt: skip
     patron, item = make_patron(), make_item()
-    ran, sent = [], []
-    command = rows._command
-    monkeypatch.setattr(rows, "_command", lambda raw, sql: (sent.append(sql), command(raw, sql)))
+    ran, trips = [], []
+    pipeline = rows._Block._pipeline
+
+    def sent(block, sends):  # type: ignore[no-untyped-def]
+        trips.append([args[0] if args[0] in (b"BEGIN", b"COMMIT") else "statement"
+                      for _send, *args, _wanted in sends])  # fmt: skip
+        return pipeline(block, sends)
+
+    monkeypatch.setattr(rows._Block, "_pipeline", sent)
     loan = loan_checkout(item=item, patron=patron, library=libs["Lens"], actor=actor, now=NOW)
+    clear_cache()
     assert _elsewhere("SELECT patron_id FROM circulation_loan WHERE id = %s", [loan.pk]) == [
         (patron.pk,)
     ]
@@ -57,7 +74,8 @@ def test_the_writes_and_the_commit_go_together(libs, make_patron, make_item, act
         (ItemStatus.ON_LOAN,)
     ]
     assert _django_state() == (True, True, "IDLE")
-    assert sent == ["BEGIN", "COMMIT"]  # sent by the block, in its pipeline
+    # two round trips: BEGIN with the locks and reads, the writes (one statement) with COMMIT
+    assert trips == [[b"BEGIN", "statement", "statement", "statement"], ["statement", b"COMMIT"]]
     with atomic_together():
         transaction.on_commit(lambda: ran.append(_elsewhere(
             "SELECT count(*) FROM core_auditevent WHERE action = 'hooked'")[0][0]))  # fmt: skip
@@ -118,3 +136,120 @@ def test_a_vanished_row_fails_the_writes_before_their_commit(make_item):
         update(item, ["status", "updated_at"])
     assert _django_state() == (True, True, "IDLE")
     assert not AuditEvent.objects.filter(action="vanished").exists()
+
+
+# --- with prepared statements (NAVETTE_DB_PREPARED, as the SIP2 server runs) ----------------
+
+
+@pytest.fixture
+def prepared(monkeypatch, settings):  # type: ignore[no-untyped-def]
+    """The connection prepares statements (psycopg's own too), rules and settings cached."""
+    from django.conf import settings as django_settings
+
+    connection.close()
+    for option, value in django_settings.NAVETTE_DB_PREPARED_OPTIONS.items():
+        monkeypatch.setitem(connection.settings_dict["OPTIONS"], option, value)
+    connection.ensure_connection()
+    settings.NAVETTE_CIRCULATION_CACHE_SECONDS = 60
+    clear_cache()
+    yield
+    clear_cache()
+    connection.close()  # the next test starts with a connection of its own settings
+
+
+def _ours() -> int:
+    """Statements the blocks prepared on this connection (seen by the server)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'navette\\_%'")
+        return cur.fetchone()[0]
+
+
+def _trips(monkeypatch) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """What each round trip of a block sends (libpq's function names)."""
+    from navette.core import rows
+
+    trips: list[list[str]] = []
+    pipeline = rows._Block._pipeline
+
+    def sent(block, sends):  # type: ignore[no-untyped-def]
+        trips.append([send.__name__ for send, *_args in sends])
+        return pipeline(block, sends)
+
+    monkeypatch.setattr(rows._Block, "_pipeline", sent)
+    return trips
+
+
+def _cycle(libs, make_patron, make_item, actor):  # type: ignore[no-untyped-def]
+    item = make_item()
+    loan = loan_checkout(
+        item=item, patron=make_patron(), library=libs["Lens"], actor=actor, now=NOW
+    )
+    loan_checkin(item=item, library=libs["Avion"], actor=actor, now=NOW)
+    return loan
+
+
+def test_statements_are_prepared_once_and_kept_through_a_refusal(
+    prepared, libs, make_patron, make_item, actor, monkeypatch
+):
+    """A loan and its return prepare their statements the first time, then run them by name;
+    a refused loan (its transaction rolled back) keeps them."""
+    _cycle(libs, make_patron, make_item, actor)
+    kept = _ours()
+    assert kept >= 6  # the locks, the reads and the writes of a loan and of a return
+    trips = _trips(monkeypatch)
+    _cycle(libs, make_patron, make_item, actor)
+    assert len(trips) >= 4 and not any("send_prepare" in trip for trip in trips), trips
+    item = make_item()
+    loan_checkout(item=item, patron=make_patron(), library=libs["Lens"], actor=actor, now=NOW)
+    with pytest.raises(CheckoutRefused):  # on loan: refused under lock, rolled back
+        loan_checkout(item=item, patron=make_patron(), library=libs["Lens"], actor=actor, now=NOW)
+    assert _ours() == kept  # none lost with the rollback
+    loan_checkin(item=item, library=libs["Avion"], actor=actor, now=NOW)
+    trips.clear()
+    _cycle(libs, make_patron, make_item, actor)
+    assert len(trips) >= 4 and not any("send_prepare" in trip for trip in trips), trips
+    assert not Loan.objects.filter(returned_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["first-statements-ours", "orm-first"])
+def test_statements_psycopg_deallocated_are_prepared_again(
+    prepared, libs, make_patron, make_item, actor, cached
+):
+    """psycopg deallocates every prepared statement of the session after a rollback it sees
+    (here, another transaction's). The next loan finds its statements gone and prepares
+    them again: at its first round trip, or, when an ORM statement goes first (rules read
+    again), by counting them with its BEGIN."""
+    _cycle(libs, make_patron, make_item, actor)
+    for _ in range(3):  # psycopg prepares this one, so that it has statements of its own
+        Item.objects.filter(pk=0).exists()
+    with transaction.atomic():
+        Item.objects.filter(pk=0).exists()
+        transaction.set_rollback(True)
+    assert _ours() == 0  # gone with psycopg's DEALLOCATE ALL
+    if not cached:
+        clear_cache()
+    loan = _cycle(libs, make_patron, make_item, actor)
+    assert _ours() >= 6
+    assert Loan.objects.get(pk=loan.pk).returned_at is not None
+
+
+def test_a_savepoint_rolled_back_inside_a_block_leaves_no_statement_to_chance(
+    prepared, libs, make_patron, make_item, actor
+):
+    """A savepoint rolled back inside the block (psycopg may deallocate everything then): the
+    block's next statements are prepared again and the transaction commits."""
+    _cycle(libs, make_patron, make_item, actor)
+    item = make_item()
+    with atomic_together():
+        (found,) = read_together((locks.ITEM, [item.pk]))
+        with suppress(IntegrityError), transaction.atomic():
+            insert([Loan(item=item, patron_id=987654321, library=libs["Lens"], doc_type="book",
+                         loaned_at=NOW, due_on=dt.date(2025, 3, 25))], wait=True)  # fmt: skip
+            connection.check_constraints()
+        (again,) = read_together((locks.ITEM, [item.pk]))
+        insert([_event("after-savepoint")], keys=False)
+    assert found[0].pk == again[0].pk == item.pk
+    assert _elsewhere("SELECT count(*) FROM core_auditevent WHERE action = 'after-savepoint'") == [
+        (1,)
+    ]
+    _cycle(libs, make_patron, make_item, actor)

@@ -550,7 +550,8 @@ class _Block:
             sends.append((self.pgconn.send_query_params, b"COMMIT", None, False))
             log.append("COMMIT")
         started = time.monotonic()
-        results = self._pipeline(sends)
+        with self.conn.wrap_database_errors:
+            results = self._pipeline(sends)
         if self.begin:
             self.begin, self.began = False, True
         if new:  # those prepared, even if a later statement failed
@@ -619,7 +620,8 @@ class _Block:
     def rollback(self) -> None:
         """Roll the block's transaction back, below psycopg: it would deallocate the session's
         prepared statements after a ROLLBACK it sees (PostgreSQL itself keeps them)."""
-        result = self._pipeline([(self.pgconn.send_query_params, b"ROLLBACK", None, False)])[0]
+        with self.conn.wrap_database_errors:
+            result = self._pipeline([(self.pgconn.send_query_params, b"ROLLBACK", None, False)])[0]
         if result is None or result.status != ExecStatus.COMMAND_OK:
             raise OperationalError(self.pgconn.error_message.decode(errors="replace"))
 

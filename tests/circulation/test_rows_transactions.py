@@ -10,7 +10,7 @@ from contextlib import suppress
 
 import psycopg
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation import locks
@@ -253,3 +253,18 @@ def test_a_savepoint_rolled_back_inside_a_block_leaves_no_statement_to_chance(
         (1,)
     ]
     _cycle(libs, make_patron, make_item, actor)
+
+
+def test_a_connection_lost_in_the_block_is_djangos_error_and_the_next_loan_works(
+    libs, make_patron, make_item, actor
+):
+    """The server goes away between two round trips of a block: Django's OperationalError,
+    nothing committed, and the next loan runs on a new connection."""
+    item = make_item()
+    with pytest.raises(OperationalError), atomic_together():
+        read_together((locks.ITEM, [item.pk]))
+        _elsewhere("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+        insert([_event("lost-connection")], keys=False)
+    assert not AuditEvent.objects.filter(action="lost-connection").exists()
+    _cycle(libs, make_patron, make_item, actor)
+    assert not Loan.objects.filter(returned_at__isnull=True).exists()

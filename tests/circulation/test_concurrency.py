@@ -19,6 +19,20 @@ NOW = dt.datetime(2025, 3, 4, 10, 0, tzinfo=PARIS)
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True, params=["plain", "prepared"])
+def statements(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Each race twice: with the application's default connections, and with prepared
+    statements, as the SIP2 server runs (NAVETTE_DB_PREPARED: every thread's connection)."""
+    if request.param == "prepared":
+        from django.conf import settings
+
+        connection.close()
+        for option, value in settings.NAVETTE_DB_PREPARED_OPTIONS.items():
+            monkeypatch.setitem(connection.settings_dict["OPTIONS"], option, value)
+    yield request.param
+    connection.close()
+
+
 def _race(fns):
     """Run the callables at once (a barrier releases them together); return results or errors."""
     barrier = threading.Barrier(len(fns))

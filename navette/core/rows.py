@@ -462,7 +462,7 @@ class _Block:
     its statements are prepared once per connection, then executed by name."""
 
     def __init__(self, conn: BaseDatabaseWrapper, raw: Any, own: bool) -> None:
-        self.conn, self.raw, self.pgconn, self.own = conn, raw, raw.pgconn, own
+        self.conn, self.raw, self.pgconn = conn, raw, raw.pgconn
         self.begin = own  # BEGIN still to send, with the first statements
         self.began = False
         self.writes: list[_Write] = []

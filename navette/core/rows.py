@@ -519,36 +519,14 @@ class _Block:
         check: bool = False,
     ) -> list[list[Any]]:  # fmt: skip
         """One round trip: BEGIN if due, ``statements`` (each prepared first if new), COMMIT
-        if asked. With ``check`` (BEGIN sent alone, before ORM statements), this session's
-        prepared statements are counted: should psycopg have deallocated them, they are
-        forgotten here, not found missing later in the transaction."""
-        tx, names = self.tx, self.names
+        if asked; returns each statement's rows. With ``check`` (BEGIN sent alone, before
+        ORM statements), this session's prepared statements are counted: should psycopg
+        have deallocated them, they are forgotten here, not found missing later in the
+        transaction."""
+        names = self.names
         if names is not None and len(names) >= MAX_PREPARED:
             self.forget()  # statements built at run time: the server's memory is bounded
-        sends: list[tuple[Any, ...]] = []  # (send function, arguments..., wanted)
-        log = []
-        if self.begin:
-            sends.append((self.pgconn.send_query_params, b"BEGIN", None, False))
-            log.append("BEGIN")
-        new: dict[tuple[str, Any], bytes] = {}
-        for sql, params, _finish in statements:
-            values = tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
-            if names is None:
-                sends.append((self.pgconn.send_query_params, _numbered(sql), values, tx.types,
-                              tx.formats, True))  # fmt: skip
-            else:
-                key = (sql, tx.types)
-                name = names.get(key) or new.get(key)
-                if name is None:
-                    name = new[key] = f"navette_{len(names) + len(new) + 1}".encode()
-                    sends.append((self.pgconn.send_prepare, name, _numbered(sql), tx.types, False))
-                sends.append((self.pgconn.send_query_prepared, name, values, tx.formats, True))
-            log.append(sql)
-        if check:
-            sends.append((self.pgconn.send_query_params, _COUNT_PREPARED, None, True))
-        if commit:
-            sends.append((self.pgconn.send_query_params, b"COMMIT", None, False))
-            log.append("COMMIT")
+        sends, new, log = self._sends(statements, commit, check)
         started = time.monotonic()
         with self.conn.wrap_database_errors:
             results = self._pipeline(sends)
@@ -567,15 +545,46 @@ class _Block:
         rows = []
         for send, result in zip(sends, results, strict=True):
             if send[-1]:
-                tx.set_pgresult(result)
-                rows.append(tx.load_rows(0, result.ntuples, tuple))
-        if check:
-            if rows.pop()[0][0] != len(names or ()):
-                self.forget()
-        if self.conn.queries_logged:
+                self.tx.set_pgresult(result)
+                rows.append(self.tx.load_rows(0, result.ntuples, tuple))
+        if check and rows.pop()[0][0] != len(names or ()):
+            self.forget()
+        if self.conn.queries_logged:  # as Django's debug cursor does (CaptureQueriesContext)
             took = f"{(time.monotonic() - started) / max(len(log), 1):.3f}"
             self.conn.queries_log.extend({"sql": sql, "time": took} for sql in log)
         return rows
+
+    def _sends(
+        self, statements: Sequence[tuple[str, Sequence[Any], Any]], commit: bool, check: bool
+    ) -> tuple[list[tuple[Any, ...]], dict[tuple[str, Any], bytes], list[str]]:
+        """The libpq calls of one round trip, each ``(function, arguments..., wanted)``
+        (``wanted``: its rows are returned), the statements to prepare in it, and the SQL
+        of what it runs (for Django's query log)."""
+        pgconn, tx, names = self.pgconn, self.tx, self.names
+        sends: list[tuple[Any, ...]] = []
+        log = ["BEGIN"] if self.begin else []
+        if self.begin:
+            sends.append((pgconn.send_query_params, b"BEGIN", None, False))
+        new: dict[tuple[str, Any], bytes] = {}
+        for sql, params, _finish in statements:
+            log.append(sql)
+            values = tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
+            if names is None:
+                sends.append((pgconn.send_query_params, _numbered(sql), values, tx.types,
+                              tx.formats, True))  # fmt: skip
+                continue
+            key = (sql, tx.types)
+            name = names.get(key) or new.get(key)
+            if name is None:
+                name = new[key] = f"navette_{len(names) + len(new) + 1}".encode()
+                sends.append((pgconn.send_prepare, name, _numbered(sql), tx.types, False))
+            sends.append((pgconn.send_query_prepared, name, values, tx.formats, True))
+        if check:
+            sends.append((pgconn.send_query_params, _COUNT_PREPARED, None, True))
+        if commit:
+            sends.append((pgconn.send_query_params, b"COMMIT", None, False))
+            log.append("COMMIT")
+        return sends, new, log
 
     def _pipeline(self, sends: Sequence[tuple[Any, ...]]) -> list[Any]:
         """Send in pipeline mode and read each one's result (None for a statement skipped
@@ -697,7 +706,8 @@ def together(*, commit: bool = False) -> Iterator[None]:
     try:
         with conn.execute_wrapper(_send_before_others):
             yield
-            block.send([], commit=own and not conn.needs_rollback)
+            if not conn.needs_rollback:  # else nothing more is sent: it is all rolled back
+                block.send([], commit=own)
     finally:
         _state.block = None
         if own:

@@ -204,16 +204,21 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
                     cur.execute(query, params)
                     out.append(cur.fetchall())
         return out
-    statements = [
-        (query._build(conn)[0] if isinstance(query, RowQuery) else query, params)
-        for query, params in reads
-    ]
+    statements: list[tuple[str, Sequence[Any]]] = []
+    # a RowQuery and its row layout, to make its instances
+    layouts: list[tuple[RowQuery[Any], list[tuple[Any, ...]]] | None] = []
+    for query, params in reads:
+        if isinstance(query, RowQuery):
+            sql, parts = query._build(conn)
+            statements.append((sql, params))
+            layouts.append((query, parts))
+        else:
+            statements.append((query, params))
+            layouts.append(None)
     results = block.send(statements)
     return [
-        [query._instance(row, query._build(conn)[1], conn) for row in rows]
-        if isinstance(query, RowQuery)
-        else rows
-        for (query, _params), rows in zip(reads, results, strict=True)
+        rows if layout is None else [layout[0]._instance(row, layout[1], conn) for row in rows]
+        for layout, rows in zip(layouts, results, strict=True)
     ]
 
 

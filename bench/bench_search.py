@@ -383,12 +383,12 @@ def main(argv: list[str]) -> None:
     from django.db import connection, transaction
 
     from navette.catalogue.models import Item, Record
+    from navette.core.outbox import enqueue_record
     from navette.network.demo import DATA, NETWORK_NAME
     from navette.network.models import Library
     from navette.network.services import load_network_csv
     from navette.search import engine
     from navette.search.index import rebuild_index
-    from navette.search.outbox import enqueue_record
 
     call_command("migrate", verbosity=0)
     if not Library.objects.exists():

@@ -21,6 +21,8 @@ from django.db import transaction
 from navette.catalogue.importer import import_marc_files
 from navette.catalogue.models import Item, Record
 from navette.core import clock
+from navette.core.outbox import enqueue_records
+from navette.network.models import Library
 
 REPO = Path(__file__).resolve().parents[2]
 LOC_SAMPLE = 18_000  # with the Evergreen and UNIMARC files: over 20,000 records
@@ -150,9 +152,6 @@ def call_number(record: Record) -> str:
 
 def _add_copies(seed: int) -> int:
     """One to four copies for each demo record that has none, spread by library size."""
-    from navette.network.models import Library
-    from navette.search.outbox import enqueue_records
-
     rng = random.Random(seed)
     libraries = list(Library.objects.order_by("code"))
     weights = [BIG.get(lib.code, 1) for lib in libraries]

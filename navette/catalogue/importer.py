@@ -17,14 +17,19 @@ import gzip
 import hashlib
 import io
 import json
+import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from navette.catalogue.marc import MarcError
 from navette.catalogue.marc.charset import marc21_decoder, unimarc_decoder
@@ -45,6 +50,9 @@ from navette.catalogue.marc.marcxml import (
     raw_xml,
 )
 from navette.catalogue.models import Item, LibraryCodeMapping, Record, RecordIdentifier
+from navette.core.models import RecordChange
+from navette.core.outbox import consumers_wake
+from navette.network.models import Library
 
 BATCH_SIZE = 2000
 
@@ -119,8 +127,6 @@ class LibraryResolver:
     """Library codes in files -> network library ids (Library.code, mapping table, options)."""
 
     def __init__(self, default_code: str | None = None, extra: dict[str, str] | None = None):
-        from navette.network.models import Library
-
         by_code = {code.lower(): pk for pk, code in Library.objects.values_list("pk", "code")}
         self.codes: dict[str, int] = dict(by_code)
         for source, lib_id in LibraryCodeMapping.objects.values_list("source_code", "library_id"):
@@ -219,7 +225,7 @@ def read_file(path: Path, flavour: str | None, workers: int = 0) -> Iterator[Par
     name = str(path)
     with open_input(path) as stream:
         try:
-            head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""  # type: ignore[attr-defined]
+            head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
         except (OSError, EOFError) as exc:
             yield Reject(name, 1, 0, f"fichier illisible : {exc}")
             return
@@ -283,8 +289,6 @@ def _read_iso2709(name: str, stream: IO[bytes], flavour: str | None,
             for chunk in _raw_chunks(stream):
                 yield from parse_chunk(name, flavour, chunk)
             return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         # fork: workers only parse bytes, they never touch the database
         ctx = multiprocessing.get_context("fork")
@@ -456,20 +460,15 @@ class _Store:
     def _enqueue(self, cursor: Any, record_ids: list[int]) -> None:
         """Search outbox rows for these records, in the batch's transaction.
 
-        The same rows ``navette.search.outbox.enqueue_records`` writes, inserted
+        The same rows ``navette.core.outbox.enqueue_records`` writes, inserted
         with one executemany (its ORM bulk_create cost half the batch's writing).
         """
-        from django.utils import timezone
-
-        from navette.search.models import IndexOutbox
-        from navette.search.updater import schedule
-
         created = connection.ops.adapt_datetimefield_value(timezone.now())
         self._insert(
-            cursor, IndexOutbox._meta.db_table, ["record_id", "created_at"],
+            cursor, RecordChange._meta.db_table, ["record_id", "created_at"],
             [(rid, created) for rid in sorted(set(record_ids))],
         )  # fmt: skip
-        transaction.on_commit(schedule)
+        transaction.on_commit(consumers_wake)
 
     def store(self, batch: list[Parsed]) -> None:
         self.ts = connection.ops.adapt_datetimefield_value(self.now)
@@ -735,8 +734,6 @@ def _indexing_deferred() -> Iterator[None]:
     would make the indexer compete with the import for the CPU and the
     database; it is woken once at the end instead.
     """
-    from django.conf import settings
-
     mode = settings.NAVETTE_SEARCH_UPDATES
     settings.NAVETTE_SEARCH_UPDATES = "deferred"
     try:
@@ -744,9 +741,7 @@ def _indexing_deferred() -> Iterator[None]:
     finally:
         settings.NAVETTE_SEARCH_UPDATES = mode
     if mode != "deferred":
-        from navette.search.updater import schedule
-
-        schedule()
+        consumers_wake()
 
 
 def _import(
@@ -821,8 +816,6 @@ def import_marc_bytes(
     data: bytes, *, now: dt.datetime, name: str = "upload.mrc", **kwargs: Any
 ) -> ImportReport:
     """Import from bytes (tests, uploads): written to a temporary file first."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)

@@ -12,8 +12,8 @@ from navette.catalogue.models import DocType, Item, ItemStatus, Record
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.errors import DomainError, ValidationFailed
+from navette.core.outbox import enqueue_record
 from navette.network.models import Library
-from navette.search.outbox import enqueue_record
 
 
 class BarcodeInUse(DomainError):

@@ -33,7 +33,7 @@ class User(AbstractUser):
         verbose_name = _("membre du personnel")
         verbose_name_plural = _("membres du personnel")
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         # Admin access follows the role so that it can never drift from it.
         self.is_staff = self.role == Role.NETWORK_ADMIN
         self.is_superuser = self.role == Role.NETWORK_ADMIN
@@ -93,3 +93,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class RecordChange(models.Model):
+    """The record-changed outbox: a bibliographic record whose derived data (its search
+    index entry) must be refreshed.
+
+    Writers append a row in their own transaction (``navette.core.outbox``); consumers
+    (the search index, ``navette.search.updater``) read the rows after commit, each keeping
+    its own position. Rows are derived facts: the index can always be rebuilt.
+    """
+
+    # rows are read by id (the position of each node's index) and pruned by age, never
+    # looked up by record: no index to maintain at every loan and return
+    record_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "file d'indexation"

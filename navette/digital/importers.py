@@ -29,11 +29,12 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from navette.catalogue.importer import Parsed, read_file
 from navette.catalogue.models import DocType, MarcFlavour, Record
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
+from navette.core.outbox import enqueue_records
 from navette.digital.models import Resource, ResourceKind, VendorTitle
-from navette.search.outbox import enqueue_records
 
 BATCH = 500
 
@@ -122,8 +123,6 @@ def read_csv(text: str, report: ImportReport) -> Iterator[TitleRow]:
 def read_marc(path: Path, report: ImportReport) -> Iterator[TitleRow]:
     """Read a vendor's MARC file (ISO 2709 or MARCXML, MARC21 or UNIMARC) with the
     catalogue's reader; the record's 001 (else its first 035) is the vendor reference."""
-    from navette.catalogue.importer import Parsed, read_file
-
     for item in read_file(path, None):
         if not isinstance(item, Parsed):
             report.rejected.append((item.number, item.reason))

@@ -314,7 +314,7 @@ def suggest(prefix_text: str, limit: int = 8) -> list[int]:
     queries = [
         tantivy.Query.boost_query(
             tantivy.Query.phrase_prefix_query(schema, "title", phrase),
-            TITLE_BOOST,  # type: ignore[arg-type]
+            TITLE_BOOST,
         ),
         tantivy.Query.phrase_prefix_query(schema, "authors", phrase),
     ]

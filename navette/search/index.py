@@ -25,7 +25,11 @@ from typing import Any, NamedTuple
 import orjson
 import tantivy
 from django.conf import settings
+from django.db import connection
 
+from navette.catalogue.models import Item, Record
+from navette.network.models import Library
+from navette.search import updater
 from navette.search.analysis import ANALYZER_NAME, build_analyzer, normalise_isbn, sort_key
 
 log = logging.getLogger("navette.search")
@@ -256,7 +260,7 @@ def record_document(
     isbns = {normalise_isbn(v) for v in _names(row["isbns"], "value")}
     isbns.discard(None)
     if isbns:
-        doc["isbn"] = sorted(isbns)  # type: ignore[type-var]
+        doc["isbn"] = sorted(isbns)
     doc_types = {row["doc_type"]} | {i.doc_type_override for i in items if i.doc_type_override}
     doc["doc_type"] = sorted(doc_types)
     held = sorted({i.owning for i in items if i.status not in GONE_STATUSES})
@@ -288,8 +292,6 @@ def record_document(
 def _library_codes(bits: LibraryBits) -> dict[int, str]:
     """Library id -> code; every library gets its facet bit now, in id order, so the byte
     columns in use are known before the first document (and filled in every document)."""
-    from navette.network.models import Library
-
     codes = dict(Library.objects.order_by("id").values_list("id", "code"))
     for code in codes.values():
         bits.bit(code)
@@ -299,8 +301,6 @@ def _library_codes(bits: LibraryBits) -> dict[int, str]:
 def _items_by_record(
     record_filter: dict[str, Any], codes: dict[int, str]
 ) -> dict[int, list[ItemFacts]]:
-    from navette.catalogue.models import Item
-
     found: dict[int, list[ItemFacts]] = defaultdict(list)
     rows = Item.objects.filter(**record_filter).values_list(
         "record_id", "owning_library_id", "current_library_id", "status", "doc_type_override"
@@ -312,8 +312,6 @@ def _items_by_record(
 
 def documents_for(record_ids: Iterable[int], bits: LibraryBits) -> Iterator[dict[str, Any]]:
     """Index documents for the given records that still exist."""
-    from navette.catalogue.models import Record
-
     ids = sorted(set(record_ids))
     codes = _library_codes(bits)
     for start in range(0, len(ids), 2000):
@@ -339,10 +337,6 @@ def all_documents(bits: LibraryBits, batch: int = 10_000) -> Iterator[dict[str, 
     A raw cursor reads only the needed columns: building a full rebuild's
     documents through the ORM cost more than indexing them.
     """
-    from django.db import connection
-
-    from navette.catalogue.models import Item, Record
-
     codes = _library_codes(bits)
     record_table = Record._meta.db_table
     item_table = Item._meta.db_table
@@ -422,8 +416,6 @@ def rebuild_index(path: Path | None = None, *, threads: int = 0, heap: int = 0) 
     position is set to the newest outbox row seen *before* reading the
     database, so changes committed meanwhile are applied again afterwards.
     """
-    from navette.search import updater
-
     path = path or index_dir()
     started = time.perf_counter()
     threads = threads or int(

@@ -34,8 +34,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Q
 
+from navette.core.models import RecordChange
 from navette.search import index as search_index
-from navette.search.models import IndexOutbox
 
 log = logging.getLogger("navette.search")
 
@@ -62,7 +62,7 @@ def write_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def outbox_high_water() -> int:
-    return IndexOutbox.objects.aggregate(m=Max("id"))["m"] or 0
+    return RecordChange.objects.aggregate(m=Max("id"))["m"] or 0
 
 
 def state_after_rebuild(position: int) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def state_after_rebuild(position: int) -> dict[str, Any]:
     """
     window = 1000
     present = set(
-        IndexOutbox.objects.filter(id__gt=position - window, id__lte=position).values_list(
+        RecordChange.objects.filter(id__gt=position - window, id__lte=position).values_list(
             "id", flat=True
         )
     )
@@ -115,7 +115,7 @@ def outbox_pending(path: Path | None = None) -> bool:
     if _needs_rebuild(path, state):
         return True
     last, gaps = _position(state, time.time())
-    return IndexOutbox.objects.filter(Q(id__gt=last) | Q(id__in=list(gaps))).exists()
+    return RecordChange.objects.filter(Q(id__gt=last) | Q(id__in=list(gaps))).exists()
 
 
 def follow_outbox(
@@ -165,7 +165,7 @@ def process_outbox(path: Path | None = None) -> int:
         writer = None
         while True:
             rows = list(
-                IndexOutbox.objects.filter(Q(id__gt=last) | Q(id__in=list(gaps)))
+                RecordChange.objects.filter(Q(id__gt=last) | Q(id__in=list(gaps)))
                 .order_by("id")
                 .values_list("id", "record_id")[:BATCH]
             )
@@ -198,7 +198,7 @@ def process_outbox(path: Path | None = None) -> int:
 
 def prune_outbox(now: dt.datetime) -> int:
     """Delete outbox rows older than the retention period (every node has applied them)."""
-    deleted, _ = IndexOutbox.objects.filter(created_at__lt=now - OUTBOX_RETENTION).delete()
+    deleted, _ = RecordChange.objects.filter(created_at__lt=now - OUTBOX_RETENTION).delete()
     return deleted
 
 

@@ -10,7 +10,7 @@ from conftest import FIXTURES
 from navette.catalogue import importer
 from navette.catalogue.marc.iso2709 import split_records
 from navette.catalogue.models import Item, Record, RecordIdentifier
-from navette.search.models import IndexOutbox
+from navette.core.models import RecordChange
 
 pytestmark = pytest.mark.django_db
 
@@ -82,13 +82,13 @@ def test_changed_record_is_updated_and_queued_for_indexing(import_bytes, relire,
     """A new version of a record (same 001+003) updates it and enqueues it for the index."""
     import_bytes(unimarc("Phénix", ppn="P1", copies=[("lens", "L0001")]))
     record = Record.objects.get()
-    IndexOutbox.objects.all().delete()
+    RecordChange.objects.all().delete()
     report = import_bytes(unimarc("Phénix renaît", ppn="P1", copies=[("lens", "L0001")]))
     assert (report.created, report.updated) == (0, 1)
     record.refresh_from_db()
     assert record.title == "Phénix renaît"
     assert Item.objects.count() == 1
-    assert IndexOutbox.objects.filter(record_id=record.pk).exists()
+    assert RecordChange.objects.filter(record_id=record.pk).exists()
 
 
 def test_match_on_isbn_when_no_control_number(import_bytes, relire, unimarc):

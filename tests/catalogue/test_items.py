@@ -8,8 +8,7 @@ from navette.catalogue import services
 from navette.catalogue.models import Item, ItemStatus
 from navette.core.actors import Actor
 from navette.core.errors import ValidationFailed
-from navette.core.models import AuditEvent
-from navette.search.models import IndexOutbox
+from navette.core.models import AuditEvent, RecordChange
 
 pytestmark = pytest.mark.django_db
 ACTOR = Actor.system("test")
@@ -22,7 +21,7 @@ def test_item_add_audits_and_enqueues(record, relire, now):
     assert item.barcode == "000123"
     assert item.current_library == relire["lens"]
     assert AuditEvent.objects.filter(action="item_add", object_id=str(item.pk)).exists()
-    assert IndexOutbox.objects.filter(record_id=record.pk).exists()
+    assert RecordChange.objects.filter(record_id=record.pk).exists()
 
 
 def test_barcode_in_use_is_a_clear_french_error_and_changes_nothing(record, relire, now):

@@ -207,7 +207,7 @@ def test_demo_node_indexer_applies_changes_made_elsewhere(demo):
     code = (
         "from django.db import transaction\n"
         "from navette.catalogue.models import Record\n"
-        "from navette.search.outbox import enqueue_record\n"
+        "from navette.core.outbox import enqueue_record\n"
         "with transaction.atomic():\n"
         f"    r = Record.objects.create(flavour='unimarc', marc={{}}, title={title!r})\n"
         "    enqueue_record(r.pk)\n"

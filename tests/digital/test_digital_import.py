@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from navette.catalogue.models import DocType, Record
+from navette.core.models import RecordChange
 from navette.digital.models import VendorTitle
 from navette.digital.selectors import online_access_for_records
-from navette.search.models import IndexOutbox
 
 from . import factories as f
 
@@ -43,7 +43,7 @@ def test_csv_import_creates_online_records_and_reports_rejections(tmp_path):
     assert (title.release_year, title.duration_minutes) == (2024, 98)
     tags = [next(iter(field)) for field in record.marc["fields"]]
     assert tags[:3] == ["001", "003", "007"] and "856" in tags
-    assert set(IndexOutbox.objects.values_list("record_id", flat=True)) == {
+    assert set(RecordChange.objects.values_list("record_id", flat=True)) == {
         t.record_id for t in VendorTitle.objects.all()
     }
     access = online_access_for_records([record.pk])[record.pk]

@@ -8,10 +8,10 @@ import pytest
 from django.db import transaction
 
 from navette.catalogue.models import Item, ItemStatus, Record
+from navette.core.outbox import enqueue_records
 from navette.search import engine
 from navette.search import index as search_index
 from navette.search.index import rebuild_index
-from navette.search.outbox import enqueue_records
 from tests.search.factories import make_item, make_record
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from navette.catalogue.models import ItemStatus
+from navette.core.models import RecordChange
+from navette.core.outbox import enqueue_record
 from navette.search import engine, updater
 from navette.search.index import forget_index, rebuild_index
-from navette.search.models import IndexOutbox
-from navette.search.outbox import enqueue_record
 from tests.search.factories import make_item, make_record
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +63,8 @@ def test_new_and_edited_records_are_indexed_and_outbox_rows_kept(
         record = make_record(title="Le Petit Prince", authors=["Antoine de Saint-Exupéry"])
         enqueue_record(record.pk)
     assert engine.search(engine.SearchParams(q="petit prince")).record_ids == [record.pk]
-    assert IndexOutbox.objects.filter(record_id=record.pk).exists()
-    assert updater.read_state(index_dir)["last"] == IndexOutbox.objects.latest("id").id
+    assert RecordChange.objects.filter(record_id=record.pk).exists()
+    assert updater.read_state(index_dir)["last"] == RecordChange.objects.latest("id").id
 
 
 def test_each_index_directory_applies_the_outbox_on_its_own(
@@ -76,7 +76,7 @@ def test_each_index_directory_applies_the_outbox_on_its_own(
     rebuild_index(other)
     record = make_record(title="Vingt mille lieues sous les mers", authors=["Jules Verne"])
     make_item(record, catalogue["etoile"].items.first().owning_library)
-    IndexOutbox.objects.create(record_id=record.pk)
+    RecordChange.objects.create(record_id=record.pk)
     assert updater.process_outbox(index_dir) == 1
     assert updater.process_outbox(index_dir) == 0  # already applied here
     assert updater.process_outbox(other) == 1  # not yet there
@@ -88,13 +88,13 @@ def test_an_id_committed_late_is_not_lost(catalogue, index_dir):
     """A row whose id is below the position (committed late) is still applied, via the gaps."""
     rebuild_index()
     late = make_record(title="Germinal", authors=["Émile Zola"])
-    first = IndexOutbox.objects.create(record_id=catalogue["music"].pk)
-    later = IndexOutbox.objects.create(record_id=catalogue["music"].pk)
+    first = RecordChange.objects.create(record_id=catalogue["music"].pk)
+    later = RecordChange.objects.create(record_id=catalogue["music"].pk)
     first_id = first.id
     first.delete()  # as if this id were still in an uncommitted transaction
     updater.process_outbox(index_dir)
     assert str(first_id) in updater.read_state(index_dir)["gaps"]
-    IndexOutbox.objects.create(id=first_id, record_id=late.pk)  # it commits now
+    RecordChange.objects.create(id=first_id, record_id=late.pk)  # it commits now
     updater.process_outbox(index_dir)
     assert engine.search(engine.SearchParams(q="germinal")).record_ids == [late.pk]
     assert updater.read_state(index_dir)["last"] == later.id
@@ -121,7 +121,7 @@ def test_reindex_command_and_job(catalogue, index_dir):
     call_command("reindex")
     assert engine.search(engine.SearchParams()).total == len(catalogue)
     record = make_record(title="Bel-Ami", authors=["Guy de Maupassant"])
-    IndexOutbox.objects.create(record_id=record.pk)
+    RecordChange.objects.create(record_id=record.pk)
     results = dict(run_jobs(clock.now(), only={"search-outbox"}))
     assert "1" in results["search-outbox"]
     assert engine.search(engine.SearchParams(q="bel ami")).record_ids == [record.pk]
@@ -199,7 +199,7 @@ def test_a_busy_index_is_left_to_its_writer(catalogue, index_dir, caplog):
 
     rebuild_index()
     record = make_record(title="Le Horla", authors=["Guy de Maupassant"])
-    IndexOutbox.objects.create(record_id=record.pk)
+    RecordChange.objects.create(record_id=record.pk)
     writer = open_index(index_dir).writer(heap_size=15_000_000, num_threads=1)
     try:
         results = dict(run_jobs(clock.now(), only={"search-outbox"}))

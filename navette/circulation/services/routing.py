@@ -35,10 +35,10 @@ from navette.circulation.services._common import (
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
+from navette.core.outbox import enqueue_record
 from navette.core.rows import update as update_row
 from navette.network.models import Library
 from navette.patrons.models import Patron
-from navette.search.outbox import enqueue_record
 
 
 class CheckinAction(StrEnum):

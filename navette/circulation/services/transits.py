@@ -22,9 +22,9 @@ from navette.circulation.services.routing import (
 )
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
+from navette.core.outbox import enqueue_record
 from navette.network.models import Library
 from navette.patrons.models import Patron
-from navette.search.outbox import enqueue_record
 
 
 def transit_receive(

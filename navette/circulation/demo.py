@@ -38,7 +38,7 @@ NETWORK_RULES: list[tuple[str, str, dict[str, object]]] = [
 ]  # fmt: skip
 
 
-def load(ctx) -> None:  # type: ignore[no-untyped-def]
+def load(ctx) -> None:
     network = Network.current()
     CirculationSettings.objects.get_or_create(network=network)
     categories = {}
@@ -55,7 +55,7 @@ def load(ctx) -> None:  # type: ignore[no-untyped-def]
     _desk_day(ctx)
 
 
-def _demo_activity(ctx) -> None:  # type: ignore[no-untyped-def]
+def _demo_activity(ctx) -> None:
     items = list(
         Item.objects.filter(is_demo=True, status=ItemStatus.AVAILABLE).select_related("record")[:40]
     )
@@ -115,7 +115,7 @@ def _copies_only_at(library: Library, exclude: set[int], n: int) -> list[Item]:
     return list(picked.values())
 
 
-def _desk_day(ctx) -> None:  # type: ignore[no-untyped-def]
+def _desk_day(ctx) -> None:
     """What the Lens librarian finds in the morning (staff home and navette page)."""
     libraries = {lib.code: lib for lib in Library.objects.all()}
     lens, harnes = libraries.get("lens"), libraries.get("harnes")
@@ -135,7 +135,7 @@ def _desk_day(ctx) -> None:  # type: ignore[no-untyped-def]
         return
     done = []
 
-    def attempt(label: str, action) -> None:  # type: ignore[no-untyped-def]
+    def attempt(label: str, action) -> None:
         try:
             action()
             done.append(label)

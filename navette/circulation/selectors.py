@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from navette.catalogue.models import Item, ItemStatus, Record
 from navette.circulation.models import Fine, Hold, HoldStatus, Loan, Transit, TransitStatus
 from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
-from navette.circulation.policies import Decision, check_patron
+from navette.circulation.policies import Decision, check_patron, hold_is_suspended
 from navette.circulation.services._common import network_settings, patron_snapshot
 from navette.core import clock
 from navette.network.models import Library
@@ -237,8 +237,6 @@ def pull_list(library: Library, today: dt.date | None = None) -> list[PullEntry]
     for it. A hold on a given copy asks for that copy. Scanning the copy at the return
     desk traps it for the first eligible hold. Only titles with a copy free here are read.
     """
-    from navette.circulation.policies import hold_is_suspended
-
     today = today or clock.today()
     free = Item.objects.filter(status=ItemStatus.AVAILABLE, circulates=True)
     waiting = Hold.objects.filter(status=HoldStatus.WAITING)

@@ -35,6 +35,7 @@ from navette.core import clock
 from navette.core.rows import insert as insert_rows
 from navette.network.hours import Schedule
 from navette.network.models import Closure, Library, OpeningPeriod
+from navette.network.selectors import schedules_for
 from navette.patrons.models import Patron
 from navette.stats.models import CirculationFact
 
@@ -64,11 +65,11 @@ def cached(key: tuple[Any, ...], load: Callable[[], T]) -> T:
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and hit[0] > now:
-        return hit[1]  # type: ignore[no-any-return]
+        return hit[1]
     if hit is not None:
         with _cache_lock:
             if key in _loading:
-                return hit[1]  # type: ignore[no-any-return]
+                return hit[1]
             _loading.add(key)
     try:
         value = load()
@@ -130,8 +131,6 @@ def library_schedule(library: Library, today: dt.date) -> Schedule:
     Cached for the whole network at once (three queries), so that a loan at any
     library finds its schedule in the cache.
     """
-    from navette.network.selectors import schedules_for
-
     if _cache_seconds() <= 0:
         return schedules_for([library], today)[library.pk]
 

@@ -47,15 +47,16 @@ from navette.circulation.services.routing import (
     route_item,
     waiting_holds_query,
 )
+from navette.circulation.services.transits import receive_locked
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
+from navette.core.outbox import enqueue_record
 from navette.core.rows import RowQuery, atomic_together, next_id_query, read_together
 from navette.core.rows import insert as insert_rows
 from navette.core.rows import update as update_row
 from navette.network.models import Library
 from navette.patrons.models import Patron
-from navette.search.outbox import enqueue_record
 
 PATRON_REASONS = {
     Reason.CARD_EXPIRED,
@@ -233,8 +234,6 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
     by the navette is received. A copy with no loan is routed the same way
     (this is how a copy pulled from the shelf is set aside for a hold).
     """
-    from navette.circulation.services.transits import receive_locked
-
     today = clock.today(now)
     # ending the loan, audit, statistics and the copy's new place: one statement, with the COMMIT
     with atomic_together():

@@ -12,6 +12,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from navette.core.clock import local
+from navette.core.links import link_for
 from navette.digital import policies
 from navette.digital.models import (
     CapPeriod,
@@ -154,8 +155,6 @@ def online_access_for_records(record_ids: Iterable[int]) -> dict[int, OnlineAcce
 
     Records without a vendor title are absent from the result.
     """
-    from django.urls import reverse
-
     titles = VendorTitle.objects.filter(
         record_id__in=list(record_ids), is_active=True
     ).select_related("resource")
@@ -164,7 +163,7 @@ def online_access_for_records(record_ids: Iterable[int]) -> dict[int, OnlineAcce
             title_id=t.pk,
             resource_name=t.resource.name,
             action=action_label(t.resource.kind),
-            url=reverse("portal:digital_title", args=[t.pk]),
+            url=link_for("digital_title", t.pk),
         )
         for t in titles
     }

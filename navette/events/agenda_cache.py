@@ -35,6 +35,7 @@ from navette.events.models import (
     Registration,
     Theme,
 )
+from navette.network.models import Library
 
 TIMEOUT = 600  # seconds; the key changes on every write anyway
 
@@ -77,8 +78,6 @@ def _changed(**_kwargs: Any) -> None:
 
 def connect() -> None:
     """Connect the model signals that replace the token (from EventsConfig.ready)."""
-    from navette.network.models import Library
-
     for model in (Event, EventSeries, Programme, Registration, Theme, Library):
         post_save.connect(_changed, sender=model, dispatch_uid=f"agenda-{model.__name__}-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"agenda-{model.__name__}-del")

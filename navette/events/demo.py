@@ -39,7 +39,7 @@ def _next_weekday(day: dt.date, weekday: int) -> dt.date:
     return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
 
 
-def load(ctx) -> None:  # type: ignore[no-untyped-def]
+def load(ctx) -> None:
     now = clock.now()
     libraries = list(Library.objects.filter(is_active=True).order_by("commune", "name"))
     if not libraries:

@@ -6,12 +6,12 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from navette.core.clock import local
+from navette.core.links import link_for
 from navette.events.models import Registration
 from navette.events.tokens import registration_token
 
@@ -84,12 +84,10 @@ def send_registration_mails(kind: str, registration_ids: list[int]) -> int:
                 "",
                 f"{event.title}",
                 f"{when} — {where}",
-                public_url(reverse("portal:event", args=[event.pk])),
+                public_url(link_for("event", event.pk)),
             ]
             if kind in ("confirmed", "waiting", "promoted"):
-                link = public_url(
-                    reverse("portal:registration_cancel", args=[registration_token(registration)])
-                )
+                link = public_url(link_for("registration_cancel", registration_token(registration)))
                 lines += ["", _("Pour annuler votre inscription : %(link)s") % {"link": link}]
             send_mail(subject, "\n".join(lines), None, [to])
             sent += 1

@@ -1,4 +1,4 @@
-"""``{% library_agenda library %}``: the next events of a library, for its page."""
+"""``{% library_agenda library %}``: the next events of a library, for its portal page."""
 
 from __future__ import annotations
 

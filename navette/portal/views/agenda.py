@@ -25,9 +25,9 @@ from navette.core.actors import Actor
 from navette.core.errors import DomainError
 from navette.events import agenda_cache, ical, selectors, services
 from navette.events.models import Audience, Event, EventStatus, Programme, RegistrationStatus
-from navette.events.templatetags.agenda_tags import with_display_times
 from navette.network.models import Library
 from navette.patrons.session import current_patron
+from navette.portal.templatetags.agenda_tags import with_display_times
 
 PAGE_SIZE = 20
 FEED_LIMIT = 2000
@@ -119,7 +119,7 @@ def _filter_fields(
 
 def _filter_form(
     request: HttpRequest, now, version: str | None = None
-) -> tuple[AgendaFilterForm, Any]:  # type: ignore[no-untyped-def]
+) -> tuple[AgendaFilterForm, Any]:
     """The bound filter form and its escaped options, both from cached choices."""
     lang = get_language()
     key = agenda_cache.key("choices", version or "", lang, clock.today(now))

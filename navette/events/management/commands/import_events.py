@@ -14,14 +14,14 @@ from navette.events.importing import ImportFileError, import_events_csv
 class Command(BaseCommand):
     help = "Importe des événements depuis un fichier CSV (une ligne par événement)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument(
             "--strict", action="store_true",
             help="Sortir en erreur si une ligne est refusée (les autres sont chargées).",
         )  # fmt: skip
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         path: Path = options["file"]
         try:
             report = import_events_csv(path, actor=Actor.system("import-events"), now=clock.now())

@@ -17,7 +17,7 @@ from typing import Any
 
 DEMO_ORDER = [
     "network",
-    "core",
+    "staff",
     "patrons",
     "catalogue",
     "circulation",

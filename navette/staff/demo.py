@@ -1,4 +1,4 @@
-"""Demo part of core: one staff account per role."""
+"""Demo part of the back office: one staff account per role, at the demo libraries."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ STAFF = [
 ]
 
 
-def load(ctx) -> None:  # type: ignore[no-untyped-def]
+def load(ctx) -> None:
     for username, role, first, last, codes in STAFF:
         password = ctx.secret("staff", "username", username, "password", 14)
         user = User.objects.filter(username=username).first()

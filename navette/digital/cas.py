@@ -22,6 +22,7 @@ from django.db import transaction
 
 from navette.core.clock import local
 from navette.digital.models import CasTicket, ServiceProtocol, ServiceRegistration
+from navette.digital.selectors import pairwise_id, patron_card_decision
 from navette.patrons.models import Patron
 
 TICKET_LIFETIME = dt.timedelta(minutes=5)
@@ -82,8 +83,6 @@ def cas_ticket_validate(*, ticket: str, service: str, now: dt.datetime) -> Valid
     Failure codes are the CAS protocol's: INVALID_REQUEST, INVALID_TICKET,
     INVALID_SERVICE, UNAUTHORIZED_SERVICE.
     """
-    from navette.digital.selectors import pairwise_id, patron_card_decision
-
     if not ticket or not service:
         return Validation(False, "INVALID_REQUEST", "'ticket' and 'service' are required")
     if not ticket.startswith("ST-"):

@@ -42,12 +42,12 @@ COURSES = [
 ]  # fmt: skip
 
 
-def _resource(code: str, **values) -> Resource:  # type: ignore[no-untyped-def]
+def _resource(code: str, **values) -> Resource:
     resource, _created = Resource.objects.update_or_create(code=code, defaults=values)
     return resource
 
 
-def load(ctx) -> None:  # type: ignore[no-untyped-def]
+def load(ctx) -> None:
     now = clock.now()
     actor = Actor.system("demo")
     token_settings()  # the network's token rules, with the defaults

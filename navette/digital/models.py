@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from navette.digital.policies import format_tokens
+
 
 class ResourceKind(models.TextChoices):
     PRESS = "presse", _("Presse")
@@ -335,8 +337,6 @@ class TokenEntry(models.Model):
 
     @property
     def amount_display(self) -> str:
-        from navette.digital.policies import format_tokens
-
         return format_tokens(abs(self.amount_halves))
 
 

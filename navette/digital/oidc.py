@@ -28,12 +28,14 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
 
+from navette.digital.cas import patron_attributes
 from navette.digital.models import (
     OidcAccessToken,
     OidcCode,
     ServiceProtocol,
     ServiceRegistration,
 )
+from navette.digital.selectors import pairwise_id, patron_card_decision
 from navette.patrons.models import Patron
 
 CODE_LIFETIME = dt.timedelta(minutes=2)
@@ -253,8 +255,6 @@ def oidc_token_exchange(
 
     Raises ``OidcError`` (invalid_client, invalid_grant, unsupported_grant_type...).
     """
-    from navette.digital.selectors import pairwise_id, patron_card_decision
-
     if params.get("grant_type") != "authorization_code":
         raise OidcError("unsupported_grant_type", "Only authorization_code is supported")
     client = _authenticate_client(client_id, client_secret)
@@ -299,9 +299,6 @@ def oidc_token_exchange(
 
 
 def oidc_userinfo(*, bearer: str, now: dt.datetime) -> dict:
-    from navette.digital.cas import patron_attributes
-    from navette.digital.selectors import pairwise_id
-
     token = (
         OidcAccessToken.objects.select_related(
             "registration", "patron__category", "patron__home_library"

@@ -98,7 +98,7 @@ def _alert_admins(*, period: str, key: str, spent: int, cap: int, percent: int) 
     send_mail(subject, body, django_settings.DEFAULT_FROM_EMAIL, recipients)
 
 
-def _spend_network(network_id: int, cost: int, now: dt.datetime, ts) -> None:  # type: ignore[no-untyped-def]
+def _spend_network(network_id: int, cost: int, now: dt.datetime, ts) -> None:
     """Add ``cost`` to the network's month then year; refuse beyond a cap; alert once."""
     for period, key, cap in (
         (CapPeriod.MONTH, policies.month_key(now), ts.monthly_cap_halves),

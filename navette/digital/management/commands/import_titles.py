@@ -15,7 +15,7 @@ from navette.digital.models import Resource
 class Command(BaseCommand):
     help = "Importe le catalogue d'un fournisseur (CSV ou MARC) en notices « en ligne »."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--resource", required=True, help="code de la ressource en ligne")
         parser.add_argument(
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             help="csv, ou marc (ISO 2709 ou MARCXML) ; auto : d'après l'extension",
         )  # fmt: skip
 
-    def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **opts):
         resource = Resource.objects.select_related("vendor").filter(code=opts["resource"]).first()
         if resource is None:
             codes = ", ".join(Resource.objects.values_list("code", flat=True)) or "aucune"

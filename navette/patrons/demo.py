@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.hashers import check_password
+
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.network.models import Library
@@ -35,7 +37,7 @@ PATRONS = [
 ]
 
 
-def load(ctx) -> None:  # type: ignore[no-untyped-def]
+def load(ctx) -> None:
     categories = {}
     for code, label, months in CATEGORIES:
         categories[code], _created = PatronCategory.objects.get_or_create(
@@ -76,6 +78,4 @@ def load(ctx) -> None:  # type: ignore[no-untyped-def]
 
 
 def _pin_matches(patron: Patron, pin: str) -> bool:
-    from django.contrib.auth.hashers import check_password
-
     return check_password(pin, patron.pin_hash)

@@ -20,9 +20,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from navette.circulation.models import Fine, Hold, Loan
+from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
+from navette.notices.models import SentNotice
 from navette.patrons import conf
 from navette.patrons.models import Patron
 from navette.patrons.services import add_months
@@ -42,9 +45,6 @@ def loans_anonymise(*, now: dt.datetime, months: int | None = None) -> int:
     """Detach returned loans (and closed holds) older than the cutoff from their patron,
     except for patrons who opted in to a history. Returns the number of loans detached.
     Idempotent: a second run finds nothing."""
-    from navette.circulation.models import Hold, Loan
-    from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
-
     cutoff = anonymise_cutoff(now, months)
     with transaction.atomic():
         loans = Loan.objects.filter(
@@ -63,12 +63,9 @@ def loans_anonymise(*, now: dt.datetime, months: int | None = None) -> int:
     return loans
 
 
-def purgeable_patrons(*, now: dt.datetime, months: int | None = None):  # type: ignore[no-untyped-def]
+def purgeable_patrons(*, now: dt.datetime, months: int | None = None):
     """Patrons whose membership ended more than ``months`` ago, not active since,
     with no open loan, active hold or unpaid fine."""
-    from navette.circulation.models import Fine, Hold, Loan
-    from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
-
     months = conf.purge_after_months() if months is None else months
     cutoff_day = add_months(clock.today(now), -months)
     cutoff = clock.paris_datetime(cutoff_day, dt.time(0, 0))
@@ -90,8 +87,6 @@ def patrons_purge(*, now: dt.datetime, months: int | None = None) -> int:
         ids = list(purgeable_patrons(now=now, months=months).values_list("pk", flat=True))
         if not ids:
             return 0
-        from navette.circulation.models import Fine, Hold, Loan
-
         Loan.objects.filter(patron_id__in=ids).update(patron=None)
         Hold.objects.filter(patron_id__in=ids).update(patron=None)
         Fine.objects.filter(patron_id__in=ids).update(patron=None)
@@ -111,8 +106,6 @@ PATRON_FIELDS = [
 
 def patron_data_export(patron: Patron) -> dict[str, Any]:
     """Everything held about ``patron``, as plain data (no PIN hash, no internal ids)."""
-    from navette.circulation.models import Fine, Hold, Loan
-
     data: dict[str, Any] = {
         "lecteur": {name: getattr(patron, name) for name in PATRON_FIELDS},
     }
@@ -146,15 +139,10 @@ def patron_data_export(patron: Patron) -> dict[str, Any]:
          "reglee_le": fine.paid_at}
         for fine in Fine.objects.filter(patron=patron).order_by("-created_at")
     ]  # fmt: skip
-    try:
-        from navette.notices.models import SentNotice
-    except ImportError:  # pragma: no cover - notices app always installed
-        SentNotice = None  # type: ignore[assignment,misc]  # noqa: N806
-    if SentNotice is not None:
-        data["avis_envoyes"] = [
-            {"type": n.get_kind_display(), "envoye_le": n.sent_at}
-            for n in SentNotice.objects.filter(patron=patron).order_by("-sent_at")
-        ]
+    data["avis_envoyes"] = [
+        {"type": n.get_kind_display(), "envoye_le": n.sent_at}
+        for n in SentNotice.objects.filter(patron=patron).order_by("-sent_at")
+    ]
     return data
 
 

@@ -23,7 +23,7 @@ class LibraryOut(Schema):
 
 
 @router.get("/libraries", response=list[LibraryOut])
-def list_libraries(request):  # type: ignore[no-untyped-def]
+def list_libraries(request):
     now = clock.now()
     libraries = active_libraries()
     schedules = schedules_for(libraries, clock.today(now))

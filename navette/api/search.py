@@ -48,7 +48,7 @@ class SearchOut(Schema):
 
 
 @router.get("/search", response=SearchOut)
-def search(request, params: Query[SearchIn]):  # type: ignore[no-untyped-def,type-arg]
+def search(request, params: Query[SearchIn]):
     filters = {name: getattr(params, name) for name in engine.FILTERABLE if getattr(params, name)}
     sp = engine.SearchParams(
         q=params.q[:500], filters=filters, available=params.available, available_at=params.available_at,

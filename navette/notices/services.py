@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from navette.circulation.models import Hold, HoldStatus, Loan
 from navette.core import clock
 from navette.notices import conf
 from navette.notices.models import NoticeKind, SentNotice
@@ -98,8 +99,6 @@ def _send(batch: list[Outgoing], now: dt.datetime) -> int:
 
 def notices_hold_ready(*, now: dt.datetime) -> int:
     """Tell patrons a hold waits for them: pickup library and last day. Returns mails sent."""
-    from navette.circulation.models import Hold, HoldStatus
-
     holds = (
         Hold.objects.filter(status=HoldStatus.READY, patron__isnull=False)
         .exclude(patron__email="")
@@ -144,8 +143,6 @@ def notices_loans(*, now: dt.datetime) -> int:
     A patron gets one mail per kind listing the loans concerned. When the jobs
     did not run for a while, only the highest reminder reached is sent.
     """
-    from navette.circulation.models import Loan
-
     today = clock.today(now)
     soon = today + dt.timedelta(days=conf.due_soon_days())
     reminders = conf.overdue_reminder_days()

@@ -27,7 +27,7 @@ class KioskForm(forms.ModelForm):
         model = Kiosk
         fields = ["login", "name", "library", "allowed_operations", "encoding", "is_active"]
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if not self.instance.pk and not data.get("password"):
             self.add_error("password", _("Un mot de passe est requis pour un nouvel automate."))

@@ -9,7 +9,7 @@ from navette.network.models import Library
 from navette.sip2.models import Kiosk
 
 
-def load(ctx) -> None:  # type: ignore[no-untyped-def]
+def load(ctx) -> None:
     """Create (or refresh) kiosk ``borne-<library code>`` for every active library.
 
     Idempotent: the password of an earlier run (read back from demo-accounts.json)

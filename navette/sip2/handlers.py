@@ -22,14 +22,41 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from navette.catalogue.models import DocType, Item, ItemStatus
+from navette.catalogue.models import DocType, Item, ItemStatus, Record
+from navette.circulation.errors import CirculationError
+from navette.circulation.models import (
+    CirculationSettings,
+    Fine,
+    Hold,
+    HoldStatus,
+    Loan,
+    PaymentMethod,
+    PenaltyKind,
+)
+from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
+from navette.circulation.policies import Reason, reason_message
+from navette.circulation.selectors import patron_holds, patron_loans
+from navette.circulation.selectors import patron_status as circulation_patron_status
+from navette.circulation.services import (
+    CheckinAction,
+    fines_pay,
+    hold_cancel,
+    hold_change_pickup,
+    hold_place,
+    loan_checkin,
+    loan_checkout,
+    loan_renew,
+    loans_renew_all,
+)
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
 from navette.core.money import euros, parse_euros
 from navette.core.rows import RowQuery
 from navette.network.models import Library
+from navette.patrons.blocks import patron_block
 from navette.patrons.models import Patron
+from navette.patrons.services import patron_authenticate
 from navette.sip2 import codec
 from navette.sip2.codec import Request, count4, format_date, patron_status_flags, yn
 from navette.sip2.models import Kiosk, KioskOperation
@@ -169,8 +196,6 @@ def login_refused(request: Request) -> bytes:
 
 
 def fines_enabled() -> bool:
-    from navette.circulation.models import CirculationSettings, PenaltyKind
-
     return CirculationSettings.objects.filter(penalty=PenaltyKind.FINE).exists()
 
 
@@ -248,8 +273,6 @@ def check_patron(session: Session, request: Request) -> PatronCheck:
     A PIN is checked by ``patron_authenticate`` (the portal's check, same lockout)
     once per session; later messages for the same card may repeat it or leave it out.
     """
-    from navette.patrons.services import patron_authenticate
-
     card = "".join(request.get("AA").split())
     pin = request.get("AD")
     if session.patron_card and session.patron_card != card:
@@ -293,12 +316,9 @@ def standing(patron: Patron | None) -> Standing:
     refused for being blocked or expired may not hold either (circulation refuses
     holds for exactly these two reasons), any refusal denies charging and renewing.
     """
-    from navette.circulation.policies import Reason
-    from navette.circulation.selectors import patron_status
-
     if patron is None:
         return Standing(patron_status_flags([0, 1, 2, 3]), False, [], 0)
-    status = patron_status(patron, _now())
+    status = circulation_patron_status(patron, _now())
     denied: list[int] = []
     reason = status.can_borrow.reason
     if not status.can_borrow.allowed:
@@ -357,9 +377,6 @@ def _range(request: Request) -> tuple[int, int]:
 
 def patron_information(session: Session, request: Request) -> bytes:
     """63 -> 64: counts, the list asked for in the summary (BP..BQ), contact details."""
-    from navette.circulation.models import Fine, HoldStatus
-    from navette.circulation.selectors import patron_holds, patron_loans
-
     check = check_patron(session, request)
     info = standing(check.patron)
     now = _now()
@@ -390,7 +407,7 @@ def patron_information(session: Session, request: Request) -> bytes:
         start, end = _range(request)
         wanted = codec.summary_index(request.fixed.get("summary", ""))
 
-        def hold_label(view) -> str:  # type: ignore[no-untyped-def]
+        def hold_label(view) -> str:
             item = view.hold.trapped_item or view.hold.item
             return item.barcode if item is not None else view.hold.record.title
 
@@ -444,8 +461,6 @@ def end_session(session: Session, request: Request) -> bytes:
 
 def block_patron(session: Session, request: Request) -> bytes:
     """01 -> 24: the kiosk blocks the card (card swallowed, suspected fraud), with its reason (AL)."""
-    from navette.patrons.blocks import patron_block
-
     patron = find_patron(request.get("AA"))
     if patron is not None:
         reason = request.get("AL") or _("carte bloquée par l'automate")
@@ -478,8 +493,6 @@ def find_item(barcode: str) -> Item | None:
 
 
 def _unknown_item(barcode: str) -> str:
-    from navette.circulation.policies import Reason, reason_message
-
     return reason_message(Reason.ITEM_NOT_FOUND, barcode=barcode)
 
 
@@ -516,11 +529,6 @@ def _loan_response(
 def checkout(session: Session, request: Request) -> bytes:
     """11 -> 12: lend the copy with ``loan_checkout``; with SC renewal policy Y, a copy
     already lent to this patron is renewed with ``loan_renew`` instead."""
-    from navette.circulation.errors import CirculationError
-    from navette.circulation.models import Loan
-    from navette.circulation.policies import Reason
-    from navette.circulation.services import loan_checkout, loan_renew
-
     check = check_patron(session, request)
     item = find_item(request.get("AB"))
     if not check.authenticated or check.patron is None:
@@ -562,8 +570,6 @@ def checkin(session: Session, request: Request) -> bytes:
     """09 -> 10: return the copy with ``loan_checkin``. A copy trapped for a hold or
     bound for another library raises the alert, with the destination in the sort bin (CL)
     and the service's message in AF."""
-    from navette.circulation.services import CheckinAction, loan_checkin
-
     item = find_item(request.get("AB"))
     now = _now()
     fields: list[tuple[str, str | None]] = [
@@ -598,10 +604,6 @@ def checkin(session: Session, request: Request) -> bytes:
 
 def renew(session: Session, request: Request) -> bytes:
     """29 -> 30: renew the patron's loan of this copy with ``loan_renew``."""
-    from navette.circulation.models import Loan
-    from navette.circulation.policies import Reason, reason_message
-    from navette.circulation.services import loan_renew
-
     check = check_patron(session, request)
     item = find_item(request.get("AB"))
     if not check.authenticated or check.patron is None:
@@ -628,8 +630,6 @@ def renew(session: Session, request: Request) -> bytes:
 
 def renew_all(session: Session, request: Request) -> bytes:
     """65 -> 66: ``loans_renew_all``; renewed copies in BM, the others in BN with their reasons."""
-    from navette.circulation.services import loans_renew_all
-
     check = check_patron(session, request)
     now = _now()
     institution = _institution(session, request)
@@ -659,8 +659,6 @@ def renew_all(session: Session, request: Request) -> bytes:
 
 def item_information(session: Session, request: Request) -> bytes:
     """17 -> 18: status, due date, hold queue, owning and current library."""
-    from navette.circulation.models import Hold, HoldStatus, Loan
-
     item = find_item(request.get("AB"))
     now = _now()
     if item is None:
@@ -705,11 +703,6 @@ def item_status_update(session: Session, request: Request) -> bytes:
 
 def hold(session: Session, request: Request) -> bytes:
     """15 -> 16: place (+), cancel (-) or change the pickup library (*) of a hold."""
-    from navette.catalogue.models import Record
-    from navette.circulation.models import Hold, HoldStatus
-    from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
-    from navette.circulation.services import hold_cancel, hold_change_pickup, hold_place
-
     check = check_patron(session, request)
     now = _now()
     mode = request.fixed.get("hold_mode", "+")
@@ -762,8 +755,6 @@ def hold(session: Session, request: Request) -> bytes:
             .first()
         )
         if existing is None:
-            from navette.circulation.policies import Reason, reason_message
-
             return answer(False, [reason_message(Reason.HOLD_CLOSED)])
         if mode == "-":
             hold_cancel(hold=existing, actor=session.actor, now=now, library=session.library)
@@ -779,8 +770,7 @@ def hold(session: Session, request: Request) -> bytes:
     return answer(False, [_("Mode de réservation inconnu : %(mode)s.") % {"mode": mode}])
 
 
-def _queue_position(held) -> int | None:  # type: ignore[no-untyped-def]
-    from navette.circulation.models import Hold, HoldStatus
+def _queue_position(held) -> int | None:
 
     if held.status != HoldStatus.WAITING:
         return None
@@ -794,9 +784,6 @@ def _queue_position(held) -> int | None:  # type: ignore[no-untyped-def]
 
 def fee_paid(session: Session, request: Request) -> bytes:
     """37 -> 38: record a payment of the patron's fines with the circulation service."""
-    from navette.circulation.models import PaymentMethod
-    from navette.circulation.services import fines_pay
-
     check = check_patron(session, request)
     now = _now()
     institution = _institution(session, request)

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connections
 
 from navette.sip2 import codec, handlers
@@ -55,8 +56,6 @@ class ServerConfig:
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> ServerConfig:
-        from django.conf import settings
-
         config = cls(
             host=settings.NAVETTE_SIP2_HOST,
             port=settings.NAVETTE_SIP2_PORT,
@@ -347,8 +346,6 @@ def _serve(config: ServerConfig) -> None:
 def use_prepared_statements() -> bool:
     """On PostgreSQL with ``NAVETTE_SIP2_PREPARED``, this process's connections opened from
     now on bind parameters on the server and prepare repeated statements. Returns whether on."""
-    from django.conf import settings
-
     db = settings.DATABASES["default"]
     if not (settings.NAVETTE_SIP2_PREPARED and db["ENGINE"].endswith("postgresql")):
         return False
@@ -384,7 +381,7 @@ def run(config: ServerConfig) -> int:
                 os._exit(status)
         children.append(pid)
 
-    def forward(signum, frame):  # type: ignore[no-untyped-def]
+    def forward(signum, frame):
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)

@@ -22,13 +22,13 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:  # type: ignore[no-untyped-def]
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not user.is_active:
                 raise PermissionDenied
-            if user.role != "network_admin" and user.role not in roles:  # type: ignore[union-attr]
+            if user.role != "network_admin" and user.role not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -21,9 +21,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from navette.catalogue.models import Record
+from navette.circulation import services as circulation_services
+from navette.circulation.models import Hold, Loan
+from navette.circulation.selectors import patron_fines, patron_holds, patron_loans
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
+from navette.digital.selectors import patron_digital_summary
 from navette.network.models import Library
 from navette.network.selectors import active_libraries
 from navette.patrons import privacy
@@ -46,7 +51,7 @@ def patron_required(view: View) -> View:
     """Send visitors who are not logged in to the login page, then back."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         patron = current_patron(request)
         if patron is None:
             query = urlencode({"next": request.get_full_path()})
@@ -132,7 +137,7 @@ class PinChangeForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if data.get("new") and data.get("new") != data.get("confirm"):
             self.add_error("confirm", _("Les deux saisies du nouveau code diffèrent."))
@@ -189,7 +194,7 @@ class PinResetForm(forms.Form):
     new = PinChangeForm.base_fields["new"]
     confirm = PinChangeForm.base_fields["confirm"]
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if data.get("new") and data.get("new") != data.get("confirm"):
             self.add_error("confirm", _("Les deux saisies du nouveau code diffèrent."))
@@ -308,9 +313,6 @@ def _libraries() -> list[Library]:
 @patron_required
 def account(request: HttpRequest, patron: Patron) -> HttpResponse:
     """The account page: card, loans (late ones first and marked), holds with queue position."""
-    from navette.circulation.selectors import patron_fines, patron_holds, patron_loans
-    from navette.digital.selectors import patron_digital_summary
-
     now = clock.now()
     today = clock.today(now)
     loans = list(patron_loans(patron))
@@ -334,14 +336,12 @@ def account(request: HttpRequest, patron: Patron) -> HttpResponse:
     )
 
 
-def _own_loan(patron: Patron, pk: int):  # type: ignore[no-untyped-def]
-    from navette.circulation.models import Loan
+def _own_loan(patron: Patron, pk: int):
 
     return get_object_or_404(Loan, pk=pk, patron_id=patron.pk, returned_at__isnull=True)
 
 
-def _own_hold(patron: Patron, pk: int):  # type: ignore[no-untyped-def]
-    from navette.circulation.models import Hold
+def _own_hold(patron: Patron, pk: int):
 
     return get_object_or_404(Hold, pk=pk, patron_id=patron.pk)
 
@@ -349,11 +349,11 @@ def _own_hold(patron: Patron, pk: int):  # type: ignore[no-untyped-def]
 @require_POST
 @patron_required
 def loan_renew(request: HttpRequest, patron: Patron, pk: int) -> HttpResponse:
-    from navette.circulation.services import loan_renew as renew
-
     loan = _own_loan(patron, pk)
     try:
-        renewed = renew(loan=loan, actor=Actor.patron(patron.pk), now=clock.now())
+        renewed = circulation_services.loan_renew(
+            loan=loan, actor=Actor.patron(patron.pk), now=clock.now()
+        )
     except DomainError as exc:
         messages.error(
             request,
@@ -372,9 +372,9 @@ def loan_renew(request: HttpRequest, patron: Patron, pk: int) -> HttpResponse:
 @require_POST
 @patron_required
 def loans_renew_all(request: HttpRequest, patron: Patron) -> HttpResponse:
-    from navette.circulation.services import loans_renew_all as renew_all
-
-    outcomes = renew_all(patron=patron, actor=Actor.patron(patron.pk), now=clock.now())
+    outcomes = circulation_services.loans_renew_all(
+        patron=patron, actor=Actor.patron(patron.pk), now=clock.now()
+    )
     if not outcomes:
         messages.info(request, _("Vous n'avez aucun prêt en cours."))
     for outcome in outcomes:
@@ -389,11 +389,9 @@ def loans_renew_all(request: HttpRequest, patron: Patron) -> HttpResponse:
 @require_POST
 @patron_required
 def hold_cancel(request: HttpRequest, patron: Patron, pk: int) -> HttpResponse:
-    from navette.circulation.services import hold_cancel as cancel
-
     hold = _own_hold(patron, pk)
     try:
-        cancel(hold=hold, actor=Actor.patron(patron.pk), now=clock.now())
+        circulation_services.hold_cancel(hold=hold, actor=Actor.patron(patron.pk), now=clock.now())
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -406,8 +404,6 @@ def hold_cancel(request: HttpRequest, patron: Patron, pk: int) -> HttpResponse:
 @require_POST
 @patron_required
 def hold_change_pickup(request: HttpRequest, patron: Patron, pk: int) -> HttpResponse:
-    from navette.circulation.services import hold_change_pickup as change
-
     hold = _own_hold(patron, pk)
     chosen = request.POST.get("pickup_library", "")
     library = (
@@ -417,7 +413,9 @@ def hold_change_pickup(request: HttpRequest, patron: Patron, pk: int) -> HttpRes
         messages.error(request, _("Choisissez une bibliothèque de retrait dans la liste."))
         return redirect("portal:account")
     try:
-        change(hold=hold, pickup_library=library, actor=Actor.patron(patron.pk), now=clock.now())
+        circulation_services.hold_change_pickup(
+            hold=hold, pickup_library=library, actor=Actor.patron(patron.pk), now=clock.now()
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -432,9 +430,6 @@ def hold_change_pickup(request: HttpRequest, patron: Patron, pk: int) -> HttpRes
 @patron_required
 def hold_place(request: HttpRequest, patron: Patron, record_id: int) -> HttpResponse:
     """The reserve button of a record page: choose the pickup library, confirm."""
-    from navette.catalogue.models import Record
-    from navette.circulation.services import hold_place as place
-
     record = get_object_or_404(Record, pk=record_id)
     libraries = _libraries()
     error = ""
@@ -448,7 +443,7 @@ def hold_place(request: HttpRequest, patron: Patron, record_id: int) -> HttpResp
         else:
             selected = library.pk
             try:
-                place(
+                circulation_services.hold_place(
                     patron=patron, record=record, pickup_library=library,
                     actor=Actor.patron(patron.pk), now=clock.now(),
                 )  # fmt: skip
@@ -475,8 +470,6 @@ def hold_place(request: HttpRequest, patron: Patron, record_id: int) -> HttpResp
 @patron_required
 def history(request: HttpRequest, patron: Patron) -> HttpResponse:
     """Returned loans, only for patrons who opted in (others' links are erased)."""
-    from navette.circulation.models import Loan
-
     loans = []
     if patron.history_opt_in:
         loans = list(

@@ -20,7 +20,7 @@ class LibraryCard:
     schedule: Schedule
 
 
-def _cards(now) -> list[LibraryCard]:  # type: ignore[no-untyped-def]
+def _cards(now) -> list[LibraryCard]:
     libraries = active_libraries()
     schedules = schedules_for(libraries, clock.today(now))
     return [

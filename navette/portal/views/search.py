@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from navette.catalogue.models import Audience, DocType, ItemStatus, Record
+from navette.circulation.selectors import record_availability
 from navette.network.models import Library
 from navette.search import engine, selectors
 from navette.search.index import index_exists
@@ -236,13 +237,13 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _status_label(status: str, due_on) -> str:  # type: ignore[no-untyped-def]
+def _status_label(status: str, due_on) -> str:
     if status == ItemStatus.ON_LOAN and due_on:
         return _("En prêt jusqu'au %(date)s") % {"date": date_format(due_on, "d/m/Y")}
     return str(ItemStatus(status).label) if status in ItemStatus.values else status
 
 
-def _json_ld(record: Record, url: str, availability) -> str:  # type: ignore[no-untyped-def]
+def _json_ld(record: Record, url: str, availability) -> str:
     data: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": SCHEMA_TYPES.get(record.doc_type, "CreativeWork"),  # type: ignore[call-overload]
@@ -293,8 +294,6 @@ class CopyRow:
 
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A record in full, with every copy by library read from the database."""
-    from navette.circulation.selectors import record_availability
-
     record = get_object_or_404(Record, pk=pk)
     availability = record_availability(record)
     by_library: dict[int, tuple[Library, list[CopyRow]]] = {}

@@ -12,11 +12,17 @@ from django.views.decorators.http import require_POST
 
 from navette.catalogue import selectors, services
 from navette.catalogue.models import DocType, Item, ItemStatus, Record
+from navette.circulation.errors import CirculationError
+from navette.circulation.selectors import record_hold_queue
+from navette.circulation.services import hold_place
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
 from navette.network.models import Library
+from navette.search import engine
+from navette.search.index import index_exists
 from navette.staff.permissions import librarian_required
+from navette.staff.views.circulation import SESSION_LIBRARY, posted_patron
 
 
 class ItemForm(forms.Form):
@@ -61,9 +67,6 @@ def record_search(request: HttpRequest) -> HttpResponse:
     """A copy's barcode or a record number finds its record at once; other words go to the
     catalogue's search index (keywords, titre:, auteur:, isbn:... as on the portal), best
     first. Without an index (being rebuilt), titles containing the words are listed."""
-    from navette.search import engine
-    from navette.search.index import index_exists
-
     q = request.GET.get("q", "").strip()
     records: list[Record] = []
     total = 0
@@ -106,8 +109,6 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Exemplaire %(b)s ajouté.") % {"b": item.barcode})
                 return redirect("staff:catalogue_record", pk=record.pk)
-    from navette.circulation.selectors import record_hold_queue
-    from navette.staff.views.circulation import SESSION_LIBRARY
 
     return render(
         request,
@@ -130,10 +131,6 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def record_hold(request: HttpRequest, pk: int) -> HttpResponse:
     """Place a hold on this title (or on one copy) for a patron, e.g. asked by phone; the same
     rules as on the portal, the refusal's reason shown."""
-    from navette.circulation.errors import CirculationError
-    from navette.circulation.services import hold_place
-    from navette.staff.views.circulation import posted_patron
-
     record = get_object_or_404(Record, pk=pk)
     patron = posted_patron(request)  # says when the card is unknown
     pickup = Library.objects.filter(pk=request.POST.get("retrait") or 0, is_active=True).first()

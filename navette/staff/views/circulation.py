@@ -57,7 +57,7 @@ def _desk_library(request: HttpRequest) -> Library | None:
     return library or allowed.order_by("commune", "name").first()
 
 
-def _context(request: HttpRequest, library: Library | None, **extra):  # type: ignore[no-untyped-def]
+def _context(request: HttpRequest, library: Library | None, **extra):
     user = request.user
     choices = Library.objects.all() if user.is_network_admin else user.libraries.all()  # type: ignore[union-attr]
     return {"desk_library": library, "desk_libraries": choices.order_by("commune", "name"), **extra}

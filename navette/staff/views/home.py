@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from navette.circulation.selectors import desk_summary
+from navette.core import clock
+from navette.core.models import User
+from navette.network.models import Library
 from navette.staff.permissions import network_admin_required, staff_required
+from navette.staff.views.circulation import SESSION_LIBRARY
 
 
 @staff_required
@@ -13,16 +18,10 @@ def home(request: HttpRequest) -> HttpResponse:
     """What waits today in the librarian's libraries (for a network administrator, in the
     library chosen at the desk): documents to pull for holds, the navette to pack and to
     receive, the hold shelf, overdue loans and transits, each linking to its list."""
-    from navette.circulation.selectors import desk_summary
-    from navette.core import clock
-    from navette.staff.views.circulation import SESSION_LIBRARY
-
     user = request.user
     libraries = list(user.libraries.order_by("commune", "name"))  # type: ignore[union-attr]
     shown = libraries
     if user.is_network_admin:  # type: ignore[union-attr]
-        from navette.network.models import Library
-
         pk = request.session.get(SESSION_LIBRARY)
         shown = list(Library.objects.filter(pk=pk)) if pk else []
     summaries = []
@@ -35,9 +34,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @network_admin_required
 def network_settings(request: HttpRequest) -> HttpResponse:
     """A network administrator's overview; librarians are refused (403)."""
-    from navette.core.models import User
-    from navette.network.models import Library
-
     return render(
         request,
         "staff/network.html",

@@ -30,7 +30,7 @@ from navette.patrons.services import (
 from navette.staff.permissions import librarian_required
 
 
-def _desk_libraries(user) -> list[Library]:  # type: ignore[no-untyped-def]
+def _desk_libraries(user) -> list[Library]:
     if user.is_network_admin:
         return list(Library.objects.filter(is_active=True).order_by("name"))
     return list(user.libraries.filter(is_active=True).order_by("name"))
@@ -62,7 +62,7 @@ class RegisterForm(forms.Form):
         label=gettext_lazy("J'ai vérifié : il s'agit d'une autre personne"), required=False
     )
 
-    def __init__(self, *args, libraries: list[Library], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, libraries: list[Library], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["home_library"].queryset = Library.objects.filter(  # type: ignore[attr-defined]
             pk__in=[lib.pk for lib in libraries]

@@ -10,7 +10,7 @@ from navette.sip2.server import ServerConfig, run, use_prepared_statements
 class Command(BaseCommand):
     help = "Serveur SIP2 pour les automates de prêt (TLS si NAVETTE_SIP2_TLS_CERT est défini)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--host", default=None, help="Adresse d'écoute (NAVETTE_SIP2_HOST).")
         parser.add_argument(
             "--port", type=int, default=None, help="Port (NAVETTE_SIP2_PORT, 6001)."
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             help="Fils d'accès à la base (NAVETTE_SIP2_DB_THREADS).",
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         config = ServerConfig.from_settings(
             host=options["host"],
             port=options["port"],

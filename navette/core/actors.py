@@ -25,7 +25,7 @@ class Actor:
     label: str
 
     @classmethod
-    def staff(cls, user) -> Actor:  # type: ignore[no-untyped-def]
+    def staff(cls, user) -> Actor:
         return cls(ActorKind.STAFF, user.pk, user.get_username())
 
     @classmethod

@@ -48,7 +48,7 @@ def _q(name: str, conn: BaseDatabaseWrapper) -> str:
     return conn.ops.quote_name(name)
 
 
-def _converters(fields: Sequence[Field], alias: str, conn: BaseDatabaseWrapper) -> list[_Converter]:  # type: ignore[type-arg]
+def _converters(fields: Sequence[Field], alias: str, conn: BaseDatabaseWrapper) -> list[_Converter]:
     out = []
     for i, f in enumerate(fields):
         col = f.get_col(alias)
@@ -107,7 +107,7 @@ class RowQuery(Generic[M]):
         fields = list(meta.concrete_fields)
         names = None
         if self.only:
-            wanted = {meta.pk.name, *self.only}  # type: ignore[union-attr]
+            wanted = {meta.pk.name, *self.only}
             fields = [f for f in fields if f.name in wanted]
             names = [f.attname for f in fields]
         columns = [f"t.{_q(f.column, conn)}" for f in fields]
@@ -223,7 +223,7 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
 
 
 MAX_INSERT_ROWS = 16
-_insert_sql: dict[tuple[str, type[Model], int, bool, bool], tuple[str, list[Field], str]] = {}  # type: ignore[type-arg]
+_insert_sql: dict[tuple[str, type[Model], int, bool, bool], tuple[str, list[Field], str]] = {}
 
 
 def next_id_query(model: type[Model]) -> str | None:
@@ -233,7 +233,7 @@ def next_id_query(model: type[Model]) -> str | None:
     if _conn().vendor != "postgresql":
         return None
     meta = model._meta
-    return f"SELECT nextval(pg_get_serial_sequence('{meta.db_table}', '{meta.pk.column}'))"  # type: ignore[union-attr]  # noqa: S608
+    return f"SELECT nextval(pg_get_serial_sequence('{meta.db_table}', '{meta.pk.column}'))"  # noqa: S608
 
 
 def insert(objs: Iterable[M], *, wait: bool = False, keys: bool = True) -> list[M]:
@@ -268,7 +268,7 @@ def insert(objs: Iterable[M], *, wait: bool = False, keys: bool = True) -> list[
         )
         returning = ""
         if conn.features.can_return_columns_from_insert and not keyed and keys:
-            returning = _q(meta.pk.column, conn)  # type: ignore[union-attr]
+            returning = _q(meta.pk.column, conn)
             sql += f" RETURNING {returning}"
         built = _insert_sql[key] = (sql, fields, returning)
     sql, fields, returning = built
@@ -287,7 +287,7 @@ def insert(objs: Iterable[M], *, wait: bool = False, keys: bool = True) -> list[
             set_keys([r[0] for r in cur.fetchall()])
         else:  # pragma: no cover - every supported backend returns them
             assert len(objs) == 1
-            set_keys([conn.ops.last_insert_id(cur, model._meta.db_table, model._meta.pk.column)])  # type: ignore[union-attr]
+            set_keys([conn.ops.last_insert_id(cur, model._meta.db_table, model._meta.pk.column)])
 
     for obj in objs:
         obj._state.adding = False
@@ -305,7 +305,7 @@ def insert(objs: Iterable[M], *, wait: bool = False, keys: bool = True) -> list[
     return objs
 
 
-_update_sql: dict[tuple[str, type[Model], tuple[str, ...]], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
+_update_sql: dict[tuple[str, type[Model], tuple[str, ...]], tuple[str, list[Field]]] = {}
 
 
 def update(obj: Model, fields: Sequence[str]) -> None:
@@ -320,13 +320,13 @@ def update(obj: Model, fields: Sequence[str]) -> None:
     built = _update_sql.get(key)
     if built is None:
         meta = model._meta
-        targets: list[Field] = []  # type: ignore[type-arg]
+        targets: list[Field] = []
         for name in fields:
             field = meta.get_field(name)
             assert isinstance(field, Field) and field.column, name
             targets.append(field)
         sets = ", ".join(f"{_q(f.column, conn)} = %s" for f in targets)
-        pk = _q(meta.pk.column, conn)  # type: ignore[union-attr]
+        pk = _q(meta.pk.column, conn)
         sql = f"UPDATE {_q(meta.db_table, conn)} SET {sets} WHERE {pk} = %s"  # noqa: S608
         built = _update_sql[key] = (sql, targets)
     sql, targets = built
@@ -661,7 +661,7 @@ def _sqlstate(exc: BaseException) -> str | None:
     return getattr(exc.__cause__, "sqlstate", None)
 
 
-def _send_before_others(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+def _send_before_others(execute, sql, params, many, context):
     block: _Block = _state.block
     # an ORM statement: it goes after what the block holds, and reads its results at once
     block.send([])
@@ -700,13 +700,13 @@ def together(*, commit: bool = False) -> Iterator[None]:
         and conn.in_atomic_block
         and len(conn.atomic_blocks) == 1
         and conn.commit_on_exit
-        and not raw.autocommit  # type: ignore[union-attr]
-        and raw.info.transaction_status == _IDLE  # type: ignore[union-attr]
+        and not raw.autocommit
+        and raw.info.transaction_status == _IDLE
     )
     if own:
         # psycopg would send BEGIN alone and wait for it: the block sends BEGIN and COMMIT
         # itself, with its statements, in autocommit mode
-        raw.autocommit = True  # type: ignore[union-attr]
+        raw.autocommit = True
     block = _state.block = _Block(conn, raw, own)
     try:
         with conn.execute_wrapper(_send_before_others):

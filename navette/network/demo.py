@@ -34,7 +34,7 @@ def example_week(commune: str) -> dict[int, list[tuple[dt.time, dt.time]]]:
     return {1: afternoon, 2: split, 4: afternoon, 5: [(_t("10:00"), _t("12:30"))]}
 
 
-def load(ctx) -> None:  # type: ignore[no-untyped-def]
+def load(ctx) -> None:
     report = load_network_csv(DATA, network_name=NETWORK_NAME)
     ctx.log(f"Réseau : {report}")
     for library in Library.objects.all():

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     )
     requires_system_checks = []
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         add_serve_arguments(parser)
         parser.add_argument(
             "--no-serve",
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             help="Préparer les données sans démarrer les services.",
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         home = settings.NAVETTE_HOME
         home.mkdir(parents=True, exist_ok=True)
         call_command("check", fail_level="ERROR")

@@ -14,12 +14,12 @@ from navette.core.jobs import registered_jobs, run_jobs
 class Command(BaseCommand):
     help = "Exécute les tâches planifiées (avis, expiration des réservations, anonymisation)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--every", type=int, default=0, help="Répéter toutes les N secondes.")
         parser.add_argument("--only", action="append", help="Ne lancer que cette tâche.")
         parser.add_argument("--list", action="store_true", help="Lister les tâches.")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         if options["list"]:
             for name, _job in registered_jobs():
                 self.stdout.write(name)

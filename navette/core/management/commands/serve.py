@@ -31,14 +31,14 @@ class Command(BaseCommand):
     help = "Sert le portail, l'espace professionnel, le serveur SIP2 et les tâches planifiées."
     requires_system_checks = []  # run explicitly below, with a clear failure
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         add_serve_arguments(parser)
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         serve(self, options)
 
 
-def add_serve_arguments(parser) -> None:  # type: ignore[no-untyped-def]
+def add_serve_arguments(parser) -> None:
     parser.add_argument("--host", default=os.environ.get("NAVETTE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("NAVETTE_PORT", "8000")))
     parser.add_argument("--sip2-port", type=int, default=settings.NAVETTE_SIP2_PORT)
@@ -102,7 +102,7 @@ def serve(command: BaseCommand, options: dict) -> None:
 def _supervise(command: BaseCommand, children: list[tuple[str, subprocess.Popen]]) -> None:
     stopping = False
 
-    def stop(signum, frame):  # type: ignore[no-untyped-def]
+    def stop(signum, frame):
         nonlocal stopping
         stopping = True
 

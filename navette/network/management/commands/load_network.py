@@ -8,11 +8,11 @@ from navette.network.services import NetworkFileError, load_network_csv
 class Command(BaseCommand):
     help = "Charge ou met à jour les bibliothèques du réseau depuis un fichier CSV (idempotent)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("file", help="CSV : commune,name,phone,street,postcode,city,note")
         parser.add_argument("--network-name", help="Nom du réseau")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         try:
             report = load_network_csv(options["file"], network_name=options.get("network_name"))
         except NetworkFileError as exc:

@@ -42,6 +42,7 @@ from navette.digital.models import (
     Resource,
     ServiceRegistration,
     TokenEntry,
+    TokenSettings,
     UsageFact,
     VendorTitle,
 )
@@ -98,7 +99,7 @@ def _alert_admins(*, period: str, key: str, spent: int, cap: int, percent: int) 
     send_mail(subject, body, django_settings.DEFAULT_FROM_EMAIL, recipients)
 
 
-def _spend_network(network_id: int, cost: int, now: dt.datetime, ts) -> None:
+def _spend_network(network_id: int, cost: int, now: dt.datetime, ts: TokenSettings) -> None:
     """Add ``cost`` to the network's month then year; refuse beyond a cap; alert once."""
     for period, key, cap in (
         (CapPeriod.MONTH, policies.month_key(now), ts.monthly_cap_halves),

@@ -101,7 +101,9 @@ def load_network_csv(path: Path | str, *, network_name: str | None = None) -> Lo
     return report
 
 
-def _load_row(network: Network, row: dict, commune_counts: Counter, report: LoadReport) -> None:
+def _load_row(
+    network: Network, row: dict[str, str], commune_counts: Counter[str], report: LoadReport
+) -> None:
     values = {k: (row.get(k) or "").strip() for k in KNOWN_COLUMNS}
     if not values["commune"] or not values["name"]:
         raise ValueError("commune et nom sont obligatoires")

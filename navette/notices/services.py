@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
@@ -37,7 +38,7 @@ class Outgoing:
     kind: NoticeKind
     patron: Patron
     claims: list[SentNotice] = field(default_factory=list)
-    context: dict = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 def _claim(*, kind: str, key: str, patron: Patron, now: dt.datetime) -> SentNotice | None:
@@ -52,7 +53,7 @@ def _reachable(patron: Patron | None) -> bool:
     return bool(patron and patron.notify_by_email and patron.email)
 
 
-def render_notice(kind: str, language: str, context: dict) -> tuple[str, str]:
+def render_notice(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
     """(subject, body) of a notice in the patron's language (French by default).
 
     Templates are plain text, one file per language: the first line is the subject.

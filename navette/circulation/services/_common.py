@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
@@ -65,11 +65,11 @@ def cached(key: tuple[Any, ...], load: Callable[[], T]) -> T:
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and hit[0] > now:
-        return hit[1]
+        return cast(T, hit[1])
     if hit is not None:
         with _cache_lock:
             if key in _loading:
-                return hit[1]
+                return cast(T, hit[1])
             _loading.add(key)
     try:
         value = load()

@@ -6,8 +6,6 @@ class SearchConfig(AppConfig):
     label = "search"
 
     def ready(self) -> None:
-        from navette.core.outbox import on_records_changed
-        from navette.search.updater import schedule
+        from navette.search import updater
 
-        # the index consumes core's record-changed outbox: apply it after each commit
-        on_records_changed(schedule)
+        updater.connect()

@@ -35,6 +35,7 @@ from django.db import connection
 from django.db.models import Max, Q
 
 from navette.core.models import RecordChange
+from navette.core.outbox import on_records_changed
 from navette.search import index as search_index
 
 log = logging.getLogger("navette.search")
@@ -251,3 +252,9 @@ def schedule() -> None:
         process_outbox()
     elif mode == "background":
         _worker.poke()
+
+
+def connect() -> None:
+    """Consume core's record-changed outbox: apply it after each commit that enqueued
+    records (from SearchConfig.ready)."""
+    on_records_changed(schedule)

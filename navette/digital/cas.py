@@ -7,7 +7,12 @@
   issued for, valid five minutes, and good for one validation attempt
   whatever its outcome (the ticket is consumed by a conditional UPDATE).
 - Attributes (3.0) are limited to what a vendor needs: the per-service
-  opaque id (also the ``user``), the category, the home library, the age band.
+  opaque id (also the ``user``), the category, the home library, the age band,
+  and the title the ticket opens (``title``, the vendor's reference) with the
+  end of its access window (``accessUntil``) when the ticket names one.
+- What a ticket grants and what it costs are decided in
+  ``navette.digital.services`` (``access_decide``, ``cas_ticket_validate``);
+  this module holds the protocol only.
 """
 
 from __future__ import annotations
@@ -21,8 +26,13 @@ from xml.etree import ElementTree as ET
 from django.db import transaction
 
 from navette.core.clock import local
-from navette.digital.models import CasTicket, ServiceProtocol, ServiceRegistration
-from navette.digital.selectors import pairwise_id, patron_card_decision
+from navette.digital.models import (
+    CasTicket,
+    Resource,
+    ServiceProtocol,
+    ServiceRegistration,
+    VendorTitle,
+)
 from navette.patrons.models import Patron
 
 TICKET_LIFETIME = dt.timedelta(minutes=5)
@@ -50,22 +60,21 @@ def registration_for_service(service: str) -> ServiceRegistration | None:
 
 
 def cas_ticket_issue(
-    *, registration: ServiceRegistration, service: str, patron: Patron, now: dt.datetime
-) -> CasTicket:
-    """Issue a service ticket for ``service``, which must match ``registration``.
+    *, registration: ServiceRegistration, service: str, patron: Patron, now: dt.datetime,
+    resource: Resource | None, title: VendorTitle | None, cost_halves: int,
+) -> CasTicket:  # fmt: skip
+    """Issue a service ticket for ``service``, which must match ``registration``,
+    recording what it grants (decided by the caller).
 
     Raises ``ValueError`` when the service does not match: callers check first.
     """
     if _service_key(service) != _service_key(registration.service_url):
         raise ValueError("service does not match its registration")
     return CasTicket.objects.create(
-        ticket="ST-" + secrets.token_urlsafe(32),
-        registration=registration,
-        service=service,
-        patron=patron,
-        created_at=now,
-        expires_at=now + TICKET_LIFETIME,
-    )
+        ticket="ST-" + secrets.token_urlsafe(32), registration=registration, service=service,
+        patron=patron, created_at=now, expires_at=now + TICKET_LIFETIME, resource=resource,
+        title=title, cost_halves=cost_halves,
+    )  # fmt: skip
 
 
 @dataclass
@@ -77,39 +86,36 @@ class Validation:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-def cas_ticket_validate(*, ticket: str, service: str, now: dt.datetime) -> Validation:
-    """Validate (and consume) a service ticket for ``service``.
+def cas_ticket_consume(
+    *, ticket: str, service: str, now: dt.datetime
+) -> tuple[CasTicket | None, Validation | None]:
+    """Consume a service ticket presented for ``service``: ``(ticket, None)`` when it may be
+    honoured, ``(None, failure)`` otherwise. The ticket is used up whatever the outcome.
 
     Failure codes are the CAS protocol's: INVALID_REQUEST, INVALID_TICKET,
     INVALID_SERVICE, UNAUTHORIZED_SERVICE.
     """
     if not ticket or not service:
-        return Validation(False, "INVALID_REQUEST", "'ticket' and 'service' are required")
+        return None, Validation(False, "INVALID_REQUEST", "'ticket' and 'service' are required")
     if not ticket.startswith("ST-"):
-        return Validation(False, "INVALID_TICKET", f"Ticket {ticket[:80]} not recognized")
+        return None, Validation(False, "INVALID_TICKET", f"Ticket {ticket[:80]} not recognized")
     with transaction.atomic():
         consumed = CasTicket.objects.filter(ticket=ticket, consumed_at__isnull=True).update(
             consumed_at=now
         )
         if not consumed:
-            return Validation(False, "INVALID_TICKET", f"Ticket {ticket[:80]} not recognized")
+            return None, Validation(False, "INVALID_TICKET", f"Ticket {ticket[:80]} not recognized")
         st = CasTicket.objects.select_related(
-            "registration", "patron__category", "patron__home_library"
-        ).get(ticket=ticket)
+            "registration", "patron__category", "patron__home_library", "resource",
+            "title__resource",
+        ).get(ticket=ticket)  # fmt: skip
     if st.expires_at <= now:
-        return Validation(False, "INVALID_TICKET", f"Ticket {ticket[:80]} has expired")
+        return None, Validation(False, "INVALID_TICKET", f"Ticket {ticket[:80]} has expired")
     if st.service != service:
-        return Validation(False, "INVALID_SERVICE", "Ticket was issued for another service")
+        return None, Validation(False, "INVALID_SERVICE", "Ticket was issued for another service")
     if not st.registration.is_active:
-        return Validation(False, "UNAUTHORIZED_SERVICE", "Service is no longer registered")
-    patron = st.patron
-    if not patron_card_decision(patron, now).allowed:
-        return Validation(False, "INVALID_TICKET", "The card is no longer valid")
-    return Validation(
-        True,
-        user=pairwise_id(patron.pk, st.registration),
-        attributes=patron_attributes(patron, now),
-    )
+        return None, Validation(False, "UNAUTHORIZED_SERVICE", "Service is no longer registered")
+    return st, None
 
 
 def patron_attributes(patron: Patron, now: dt.datetime) -> dict[str, str]:

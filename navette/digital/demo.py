@@ -80,7 +80,7 @@ def load(ctx) -> None:
         "selon son année de sortie.",
         how_to_connect="Choisissez un film puis « Regarder » : vous arrivez sur la plateforme "
         "déjà connecté, sans autre mot de passe.",
-        access_url=VOD_SERVICE + "?film={ref}", cas_service=cas_service, uses_tokens=True,
+        access_url=VOD_SERVICE + "?film={ref}", sso_service=cas_service, uses_tokens=True,
     )  # fmt: skip
     press = _resource(
         "kiosque", vendor=kiosque, name="Kiosque de presse", kind=ResourceKind.PRESS,
@@ -93,7 +93,7 @@ def load(ctx) -> None:
         description="Langues, bureautique, code de la route : des cours vidéo à suivre à "
         "votre rythme.",
         how_to_connect="Sur le site des cours, choisissez « Se connecter avec ma médiathèque ».",
-        access_url="https://cours.example.org/cours/{ref}", minimum_age=12,
+        access_url="https://cours.example.org/cours/{ref}", minimum_age=12, sso_service=client,
     )  # fmt: skip
 
     report = ImportReport()

@@ -6,11 +6,16 @@ a film at 1.5 tokens costs 3, the default allowance of 4 tokens is 8.
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from navette.digital.policies import format_tokens
+
+#: The longest access window a resource may give (four weeks): shorter than the shortest
+#: retention of the token ledger, which the window is read from.
+MAX_ACCESS_HOURS = 24 * 28
 
 
 class ResourceKind(models.TextChoices):
@@ -84,8 +89,12 @@ class Resource(models.Model):
     """An online resource shown on /mediatheque-en-ligne/.
 
     ``access_url`` is where a patron lands (``{ref}`` is replaced by the
-    vendor's title reference when a title is started). When ``cas_service`` is
-    set, the patron arrives there with a CAS service ticket.
+    vendor's title reference when a title is started; a CAS service URL whose
+    query names a title the same way is recognised as a launch of that title).
+    ``sso_service`` is how the vendor recognises the patron: with CAS, the patron
+    arrives with a service ticket; with OpenID Connect, the vendor sends the
+    patron to /oidc/authorize. Every way in is decided by
+    ``navette.digital.services.access_decide``.
     """
 
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="resources")
@@ -95,9 +104,11 @@ class Resource(models.Model):
     description = models.TextField(_("description"), blank=True)
     how_to_connect = models.TextField(_("comment se connecter"), blank=True)
     access_url = models.URLField(_("modèle d'URL d'accès"), max_length=500)
-    cas_service = models.ForeignKey(
+    sso_service = models.ForeignKey(
         ServiceRegistration, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="resources", verbose_name=_("service CAS"),
+        related_name="resources", verbose_name=_("service de connexion unique"),
+        help_text=_("Le service CAS ou OpenID Connect par lequel le fournisseur reconnaît "
+                    "le lecteur."),
     )  # fmt: skip
     allowed_categories = models.ManyToManyField(
         "patrons.PatronCategory", blank=True, related_name="+",
@@ -108,6 +119,10 @@ class Resource(models.Model):
     uses_tokens = models.BooleanField(
         _("titres payés en jetons"), default=False,
         help_text=_("Chaque titre lancé débite le solde mensuel du lecteur."),
+    )  # fmt: skip
+    access_hours = models.PositiveSmallIntegerField(
+        _("durée d'accès (heures)"), default=48, validators=[MaxValueValidator(MAX_ACCESS_HOURS)],
+        help_text=_("Un titre relancé dans ce délai après son paiement ne coûte rien de plus."),
     )  # fmt: skip
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -154,7 +169,13 @@ class VendorTitle(models.Model):
 
 
 class CasTicket(models.Model):
-    """A CAS service ticket: single use, short-lived, bound to one exact service URL."""
+    """A CAS service ticket: single use, short-lived, bound to one exact service URL.
+
+    It says what the patron was granted: the resource, the title (none for a
+    resource's home page) and the cost quoted when it was issued. The title is
+    charged when the vendor validates the ticket (``entry``: the ledger line that
+    paid for it, possibly an earlier one whose access window is still open).
+    """
 
     ticket = models.CharField(max_length=80, unique=True)
     registration = models.ForeignKey(
@@ -165,13 +186,27 @@ class CasTicket(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     consumed_at = models.DateTimeField(null=True, blank=True)
+    resource = models.ForeignKey(
+        "Resource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.ForeignKey(
+        "VendorTitle", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cost_halves = models.IntegerField(default=0)
+    entry = models.ForeignKey(
+        "TokenEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"])]
 
 
 class OidcCode(models.Model):
-    """An OpenID Connect authorization code (stored as a SHA-256 digest)."""
+    """An OpenID Connect authorization code (stored as a SHA-256 digest).
+
+    Like a CAS ticket, it says what was granted (resource, title, cost quoted);
+    the title is charged when the vendor exchanges the code (``entry``).
+    """
 
     code_digest = models.CharField(max_length=64, unique=True)
     registration = models.ForeignKey(
@@ -185,6 +220,19 @@ class OidcCode(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     consumed_at = models.DateTimeField(null=True, blank=True)
+    resource = models.ForeignKey(
+        "Resource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.ForeignKey(
+        "VendorTitle", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cost_halves = models.IntegerField(default=0)
+    entry = models.ForeignKey(
+        "TokenEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
 
 
 class OidcAccessToken(models.Model):
@@ -197,6 +245,9 @@ class OidcAccessToken(models.Model):
     patron = models.ForeignKey("patrons.Patron", on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(max_length=300)
     expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
 
 
 # --- tokens --------------------------------------------------------------------------------

@@ -6,7 +6,10 @@
 - ID tokens are signed RS256 with a key generated into the data directory on
   first use (``$NAVETTE_HOME/oidc/signing-key.pem``, mode 0600).
 - The subject is the per-client opaque id; claims are limited to category,
-  home library and age band (scope ``profile``).
+  home library and age band (scope ``profile``), plus the title the code opens
+  (``title``, the vendor's reference, and ``access_until``) when it names one.
+- What a code grants and what it costs are decided in
+  ``navette.digital.services``; this module holds the protocol only.
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from navette.digital.cas import patron_attributes
 from navette.digital.models import (
     OidcAccessToken,
     OidcCode,
+    Resource,
     ServiceProtocol,
     ServiceRegistration,
+    VendorTitle,
 )
-from navette.digital.selectors import pairwise_id, patron_card_decision
+from navette.digital.selectors import pairwise_id
 from navette.patrons.models import Patron
 
 CODE_LIFETIME = dt.timedelta(minutes=2)
@@ -219,13 +224,18 @@ def parse_authorize(params: dict[str, str]) -> AuthorizeRequest:
     )
 
 
-def oidc_code_issue(*, request: AuthorizeRequest, patron: Patron, now: dt.datetime) -> str:
-    """Issue an authorization code for the patron and return it (stored hashed)."""
+def oidc_code_issue(
+    *, request: AuthorizeRequest, patron: Patron, now: dt.datetime, resource: Resource | None,
+    title: VendorTitle | None, cost_halves: int,
+) -> str:  # fmt: skip
+    """Issue an authorization code for the patron, recording what it grants (decided by
+    the caller), and return it (stored hashed)."""
     code = secrets.token_urlsafe(32)
     OidcCode.objects.create(
         code_digest=_digest(code), registration=request.client, patron=patron,
         redirect_uri=request.redirect_uri, scope=request.scope, nonce=request.nonce[:300],
         code_challenge=request.code_challenge, created_at=now, expires_at=now + CODE_LIFETIME,
+        resource=resource, title=title, cost_halves=cost_halves,
     )  # fmt: skip
     return code
 
@@ -247,11 +257,11 @@ def _pkce_ok(verifier: str, challenge: str) -> bool:
     return hmac.compare_digest(computed, challenge)
 
 
-def oidc_token_exchange(
-    *, params: dict[str, str], client_id: str, client_secret: str | None, issuer: str,
-    now: dt.datetime,
-) -> dict:  # fmt: skip
-    """Exchange an authorization code for an ID token and an access token.
+def oidc_code_redeem(
+    *, params: dict[str, str], client_id: str, client_secret: str | None, now: dt.datetime
+) -> OidcCode:
+    """Authenticate the client and consume its authorization code (single use, whatever
+    the outcome); return the code's grant.
 
     Raises ``OidcError`` (invalid_client, invalid_grant, unsupported_grant_type...).
     """
@@ -265,18 +275,25 @@ def oidc_token_exchange(
         ).update(consumed_at=now)
         if not consumed:
             raise OidcError("invalid_grant", "Unknown or already used code")
-        grant = OidcCode.objects.select_related("patron__category", "patron__home_library").get(
-            code_digest=_digest(code)
-        )
+        grant = OidcCode.objects.select_related(
+            "registration", "patron__category", "patron__home_library", "resource",
+            "title__resource",
+        ).get(code_digest=_digest(code))  # fmt: skip
     if grant.expires_at <= now:
         raise OidcError("invalid_grant", "Expired code")
     if params.get("redirect_uri", "") != grant.redirect_uri:
         raise OidcError("invalid_grant", "redirect_uri does not match the authorization request")
     if not _pkce_ok(params.get("code_verifier", ""), grant.code_challenge):
         raise OidcError("invalid_grant", "PKCE verification failed")
-    patron = grant.patron
-    if not patron_card_decision(patron, now).allowed:
-        raise OidcError("invalid_grant", "The card is no longer valid")
+    return grant
+
+
+def oidc_tokens_issue(
+    *, grant: OidcCode, issuer: str, now: dt.datetime, extra_claims: dict[str, str]
+) -> dict:
+    """The token response for a redeemed code: an access token for /oidc/userinfo and a
+    signed ID token (``extra_claims`` added to it)."""
+    client, patron = grant.registration, grant.patron
     access = secrets.token_urlsafe(32)
     OidcAccessToken.objects.create(
         token_digest=_digest(access), registration=client, patron=patron, scope=grant.scope,
@@ -289,6 +306,7 @@ def oidc_token_exchange(
     }  # fmt: skip
     if grant.nonce:
         claims["nonce"] = grant.nonce
+    claims.update(extra_claims)
     return {
         "access_token": access,
         "token_type": "Bearer",

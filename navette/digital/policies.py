@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import parse_qsl, urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -114,3 +115,42 @@ def access_decision(
             % {"age": minimum_age},
         )  # fmt: skip
     return AccessDecision(True)
+
+
+REF = "{ref}"
+
+
+def title_refs_in_url(template: str, url: str) -> list[str]:
+    """The vendor title references that ``url`` names where ``template`` (a
+    resource's access URL) puts ``{ref}`` in its query string.
+
+    Returns ``[]`` when the template names no title, or ``url`` is another
+    address (scheme, host and path compared as CAS does) or does not carry the
+    parameter; one reference per occurrence of the parameter otherwise, so that
+    a caller can refuse a URL naming two titles (a vendor may read either one).
+    """
+    if REF not in template:
+        return []
+    t, u = urlsplit(template), urlsplit(url)
+    if (t.scheme.lower(), t.netloc.lower(), t.path or "/") != (
+        u.scheme.lower(), u.netloc.lower(), u.path or "/"
+    ):  # fmt: skip
+        return []
+    found: list[str] = []
+    for key, value in parse_qsl(t.query, keep_blank_values=True):
+        if REF not in value:
+            continue
+        prefix, _sep, suffix = value.partition(REF)
+        for got_key, got in parse_qsl(u.query, keep_blank_values=True):
+            if got_key != key:
+                continue
+            if got.startswith(prefix) and got.endswith(suffix) and len(got) > len(prefix + suffix):
+                found.append(got[len(prefix) : len(got) - len(suffix)])
+            else:
+                found.append(got)  # the parameter is there but malformed: still a title named
+    return found
+
+
+def access_until(paid_at: dt.datetime, access_hours: int) -> dt.datetime:
+    """When a title paid at ``paid_at`` must be paid again."""
+    return paid_at + dt.timedelta(hours=access_hours)

@@ -16,6 +16,7 @@ from navette.core.links import link_for
 from navette.digital import policies
 from navette.digital.models import (
     CapPeriod,
+    EntryKind,
     NetworkTokenPeriod,
     PatronTokenMonth,
     Resource,
@@ -84,6 +85,47 @@ def patron_balance(patron: Patron, now: dt.datetime, ts: TokenSettings | None = 
         .first()
     )
     return Balance(allowance=patron_allowance(patron, ts), spent=spent or 0)
+
+
+def title_covering_spend(patron: Patron, title: VendorTitle, now: dt.datetime) -> TokenEntry | None:
+    """The patron's unrefunded spend on ``title`` whose access window is still open at
+    ``now`` (a relaunch it covers costs nothing), or None."""
+    hours = title.resource.access_hours
+    if not hours:
+        return None
+    return (
+        TokenEntry.objects.filter(
+            patron=patron,
+            title=title,
+            kind=EntryKind.SPEND,
+            refund__isnull=True,
+            at__gt=now - dt.timedelta(hours=hours),
+            at__lte=now,
+        )  # fmt: skip
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+def title_paid_until(patron: Patron, title: VendorTitle, now: dt.datetime) -> dt.datetime | None:
+    """Until when the patron may relaunch ``title`` at no cost, or None."""
+    spend = title_covering_spend(patron, title, now)
+    return None if spend is None else policies.access_until(spend.at, title.resource.access_hours)
+
+
+def network_room(now: dt.datetime, ts: TokenSettings) -> tuple[str, int] | None:
+    """The first network cap (``"month"`` or ``"year"``) and what is left under it, for the
+    cap that leaves least; None when the network has no cap."""
+    least: tuple[str, int] | None = None
+    for usage in network_cap_usage(now, ts):
+        if usage.cap and (least is None or usage.cap - usage.spent < least[1]):
+            least = (usage.period, max(0, usage.cap - usage.spent))
+    return least
+
+
+def tokens_apply() -> bool:
+    """Whether any active resource is paid in tokens (else no balance is shown anywhere)."""
+    return Resource.objects.filter(is_active=True, uses_tokens=True).exists()
 
 
 def patron_is_blocked(patron: Patron) -> bool:
@@ -189,8 +231,8 @@ class CapUsage:
         return 0 if not self.cap else self.spent * 100 // self.cap
 
 
-def network_cap_usage(now: dt.datetime) -> list[CapUsage]:
-    ts = token_settings()
+def network_cap_usage(now: dt.datetime, ts: TokenSettings | None = None) -> list[CapUsage]:
+    ts = ts or token_settings()
     out = []
     for period, key, cap in (
         (CapPeriod.MONTH, policies.month_key(now), ts.monthly_cap_halves),
@@ -248,8 +290,9 @@ def usage_by_month_resource_library(*, month_from: str = "", month_to: str = "")
 
 def patron_digital_summary(patron: Patron, now: dt.datetime) -> dict[str, Any]:
     """Context for ``portal/digital/_account.html`` on the patron's account page:
-    this month's balance and the last token movements."""
+    this month's balance (only when some resource is paid in tokens) and the last token
+    movements."""
     return {
-        "digital_balance": patron_balance(patron, now),
+        "digital_balance": patron_balance(patron, now) if tokens_apply() else None,
         "digital_entries": patron_entries(patron, 5),
     }

@@ -66,14 +66,14 @@ def vod(*, cas: bool = True) -> Resource:
         code="cinema",
         defaults={
             "vendor": vendor, "name": "Cinéma en ligne", "kind": ResourceKind.VOD,
-            "access_url": VOD_SERVICE + "?film={ref}", "cas_service": service, "uses_tokens": True,
+            "access_url": VOD_SERVICE + "?film={ref}", "sso_service": service, "uses_tokens": True,
             "description": "Films en streaming.", "how_to_connect": "Cliquez sur Regarder.",
         },
     )  # fmt: skip
     return resource
 
 
-def film(resource: Resource, title: str, year: int | None) -> VendorTitle:
+def film(resource: Resource, title: str, year: int | None, ref: str = "") -> VendorTitle:
     from navette.catalogue.models import DocType, MarcFlavour, Record
 
     n = next(_seq)
@@ -82,7 +82,11 @@ def film(resource: Resource, title: str, year: int | None) -> VendorTitle:
         doc_type=DocType.ONLINE, year=year,
     )  # fmt: skip
     return VendorTitle.objects.create(
-        resource=resource, record=record, vendor_ref=f"F{n}", title=title, release_year=year
+        resource=resource,
+        record=record,
+        vendor_ref=ref or f"F{n}",
+        title=title,
+        release_year=year,
     )
 
 
@@ -92,6 +96,17 @@ def oidc_client(redirect_uri: str, secret: str = "s3cret-client") -> ServiceRegi
         vendor=vendor, name="Cours OIDC", protocol=ServiceProtocol.OIDC, client_id="cours-client",
         client_secret_hash=make_password(secret), redirect_uris=[redirect_uri],
     )  # fmt: skip
+
+
+def oidc_resource(client: ServiceRegistration, **fields: Any) -> Resource:
+    """A resource whose vendor signs patrons in with OpenID Connect through ``client``."""
+    values: dict[str, Any] = {
+        "vendor": client.vendor, "code": "cours", "name": "Cours en ligne",
+        "kind": ResourceKind.COURSES, "access_url": "http://cours.example.test/cours/?id={ref}",
+        "sso_service": client,
+    }  # fmt: skip
+    values.update(fields)
+    return Resource.objects.create(**values)
 
 
 def session_cookie(patron: Patron) -> tuple[str, str]:

@@ -58,7 +58,7 @@ def test_patron_starts_a_film_and_vendor_validates_the_ticket(page, live_server,
     service = url.split("&ticket=")[0]
     client = pycas.CASClient(version=3, service_url=service, server_url=live_server.url + "/cas/")
     user, attributes, _pgt = client.verify_ticket(ticket)
-    assert user == pairwise_id(patron.pk, resource.cas_service)
+    assert user == pairwise_id(patron.pk, resource.sso_service)
     assert attributes["category"] == "adulte"
 
     page.goto(f"{page.base_url}/mediatheque-en-ligne/")

@@ -20,6 +20,13 @@ NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)
 SERVICE = f.VOD_SERVICE + "?film=F42"
 
 
+def _vod():
+    """The CAS-registered film resource, with the film F42 (1 token) that SERVICE names."""
+    resource = f.vod()
+    f.film(resource, "Film de 2019", 2019, ref="F42")
+    return resource
+
+
 def _ticket_from(response) -> str:
     assert response.status_code == 302, response.content[:300]
     location = response["Location"]
@@ -33,16 +40,19 @@ def test_login_issues_single_use_ticket_with_limited_attributes(client, clock_at
     returns the per-service opaque id and only category, home library and age band; the ticket
     cannot be validated twice."""
     clock_at(NOW)
-    resource = f.vod()
+    resource = _vod()
     patron = f.patron()
     f.log_in(client, patron)
     ticket = _ticket_from(client.get("/cas/login", {"service": SERVICE}))
     response = client.get("/cas/p3/serviceValidate", {"ticket": ticket, "service": SERVICE})
     assert response["Content-Type"].startswith("application/xml")
     user, attributes, _pgt = pycas.CASClientV3.verify_response(response.content)
-    assert user == pairwise_id(patron.pk, resource.cas_service)
+    assert user == pairwise_id(patron.pk, resource.sso_service)
     assert patron.card_number not in response.content.decode()
-    assert attributes == {"category": "adulte", "homeLibrary": "lille", "ageBand": "26-39"}
+    assert attributes == {
+        "category": "adulte", "homeLibrary": "lille", "ageBand": "26-39", "title": "F42",
+        "accessUntil": "2026-11-22T14:00:00+00:00",
+    }  # fmt: skip
     again = client.get("/cas/p3/serviceValidate", {"ticket": ticket, "service": SERVICE})
     assert b'code="INVALID_TICKET"' in again.content
     assert UsageFact.objects.filter(resource=resource, launches=1).count() == 1
@@ -51,7 +61,7 @@ def test_login_issues_single_use_ticket_with_limited_attributes(client, clock_at
 @pytest.mark.django_db
 def test_cas2_validate_returns_user_without_attributes(client, clock_at):
     clock_at(NOW)
-    f.vod()
+    _vod()
     f.log_in(client, f.patron())
     ticket = _ticket_from(client.get("/cas/login", {"service": SERVICE}))
     user, attributes, _pgt = pycas.CASClientV2.verify_response(
@@ -65,7 +75,7 @@ def test_ticket_for_another_service_or_expired_is_refused(client, clock_at):
     """A ticket validated for another service URL is INVALID_SERVICE (and consumed); after
     five minutes a ticket is INVALID_TICKET."""
     clock_at(NOW)
-    f.vod()
+    _vod()
     f.log_in(client, f.patron())
     ticket = _ticket_from(client.get("/cas/login", {"service": SERVICE}))
     other = client.get(
@@ -87,7 +97,7 @@ def test_ticket_for_another_service_or_expired_is_refused(client, clock_at):
 def test_unregistered_service_gets_no_ticket(client, clock_at):
     """Only registered services, matched exactly on scheme, host, port and path."""
     clock_at(NOW)
-    f.vod()
+    _vod()
     f.log_in(client, f.patron())
     for service in (
         "http://evil.example.test/sso/cas",
@@ -104,7 +114,7 @@ def test_unregistered_service_gets_no_ticket(client, clock_at):
 @pytest.mark.django_db
 def test_expired_or_blocked_card_gets_a_clear_page_instead_of_a_ticket(client, clock_at):
     clock_at(NOW)
-    f.vod()
+    _vod()
     expired = f.patron(membership_expires_on=dt.date(2026, 10, 31))
     f.log_in(client, expired)
     response = client.get("/cas/login", {"service": SERVICE})
@@ -124,7 +134,7 @@ def test_expired_or_blocked_card_gets_a_clear_page_instead_of_a_ticket(client, c
 @pytest.mark.django_db
 def test_anonymous_visitor_is_sent_to_login_or_back_with_gateway(client, clock_at):
     clock_at(NOW)
-    f.vod()
+    _vod()
     response = client.get("/cas/login", {"service": SERVICE})
     assert response.status_code == 302
     assert "/compte/connexion/" in response["Location"] and "next=" in response["Location"]
@@ -134,7 +144,7 @@ def test_anonymous_visitor_is_sent_to_login_or_back_with_gateway(client, clock_a
 
 @pytest.mark.django_db
 def test_logout_ends_the_portal_session(client):
-    f.vod()
+    _vod()
     f.log_in(client, f.patron())
     response = client.get("/cas/logout", {"service": SERVICE})
     assert response["Location"] == SERVICE
@@ -144,7 +154,7 @@ def test_logout_ends_the_portal_session(client):
 @pytest.mark.django_db(transaction=True)
 def test_python_cas_client_validates_against_live_server(live_server):
     """python-cas (protocols 2 and 3) validates tickets the live portal issued."""
-    resource = f.vod()
+    resource = _vod()
     patron = f.patron()
     http = requests.Session()
     http.cookies.set(*f.session_cookie(patron))
@@ -157,7 +167,7 @@ def test_python_cas_client_validates_against_live_server(live_server):
 
     v3 = pycas.CASClient(version=3, service_url=SERVICE, server_url=live_server.url + "/cas/")
     user, attributes, _pgt = v3.verify_ticket(fresh_ticket())
-    assert user == pairwise_id(patron.pk, resource.cas_service)
+    assert user == pairwise_id(patron.pk, resource.sso_service)
     assert attributes["homeLibrary"] == "lille"
     v2 = pycas.CASClient(version=2, service_url=SERVICE, server_url=live_server.url + "/cas/")
     user2, _attrs, _pgt = v2.verify_ticket(fresh_ticket())

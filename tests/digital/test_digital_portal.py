@@ -52,7 +52,13 @@ def test_refused_with_half_a_token_left_then_renewed_on_the_first(client, clock_
     assert "<strong>4</strong> jeton(s) sur 4" in page
     response = client.post(f"/mediatheque-en-ligne/titre/{one.pk}/lancer/")
     assert response.status_code == 302
-    assert response["Location"].startswith(f.VOD_SERVICE + f"?film={one.vendor_ref}&ticket=ST-")
+    service = f.VOD_SERVICE + f"?film={one.vendor_ref}"
+    assert response["Location"].startswith(service + "&ticket=ST-")
+    # charged when the vendor validates the ticket, not before
+    assert "<strong>4</strong> jeton(s)" in client.get("/mediatheque-en-ligne/").content.decode()
+    ticket = response["Location"].split("&ticket=")[1]
+    validation = client.get("/cas/p3/serviceValidate", {"ticket": ticket, "service": service})
+    assert b"authenticationSuccess" in validation.content
     assert "<strong>3</strong> jeton(s)" in client.get("/mediatheque-en-ligne/").content.decode()
 
 

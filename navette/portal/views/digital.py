@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from urllib.parse import unquote, urlencode
 
@@ -35,11 +36,19 @@ from navette.digital.selectors import (
     action_label,
     active_resources,
     patron_balance,
-    patron_card_decision,
     title_cost,
+    title_paid_until,
     token_settings,
+    tokens_apply,
 )
-from navette.digital.services import cas_login_grant, resource_open, title_start
+from navette.digital.services import (
+    cas_login_grant,
+    cas_ticket_validate,
+    oidc_authorize_grant,
+    oidc_token_exchange,
+    resource_open,
+    title_start,
+)
 from navette.patrons.session import current_patron, logout_patron
 
 
@@ -59,7 +68,7 @@ def digital(request: HttpRequest) -> HttpResponse:
     """/mediatheque-en-ligne/: every resource, with the patron's token balance."""
     patron = current_patron(request)
     now = clock.now()
-    balance = patron_balance(patron, now) if patron else None
+    balance = patron_balance(patron, now) if patron and tokens_apply() else None
     return render(
         request,
         "portal/digital/index.html",
@@ -94,7 +103,8 @@ def resource_detail(request: HttpRequest, code: str) -> HttpResponse:
         "portal/digital/resource.html",
         {
             "resource": resource, "rows": rows, "page": page, "query": query, "patron": patron,
-            "balance": patron_balance(patron, now, ts) if patron else None,
+            "balance": patron_balance(patron, now, ts)
+            if patron and resource.uses_tokens else None,
             "action": action_label(resource.kind),
         },
     )  # fmt: skip
@@ -104,10 +114,13 @@ def _title_context(request: HttpRequest, title: VendorTitle) -> dict:
     patron = current_patron(request)
     now = clock.now()
     ts = token_settings()
-    cost = title_cost(title, now, ts)
-    balance = patron_balance(patron, now, ts) if patron else None
+    uses_tokens = title.resource.uses_tokens
+    paid_until = title_paid_until(patron, title, now) if patron and uses_tokens else None
+    cost = 0 if paid_until else title_cost(title, now, ts)
+    balance = patron_balance(patron, now, ts) if patron and uses_tokens else None
     return {
         "title": title, "resource": title.resource, "patron": patron, "balance": balance,
+        "paid_until": paid_until,
         "cost": policies.format_tokens(cost), "cost_halves": cost,
         "after": policies.format_tokens(balance.left - cost) if balance and balance.left >= cost else None,
         "action": action_label(title.resource.kind),
@@ -130,28 +143,34 @@ ERROR_STATUS = {
     NetworkCapReached.code: 409,
 }
 
+#: The title a patron just started toward a vendor that signs in with OpenID Connect:
+#: the vendor's coming /oidc/authorize request opens (and pays for) that title.
+OIDC_TITLE_KEY = "navette.digital.oidc_title"
+OIDC_TITLE_SECONDS = 600
+
 
 @require_POST
 def title_launch(request: HttpRequest, pk: int) -> HttpResponse:
     """Spend the tokens and send the patron to the vendor, with a CAS ticket."""
-    title = get_object_or_404(VendorTitle.objects.select_related("resource__cas_service"), pk=pk)
+    title = get_object_or_404(VendorTitle.objects.select_related("resource__sso_service"), pk=pk)
     patron = current_patron(request)
     if patron is None:
         return redirect(_login_url(reverse("portal:digital_title", args=[pk])))
+    now = clock.now()
     try:
-        launch = title_start(
-            patron=patron, title=title, actor=Actor.patron(patron.pk), now=clock.now()
-        )
+        launch = title_start(patron=patron, title=title, actor=Actor.patron(patron.pk), now=now)
     except (AccessRefused, InsufficientTokens, NetworkCapReached) as exc:
         context = _title_context(request, title) | {"error": exc.message}
         return render(request, "portal/digital/title.html", context, status=ERROR_STATUS[exc.code])
+    if launch.oidc_title is not None:
+        request.session[OIDC_TITLE_KEY] = {"title": launch.oidc_title.pk, "at": now.timestamp()}
     return HttpResponseRedirect(launch.url)
 
 
 @require_POST
 def resource_launch(request: HttpRequest, code: str) -> HttpResponse:
     resource = get_object_or_404(
-        Resource.objects.select_related("cas_service"), code=code, is_active=True
+        Resource.objects.select_related("sso_service"), code=code, is_active=True
     )
     patron = current_patron(request)
     if patron is None:
@@ -203,13 +222,13 @@ def cas_login(request: HttpRequest) -> HttpResponse:
         url = cas_login_grant(
             registration=registration, service=service, patron=patron, now=clock.now()
         )
-    except AccessRefused as exc:
-        return _refused(request, exc.message)
+    except (AccessRefused, InsufficientTokens, NetworkCapReached) as exc:
+        return _refused(request, exc.message, status=ERROR_STATUS[exc.code])
     return HttpResponseRedirect(url)
 
 
 def _validate(request: HttpRequest, *, with_attributes: bool) -> HttpResponse:
-    result = cas.cas_ticket_validate(
+    result = cas_ticket_validate(
         ticket=request.GET.get("ticket", ""),
         service=request.GET.get("service", ""),
         now=clock.now(),
@@ -259,6 +278,16 @@ def oidc_jwks(request: HttpRequest) -> JsonResponse:
     return JsonResponse(oidc.jwks())
 
 
+def _oidc_title(request: HttpRequest, now: dt.datetime) -> VendorTitle | None:
+    """The title the patron started from the portal in the last minutes (used once)."""
+    pending = request.session.pop(OIDC_TITLE_KEY, None)
+    if not isinstance(pending, dict) or not isinstance(pending.get("title"), int):
+        return None
+    if now.timestamp() - pending.get("at", 0) > OIDC_TITLE_SECONDS:
+        return None
+    return VendorTitle.objects.select_related("resource").filter(pk=pending["title"]).first()
+
+
 @require_GET
 def oidc_authorize(request: HttpRequest) -> HttpResponse:
     params = {k: request.GET.get(k, "") for k in request.GET}
@@ -281,10 +310,12 @@ def oidc_authorize(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(f"{auth.redirect_uri}?{urlencode(query)}")
         return redirect(_login_url(request.get_full_path()))
     now = clock.now()
-    decision = patron_card_decision(patron, now)
-    if not decision.allowed:
-        return _refused(request, decision.reason)
-    code = oidc.oidc_code_issue(request=auth, patron=patron, now=now)
+    try:
+        code = oidc_authorize_grant(
+            request=auth, patron=patron, title=_oidc_title(request, now), now=now
+        )
+    except (AccessRefused, InsufficientTokens, NetworkCapReached) as exc:
+        return _refused(request, exc.message, status=ERROR_STATUS[exc.code])
     query = {"code": code}
     if auth.state:
         query["state"] = auth.state
@@ -319,7 +350,7 @@ def _client_credentials(request: HttpRequest) -> tuple[str, str | None]:
 def oidc_token(request: HttpRequest) -> HttpResponse:
     client_id, secret = _client_credentials(request)
     try:
-        body = oidc.oidc_token_exchange(
+        body = oidc_token_exchange(
             params={k: request.POST.get(k, "") for k in request.POST},
             client_id=client_id, client_secret=secret, issuer=_issuer(request), now=clock.now(),
         )  # fmt: skip

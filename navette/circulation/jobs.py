@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from navette.circulation.models import Hold, HoldStatus
+from navette.circulation.privacy import loans_anonymise
 from navette.circulation.services import hold_expire
 from navette.core import clock
 from navette.core.actors import Actor
@@ -23,4 +24,11 @@ def expire_uncollected_holds(now: dt.datetime) -> str:
     return f"{expired} réservation(s) expirée(s)"
 
 
-JOBS = [("circulation.expire_holds", expire_uncollected_holds)]
+def anonymise(now: dt.datetime) -> str:
+    return f"{loans_anonymise(now=now)} prêts anonymisés"
+
+
+JOBS = [
+    ("circulation.expire_holds", expire_uncollected_holds),
+    ("loans-anonymise", anonymise),
+]

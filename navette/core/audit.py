@@ -1,11 +1,15 @@
-"""Append audit events. Call inside the service's transaction."""
+"""Append audit events (call inside the service's transaction), and forget the patrons
+in them when the privacy jobs say so."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
-from navette.core.actors import Actor
+from django.db.models import Q, QuerySet
+
+from navette.core.actors import Actor, ActorKind
 from navette.core.models import AuditEvent
 from navette.core.rows import insert
 
@@ -40,3 +44,72 @@ def audit_record(
     )
     insert([event], keys=False)
     return event
+
+
+# --- privacy -----------------------------------------------------------------------------
+
+#: The label left on an event whose actor was a patron, once anonymised.
+ANONYMOUS_PATRON_LABEL = "patron"
+_BATCH = 2000
+
+
+def _patron_links(patron_ids: Collection[int] | None = None) -> Q:
+    """Events that point at a patron: as actor, as object, or in their details."""
+    if patron_ids is None:
+        return (
+            Q(actor_kind=ActorKind.PATRON, actor_id__isnull=False)
+            | (Q(object_type="patron") & ~Q(object_id=""))
+            | Q(data__has_key="patron")
+        )
+    ids = list(patron_ids)
+    return (
+        Q(actor_kind=ActorKind.PATRON, actor_id__in=ids)
+        | Q(object_type="patron", object_id__in=[str(i) for i in ids])
+        | Q(data__patron__in=ids)
+    )
+
+
+def _forget(events: QuerySet[AuditEvent]) -> int:
+    """Strip every patron link from ``events``, in batches; returns how many changed."""
+    changed = 0
+    last = 0
+    while True:
+        batch = list(events.filter(pk__gt=last).order_by("pk")[:_BATCH])
+        if not batch:
+            return changed
+        last = batch[-1].pk
+        for event in batch:
+            if event.actor_kind == ActorKind.PATRON:
+                event.actor_id = None
+                event.actor_label = ANONYMOUS_PATRON_LABEL
+            if event.object_type == "patron":
+                # details about a patron's account (card numbers, reasons) go with the link
+                event.object_id = ""
+                event.data = {}
+            elif isinstance(event.data, dict):
+                event.data.pop("patron", None)
+        AuditEvent.objects.bulk_update(batch, ["actor_id", "actor_label", "object_id", "data"])
+        changed += len(batch)
+
+
+def audit_anonymise(*, before: dt.datetime, actions: Collection[str] | None = None) -> int:
+    """Remove the patron from journal events older than ``before`` (only ``actions`` when
+    given): a patron actor loses id and label, an event about a patron loses its object and
+    details, other details lose their ``patron``. Who on the staff did what, where and when
+    stays. Idempotent; call inside the job's transaction. Returns how many events changed."""
+    events = AuditEvent.objects.filter(_patron_links(), at__lt=before)
+    if actions is not None:
+        events = events.filter(action__in=list(actions))
+    return _forget(events)
+
+
+def audit_forget_patrons(patron_ids: Collection[int]) -> int:
+    """Remove these patrons (being deleted) from every journal event, whatever its age."""
+    if not patron_ids:
+        return 0
+    return _forget(AuditEvent.objects.filter(_patron_links(patron_ids)))
+
+
+def audit_patron_events(patron_id: int) -> QuerySet[AuditEvent]:
+    """The journal events that still point at one patron (for the patron's data export)."""
+    return AuditEvent.objects.filter(_patron_links([patron_id])).order_by("-at", "-pk")

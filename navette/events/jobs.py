@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from navette.events.models import anonymise_after_days
+from navette.events.privacy import registrations_journal_anonymise
 from navette.events.services import registrations_anonymise
 
 
 def anonymise_registrations(now: dt.datetime) -> str:
     days = anonymise_after_days()
     count = registrations_anonymise(now=now, after_days=days)
+    registrations_journal_anonymise(now=now, after_days=days)
     return f"{count} inscription(s) anonymisée(s) ({days} jours après l'événement)"
 
 

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from navette.notices.privacy import notices_anonymise
 from navette.notices.services import notices_send
 
-JOBS = [("notices", notices_send)]
+
+def anonymise(now: dt.datetime) -> str:
+    return f"{notices_anonymise(now=now)} avis anonymisés"
+
+
+JOBS = [("notices", notices_send), ("notices-anonymise", anonymise)]

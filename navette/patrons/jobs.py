@@ -1,16 +1,12 @@
-"""Scheduled privacy jobs: anonymise old loans, delete inactive patrons, forget
-old login attempts. Each is idempotent."""
+"""Scheduled privacy jobs: delete inactive patrons, forget old login attempts. Each is
+idempotent. (Old loans are anonymised by the circulation app's job, ``loans-anonymise``.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from navette.patrons.privacy import loans_anonymise, patrons_purge
+from navette.patrons.privacy import patrons_purge
 from navette.patrons.services import login_attempts_purge
-
-
-def anonymise(now: dt.datetime) -> str:
-    return f"{loans_anonymise(now=now)} prêts anonymisés"
 
 
 def purge(now: dt.datetime) -> str:
@@ -22,7 +18,6 @@ def forget_login_attempts(now: dt.datetime) -> str:
 
 
 JOBS = [
-    ("patrons-anonymise", anonymise),
     ("patrons-purge", purge),
     ("patrons-login-attempts", forget_login_attempts),
 ]

@@ -24,7 +24,10 @@ class VendorAdmin(admin.ModelAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "vendor", "uses_tokens", "minimum_age", "is_active"]
+    list_display = [
+        "name", "kind", "vendor", "sso_service", "uses_tokens", "access_hours", "minimum_age",
+        "is_active",
+    ]  # fmt: skip
     list_filter = ["kind", "is_active", "uses_tokens"]
     filter_horizontal = ["allowed_categories"]
     search_fields = ["name", "code"]

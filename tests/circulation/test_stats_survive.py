@@ -6,6 +6,9 @@ import datetime as dt
 
 import pytest
 
+from navette.circulation.models import Loan
+from navette.circulation.privacy import loans_anonymise
+from navette.circulation.services import loan_checkin, loan_checkout
 from navette.stats import selectors
 
 pytestmark = pytest.mark.django_db
@@ -13,10 +16,6 @@ pytestmark = pytest.mark.django_db
 
 def test_figures_survive_the_anonymisation_of_loans(libs, make_patron, make_item, actor):
     """Loans are anonymised 4 months after return; the facts counted here are not touched."""
-    from navette.circulation.models import Loan
-    from navette.circulation.services import loan_checkin, loan_checkout
-    from navette.patrons.privacy import loans_anonymise
-
     now = dt.datetime(2025, 3, 4, 10, tzinfo=dt.UTC)
     item = make_item()
     loan_checkout(item=item, patron=make_patron(), library=libs["Lens"], actor=actor, now=now)

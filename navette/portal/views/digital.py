@@ -151,7 +151,9 @@ OIDC_TITLE_SECONDS = 600
 
 @require_POST
 def title_launch(request: HttpRequest, pk: int) -> HttpResponse:
-    """Spend the tokens and send the patron to the vendor, with a CAS ticket."""
+    """Send the patron to the vendor for this title (with a CAS ticket naming it, or
+    remembering it for the vendor's OpenID Connect authorization); the tokens are charged
+    when the vendor confirms."""
     title = get_object_or_404(VendorTitle.objects.select_related("resource__sso_service"), pk=pk)
     patron = current_patron(request)
     if patron is None:

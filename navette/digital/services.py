@@ -154,8 +154,8 @@ def _spend_network(network_id: int, cost: int, now: dt.datetime, ts: TokenSettin
 def _insufficient(*, left: int, cost: int, allowance: int, title: VendorTitle,
                   now: dt.datetime) -> InsufficientTokens:  # fmt: skip
     return InsufficientTokens(
-        _("Il vous reste %(left)s jeton(s) ce mois-ci et « %(title)s » en coûte %(cost)s : "
-          "vous ne pouvez pas le lancer. Vos %(allowance)s jetons reviennent le %(renew)s.")
+        _("Votre solde de jetons ce mois-ci est de %(left)s et « %(title)s » en coûte %(cost)s : "
+          "vous ne pouvez pas le lancer. Votre solde revient à %(allowance)s le %(renew)s.")
         % {
             "left": policies.format_tokens(left), "title": title.title,
             "cost": policies.format_tokens(cost),

@@ -84,7 +84,7 @@ def test_cas_login_for_a_film_with_no_tokens_left_is_refused(client, clock_at):
 
     response = client.get("/cas/login", {"service": _service(film)})
     assert response.status_code == 409
-    assert "Il vous reste 0 jeton(s) ce mois-ci" in _text(response)
+    assert "Votre solde de jetons ce mois-ci est de 0" in _text(response)
     assert not CasTicket.objects.exists()
     assert TokenEntry.objects.filter(title=film).count() == 0
 

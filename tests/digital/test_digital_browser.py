@@ -39,13 +39,15 @@ def test_patron_starts_a_film_and_vendor_validates_the_ticket(page, live_server,
     page.fill("input[name=pin]", "482915")
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{page.base_url}/mediatheque-en-ligne/")
-    assert "4 jeton(s) sur 4" in page.get_by_test_id("balance").inner_text().replace("\xa0", " ")
+    assert "4 sur 4" in page.get_by_test_id("balance").inner_text().replace("\xa0", " ")
     assert axe(page) == []
 
     page.get_by_role("link", name="Cinéma en ligne").click()
     page.get_by_role("link", name="Les Oiseaux migrateurs").click()
     assert "1,5" in page.get_by_test_id("cost").inner_text()
-    assert "Votre solde ce mois-ci : 4 jeton(s)" in page.get_by_test_id("balance").inner_text()
+    assert (
+        "Votre solde de jetons ce mois-ci : 4 sur 4" in page.get_by_test_id("balance").inner_text()
+    )
     assert "2,5" in page.get_by_test_id("after").inner_text()
     assert axe(page) == []
 
@@ -62,4 +64,4 @@ def test_patron_starts_a_film_and_vendor_validates_the_ticket(page, live_server,
     assert attributes["category"] == "adulte"
 
     page.goto(f"{page.base_url}/mediatheque-en-ligne/")
-    assert "2,5 jeton(s) sur 4" in page.get_by_test_id("balance").inner_text()
+    assert "2,5 sur 4" in page.get_by_test_id("balance").inner_text()

@@ -44,22 +44,22 @@ def test_refused_with_half_a_token_left_then_renewed_on_the_first(client, clock_
     response = client.post(f"/mediatheque-en-ligne/titre/{one.pk}/lancer/")
     assert response.status_code == 409
     body = response.content.decode()
-    assert "Il vous reste 0,5 jeton(s) ce mois-ci" in body and "en coûte 1" in body
+    assert "Votre solde de jetons ce mois-ci est de 0,5" in body and "en coûte 1" in body
     assert TokenEntry.objects.count() == 2
 
     clock_at(dt.datetime(2026, 12, 1, 0, 5, tzinfo=PARIS))
     page = client.get(f"/mediatheque-en-ligne/titre/{one.pk}/").content.decode()
-    assert "<strong>4</strong> jeton(s) sur 4" in page
+    assert "<strong>4</strong> sur 4" in page
     response = client.post(f"/mediatheque-en-ligne/titre/{one.pk}/lancer/")
     assert response.status_code == 302
     service = f.VOD_SERVICE + f"?film={one.vendor_ref}"
     assert response["Location"].startswith(service + "&ticket=ST-")
     # charged when the vendor validates the ticket, not before
-    assert "<strong>4</strong> jeton(s)" in client.get("/mediatheque-en-ligne/").content.decode()
+    assert "<strong>4</strong> sur 4" in client.get("/mediatheque-en-ligne/").content.decode()
     ticket = response["Location"].split("&ticket=")[1]
     validation = client.get("/cas/p3/serviceValidate", {"ticket": ticket, "service": service})
     assert b"authenticationSuccess" in validation.content
-    assert "<strong>3</strong> jeton(s)" in client.get("/mediatheque-en-ligne/").content.decode()
+    assert "<strong>3</strong> sur 4" in client.get("/mediatheque-en-ligne/").content.decode()
 
 
 def test_anonymous_start_goes_to_login(client):
@@ -76,7 +76,8 @@ def test_resource_page_shows_costs_and_help(client, clock_at):
     f.film(resource, "Film récent", 2026)
     body = client.get(f"/mediatheque-en-ligne/{resource.code}/").content.decode()
     assert "Comment se connecter" in body
-    assert "0,5 jeton(s)" in body and "2 jeton(s)" in body
+    assert "Prix en jetons" in body
+    assert "<td>0,5</td>" in body and "<td>2</td>" in body
     assert (
         "Film récent"
         in client.get(f"/mediatheque-en-ligne/{resource.code}/?q=récent").content.decode()
@@ -116,5 +117,5 @@ def test_account_page_shows_tokens_and_last_launches(client, clock_at):
     f.log_in(client, patron)
     body = client.get("/compte/").content.decode()
     assert "Médiathèque en ligne" in body
-    assert "<strong>2,5</strong> jeton(s) sur 4" in body
+    assert "<strong>2,5</strong> sur 4" in body
     assert "Vent du Nord : −1,5" in body

@@ -68,12 +68,12 @@ def test_librarian_refunds_with_a_reason(client, clock_at):
     entry = _spend(patron, f.film(f.vod(), "Film", 2026))
     staff(client, Role.LIBRARIAN)
     page = client.get(f"/personnel/mediatheque-en-ligne/jetons/?carte={patron.card_number}")
-    assert "Solde du mois : 2 jeton(s) sur 4" in page.content.decode()
+    assert "Solde de jetons du mois : 2 sur 4" in page.content.decode()
     url = f"/personnel/mediatheque-en-ligne/jetons/{entry.pk}/rembourser/"
     response = client.post(url, {"motif": ""}, follow=True)
     assert "Indiquez le motif du remboursement" in response.content.decode()
     response = client.post(url, {"motif": "Coupure du flux"}, follow=True)
-    assert "2 jeton(s) remboursé(s)" in response.content.decode()
+    assert "Jetons remboursés : 2." in response.content.decode()
     refund = TokenEntry.objects.get(kind=EntryKind.REFUND)
     assert refund.reason == "Coupure du flux" and refund.actor_label == "u-librarian"
     assert patron_balance(patron, NOV).left == 8

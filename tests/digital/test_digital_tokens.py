@@ -76,7 +76,7 @@ def test_refused_when_balance_too_low_then_renewed_on_the_first(films):
     before = (TokenEntry.objects.count(), UsageFact.objects.count())
     with pytest.raises(InsufficientTokens) as exc:
         spend(patron, films["one"])
-    assert "Il vous reste 0,5 jeton(s)" in exc.value.message
+    assert "Votre solde de jetons ce mois-ci est de 0,5" in exc.value.message
     assert "en coûte 1" in exc.value.message
     assert "01/12/2026" in exc.value.message
     assert (TokenEntry.objects.count(), UsageFact.objects.count()) == before

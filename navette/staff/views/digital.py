@@ -99,6 +99,6 @@ def refund(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(n)s jeton(s) remboursé(s).") % {"n": entry.amount_display})
+        messages.success(request, _("Jetons remboursés : %(n)s.") % {"n": entry.amount_display})
     card = entry.patron.card_number if entry.patron else ""
     return redirect(f"{reverse('staff:digital_tokens')}?{urlencode({'carte': card})}")

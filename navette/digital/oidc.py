@@ -24,6 +24,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -290,7 +291,7 @@ def oidc_code_redeem(
 
 def oidc_tokens_issue(
     *, grant: OidcCode, issuer: str, now: dt.datetime, extra_claims: dict[str, str]
-) -> dict:
+) -> dict[str, Any]:
     """The token response for a redeemed code: an access token for /oidc/userinfo and a
     signed ID token (``extra_claims`` added to it)."""
     client, patron = grant.registration, grant.patron

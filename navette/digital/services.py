@@ -20,6 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings as django_settings
@@ -562,7 +563,7 @@ def oidc_authorize_grant(
 def oidc_token_exchange(
     *, params: dict[str, str], client_id: str, client_secret: str | None, issuer: str,
     now: dt.datetime,
-) -> dict:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     """A vendor redeems an authorization code: consume it, complete the launch it grants
     (``access_complete``), then issue the tokens. Raises ``OidcError`` (a refusal at
     completion is ``invalid_grant``, with nothing charged)."""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("personnel/", include("navette.staff.urls")),
     path("api/", api.urls),
+    path("", include("navette.opendata.urls")),
     path("", include("navette.portal.urls")),
 ]
 if settings.DEBUG:

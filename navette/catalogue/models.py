@@ -78,7 +78,11 @@ class Record(models.Model):
     class Meta:
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
-        indexes = [models.Index(fields=["control_number", "control_source"])]
+        indexes = [
+            models.Index(fields=["control_number", "control_source"]),
+            # OAI-PMH harvests walk records in (datestamp, id) order
+            models.Index(fields=["updated_at", "id"], name="record_datestamp"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -106,6 +110,31 @@ class RecordIdentifier(models.Model):
                 fields=["record", "kind", "value"], name="record_identifier_once"
             )
         ]
+
+
+class DeletedRecord(models.Model):
+    """A record removed from the catalogue, kept so harvesters learn of the deletion.
+
+    OAI-PMH "persistent" deletions: the record's id is never reused (the id
+    sequence only grows), and the tombstone is listed with status="deleted" in
+    every later harvest whose dates and set include it.
+    """
+
+    record_id = models.BigIntegerField(_("numéro de la notice supprimée"), primary_key=True)
+    flavour = models.CharField(_("format"), max_length=10, choices=MarcFlavour.choices)
+    doc_type = models.CharField(_("type de document"), max_length=20, choices=DocType.choices)
+    title = models.TextField(_("titre"), blank=True)
+    deleted_at = models.DateTimeField(_("supprimée le"))
+
+    class Meta:
+        verbose_name = _("notice supprimée")
+        verbose_name_plural = _("notices supprimées")
+        indexes = [
+            models.Index(fields=["deleted_at", "record_id"], name="deleted_record_datestamp")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} ({self.title})"
 
 
 class ItemStatus(models.TextChoices):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
-from navette.catalogue.models import Item, Record
+from navette.catalogue.exporter import iter_export
+from navette.catalogue.models import DeletedRecord, Item, Record
 
 
 def record_items(record: Record) -> QuerySet[Item]:
@@ -29,3 +33,163 @@ def marc_lines(marc: dict[str, Any]) -> list[tuple[str, str, str]]:
             )
             lines.append((tag, ind, text))
     return lines
+
+
+# -- Harvesting (OAI-PMH): records and tombstones in (datestamp, id) order ------------------
+
+
+@dataclass(frozen=True)
+class HarvestFilter:
+    """Which records a harvest covers.
+
+    ``since`` is inclusive, ``before`` exclusive (both aware datetimes or None);
+    ``flavour`` limits to one MARC flavour; ``library_code`` to records with a
+    copy owned by that library ("" for any library, None for no condition);
+    ``doc_type`` to one document type.
+    """
+
+    since: dt.datetime | None = None
+    before: dt.datetime | None = None
+    flavour: str | None = None
+    library_code: str | None = None
+    doc_type: str | None = None
+
+
+@dataclass(frozen=True)
+class HarvestEntry:
+    """One record as a harvester sees it: alive (``record`` set) or deleted."""
+
+    record_id: int
+    datestamp: dt.datetime
+    doc_type: str
+    flavour: str
+    record: Record | None = None
+    library_codes: tuple[str, ...] = ()
+
+    @property
+    def deleted(self) -> bool:
+        return self.record is None
+
+
+def _records_matching(f: HarvestFilter) -> QuerySet[Record]:
+    qs = Record.objects.all()
+    if f.since is not None:
+        qs = qs.filter(updated_at__gte=f.since)
+    if f.before is not None:
+        qs = qs.filter(updated_at__lt=f.before)
+    if f.flavour:
+        qs = qs.filter(flavour=f.flavour)
+    if f.doc_type:
+        qs = qs.filter(doc_type=f.doc_type)
+    if f.library_code is not None:
+        copies = Item.objects.filter(record_id=OuterRef("pk"))
+        if f.library_code:
+            copies = copies.filter(owning_library__code=f.library_code)
+        qs = qs.filter(Exists(copies))
+    return qs
+
+
+def _tombstones_matching(f: HarvestFilter) -> QuerySet[DeletedRecord]:
+    if f.library_code is not None:
+        # a record is deleted only once it has no copy left: it is in no library's set
+        return DeletedRecord.objects.none()
+    qs = DeletedRecord.objects.all()
+    if f.since is not None:
+        qs = qs.filter(deleted_at__gte=f.since)
+    if f.before is not None:
+        qs = qs.filter(deleted_at__lt=f.before)
+    if f.flavour:
+        qs = qs.filter(flavour=f.flavour)
+    if f.doc_type:
+        qs = qs.filter(doc_type=f.doc_type)
+    return qs
+
+
+def harvest_count(f: HarvestFilter) -> int:
+    """How many records and tombstones the harvest covers (two COUNT queries)."""
+    return _records_matching(f).count() + _tombstones_matching(f).count()
+
+
+def harvest_page(
+    f: HarvestFilter,
+    *,
+    after: tuple[dt.datetime, int] | None,
+    limit: int,
+    with_records: bool = True,
+) -> tuple[list[HarvestEntry], bool]:
+    """The next ``limit`` entries after the (datestamp, id) key ``after``; and whether more follow.
+
+    Keyset order, so a harvest resumed later neither skips nor repeats a
+    record that did not change meanwhile. ``with_records`` False reads the
+    headers' columns only (ListIdentifiers). Queries: records, tombstones,
+    copies' libraries (and, with records, their copies for the holdings).
+    """
+    records = _records_matching(f)
+    tombstones = _tombstones_matching(f)
+    if after is not None:
+        stamp, last_id = after
+        records = records.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, pk__gt=last_id))
+        tombstones = tombstones.filter(
+            Q(deleted_at__gt=stamp) | Q(deleted_at=stamp, record_id__gt=last_id)
+        )
+    if not with_records:
+        records = records.only("id", "updated_at", "doc_type", "flavour")
+    alive = list(records.order_by("updated_at", "id")[: limit + 1])
+    gone = list(tombstones.order_by("deleted_at", "record_id")[: limit + 1])
+    merged: list[tuple[dt.datetime, int, Record | DeletedRecord]] = [
+        (r.updated_at, r.pk, r) for r in alive
+    ] + [(t.deleted_at, t.record_id, t) for t in gone]
+    merged.sort(key=lambda row: (row[0], row[1]))
+    more = len(merged) > limit
+    merged = merged[:limit]
+    alive_ids = [pk for _stamp, pk, obj in merged if isinstance(obj, Record)]
+    codes: dict[int, set[str]] = defaultdict(set)
+    for record_id, code in Item.objects.filter(record_id__in=alive_ids).values_list(
+        "record_id", "owning_library__code"
+    ):
+        codes[record_id].add(code)
+    entries = []
+    for stamp, pk, obj in merged:
+        if isinstance(obj, Record):
+            entries.append(HarvestEntry(pk, stamp, obj.doc_type, obj.flavour, obj,
+                                        tuple(sorted(codes[pk]))))  # fmt: skip
+        else:
+            entries.append(HarvestEntry(pk, stamp, obj.doc_type, obj.flavour))
+    return entries, more
+
+
+def harvest_entry(record_id: int) -> HarvestEntry | None:
+    """One record or its tombstone by id; None when it never existed."""
+    record = Record.objects.filter(pk=record_id).first()
+    if record is not None:
+        codes = Item.objects.filter(record_id=record_id).values_list(
+            "owning_library__code", flat=True
+        )
+        return HarvestEntry(record.pk, record.updated_at, record.doc_type, record.flavour,
+                            record, tuple(sorted(set(codes))))  # fmt: skip
+    tomb = DeletedRecord.objects.filter(record_id=record_id).first()
+    if tomb is None:
+        return None
+    return HarvestEntry(tomb.record_id, tomb.deleted_at, tomb.doc_type, tomb.flavour)
+
+
+def harvest_earliest_datestamp() -> dt.datetime | None:
+    """The oldest datestamp a harvest can return (records and tombstones)."""
+    stamps = [
+        Record.objects.aggregate(m=Min("updated_at"))["m"],
+        DeletedRecord.objects.aggregate(m=Min("deleted_at"))["m"],
+    ]
+    present = [s for s in stamps if s is not None]
+    return min(present) if present else None
+
+
+def harvest_doc_types() -> list[str]:
+    """Document types present in the catalogue or among tombstones, sorted."""
+    types = set(Record.objects.values_list("doc_type", flat=True).distinct())
+    types |= set(DeletedRecord.objects.values_list("doc_type", flat=True).distinct())
+    return sorted(types)
+
+
+def records_with_holdings(records: list[Record]) -> dict[int, dict[str, Any]]:
+    """Each record's MARC with holdings rebuilt from its copies (record id -> MARC-in-JSON)."""
+    return {r.pk: marc for r, marc in iter_export(records=records)}

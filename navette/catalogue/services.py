@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from navette.catalogue.models import DocType, Item, ItemStatus, Record
+from navette.catalogue.models import DeletedRecord, DocType, Item, ItemStatus, Record
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.errors import DomainError, ValidationFailed
@@ -22,6 +22,15 @@ class BarcodeInUse(DomainError):
 
 class ItemNotWithdrawable(DomainError):
     code = "item_not_withdrawable"
+
+
+class RecordNotDeletable(DomainError):
+    code = "record_not_deletable"
+
+
+def _touch_record(record_id: int, now: dt.datetime) -> None:
+    """Move the record's datestamp: its copies are part of what harvesters receive."""
+    Record.objects.filter(pk=record_id).update(updated_at=now)
 
 
 EDITABLE_FIELDS = {
@@ -86,6 +95,7 @@ def item_add(
             )  # fmt: skip
             audit_record(actor=actor, action="item_add", now=now, library_id=owning_library.pk,
                          obj=item, data={"barcode": barcode, "record": record.pk})  # fmt: skip
+            _touch_record(record.pk, now)
             enqueue_record(record.pk)
     except IntegrityError:
         raise _barcode_in_use(barcode) from None
@@ -121,6 +131,7 @@ def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -
             audit_record(actor=actor, action="item_update", now=now,
                          library_id=locked.owning_library_id, obj=locked,
                          data={"before": before, "after": {k: str(v) for k, v in changes.items()}})  # fmt: skip
+            _touch_record(locked.record_id, now)
             enqueue_record(locked.record_id)
     except IntegrityError:
         raise _barcode_in_use(changes.get("barcode", item.barcode)) from None
@@ -144,5 +155,41 @@ def item_withdraw(*, item: Item, actor: Actor, now: dt.datetime, reason: str = "
         locked.save(update_fields=["status", "notes", "updated_at"])
         audit_record(actor=actor, action="item_withdraw", now=now,
                      library_id=locked.owning_library_id, obj=locked, data={"reason": reason})  # fmt: skip
+        _touch_record(locked.record_id, now)
         enqueue_record(locked.record_id)
     return locked
+
+
+def record_delete(*, record: Record, actor: Actor, now: dt.datetime) -> DeletedRecord:
+    """Delete a record that has no copy and no hold, leaving a tombstone for harvesters.
+
+    The record row is locked first: a copy or hold added at the same moment
+    either waits and then fails on the missing record, or is seen here.
+    Raises RecordNotDeletable (nothing changed) while a copy or a hold refers to it.
+    """
+    with transaction.atomic():
+        locked = Record.objects.select_for_update().filter(pk=record.pk).first()
+        if locked is None:
+            raise RecordNotDeletable(_("Cette notice n'existe plus."), record_id=record.pk)
+        if Item.objects.filter(record_id=locked.pk).exists():
+            raise RecordNotDeletable(
+                _("La notice « %(title)s » a des exemplaires : elle ne peut pas être supprimée.")
+                % {"title": locked.title},
+                record_id=locked.pk,
+            )
+        if locked.holds.exists():
+            raise RecordNotDeletable(
+                _("La notice « %(title)s » a des réservations : elle ne peut pas être supprimée.")
+                % {"title": locked.title},
+                record_id=locked.pk,
+            )
+        tombstone = DeletedRecord.objects.create(
+            record_id=locked.pk, flavour=locked.flavour, doc_type=locked.doc_type,
+            title=locked.title, deleted_at=now,
+        )  # fmt: skip
+        audit_record(actor=actor, action="record_delete", now=now, obj=locked,
+                     data={"title": locked.title})  # fmt: skip
+        record_id = locked.pk
+        locked.delete()
+        enqueue_record(record_id)
+    return tombstone

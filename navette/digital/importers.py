@@ -177,7 +177,9 @@ def _marc(resource: Resource, row: TitleRow, role: str) -> dict[str, Any]:
     return {"leader": f"00000n{kind_code}m a22000007i 4500", "fields": fields}
 
 
-def _apply(resource: Resource, row: TitleRow, existing: VendorTitle | None) -> VendorTitle:
+def _apply(
+    resource: Resource, row: TitleRow, existing: VendorTitle | None, now: dt.datetime
+) -> VendorTitle:
     role = ROLE_BY_KIND.get(resource.kind, "auteur")  # type: ignore[call-overload]
     values = {
         "flavour": row.flavour, "marc": _marc(resource, row, role),
@@ -193,7 +195,8 @@ def _apply(resource: Resource, row: TitleRow, existing: VendorTitle | None) -> V
             resource=resource, record=record, vendor_ref=row.ref, title=row.title,
             release_year=row.year, duration_minutes=row.duration, people=row.people,
         )  # fmt: skip
-    Record.objects.filter(pk=existing.record_id).update(**values)
+    # update() skips auto_now: the datestamp harvesters follow is set here
+    Record.objects.filter(pk=existing.record_id).update(**values, updated_at=now)
     existing.title, existing.release_year = row.title, row.year
     existing.duration_minutes, existing.people, existing.is_active = row.duration, row.people, True
     existing.save(
@@ -227,7 +230,7 @@ def titles_import(
             }
             ids = []
             for row in batch:
-                title = _apply(resource, row, existing.get(row.ref))
+                title = _apply(resource, row, existing.get(row.ref), now)
                 ids.append(title.record_id)
                 if row.ref in existing:
                     report.updated += 1

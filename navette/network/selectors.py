@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.db.models import Q
 
 from navette.network.hours import ClosedSpan, Schedule, TimeRange
-from navette.network.models import Closure, Library, OpeningPeriod
+from navette.network.models import Closure, Library, Network, OpeningPeriod
 
 
 def _closures_window(day: dt.date, days_before: int = 0, days_after: int = 400) -> Q:
@@ -49,3 +49,20 @@ def library_schedule(library: Library, around: dt.date, days_after: int = 400) -
 
 def active_libraries() -> list[Library]:
     return list(Library.objects.filter(is_active=True).order_by("commune", "name"))
+
+
+def network_name() -> str:
+    """The network's name, as configured (a read: nothing is created)."""
+    name = Network.objects.order_by("pk").values_list("name", flat=True).first()
+    return name or ""
+
+
+def libraries_by_code() -> list[Library]:
+    """Every library, active or not (copies stay owned by a closed library), by code."""
+    return list(Library.objects.order_by("code"))
+
+
+def first_library_email() -> str:
+    """The e-mail of the first library that has one, "" if none."""
+    email = Library.objects.exclude(email="").order_by("pk").values_list("email", flat=True)
+    return email.first() or ""

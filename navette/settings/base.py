@@ -239,4 +239,5 @@ LOGGING = {
 
 # Integration settings: one module per integration.
 from navette.settings.digital import *  # noqa: E402,F403
+from navette.settings.opendata import *  # noqa: E402,F403
 from navette.settings.sip2 import *  # noqa: E402,F403

@@ -83,9 +83,13 @@ def element_to_json(elem: Any) -> dict[str, Any]:
     return {"leader": leader, "fields": fields}
 
 
-def record_to_xml(marc: dict[str, Any]) -> str:
-    """One <record> element (MARC21 slim namespace declared by the collection)."""
-    out = ["<record>", f"<leader>{escape(marc['leader'])}</leader>"]
+def record_to_xml(marc: dict[str, Any], *, root_attributes: str = "") -> str:
+    """One <record> element (MARC21 slim namespace declared by the collection).
+
+    ``root_attributes`` (already escaped, with a leading space) are written on
+    <record>: a namespace declaration when the record stands alone.
+    """
+    out = [f"<record{root_attributes}>", f"<leader>{escape(marc['leader'])}</leader>"]
     for field in marc["fields"]:
         ((tag, value),) = field.items()
         if isinstance(value, str):

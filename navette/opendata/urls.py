@@ -1,0 +1,9 @@
+"""URLs of the open library-world interfaces (mounted at the site root)."""
+
+from django.urls import path
+
+from navette.opendata import oai
+
+urlpatterns = [
+    path("oai", oai.endpoint, name="oai"),
+]

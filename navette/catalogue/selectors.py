@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from navette.catalogue.exporter import iter_export
+from navette.catalogue.marc.holdings import availability_field
 from navette.catalogue.models import DeletedRecord, Item, Record
 
 
@@ -193,3 +194,32 @@ def harvest_doc_types() -> list[str]:
 def records_with_holdings(records: list[Record]) -> dict[int, dict[str, Any]]:
     """Each record's MARC with holdings rebuilt from its copies (record id -> MARC-in-JSON)."""
     return {r.pk: marc for r, marc in iter_export(records=records)}
+
+
+#: fields that carry copies in the formats Navette reads
+HOLDINGS_TAGS = frozenset({"852", "952", "995"})
+
+
+def records_with_availability(
+    record_ids: list[int], holdings_tag: str
+) -> list[tuple[Record, dict[str, Any]]]:
+    """The records in ``record_ids`` order (missing ones left out), each with its MARC where the
+    holdings fields (852, 952 and 995) are replaced by one ``holdings_tag`` field per copy
+    telling its library and status. Two queries."""
+    records = Record.objects.in_bulk(record_ids)
+    copies: dict[int, list[Item]] = defaultdict(list)
+    for item in (
+        Item.objects.filter(record_id__in=list(records))
+        .select_related("owning_library", "current_library")
+        .order_by("owning_library__code", "barcode")
+    ):
+        copies[item.record_id].append(item)
+    out = []
+    for record_id in record_ids:
+        record = records.get(record_id)
+        if record is None:  # deleted since indexing
+            continue
+        fields = [f for f in record.marc.get("fields", []) if next(iter(f)) not in HOLDINGS_TAGS]
+        fields.extend(availability_field(item, holdings_tag) for item in copies[record_id])
+        out.append((record, {"leader": record.marc.get("leader", ""), "fields": fields}))
+    return out

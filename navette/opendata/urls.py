@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from navette.opendata import oai
+from navette.opendata import oai, sru
 
 urlpatterns = [
     path("oai", oai.endpoint, name="oai"),
+    path("sru", sru.endpoint, name="sru"),
 ]

@@ -13,6 +13,8 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+SRW_DC_NS = "info:srw/schema/1/dc-schema"
+SRW_DC_SCHEMA = "http://www.loc.gov/standards/sru/recordSchemas/dc-schema.xsd"
 MARC21_SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
 MARCXCHANGE_NS = "info:lc/xmlns/marcxchange-v2"
 MARCXCHANGE_SCHEMA = "http://www.loc.gov/standards/iso25577/marcxchange-2-0.xsd"
@@ -33,8 +35,8 @@ def _text(value: str) -> str:
     return escape(value)
 
 
-def dublin_core(record: Record, *, link: str = "", wrapper: str = "oai_dc:dc") -> str:
-    """The record as simple Dublin Core in ``wrapper`` (oai_dc by default), namespaces declared."""
+def dublin_core(record: Record, *, link: str = "", sru: bool = False) -> str:
+    """The record as simple Dublin Core, in <oai_dc:dc> (OAI-PMH) or <srw_dc:dc> (SRU)."""
     parts: list[tuple[str, str]] = []
     title = record.title + (f" : {record.subtitle}" if record.subtitle else "")
     parts.append(("title", title))
@@ -55,9 +57,14 @@ def dublin_core(record: Record, *, link: str = "", wrapper: str = "oai_dc:dc") -
     parts.extend(("language", lang) for lang in record.languages)
     parts.extend(("relation", s) for s in record.series if isinstance(s, str))
     body = "".join(f"<dc:{name}>{_text(value)}</dc:{name}>" for name, value in parts if value)
+    if sru:
+        return (
+            f'<srw_dc:dc xmlns:srw_dc="{SRW_DC_NS}" xmlns:dc="{DC_NS}" xmlns:xsi="{XSI_NS}" '
+            f'xsi:schemaLocation="{SRW_DC_NS} {SRW_DC_SCHEMA}">{body}</srw_dc:dc>'
+        )
     return (
-        f'<{wrapper} xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" xmlns:xsi="{XSI_NS}" '
-        f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">{body}</{wrapper}>'
+        f'<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" xmlns:xsi="{XSI_NS}" '
+        f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">{body}</oai_dc:dc>'
     )
 
 

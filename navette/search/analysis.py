@@ -144,6 +144,15 @@ def plural_variants(word: str) -> tuple[str, ...]:
 _ISBN_CHARS = re.compile(r"[\s\-‐‑–.]")
 
 
+_IDENTIFIER_NOISE = re.compile(r"[\s\-.]+")
+
+
+def normalise_identifier(value: str) -> str:
+    """An identifier as indexed and searched: upper case, without spaces, hyphens or dots
+    (ISSN "0395-2649" and "03952649" are one)."""
+    return _IDENTIFIER_NOISE.sub("", value).upper()[:128]
+
+
 def normalise_isbn(value: str) -> str | None:
     """The ISBN-13 for an ISBN-10 or ISBN-13 in any hyphenation, or None if invalid.
 

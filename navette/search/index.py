@@ -30,12 +30,18 @@ from django.db import connection
 from navette.catalogue.models import Item, Record
 from navette.network.models import Library
 from navette.search import updater
-from navette.search.analysis import ANALYZER_NAME, build_analyzer, normalise_isbn, sort_key
+from navette.search.analysis import (
+    ANALYZER_NAME,
+    build_analyzer,
+    normalise_identifier,
+    normalise_isbn,
+    sort_key,
+)
 
 log = logging.getLogger("navette.search")
 
 #: Bump when the schema or the document builder changes: a mismatching index is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Copies in these states are no longer held by a library.
 GONE_STATUSES = frozenset({"lost", "withdrawn"})
@@ -68,6 +74,9 @@ def build_schema() -> tantivy.Schema:
     for name in ("all", "title", "authors", "subjects"):
         sb.add_text_field(name, tokenizer_name=ANALYZER_NAME, index_option="position")
     sb.add_text_field("isbn", tokenizer_name="raw")
+    # SRU's issn and identifier indexes: normalised values (see normalise_identifier)
+    sb.add_text_field("issn", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("identifier", tokenizer_name="raw", index_option="basic")
     # filters (terms only) and the facets counted on their own field (doc_type, subject)
     for name in ("library", "available_at", "available", "language", "audience"):
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
@@ -149,7 +158,8 @@ class ItemFacts(NamedTuple):
 
 RECORD_COLUMNS = (
     "id", "title", "subtitle", "responsibility", "authors", "subjects", "publisher", "year",
-    "languages", "isbns", "series", "summary", "audience", "doc_type",
+    "languages", "isbns", "series", "summary", "audience", "doc_type", "issns", "eans",
+    "control_number",
 )  # fmt: skip
 
 
@@ -261,6 +271,15 @@ def record_document(
     isbns.discard(None)
     if isbns:
         doc["isbn"] = sorted(isbns)
+    issns = {normalise_identifier(v) for v in _names(row["issns"], "value")} - {""}
+    if issns:
+        doc["issn"] = sorted(issns)
+    identifiers = issns | {normalise_identifier(row["control_number"] or "")}
+    identifiers |= {normalise_identifier(v) for v in _names(row["eans"], "value")}
+    identifiers |= {i for i in isbns if i}
+    identifiers.discard("")
+    if identifiers:
+        doc["identifier"] = sorted(identifiers)
     doc_types = {row["doc_type"]} | {i.doc_type_override for i in items if i.doc_type_override}
     doc["doc_type"] = sorted(doc_types)
     held = sorted({i.owning for i in items if i.status not in GONE_STATUSES})
@@ -328,7 +347,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-_JSON_COLUMNS = frozenset({"authors", "subjects", "languages", "isbns", "series"})
+_JSON_COLUMNS = frozenset({"authors", "subjects", "languages", "isbns", "series", "issns", "eans"})
 
 
 def all_documents(bits: LibraryBits, batch: int = 10_000) -> Iterator[dict[str, Any]]:

@@ -12,3 +12,12 @@ NAVETTE_OAI_ADMIN_EMAIL = os.environ.get("NAVETTE_OAI_ADMIN_EMAIL", "")
 #: Records per ListRecords page, headers per ListIdentifiers page.
 NAVETTE_OAI_RECORDS_PER_PAGE = env_int("NAVETTE_OAI_RECORDS_PER_PAGE", 200)
 NAVETTE_OAI_HEADERS_PER_PAGE = env_int("NAVETTE_OAI_HEADERS_PER_PAGE", 1000)
+
+#: SRU: the field that carries copies and their status in MARC records: "852" (MARC21
+#: location) or "995" (French UNIMARC copies). Empty: 852 for MARC21 records, 995 for UNIMARC.
+NAVETTE_SRU_HOLDINGS_FIELD = os.environ.get("NAVETTE_SRU_HOLDINGS_FIELD", "")
+#: SRU: records per response when the client does not say, and the most it may ask.
+NAVETTE_SRU_DEFAULT_RECORDS = env_int("NAVETTE_SRU_DEFAULT_RECORDS", 10)
+NAVETTE_SRU_MAX_RECORDS = env_int("NAVETTE_SRU_MAX_RECORDS", 100)
+#: SRU: the record schema answered when the client names none (marcxml, unimarc or dc).
+NAVETTE_SRU_DEFAULT_SCHEMA = os.environ.get("NAVETTE_SRU_DEFAULT_SCHEMA", "marcxml")

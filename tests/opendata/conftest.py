@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 from navette.catalogue.models import Record
+from navette.search.index import rebuild_index
 from tests.search.factories import make_item, make_record
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -19,6 +20,13 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "marc": "http://www.loc.gov/MARC21/slim",
     "mx": "info:lc/xmlns/marcxchange-v2",
+    "srw": "http://www.loc.gov/zing/srw/",
+    "diag": "http://www.loc.gov/zing/srw/diagnostic/",
+    "sru2": "http://docs.oasis-open.org/ns/search-ws/sruResponse",
+    "scan2": "http://docs.oasis-open.org/ns/search-ws/scan",
+    "diag2": "http://docs.oasis-open.org/ns/search-ws/diagnostic",
+    "srw_dc": "info:srw/schema/1/dc-schema",
+    "zr": "http://explain.z3950.org/dtd/2.0/",
 }
 
 _schemas: dict[str, etree.XMLSchema] = {}
@@ -87,4 +95,33 @@ def small_catalogue(relire) -> dict[str, Record]:
     make_item(r["ghost"], harnes, call_number="R STR")
     make_item(r["film"], lens)
     make_item(r["atlas"], harnes)
+    return r
+
+
+@pytest.fixture
+def sru_catalogue(relire, settings, tmp_path) -> dict[str, Record]:
+    """A varied catalogue in both flavours, indexed in a per-test index directory."""
+    settings.NAVETTE_SEARCH_INDEX_DIR = tmp_path / "index"
+    settings.NAVETTE_SEARCH_UPDATES = "inline"
+    lens, harnes = relire["lens"], relire["harnes"]
+    r = {
+        "etoile": unimarc_record("L'Étoile mystérieuse", authors=["Hergé"], doc_type="comic",
+                                 year=1942, isbns=["9782203001091"], subjects=["Aventure"]),
+        "guerre": unimarc_record("Guerre et paix", authors=["Léon Tolstoï"], year=1869,
+                                 subjects=["Histoire"], summary="La paix revient après la guerre."),
+        "paix": unimarc_record("La paix et la guerre", authors=["Raymond Aron"], year=1962,
+                               subjects=["Relations internationales"]),
+        "journaux": unimarc_record("Les journaux de guerre", authors=["Paul Dubois"], year=2003,
+                                   subjects=["Histoire"]),
+        "ghost": marc21_record("Ghost story", authors=["Peter Straub"], languages=["eng"],
+                               year=1979, subjects=["Fantastique"]),
+        "revue": marc21_record("Revue des deux mondes", doc_type="magazine", year=1829,
+                               issns=["0750-9278"], control_number="RDM1829"),
+    }  # fmt: skip
+    make_item(r["etoile"], lens, call_number="BD HER")
+    make_item(r["etoile"], harnes, status="on_loan")
+    make_item(r["guerre"], lens)
+    make_item(r["ghost"], harnes, call_number="R STR")
+    make_item(r["journaux"], lens, status="on_loan")
+    rebuild_index()
     return r

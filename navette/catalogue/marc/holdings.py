@@ -134,3 +134,33 @@ def holdings_field(item: Any, flavour: str) -> dict[str, Any]:
             pairs.append(("4", "1"))
         tag = "952"
     return {tag: {"ind1": " ", "ind2": " ", "subfields": [{c: v} for c, v in pairs if v]}}
+
+
+#: status words written in holdings for search clients (stable codes, not prose)
+AVAILABILITY_CODES = {
+    "available": "available", "on_loan": "on_loan", "in_transit": "in_transit",
+    "on_hold_shelf": "on_hold_shelf", "lost": "lost", "withdrawn": "withdrawn",
+    "damaged": "damaged",
+}  # fmt: skip
+
+
+def availability_field(item: Any, tag: str) -> dict[str, Any]:
+    """A holdings field telling where ``item`` is and whether it can be borrowed now.
+
+    ``tag`` "852" (MARC21 location: $a owning library, $b current library, $c
+    shelving location, $h call number, $p barcode, $z status code) or "995"
+    (French UNIMARC copies: $b owning, $c current, $e shelving location, $k call
+    number, $f barcode, $o status code). ``item`` has its libraries loaded.
+    """
+    status = AVAILABILITY_CODES.get(item.status, item.status)
+    if tag == "852":
+        pairs = [("a", item.owning_library.code), ("b", item.current_library.code),
+                 ("c", item.shelving_location), ("h", item.call_number), ("p", item.barcode),
+                 ("z", status)]  # fmt: skip
+    elif tag == "995":
+        pairs = [("b", item.owning_library.code), ("c", item.current_library.code),
+                 ("e", item.shelving_location), ("f", item.barcode), ("k", item.call_number),
+                 ("o", status)]  # fmt: skip
+    else:
+        raise ValueError(f"holdings field 852 or 995, not {tag!r}")
+    return {tag: {"ind1": " ", "ind2": " ", "subfields": [{c: v} for c, v in pairs if v]}}

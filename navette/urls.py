@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from navette.api.urls import api
+from navette.api.v1 import api_v1
 
 admin.site.site_header = _("Navette — administration du réseau")
 admin.site.site_title = "Navette"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("personnel/", include("navette.staff.urls")),
+    path("api/v1/", api_v1.urls),
     path("api/", api.urls),
     path("", include("navette.opendata.urls")),
     path("", include("navette.portal.urls")),

@@ -223,3 +223,8 @@ def records_with_availability(
         fields.extend(availability_field(item, holdings_tag) for item in copies[record_id])
         out.append((record, {"leader": record.marc.get("leader", ""), "fields": fields}))
     return out
+
+
+def record_by_id(record_id: int) -> Record | None:
+    """The record, or None when there is no such record."""
+    return Record.objects.filter(pk=record_id).first()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "navette.events",
     "navette.notices",
     "navette.stats",
+    "navette.partners",
     "navette.portal",
     "navette.staff",
     "navette.api",

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PartnersConfig(AppConfig):
+    name = "navette.partners"
+    verbose_name = _("Partenaires (clés d'API)")
+    default_auto_field = "django.db.models.BigAutoField"

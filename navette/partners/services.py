@@ -1,0 +1,129 @@
+"""API keys: created by network administrators, checked and counted on every call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from navette.core.actors import Actor, ActorKind
+from navette.core.audit import audit_record
+from navette.core.errors import DomainError, ValidationFailed
+from navette.partners.models import ApiKey, ApiKeyWindow, Scope
+
+
+class ApiKeyRefused(DomainError):
+    """No key, an unknown or revoked key (code ``invalid_key``), or a key without the scope
+    the endpoint needs (``scope_missing``)."""
+
+    code = "invalid_key"
+
+
+class RateLimited(DomainError):
+    """Over the key's calls per minute; ``context["retry_after"]`` is in seconds."""
+
+    code = "rate_limited"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_key_create(
+    *, name: str, scopes: list[str], rate_per_minute: int, actor: Actor, user_id: int | None,
+    is_network_admin: bool, now: dt.datetime,
+) -> tuple[ApiKey, str]:  # fmt: skip
+    """Create a key; return it and the token to hand over (shown once, never stored).
+
+    Only a network administrator may (ValidationFailed code ``not_allowed``);
+    unknown scopes and a rate under 1 are refused (``bad_scope``, ``bad_rate``).
+    """
+    if actor.kind != ActorKind.STAFF or not is_network_admin:
+        raise ValidationFailed(
+            _("Seuls les administrateurs du réseau créent des clés d'API."), code="not_allowed"
+        )
+    unknown = sorted(set(scopes) - set(Scope.values))
+    if unknown or not scopes:
+        raise ValidationFailed(
+            _("Droits inconnus ou absents : %(scopes)s.") % {"scopes": ", ".join(unknown) or "-"},
+            code="bad_scope",
+        )
+    if rate_per_minute < 1:
+        raise ValidationFailed(_("Au moins un appel par minute."), code="bad_rate")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            name=name, prefix=prefix, secret_hash=_hash(secret), scopes=sorted(set(scopes)),
+            rate_per_minute=rate_per_minute, created_by_id=user_id, created_at=now,
+        )  # fmt: skip
+        audit_record(actor=actor, action="api_key_create", now=now, obj=key,
+                     data={"name": name, "scopes": key.scopes})  # fmt: skip
+    return key, f"{prefix}.{secret}"
+
+
+@dataclass(frozen=True)
+class Caller:
+    key_id: int
+    name: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(ActorKind.SYSTEM, self.key_id, f"api_key:{self.key_id}")
+
+
+def api_call_admit(*, token: str, scope: str, method: str, path: str, now: dt.datetime) -> Caller:
+    """Check a token for ``scope``, count the call in its minute, audit it; return the caller.
+
+    Raises ApiKeyRefused (unknown, revoked, wrong secret, scope missing) or
+    RateLimited (over the key's calls per minute). Every call with a known key
+    is audited, refused ones too.
+    """
+    prefix, _dot, secret = token.partition(".")
+    key = ApiKey.objects.filter(prefix=prefix, is_active=True).first() if secret else None
+    if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+        raise ApiKeyRefused(_("Clé d'API absente, inconnue ou révoquée."))
+    caller = Caller(key.pk, key.name)
+    data = {"method": method, "path": path[:300], "scope": scope}
+    if scope not in key.scopes:
+        audit_record(actor=caller.actor, action="api_call", now=now, obj=key,
+                     data={**data, "outcome": "scope_missing"})  # fmt: skip
+        raise ApiKeyRefused(
+            _("Cette clé n'a pas le droit « %(scope)s ».") % {"scope": scope},
+            code="scope_missing", scope=scope,
+        )  # fmt: skip
+    minute = now.replace(second=0, microsecond=0)
+    with transaction.atomic():
+        under_rate = ApiKeyWindow.objects.filter(
+            key=key, minute=minute, calls__lt=key.rate_per_minute
+        )
+        counted = under_rate.update(calls=F("calls") + 1)
+        if not counted:
+            try:
+                with transaction.atomic():
+                    ApiKeyWindow.objects.create(key=key, minute=minute, calls=1)
+                counted = 1
+            except IntegrityError:  # the minute's row exists (maybe just made by another call)
+                counted = under_rate.update(calls=F("calls") + 1)
+        outcome = "ok" if counted else "rate_limited"
+        audit_record(actor=caller.actor, action="api_call", now=now, obj=key,
+                     data={**data, "outcome": outcome})  # fmt: skip
+    if not counted:
+        retry_after = 60 - now.second
+        raise RateLimited(
+            _("Trop d'appels avec cette clé : réessayez dans %(s)d secondes.") % {"s": retry_after},
+            retry_after=retry_after,
+        )
+    return caller
+
+
+def api_windows_purge(*, now: dt.datetime) -> int:
+    """Forget the call counts of minutes older than an hour; return how many rows went."""
+    deleted, _details = ApiKeyWindow.objects.filter(minute__lt=now - dt.timedelta(hours=1)).delete()
+    return deleted

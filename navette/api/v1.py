@@ -14,7 +14,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from navette.catalogue import selectors as catalogue
@@ -83,6 +83,13 @@ def _rate(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors]
     return problem(422, "invalid_request", _("Requête invalide"), errors=errors)
+
+
+@api_v1.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja's own refusals, such as a body that is not JSON (400)
+    code = "bad_body" if exc.status_code == 400 else "http_error"
+    return problem(exc.status_code, code, _("Requête invalide"), str(exc))
 
 
 @api_v1.exception_handler(Http404)
@@ -160,7 +167,8 @@ class AvailabilityOut(Schema):
 
 
 @catalogue_router.get(
-    "/records/{record_id}/availability", response={200: AvailabilityOut, 404: ProblemOut, **ERRORS},
+    "/records/{record_id}/availability",
+    response={200: AvailabilityOut, 404: ProblemOut, 422: ProblemOut, **ERRORS},
     auth=KeyAuth(Scope.AVAILABILITY),
 )  # fmt: skip
 def record_availability(request: HttpRequest, record_id: int) -> Any:
@@ -194,7 +202,7 @@ class PatronOut(Schema):
 
 
 @patrons_router.post(
-    "/authenticate", response={200: PatronOut, 422: ProblemOut, **ERRORS},
+    "/authenticate", response={200: PatronOut, 400: ProblemOut, 422: ProblemOut, **ERRORS},
     auth=KeyAuth(Scope.PATRON_AUTH),
 )  # fmt: skip
 def patron_check(request: HttpRequest, body: AuthenticateIn) -> Any:

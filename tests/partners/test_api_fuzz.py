@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from navette.core.actors import Actor
 from navette.core.models import Role, User
 from navette.partners.models import Scope

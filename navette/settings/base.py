@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "navette.notices",
     "navette.stats",
     "navette.partners",
+    "navette.opendata",
     "navette.portal",
     "navette.staff",
     "navette.api",

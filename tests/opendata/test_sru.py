@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from lxml import etree
 
+from navette.opendata.checks import check_opendata_settings
 from navette.search import engine
 from tests.opendata.conftest import NS
 
@@ -229,3 +230,17 @@ def test_yaz_client_reads_marcxml_with_copies(live_server, sru_catalogue):
     assert "Number of hits: 1" in out
     assert "Ghost story" in out
     assert "available" in out and "harnes" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "check_id"),
+    [
+        ("NAVETTE_SRU_HOLDINGS_FIELD", "952", "navette.E101"),
+        ("NAVETTE_SRU_DEFAULT_SCHEMA", "mods", "navette.E102"),
+        ("NAVETTE_OAI_RECORDS_PER_PAGE", 0, "navette.E103"),
+    ],
+)
+def test_misconfigured_settings_are_caught_at_start_up(settings, name, value, check_id):
+    """A wrong holdings field, default schema or page size is a system check error."""
+    setattr(settings, name, value)
+    assert [e.id for e in check_opendata_settings()] == [check_id]

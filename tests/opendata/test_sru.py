@@ -1,5 +1,8 @@
 """SRU server: CQL mapped onto the portal's search engine, record schemas with copies and
-their status, paging, scan, and a diagnostic with its standard URI for every error."""
+their status, paging, scan, and a diagnostic with its standard URI for every error.
+
+SRU 1.2 responses are checked against the SRW response and diagnostic schemas, and the
+MARCXML, MarcXchange and Dublin Core schemas of the records (tests/opendata/schemas)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from lxml import etree
 
 from navette.opendata.checks import check_opendata_settings
 from navette.search import engine
-from tests.opendata.conftest import NS
+from tests.opendata.conftest import NS, schema
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +24,11 @@ def sru(client, **params):
     response = client.get("/sru", params)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml; charset=utf-8"
-    return etree.fromstring(response.content)
+    doc = etree.fromstring(response.content)
+    if params["version"] != "2.0":
+        checker = schema("sru-response.xsd")
+        assert checker.validate(doc), f"{checker.error_log}\n{response.content[:2000]!r}"
+    return doc
 
 
 def titles(doc) -> list[str]:

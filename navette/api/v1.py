@@ -9,6 +9,7 @@ with a stable ``code``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,9 @@ from ninja.security import HttpBearer
 
 from navette.catalogue import selectors as catalogue
 from navette.core import clock
+from navette.events.selectors import AgendaFilters, agenda_events
+from navette.network import selectors as network
+from navette.network.hours import opening_status
 from navette.partners.models import Scope
 from navette.partners.services import ApiKeyRefused, RateLimited, api_call_admit
 from navette.patrons.errors import CardLocked, LoginRefused, TooManyAttempts
@@ -215,5 +219,76 @@ def patron_check(request: HttpRequest, body: AuthenticateIn) -> Any:
     return PatronOut(authenticated=True, patron=patron.pk)
 
 
+# -- network and events ------------------------------------------------------------------------
+
+network_router = Router(tags=["network"])
+
+
+class LibraryOut(Schema):
+    code: str
+    name: str
+    commune: str
+    street: str
+    postcode: str
+    city: str
+    is_open_now: bool
+
+
+@network_router.get(
+    "/libraries", response={200: list[LibraryOut], **ERRORS}, auth=KeyAuth(Scope.CATALOGUE_READ)
+)
+def libraries(request: HttpRequest) -> Any:
+    """The network's active libraries, with whether each is open at this moment."""
+    now = clock.now()
+    active = network.active_libraries()
+    schedules = network.schedules_for(active, clock.today(now))
+    return [
+        LibraryOut(code=lib.code, name=lib.name, commune=lib.commune, street=lib.street,
+                   postcode=lib.postcode, city=lib.city,
+                   is_open_now=opening_status(schedules[lib.pk], now).is_open)
+        for lib in active
+    ]  # fmt: skip
+
+
+events_router = Router(tags=["events"])
+
+
+class EventsIn(Schema):
+    library: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    limit: int = 50
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    #: the library's code, "" for an event held elsewhere
+    library: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    registration_required: bool
+
+
+@events_router.get(
+    "", response={200: list[EventOut], 422: ProblemOut, **ERRORS}, auth=KeyAuth(Scope.EVENTS_READ)
+)
+def events(request: HttpRequest, params: Query[EventsIn]) -> Any:
+    """Coming events, soonest first (dates in ISO 8601, UTC offsets included)."""
+    filters = AgendaFilters(date_from=params.date_from, date_to=params.date_to,
+                            library=params.library[:40])  # fmt: skip
+    found = agenda_events(filters, now=clock.now())[: max(1, min(params.limit, 200))]
+    return [
+        EventOut(id=e.pk, title=e.title, library=e.library.code if e.library else "",
+                 starts_at=e.starts_at,
+                 ends_at=e.ends_at, status=e.status,
+                 registration_required=e.registration_required)
+        for e in found
+    ]  # fmt: skip
+
+
 api_v1.add_router("/catalogue", catalogue_router)
 api_v1.add_router("/patrons", patrons_router)
+api_v1.add_router("/network", network_router)
+api_v1.add_router("/events", events_router)

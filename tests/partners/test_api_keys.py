@@ -13,6 +13,7 @@ from navette.core.models import AuditEvent, Role, User
 from navette.partners.models import ApiKey, Scope
 from navette.partners.services import api_key_create
 from navette.search.index import rebuild_index
+from tests.events import factories as events_factories
 from tests.patrons.factories import make_library, make_patron
 from tests.search.factories import make_item, make_record
 
@@ -135,3 +136,21 @@ def test_search_endpoint_answers_with_catalogue_scope(client, clock_at, settings
     assert [r["title"] for r in response.json()["results"]] == ["Germinal"]
     invalid = call(client, "get", "/api/v1/catalogue/search?page=x", token)
     assert invalid.status_code == 422 and invalid["Content-Type"] == "application/problem+json"
+
+
+def test_events_and_libraries_for_their_scopes(client, clock_at):
+    """events_read lists coming events with ISO 8601 dates; a catalogue key lists libraries
+    and is refused the events."""
+    clock_at(events_factories.NOW)
+    lens = events_factories.library("lens")
+    events_factories.event(lens, title="Heure du conte", days=3)
+    events_key = make_key([Scope.EVENTS_READ])
+    listed = call(client, "get", "/api/v1/events?library=lens", events_key).json()
+    assert [(e["title"], e["library"], e["registration_required"]) for e in listed] == [
+        ("Heure du conte", "lens", False)
+    ]
+    assert dt.datetime.fromisoformat(listed[0]["starts_at"]).utcoffset() is not None
+    reader = make_key([Scope.CATALOGUE_READ])
+    assert call(client, "get", "/api/v1/events", reader).status_code == 403
+    libraries = call(client, "get", "/api/v1/network/libraries", reader).json()
+    assert [lib["code"] for lib in libraries] == ["lens"]

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
-from navette.catalogue.exporter import iter_export
-from navette.catalogue.marc.holdings import availability_field
+from navette.catalogue.marc.holdings import HOLDINGS_TAG, availability_field, holdings_field
 from navette.catalogue.models import DeletedRecord, Item, Record
 
 
@@ -192,8 +191,25 @@ def harvest_doc_types() -> list[str]:
 
 
 def records_with_holdings(records: list[Record]) -> dict[int, dict[str, Any]]:
-    """Each record's MARC with holdings rebuilt from its copies (record id -> MARC-in-JSON)."""
-    return {r.pk: marc for r, marc in iter_export(records=records)}
+    """Each record's MARC with its flavour's holdings fields (952 or 995) rebuilt from its
+    copies, as the MARC export writes them (record id -> MARC-in-JSON). One query.
+
+    The stored MARC is not copied: the fields kept are shared with ``records``, read only.
+    """
+    copies: dict[int, list[Item]] = defaultdict(list)
+    for item in (
+        Item.objects.filter(record_id__in=[r.pk for r in records])
+        .select_related("owning_library", "current_library")
+        .order_by("pk")
+    ):
+        copies[item.record_id].append(item)
+    out = {}
+    for record in records:
+        tag = HOLDINGS_TAG.get(record.flavour, "952")
+        fields = [f for f in record.marc.get("fields", []) if next(iter(f)) != tag]
+        fields.extend(holdings_field(item, record.flavour) for item in copies[record.pk])
+        out[record.pk] = {"leader": record.marc.get("leader", ""), "fields": fields}
+    return out
 
 
 #: fields that carry copies in the formats Navette reads

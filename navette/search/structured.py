@@ -185,7 +185,9 @@ def _date_query(m: Match) -> tantivy.Query:
         raise _refuse("masking_not_supported", m.term, "Masking not supported on dates")
     schema, kind = search_index.SCHEMA, tantivy.FieldType.Integer
 
-    def years(low: int | None, high: int | None, inc_low: bool = True, inc_high: bool = True):  # type: ignore[no-untyped-def]
+    def years(
+        low: int | None, high: int | None, inc_low: bool = True, inc_high: bool = True
+    ) -> tantivy.Query:
         return tantivy.Query.range_query(schema, "year", kind, low, high, inc_low, inc_high)
 
     if m.relation == "within":

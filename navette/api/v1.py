@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -195,9 +195,13 @@ def record_availability(request: HttpRequest, record_id: int) -> Any:
 patrons_router = Router(tags=["patrons"])
 
 
+#: printable text without control characters (PostgreSQL refuses NUL in a string)
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class AuthenticateIn(Schema):
-    card: str
-    pin: str
+    card: str = Field(min_length=1, max_length=64, pattern=PRINTABLE)
+    pin: str = Field(min_length=1, max_length=64, pattern=PRINTABLE)
 
 
 class PatronOut(Schema):
@@ -254,7 +258,7 @@ events_router = Router(tags=["events"])
 
 
 class EventsIn(Schema):
-    library: str = ""
+    library: str = Field("", max_length=40, pattern=r"^[-a-zA-Z0-9_]*$")
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     limit: int = 50
@@ -277,7 +281,7 @@ class EventOut(Schema):
 def events(request: HttpRequest, params: Query[EventsIn]) -> Any:
     """Coming events, soonest first (dates in ISO 8601, UTC offsets included)."""
     filters = AgendaFilters(date_from=params.date_from, date_to=params.date_to,
-                            library=params.library[:40])  # fmt: skip
+                            library=params.library)  # fmt: skip
     found = agenda_events(filters, now=clock.now())[: max(1, min(params.limit, 200))]
     return [
         EventOut(id=e.pk, title=e.title, library=e.library.code if e.library else "",

@@ -154,3 +154,16 @@ def test_events_and_libraries_for_their_scopes(client, clock_at):
     assert call(client, "get", "/api/v1/events", reader).status_code == 403
     libraries = call(client, "get", "/api/v1/network/libraries", reader).json()
     assert [lib["code"] for lib in libraries] == ["lens"]
+
+
+def test_control_characters_in_a_card_are_refused_as_invalid(client, clock_at):
+    """A NUL in the card number (found by the fuzz run on PostgreSQL, where it was a 500) is a
+    422 problem before any database read."""
+    clock_at(NOW)
+    partner = make_key([Scope.PATRON_AUTH])
+    response = call(client, "post", "/api/v1/patrons/authenticate", partner,
+                    data={"card": "a\u0000b", "pin": "1234"})  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+    events_key = make_key([Scope.EVENTS_READ])
+    assert call(client, "get", "/api/v1/events?library=le%00ns", events_key).status_code == 422

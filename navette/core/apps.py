@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Cœur")
 
     def ready(self) -> None:
-        from navette.core import checks  # noqa: F401  (registers system checks)
+        from navette.core import checks, throttle  # noqa: F401  (system checks, receivers)

@@ -72,10 +72,13 @@ INSTALLED_APPS = [
     "navette.staff",
     "navette.api",
     "navette.sip2",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    "navette.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "navette.portal.middleware.ChosenLanguageMiddleware",
@@ -84,6 +87,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "navette.core.middleware.StaffNoStoreMiddleware",
+    # last: turns a refused login (too many failures) into the lockout page
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # first: refuses staff and administrator logins while an account or address is locked
+    "navette.core.throttle.StaffLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "navette.urls"
@@ -184,11 +196,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = NAVETTE_HOME / "media"
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("NAVETTE_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# HTTPS, proxies, sessions, CSP, login throttling: navette/settings/security.py (below)
 
 # E-mail: SMTP when NAVETTE_SMTP_HOST is set, otherwise a file backend under
 # the data directory, so the embedded demo never tries to reach a mail server.
@@ -242,4 +250,5 @@ LOGGING = {
 # Integration settings: one module per integration.
 from navette.settings.digital import *  # noqa: E402,F403
 from navette.settings.opendata import *  # noqa: E402,F403
+from navette.settings.security import *  # noqa: E402,F403
 from navette.settings.sip2 import *  # noqa: E402,F403

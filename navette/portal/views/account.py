@@ -27,6 +27,7 @@ from navette.circulation.models import Hold, Loan
 from navette.circulation.selectors import patron_fines, patron_holds, patron_loans
 from navette.core import clock
 from navette.core.actors import Actor
+from navette.core.client import client_ip
 from navette.core.errors import DomainError
 from navette.digital.selectors import patron_digital_summary
 from navette.network.models import Library
@@ -62,7 +63,7 @@ def patron_required(view: View) -> View:
 
 
 def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "inconnue"
+    return client_ip(request) or "inconnue"
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -86,6 +87,13 @@ class LoginForm(forms.Form):
         label=gettext_lazy("Code PIN ou mot de passe"), max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )  # fmt: skip
+    public_computer = forms.BooleanField(
+        label=gettext_lazy("Ordinateur public ou partagé"), required=False,
+        help_text=gettext_lazy(
+            "Vous serez déconnecté à la fermeture du navigateur, "
+            "ou après quelques minutes sans activité."
+        ),
+    )  # fmt: skip
 
 
 @never_cache
@@ -106,7 +114,9 @@ def login(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
         else:
-            login_patron(request, patron)
+            login_patron(
+                request, patron, public_computer=form.cleaned_data["public_computer"]
+            )
             return redirect(next_url)
     status = 200 if not error else 401
     return render(

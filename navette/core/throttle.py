@@ -69,7 +69,9 @@ def lockout_response(
 
 
 @receiver(user_locked_out)
-def audit_lockout(sender: Any, request: HttpRequest, username: str, ip_address: str, **kwargs: Any) -> None:
+def audit_lockout(
+    sender: Any, request: HttpRequest, username: str, ip_address: str, **kwargs: Any
+) -> None:
     """Write the moment a login becomes locked to the audit journal (once, not for every
     refused attempt that follows)."""
     if getattr(request, "axes_failures_since_start", None) != settings.AXES_FAILURE_LIMIT:

@@ -196,6 +196,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = NAVETTE_HOME / "media"
 
+# The web server of `navette serve` (granian): Python threads per worker (they only run
+# complete requests), and the time a client has to send a request's headers.
+NAVETTE_WEB_THREADS = env_int("NAVETTE_WEB_THREADS", 4)
+NAVETTE_WEB_HEADER_TIMEOUT = env_float("NAVETTE_WEB_HEADER_TIMEOUT", 10.0, minimum=0.5)
+
 # HTTPS, proxies, sessions, CSP, login throttling: navette/settings/security.py (below)
 
 # E-mail: SMTP when NAVETTE_SMTP_HOST is set, otherwise a file backend under

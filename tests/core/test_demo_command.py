@@ -118,7 +118,7 @@ def test_demo_serves_the_relire_network_in_french(demo):
     css = fetch(demo["base"] + "/static/portal/navette.css")
     assert "skip-link" in css
     log = demo["log"].read_text()
-    assert "gunicorn" in log.lower() or "Booting worker" in log
+    assert "Starting granian" in log
 
 
 def test_demo_run_again_reuses_its_data(demo):

@@ -114,9 +114,7 @@ def login(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
         else:
-            login_patron(
-                request, patron, public_computer=form.cleaned_data["public_computer"]
-            )
+            login_patron(request, patron, public_computer=form.cleaned_data["public_computer"])
             return redirect(next_url)
     status = 200 if not error else 401
     return render(

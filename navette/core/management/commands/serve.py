@@ -1,20 +1,20 @@
-"""``navette serve``: the web portal and staff pages (gunicorn, several workers),
+"""``navette serve``: the web portal and staff pages (granian, several workers),
 the SIP2 server, the node's search indexer and the periodic jobs, on the configured
-database."""
+database, under a supervisor that restarts a service that stops (navette.core.supervisor)."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
+import socket
 import sys
-import time
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from navette.core.supervisor import Child, Supervisor, SupervisorError
 
 
 def default_workers() -> int:
@@ -72,58 +72,69 @@ def serve(command: BaseCommand, options: dict) -> None:
     if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
         env["NAVETTE_ALLOWED_HOSTS"] = ",".join([*settings.ALLOWED_HOSTS, host])
     me = [sys.executable, "-m", "navette"]
-    children: list[tuple[str, subprocess.Popen]] = []
-    gunicorn = [
-        sys.executable, "-m", "gunicorn", "navette.wsgi:application",
-        "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "--workers", str(options["workers"]),
-        "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60",
-        "--name", "navette-web",
-    ]  # fmt: skip
     commands = get_commands()
     # one indexer for the node: the web and SIP2 processes only queue their changes
     indexer = "search_indexer" in commands and not options["no_indexer"]
     served_env = {**env, "NAVETTE_SEARCH_UPDATES": "deferred"} if indexer else env
-    children.append(("web", subprocess.Popen(gunicorn, env=served_env)))
-    if not options["no_sip2"] and "sip2" in commands:
-        sip2 = [*me, "sip2", "--host", host, "--port", str(options["sip2_port"])]
-        children.append(("sip2", subprocess.Popen(sip2, env=served_env)))
+    children = [Child("web", web_server_command(host, port, options["workers"]), served_env)]
+    ports = [port]
+    sip2 = not options["no_sip2"] and "sip2" in commands
+    if sip2:
+        sip2_argv = [*me, "sip2", "--host", host, "--port", str(options["sip2_port"])]
+        children.append(Child("sip2", sip2_argv, served_env))
+        ports.append(options["sip2_port"])
     if indexer:
-        children.append(("search", subprocess.Popen([*me, "search_indexer"], env=env)))
+        children.append(Child("search", [*me, "search_indexer"], env))
     if not options["no_jobs"] and "jobs" in commands:
         jobs = [*me, "jobs", "--every", str(options["jobs_every"])]
-        children.append(("jobs", subprocess.Popen(jobs, env=env)))
-    command.stdout.write(f"Portail : http://{host}:{port}/   (Ctrl-C pour arrêter)")
-    if any(name == "sip2" for name, _ in children):
-        command.stdout.write(f"SIP2 : {host}:{options['sip2_port']}")
-    _supervise(command, children)
-
-
-def _supervise(command: BaseCommand, children: list[tuple[str, subprocess.Popen]]) -> None:
-    stopping = False
-
-    def stop(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    failed = None
-    while not stopping:
-        for name, proc in children:
-            if proc.poll() is not None:
-                failed = (name, proc.returncode)
-                stopping = True
-                break
-        time.sleep(0.3)
-    for _, proc in children:
-        if proc.poll() is None:
-            proc.terminate()
-    deadline = time.monotonic() + 15
-    for _, proc in children:
+        children.append(Child("jobs", jobs, env))
+    supervisor = Supervisor(
+        children, pid_file=settings.NAVETTE_HOME / "serve.pid", out=command.stdout
+    )
+    try:
+        supervisor.claim()
         try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    if failed:
-        raise CommandError(f"le service {failed[0]} s'est arrêté (code {failed[1]})")
+            for p in ports:
+                check_port_free(host, p)
+        except SupervisorError:
+            supervisor.pid_file.release()
+            raise
+    except SupervisorError as exc:
+        raise CommandError(str(exc))
+    supervisor.start()
+    command.stdout.write(f"Portail : http://{host}:{port}/   (Ctrl-C pour arrêter)")
+    if sip2:
+        command.stdout.write(f"SIP2 : {host}:{options['sip2_port']}")
+    supervisor.supervise()
+
+
+def web_server_command(host: str, port: int, workers: int) -> list[str]:
+    """Granian serving the WSGI application.
+
+    Granian's Rust runtime reads requests (headers and body) asynchronously and hands only
+    complete requests to the Python threads, so slow or idle clients hold no worker; reading
+    the headers is bounded in time, and so is an idle keep-alive connection."""
+    return [
+        sys.executable, "-m", "granian", "--interface", "wsgi",
+        "--host", host, "--port", str(port),
+        "--workers", str(workers),
+        "--blocking-threads", str(settings.NAVETTE_WEB_THREADS),
+        "--http", "1",
+        "--http1-header-read-timeout", str(int(settings.NAVETTE_WEB_HEADER_TIMEOUT * 1000)),
+        "--backlog", "2048",
+        "--workers-kill-timeout", "10",
+        "--respawn-failed-workers",
+        "--log-level", "info", "--access-log",
+        "navette.wsgi:application",
+    ]  # fmt: skip
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise SupervisorError when ``host:port`` cannot be bound (another server holds it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise SupervisorError(f"le port {port} de {host} est déjà utilisé ({exc.strerror}).")

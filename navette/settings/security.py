@@ -23,7 +23,9 @@ CSRF_COOKIE_SECURE = NAVETTE_SECURE
 SECURE_SSL_REDIRECT = NAVETTE_SECURE
 SECURE_HSTS_SECONDS = env_int("NAVETTE_HSTS_SECONDS", 31536000) if NAVETTE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("NAVETTE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("NAVETTE_HSTS_PRELOAD", False)
+# the preload token is inert until the domain's owner submits it (and only on a registrable
+# domain, never on a portal's sub-domain): on by default, so check --deploy stays quiet
+SECURE_HSTS_PRELOAD = env_bool("NAVETTE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -58,6 +60,9 @@ NAVETTE_PUBLIC_COMPUTER_SESSION_MINUTES = env_int("NAVETTE_PUBLIC_COMPUTER_SESSI
 # --- Content-Security-Policy -------------------------------------------------------------------
 # No inline script, handler or style anywhere: scripts and styles come from the portal's
 # own static files (htmx included). JSON-LD blocks are data, not scripts, and are allowed.
+# No form-action: browsers apply it to the redirects that follow a form, and launching an
+# online resource posts to the portal, which redirects to the vendor's own site (any origin
+# a network administrator configures).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -66,7 +71,6 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", "https:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],

@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import Any, Protocol
 
 RUN_ENV = "NAVETTE_SERVE_RUN"
 PR_SET_PDEATHSIG = 1
@@ -40,6 +40,14 @@ BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0
 STOP_GRACE = 15.0
+
+
+class Writer(Protocol):
+    """Where the supervisor reports (a text stream, a management command's stdout)."""
+
+    def write(self, text: str, /) -> Any: ...
+
+    def flush(self) -> Any: ...
 
 
 class SupervisorError(Exception):
@@ -182,7 +190,7 @@ class Supervisor:
         children: list[Child],
         *,
         pid_file: Path,
-        out: IO[str],
+        out: Writer,
         backoff_max: float = BACKOFF_MAX,
         stable_after: float = STABLE_AFTER,
     ) -> None:

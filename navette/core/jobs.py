@@ -13,7 +13,9 @@ import importlib.util
 import logging
 from collections.abc import Callable
 
+from axes.models import AccessFailureLog, AccessLog
 from django.apps import apps
+from django.conf import settings
 
 log = logging.getLogger("navette.jobs")
 
@@ -47,3 +49,16 @@ def run_jobs(now: dt.datetime, only: set[str] | None = None) -> list[tuple[str, 
             summary = f"ÉCHEC : {exc}"
         results.append((name, summary))
     return results
+
+
+def forget_staff_login_logs(now: dt.datetime) -> str:
+    """Delete the staff login logs (successes and failures, with addresses) older than
+    NAVETTE_STAFF_LOGIN_LOG_DAYS: kept for security, not for ever."""
+    before = now - dt.timedelta(days=settings.NAVETTE_STAFF_LOGIN_LOG_DAYS)
+    logins, _ = AccessLog.objects.filter(attempt_time__lt=before).delete()
+    failures, _ = AccessFailureLog.objects.filter(attempt_time__lt=before).delete()
+    return f"{logins + failures} entrées du journal des connexions du personnel effacées"
+
+
+# the jobs of the core app itself (registered_jobs finds them like any app's)
+JOBS: list[tuple[str, Job]] = [("staff-login-logs", forget_staff_login_logs)]

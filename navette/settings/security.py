@@ -85,6 +85,8 @@ if NAVETTE_STAFF_MAX_FAILURES_PER_ADDRESS < NAVETTE_STAFF_LOCKOUT_ATTEMPTS:
     raise ImproperlyConfigured(
         "NAVETTE_STAFF_MAX_FAILURES_PER_ADDRESS must be at least NAVETTE_STAFF_LOCKOUT_ATTEMPTS"
     )
+#: days the staff login logs (axes' access and failure logs) are kept
+NAVETTE_STAFF_LOGIN_LOG_DAYS = env_int("NAVETTE_STAFF_LOGIN_LOG_DAYS", 180)
 AXES_ENABLED = True
 AXES_HANDLER = "navette.core.throttle.StaffLoginHandler"
 # an account is locked after NAVETTE_STAFF_LOCKOUT_ATTEMPTS failures, an address after

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.test import override_settings
 from django.urls import reverse
 
 from navette.core.client import client_ip
+from navette.core.jobs import run_jobs
 from navette.core.models import AuditEvent, User
 from navette.core.throttle import AUDIT_LOCKOUT
 
@@ -177,3 +178,21 @@ def test_client_ip(rf, settings, trusted, remote, forwarded, expected):
     settings.NAVETTE_TRUSTED_PROXIES = trusted
     request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_staff_login_logs_are_forgotten_after_their_retention(client, librarian):
+    """The scheduled job deletes login logs older than NAVETTE_STAFF_LOGIN_LOG_DAYS (180)
+    and keeps the recent ones."""
+    staff_login(client, "biblio", "faux")
+    staff_login(client, "biblio", PASSWORD)
+    now = dt.datetime.now(dt.UTC)
+    assert AccessLog.objects.count() == 1 and AccessFailureLog.objects.count() == 1
+    assert run_jobs(now, only={"staff-login-logs"}) == [
+        ("staff-login-logs", "0 entrées du journal des connexions du personnel effacées")
+    ]
+    AccessLog.objects.update(attempt_time=now - dt.timedelta(days=181))
+    AccessFailureLog.objects.update(attempt_time=now - dt.timedelta(days=181))
+    assert run_jobs(now, only={"staff-login-logs"}) == [
+        ("staff-login-logs", "2 entrées du journal des connexions du personnel effacées")
+    ]
+    assert not AccessLog.objects.exists() and not AccessFailureLog.objects.exists()

@@ -60,3 +60,20 @@ def check_navette_configuration(app_configs: Any = None, **kwargs: Any) -> list:
         if path and not os.path.isfile(path):
             problems.append(Error(f"SIP2 TLS file {path} not found.", id="navette.E005"))
     return problems
+
+
+@register(Tags.security, deploy=False)
+def check_secure_mode_has_a_proxy(app_configs: Any = None, **kwargs: Any) -> list:
+    """`navette serve` speaks plain HTTP: secure mode (redirect to https) only works behind a
+    TLS proxy whose X-Forwarded-Proto is believed; without one every page redirects to itself."""
+    if settings.SECURE_SSL_REDIRECT and not settings.NAVETTE_TRUSTED_PROXIES:
+        return [
+            Warning(
+                "NAVETTE_SECURE_COOKIES is on but NAVETTE_TRUSTED_PROXIES is empty: every "
+                "request would be redirected to https:// again and again.",
+                hint="Serve Navette behind a TLS proxy and list its address in "
+                "NAVETTE_TRUSTED_PROXIES (e.g. 127.0.0.1).",
+                id="navette.W020",
+            )
+        ]
+    return []

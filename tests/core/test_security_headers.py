@@ -62,6 +62,11 @@ def test_secure_mode_turns_on_hsts_redirect_and_secure_cookies(tmp_path):
     assert settings_with(NAVETTE_SECURE_COOKIES="1", NAVETTE_TRUSTED_PROXIES="127.0.0.1") == (
         "True 31536000 True True ('HTTP_X_FORWARDED_PROTO', 'https')"
     )
+    lonely = subprocess.run(
+        [sys.executable, "-m", "navette", "check"],
+        env={**base, "NAVETTE_SECURE_COOKIES": "1"}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert "navette.W020" in lonely.stderr + lonely.stdout  # secure mode needs a TLS proxy
     refused = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={**base, "NAVETTE_TRUSTED_PROXIES": "le-proxy"}, capture_output=True, text=True,

@@ -197,15 +197,23 @@ def alive(pid: int) -> bool:
 
 
 def test_the_portal_answers_while_50_clients_trickle_headers(serve):
-    """50 connections that send a header line every half second never finish their request;
-    the portal home still answers within 1 s, and the server closes the trickling
-    connections once their header time (NAVETTE_WEB_HEADER_TIMEOUT, 3 s here) is up."""
+    """50 connections that send a header line every half second never finish their request,
+    20 more trickle a request body; the portal home still answers within 1 s, and the server
+    closes the header-trickling connections once their header time (NAVETTE_WEB_HEADER_TIMEOUT,
+    3 s here) is up."""
     served = serve()
     served.wait_ready()
     served.warm()
     slow = [socket.create_connection(("127.0.0.1", served.web), timeout=5) for _ in range(50)]
     for sock in slow:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    # and 20 more that send a form's body one byte at a time
+    bodies = [socket.create_connection(("127.0.0.1", served.web), timeout=5) for _ in range(20)]
+    for sock in bodies:
+        sock.sendall(
+            b"POST /compte/connexion/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n"
+        )
     stop = threading.Event()
 
     def trickle() -> None:
@@ -213,6 +221,11 @@ def test_the_portal_answers_while_50_clients_trickle_headers(serve):
             for sock in slow:
                 try:
                     sock.sendall(b"X-Lent: 1\r\n")
+                except OSError:
+                    pass
+            for sock in bodies:
+                try:
+                    sock.sendall(b"a")
                 except OSError:
                     pass
             stop.wait(0.5)
@@ -231,7 +244,7 @@ def test_the_portal_answers_while_50_clients_trickle_headers(serve):
     finally:
         stop.set()
         trickler.join()
-        for sock in slow:
+        for sock in slow + bodies:
             sock.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from navette.core.management.commands.serve import check_port_free
 from navette.core.supervisor import (
     RUN_ENV,
     Child,
@@ -116,3 +118,14 @@ def test_a_dead_supervisor_s_run_is_named_and_reaped(tmp_path):
         other.wait()
         marked.kill()
         marked.wait()
+
+
+def test_a_port_in_use_is_refused_before_anything_starts():
+    """`navette serve` checks its ports first and says which one is taken."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(SupervisorError, match=f"le port {port} de 127.0.0.1 est déjà utilisé"):
+            check_port_free("127.0.0.1", port)
+    check_port_free("127.0.0.1", port)  # free again

@@ -92,14 +92,14 @@ def serve(command: BaseCommand, options: dict) -> None:
         children, pid_file=settings.NAVETTE_HOME / "serve.pid", out=command.stdout
     )
     try:
-        supervisor.claim()
-        try:
-            for p in ports:
-                check_port_free(host, p)
-        except SupervisorError:
-            supervisor.pid_file.release()
-            raise
+        supervisor.claim()  # ends what a killed supervisor left holding the ports
     except SupervisorError as exc:
+        raise CommandError(str(exc))
+    try:
+        for p in ports:
+            check_port_free(host, p)
+    except SupervisorError as exc:
+        supervisor.pid_file.release()
         raise CommandError(str(exc))
     supervisor.start()
     command.stdout.write(f"Portail : http://{host}:{port}/   (Ctrl-C pour arrêter)")
@@ -112,8 +112,8 @@ def web_server_command(host: str, port: int, workers: int) -> list[str]:
     """Granian serving the WSGI application.
 
     Granian's Rust runtime reads requests (headers and body) asynchronously and hands only
-    complete requests to the Python threads, so slow or idle clients hold no worker; reading
-    the headers is bounded in time, and so is an idle keep-alive connection."""
+    complete requests to the Python threads, so slow or idle clients hold no worker thread;
+    a client that has not sent its headers within NAVETTE_WEB_HEADER_TIMEOUT is disconnected."""
     return [
         sys.executable, "-m", "granian", "--interface", "wsgi",
         "--host", host, "--port", str(port),

@@ -75,7 +75,7 @@ def _libc_prctl() -> Callable[..., int] | None:
     name = ctypes.util.find_library("c")
     if not name:
         return None
-    return ctypes.CDLL(name, use_errno=True).prctl  # type: ignore[no-any-return]
+    return ctypes.CDLL(name, use_errno=True).prctl
 
 
 _PRCTL = _libc_prctl()
@@ -255,7 +255,7 @@ class Supervisor:
     def supervise(self) -> None:
         """Run until SIGTERM or SIGINT, then stop every child (SIGTERM, then SIGKILL)."""
 
-        def stop(signum, frame):  # type: ignore[no-untyped-def]
+        def stop(signum, frame):
             self.stopping = True
 
         signal.signal(signal.SIGTERM, stop)

@@ -33,10 +33,10 @@ class StaffLoginBackend(AxesStandaloneBackend):
     ``authenticate()`` without a request is not a web login (the test client, a shell):
     there is no client to count, so the guard stands aside instead of failing."""
 
-    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
         if request is None:
             return None
-        return super().authenticate(request, *args, **kwargs)  # type: ignore[arg-type]
+        return super().authenticate(request, *args, **kwargs)
 
 
 class StaffLoginHandler(AxesDatabaseHandler):

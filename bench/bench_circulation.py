@@ -137,7 +137,7 @@ def _open_loans(target: int, rng: random.Random, log) -> None:  # type: ignore[n
 
     from navette.circulation.models import Loan
 
-    have = Loan.objects.filter(returned_at__isnull=True).count()
+    have = Loan.objects.open().count()
     if have >= target:
         return
     t0 = time.perf_counter()
@@ -450,7 +450,7 @@ def main(argv: list[str]) -> None:
     ]
     if args.note:
         lines += ["", args.note]
-    running = Loan.objects.filter(returned_at__isnull=True).count()
+    running = Loan.objects.open().count()
     size = (
         f"{Record.objects.count()} records (one copy each), {Patron.objects.count()} patrons, "
         f"{running} loans running, 27 libraries, PostgreSQL"

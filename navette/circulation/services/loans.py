@@ -45,7 +45,6 @@ from navette.circulation.services.routing import (
     CheckinAction,
     CheckinResult,
     route_item,
-    waiting_holds_query,
 )
 from navette.circulation.services.transits import receive_locked
 from navette.core import clock
@@ -144,7 +143,8 @@ def _checkout(
         lent_to = None
         if it.status == ItemStatus.ON_LOAN:
             lent_to = (
-                Loan.objects.filter(item_id=it.pk, returned_at__isnull=True)
+                Loan.objects.open()
+                .filter(item_id=it.pk)
                 .values_list("patron_id", flat=True)
                 .first()
             )
@@ -355,9 +355,7 @@ def loan_renew(
         )
         waiting = [
             h
-            for h in Hold.objects.filter(waiting_holds_query(it)).values(
-                "suspended_from", "suspended_until"
-            )
+            for h in Hold.objects.waiting_for(it).values("suspended_from", "suspended_until")
             if not hold_is_suspended(h["suspended_from"], h["suspended_until"], today)
         ]
         rule = rule_for(
@@ -409,7 +407,8 @@ def loans_renew_all(
     """Renew every open loan of ``patron``, each in its own transaction; one refusal stops no other."""
     outcomes = []
     for loan in (
-        Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True)
+        Loan.objects.open()
+        .filter(patron_id=patron.pk)
         .select_related("item__record")
         .order_by("due_on", "pk")
     ):

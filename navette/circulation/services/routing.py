@@ -10,11 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
-from navette.circulation import locks
 from navette.circulation.models import (
     CirculationSettings,
     Hold,
@@ -62,13 +60,6 @@ class CheckinResult:
     penalty_message: str = ""
 
 
-def waiting_holds_query(item: Item) -> Q:
-    """Waiting holds this copy can satisfy: on the copy itself or on its title."""
-    return Q(status=HoldStatus.WAITING) & (
-        Q(item_id=item.pk) | Q(item__isnull=True, record_id=item.record_id)
-    )
-
-
 def route_item(
     *, item: Item, library: Library, settings: CirculationSettings, actor: Actor, now: dt.datetime,
     holds_waiting: bool = True,
@@ -81,7 +72,11 @@ def route_item(
     """
     today = clock.today(now)
     holds = (
-        list(locks.lock_holds(waiting_holds_query(item)).order_by("placed_at", "pk"))
+        list(
+            Hold.objects.waiting_for(item)
+            .select_for_update(of=("self",))
+            .order_by("placed_at", "pk")
+        )
         if holds_waiting
         else []
     )

@@ -327,7 +327,7 @@ def account(request: HttpRequest, patron: Patron) -> HttpResponse:
             "late_count": sum(1 for loan in loans if loan.due_on < today),
             "holds": holds,
             "fines": fines,
-            "fines_due_cents": sum(f.due_cents for f in fines),
+            "fines_due_cents": sum(f.balance_cents for f in fines),
             "today": today,
             "libraries": _libraries(),
             "membership_expired": patron.membership_expires_on < today,
@@ -338,7 +338,7 @@ def account(request: HttpRequest, patron: Patron) -> HttpResponse:
 
 def _own_loan(patron: Patron, pk: int):
 
-    return get_object_or_404(Loan, pk=pk, patron_id=patron.pk, returned_at__isnull=True)
+    return get_object_or_404(Loan.objects.open(), pk=pk, patron_id=patron.pk)
 
 
 def _own_hold(patron: Patron, pk: int):

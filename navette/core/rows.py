@@ -70,6 +70,10 @@ def _convert(
     return values
 
 
+def _sql_of(sql: str | Callable[[], str]) -> str:
+    return sql if isinstance(sql, str) else sql()
+
+
 class RowQuery(Generic[M]):
     """``SELECT`` every column of ``model`` (alias ``t``) and of the ``related`` forward
     foreign keys (aliases ``r0``, ``r1``...; INNER JOIN, LEFT JOIN when nullable; a
@@ -80,15 +84,18 @@ class RowQuery(Generic[M]):
     (on backends without row locks, SQLite, the clause is left out: its
     transactions already hold the database's write lock). ``extra`` adds computed
     columns, ``(attribute, SQL expression)``, set as attributes of each instance;
-    parameters are given in the order they appear in the SQL (``extra`` first).
+    parameters are given in the order they appear in the SQL (``extra`` first). ``where``
+    and the ``extra`` expressions may be callables returning the SQL (called at first use,
+    e.g. a compiled QuerySet).
 
     Declare it once at module level; the SQL is built at first use.
     """
 
     def __init__(
-        self, model: type[M], where: str, *, related: Sequence[str | tuple[str, Sequence[str]]] = (),
-        lock: bool = False,
-        order_by: str = "", extra: Sequence[tuple[str, str]] = (), only: Sequence[str] = (),
+        self, model: type[M], where: str | Callable[[], str], *,
+        related: Sequence[str | tuple[str, Sequence[str]]] = (), lock: bool = False,
+        order_by: str = "", extra: Sequence[tuple[str, str | Callable[[], str]]] = (),
+        only: Sequence[str] = (),
     ) -> None:  # fmt: skip
         self.model = model
         self.only = tuple(only)
@@ -139,9 +146,10 @@ class RowQuery(Generic[M]):
                 f"{kind} {_q(rel_model._meta.db_table, conn)} {alias} "  # type: ignore[union-attr]
                 f"ON {alias}.{_q(fk.target_field.column, conn)} = t.{_q(fk.column, conn)}"
             )
-        columns += [expression for _name, expression in self.extra]
+        columns += [_sql_of(expression) for _name, expression in self.extra]
         table = _q(meta.db_table, conn)
-        sql = f"SELECT {', '.join(columns)} FROM {table} t {' '.join(joins)} WHERE {self.where}"  # noqa: S608
+        where = _sql_of(self.where)
+        sql = f"SELECT {', '.join(columns)} FROM {table} t {' '.join(joins)} WHERE {where}"  # noqa: S608
         if self.order_by:
             sql += f" ORDER BY {self.order_by}"
         if self.lock and conn.features.has_select_for_update:

@@ -33,7 +33,6 @@ from navette.circulation.models import (
     PaymentMethod,
     PenaltyKind,
 )
-from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.circulation.policies import Reason, reason_message
 from navette.circulation.selectors import patron_holds, patron_loans
 from navette.circulation.selectors import patron_status as circulation_patron_status

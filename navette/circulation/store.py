@@ -414,7 +414,9 @@ class FastStore(OrmStore):
         return found  # type: ignore[no-any-return]
 
     def add(self, obj: Model) -> None:
-        rows.insert([obj])
+        # a key drawn ahead (the loan's) needs nothing back; else the caller may need it at
+        # once (an audit event naming the new transit): the insert is sent now
+        rows.insert([obj], wait=obj.pk is None)
 
     def save(self, obj: Model, fields: Sequence[str]) -> None:
         rows.update(obj, fields)

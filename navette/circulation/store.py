@@ -118,7 +118,7 @@ def _record_of(item_id: Any) -> Subquery:
     return Subquery(Item.objects.filter(pk=item_id).values("record_id")[:1])
 
 
-_TEXT = CharField()
+_TEXT: CharField[str, str] = CharField()
 
 #: the borrower of a copy: the patron of its open loan
 OPEN_LOAN_BORROWER = Compiled(

@@ -420,7 +420,7 @@ def patron_information(session: Session, request: Request) -> bytes:
             chosen = [("AU", loan.item.barcode) for loan in loans]
         elif wanted == 3:
             chosen = [
-                ("AV", f"{_euros(f.balance_cents)} {CURRENCY} {f.loan.item.record.title}")
+                ("AV", f"{_euros(f.due_cents)} {CURRENCY} {f.loan.item.record.title}")
                 for f in fines
             ]
         elif wanted == 5:

@@ -250,9 +250,7 @@ def test_the_store_compiles_the_querysets_vocabulary():
     assert expression in snapshot
 
 
-def test_the_fast_path_refuses_models_with_signal_receivers(
-    libs, make_patron, make_item, actor
-):
+def test_the_fast_path_refuses_models_with_signal_receivers(libs, make_patron, make_item, actor):
     """A post_save receiver on a model the fast path writes without save() would silently
     not run: the first loan through FastStore raises ImproperlyConfigured, nothing written;
     OrmStore, which saves, still works."""

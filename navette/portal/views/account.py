@@ -327,7 +327,7 @@ def account(request: HttpRequest, patron: Patron) -> HttpResponse:
             "late_count": sum(1 for loan in loans if loan.due_on < today),
             "holds": holds,
             "fines": fines,
-            "fines_due_cents": sum(f.balance_cents for f in fines),
+            "fines_due_cents": sum(f.due_cents for f in fines),
             "today": today,
             "libraries": _libraries(),
             "membership_expired": patron.membership_expires_on < today,

@@ -411,7 +411,7 @@ class FastStore(OrmStore):
                              **asked: Any) -> list[tuple[Any, ...]]:  # fmt: skip
         statement, values = _snapshot(patron_id, settings, **asked)
         (found,) = rows.read_together((statement.sql(), statement.params(**values)))
-        return found  # type: ignore[no-any-return]
+        return found
 
     def add(self, obj: Model) -> None:
         # a key drawn ahead (the loan's) needs nothing back; else the caller may need it at

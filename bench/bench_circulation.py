@@ -137,7 +137,7 @@ def _open_loans(target: int, rng: random.Random, log) -> None:  # type: ignore[n
 
     from navette.circulation.models import Loan
 
-    have = Loan.objects.filter(returned_at__isnull=True).count()
+    have = Loan.objects.open().count()
     if have >= target:
         return
     t0 = time.perf_counter()
@@ -440,17 +440,19 @@ def main(argv: list[str]) -> None:
         "A pair issues 8 SQL statements besides its two BEGINs and COMMITs (lend 4: lock the "
         "patron, lock the copy, one UNION read, the writes; return 4: lock the borrower, the "
         "copy, the loan, the writes; rules and settings cached in-process), pinned in "
-        "tests/circulation/test_services.py, in 4 "
-        "round trips: each transaction sends its BEGIN, locks and reads in one (the loan's key "
-        "is drawn by the read), then its writes as one statement (a data-modifying WITH) with "
-        "its COMMIT (libpq's pipeline mode, driven directly with psycopg's adapters, "
-        "navette/core/rows.py); the hot statements are built once per process, not compiled by "
-        "the ORM at each call, and prepared once per connection. "
+        "tests/circulation/test_services.py, in 8 "
+        "round trips: each transaction is Django's transaction.atomic() (its BEGIN and its "
+        "COMMIT a round trip each), its locks and reads go in one round trip (the loan's key is "
+        "drawn by the read) and its writes as one statement (a data-modifying WITH) in another, "
+        "through psycopg's public pipeline (the circulation store, navette/circulation/store.py, "
+        "over navette/core/rows.py); the hot statements are compiled once per process from the "
+        "QuerySets and the models' metadata, not by the ORM at each call, and prepared by "
+        "psycopg (prepare_threshold). "
         "Full size: python -m bench circulation (500,000 records, 100,000 patrons).",
     ]
     if args.note:
         lines += ["", args.note]
-    running = Loan.objects.filter(returned_at__isnull=True).count()
+    running = Loan.objects.open().count()
     size = (
         f"{Record.objects.count()} records (one copy each), {Patron.objects.count()} patrons, "
         f"{running} loans running, 27 libraries, PostgreSQL"

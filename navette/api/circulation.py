@@ -241,9 +241,7 @@ def renew(request: HttpRequest, data: RenewIn) -> Any:
         if data.loan is not None:
             loan = loans.filter(pk=data.loan).first()
         elif data.barcode:
-            loan = loans.filter(
-                item__barcode=data.barcode.strip(), returned_at__isnull=True
-            ).first()
+            loan = loans.open().filter(item__barcode=data.barcode.strip()).first()
         else:
             raise Refusal(422, "missing_loan", _("Indiquer le prêt ou le code-barres du document."))
         if loan is None and data.loan is not None:

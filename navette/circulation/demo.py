@@ -74,7 +74,7 @@ def _demo_activity(ctx) -> None:
             made += 1
         except CirculationError as exc:
             ctx.log(f"  prêt de démonstration refusé : {exc}")
-    for n, loan in enumerate(Loan.objects.filter(item__is_demo=True, returned_at__isnull=True)[:4]):
+    for n, loan in enumerate(Loan.objects.open().filter(item__is_demo=True)[:4]):
         patron = patrons[(n + 3) % len(patrons)]
         if (
             Hold.objects.filter(patron=patron, record_id=loan.item.record_id).exists()

@@ -120,15 +120,15 @@ PATRON_DATA = [
 
 
 def _open_loan(patron: OuterRef) -> Exists:
-    return Exists(Loan.objects.filter(patron=patron, returned_at__isnull=True))
+    return Exists(Loan.objects.open().filter(patron=patron))
 
 
 def _active_hold(patron: OuterRef) -> Exists:
-    return Exists(Hold.objects.filter(patron=patron, status__in=ACTIVE_HOLD_STATUSES))
+    return Exists(Hold.objects.active().filter(patron=patron))
 
 
 def _unpaid_fine(patron: OuterRef) -> Exists:
-    return Exists(Fine.objects.filter(patron=patron, paid_at__isnull=True))
+    return Exists(Fine.objects.unpaid().filter(patron=patron))
 
 
 #: a patron with an open loan, an active hold or an unpaid fine is never purged

@@ -10,7 +10,6 @@ from django.db.models import Count, Q, QuerySet
 
 from navette.catalogue.models import Item, ItemStatus, Record
 from navette.circulation.models import Fine, Hold, HoldStatus, Loan, Transit, TransitStatus
-from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.circulation.policies import Decision, check_patron, hold_is_suspended
 from navette.circulation.services._common import network_settings, patron_snapshot
 from navette.core import clock
@@ -21,7 +20,8 @@ from navette.patrons.models import Patron
 def patron_loans(patron: Patron) -> QuerySet[Loan]:
     """Open loans, soonest due first, with copy, title and lending library."""
     return (
-        Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True)
+        Loan.objects.open()
+        .filter(patron_id=patron.pk)
         .select_related("item__record", "item__owning_library", "library")
         .order_by("due_on", "pk")
     )
@@ -38,7 +38,8 @@ class HoldView:
 def patron_holds(patron: Patron) -> list[HoldView]:
     """Active holds with their position in the title's queue (oldest first)."""
     holds = list(
-        Hold.objects.filter(patron_id=patron.pk, status__in=ACTIVE_HOLD_STATUSES)
+        Hold.objects.active()
+        .filter(patron_id=patron.pk)
         .select_related("record", "pickup_library", "item", "trapped_item")
         .order_by("placed_at", "pk")
     )
@@ -131,9 +132,7 @@ def record_availability(record: Record) -> RecordAvailability:
         .order_by("owning_library__commune", "barcode")
     )
     dues = dict(
-        Loan.objects.filter(item__record_id=record.pk, returned_at__isnull=True).values_list(
-            "item_id", "due_on"
-        )
+        Loan.objects.open().filter(item__record_id=record.pk).values_list("item_id", "due_on")
     )
     per_lib: dict[int, LibraryAvailability] = {}
     copies = []
@@ -144,8 +143,10 @@ def record_availability(record: Record) -> RecordAvailability:
         entry.total += 1
         if it.status == "available" and it.circulates:
             entry.available += 1
-    holds = Hold.objects.filter(record_id=record.pk, status__in=ACTIVE_HOLD_STATUSES).aggregate(
-        active=Count("pk"), waiting=Count("pk", filter=Q(status=HoldStatus.WAITING))
+    holds = (
+        Hold.objects.active()
+        .filter(record_id=record.pk)
+        .aggregate(active=Count("pk"), waiting=Count("pk", filter=Q(status=HoldStatus.WAITING)))
     )
     libs = sorted(per_lib.values(), key=lambda e: e.library.commune)
     return RecordAvailability(
@@ -195,7 +196,7 @@ def overdue_loans(library: Library, now: dt.datetime) -> QuerySet[Loan]:
     """Open loans past their due date, lent by ``library`` or of copies it owns."""
     today = clock.today(now)
     return (
-        Loan.objects.filter(returned_at__isnull=True, due_on__lt=today)
+        Loan.objects.overdue(today)
         .filter(Q(library_id=library.pk) | Q(item__owning_library_id=library.pk))
         .select_related("item__record", "patron", "library")
         .order_by("due_on", "pk")
@@ -222,7 +223,8 @@ class PullEntry:
 def record_hold_queue(record: Record) -> QuerySet[Hold]:
     """The title's active holds, in queue order (oldest first), with who and where."""
     return (
-        Hold.objects.filter(record=record, status__in=ACTIVE_HOLD_STATUSES)
+        Hold.objects.active()
+        .filter(record=record)
         .select_related("patron", "pickup_library", "item", "trapped_item")
         .order_by("placed_at", "pk")
     )
@@ -309,7 +311,8 @@ def desk_summary(library: Library, now: dt.datetime) -> DeskSummary:
 def patron_fines(patron: Patron) -> list[Fine]:
     """The patron's fines still (partly) due, oldest first, with the title they are for."""
     return list(
-        Fine.objects.filter(patron_id=patron.pk, paid_at__isnull=True)
+        Fine.objects.unpaid()
+        .filter(patron_id=patron.pk)
         .select_related("loan__item__record")
         .order_by("created_at", "pk")
     )

@@ -14,23 +14,14 @@ signals; models with receivers must not be written through here).
 
 from __future__ import annotations
 
-import functools
-import re
-import select
 import threading
-import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
-from psycopg import errors as psycopg_errors
-from psycopg.adapt import AdaptersMap, PyFormat, Transformer
-from psycopg.pq import ExecStatus, TransactionStatus
-from psycopg.types.numeric import Int8BinaryDumper
 
 M = TypeVar("M", bound=Model)
 
@@ -70,6 +61,10 @@ def _convert(
     return values
 
 
+def _sql_of(sql: str | Callable[[], str]) -> str:
+    return sql if isinstance(sql, str) else sql()
+
+
 class RowQuery(Generic[M]):
     """``SELECT`` every column of ``model`` (alias ``t``) and of the ``related`` forward
     foreign keys (aliases ``r0``, ``r1``...; INNER JOIN, LEFT JOIN when nullable; a
@@ -80,15 +75,18 @@ class RowQuery(Generic[M]):
     (on backends without row locks, SQLite, the clause is left out: its
     transactions already hold the database's write lock). ``extra`` adds computed
     columns, ``(attribute, SQL expression)``, set as attributes of each instance;
-    parameters are given in the order they appear in the SQL (``extra`` first).
+    parameters are given in the order they appear in the SQL (``extra`` first). ``where``
+    and the ``extra`` expressions may be callables returning the SQL (called at first use,
+    e.g. a compiled QuerySet).
 
     Declare it once at module level; the SQL is built at first use.
     """
 
     def __init__(
-        self, model: type[M], where: str, *, related: Sequence[str | tuple[str, Sequence[str]]] = (),
-        lock: bool = False,
-        order_by: str = "", extra: Sequence[tuple[str, str]] = (), only: Sequence[str] = (),
+        self, model: type[M], where: str | Callable[[], str], *,
+        related: Sequence[str | tuple[str, Sequence[str]]] = (), lock: bool = False,
+        order_by: str = "", extra: Sequence[tuple[str, str | Callable[[], str]]] = (),
+        only: Sequence[str] = (),
     ) -> None:  # fmt: skip
         self.model = model
         self.only = tuple(only)
@@ -139,9 +137,10 @@ class RowQuery(Generic[M]):
                 f"{kind} {_q(rel_model._meta.db_table, conn)} {alias} "  # type: ignore[union-attr]
                 f"ON {alias}.{_q(fk.target_field.column, conn)} = t.{_q(fk.column, conn)}"
             )
-        columns += [expression for _name, expression in self.extra]
+        columns += [_sql_of(expression) for _name, expression in self.extra]
         table = _q(meta.db_table, conn)
-        sql = f"SELECT {', '.join(columns)} FROM {table} t {' '.join(joins)} WHERE {self.where}"  # noqa: S608
+        where = _sql_of(self.where)
+        sql = f"SELECT {', '.join(columns)} FROM {table} t {' '.join(joins)} WHERE {where}"  # noqa: S608
         if self.order_by:
             sql += f" ORDER BY {self.order_by}"
         if self.lock and conn.features.has_select_for_update:
@@ -188,13 +187,13 @@ class RowQuery(Generic[M]):
 def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[list[Any]]:
     """Run several reads, in order, and return each one's result: instances for a
     ``RowQuery``, raw rows for an SQL string. Inside ``together()`` on PostgreSQL they go
-    in ONE round trip with what the block holds (its BEGIN, its writes): the server still
-    runs them one after the other, each with its own snapshot, so a read placed after a
-    ``FOR UPDATE`` reads the rows committed by whoever held the lock. Elsewhere they simply
-    run one by one."""
+    in ONE round trip with the writes held before them (psycopg's pipeline): the server
+    still runs them one after the other, each with its own snapshot, so a read placed
+    after a ``FOR UPDATE`` reads the rows committed by whoever held the lock. Elsewhere
+    they simply run one by one."""
     conn = _conn()
-    block: _Block | None = getattr(_state, "block", None)
-    if block is None:
+    pipeline = getattr(_state, "pipeline", None)
+    if pipeline is None:
         out: list[list[Any]] = []
         for query, params in reads:
             if isinstance(query, RowQuery):
@@ -204,22 +203,43 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
                     cur.execute(query, params)
                     out.append(cur.fetchall())
         return out
-    statements: list[tuple[str, Sequence[Any]]] = []
-    # a RowQuery and its row layout, to make its instances
+    _send_writes(conn)  # the writes held so far run first
     layouts: list[tuple[RowQuery[Any], list[tuple[Any, ...]]] | None] = []
-    for query, params in reads:
-        if isinstance(query, RowQuery):
-            sql, parts = query._build(conn)
-            statements.append((sql, params))
-            layouts.append((query, parts))
-        else:
-            statements.append((query, params))
-            layouts.append(None)
-    results = block.send(statements)
-    return [
-        rows if layout is None else [layout[0]._instance(row, layout[1], conn) for row in rows]
-        for layout, rows in zip(layouts, results, strict=True)
-    ]
+    cursors = []
+    _state.queued = True  # the statements wait in the pipeline until the sync below
+    try:
+        for query, params in reads:
+            if isinstance(query, RowQuery):
+                sql, parts = query._build(conn)
+                layouts.append((query, parts))
+            else:
+                sql = query
+                layouts.append(None)
+            cur = conn.cursor()
+            cursors.append(cur)
+            cur.execute(sql, params)
+    except BaseException:
+        for cur in cursors:
+            cur.close()
+        raise
+    finally:
+        _state.queued = False
+    try:
+        with conn.wrap_database_errors:
+            pipeline.sync()
+        _finish_pending()
+        results: list[list[Any]] = []
+        for layout, cur in zip(layouts, cursors, strict=True):
+            with conn.wrap_database_errors:
+                rows = cur.fetchall()
+            if layout is None:
+                results.append(rows)
+            else:
+                results.append([layout[0]._instance(row, layout[1], conn) for row in rows])
+        return results
+    finally:
+        for cur in cursors:
+            cur.close()
 
 
 MAX_INSERT_ROWS = 16
@@ -351,12 +371,6 @@ def update(obj: Model, fields: Sequence[str]) -> None:
 
 _state = threading.local()
 
-_IDLE = TransactionStatus.IDLE
-
-#: what a statement's outcome may make PostgreSQL or psycopg forget of this session's prepared
-#: statements (psycopg deallocates all of its own after such a command)
-_FORGETS = re.compile(r"^\s*(?:ROLLBACK|DROP|ALTER|DISCARD|DEALLOCATE)\b", re.IGNORECASE)
-
 
 class _Write:
     """One INSERT or UPDATE waiting to be sent. ``finish(cursor)`` reads its result when it
@@ -377,11 +391,11 @@ class _Write:
 _combined_sql: dict[tuple[str, ...], str] = {}
 
 
-def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[list[Any]], None]]:
+def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[Any], None]]:
     """Several writes to different tables as ONE statement (data-modifying ``WITH``): one
     statement to bind, execute and answer instead of one each. PostgreSQL runs every part
     to completion; they see the same snapshot, which is why no two parts touch one table.
-    Returns the SQL, its parameters and what reads its one row."""
+    Returns the SQL, its parameters and what reads its one row from the cursor."""
     key = tuple(w.sql for w in writes)
     sql = _combined_sql.get(key)
     if sql is None:
@@ -395,8 +409,8 @@ def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[list[Any]]
         _combined_sql[key] = sql
     params = [p for w in writes for p in w.params]
 
-    def finish(rows: list[Any]) -> None:
-        values = iter(rows[0])
+    def finish(cur: Any) -> None:
+        values = iter(cur.fetchone())
         for w in writes:
             if w.finish_output is not None:
                 w.finish_output(next(values))
@@ -407,334 +421,123 @@ def _combine(writes: list[_Write]) -> tuple[str, list[Any], Callable[[list[Any]]
 def _execute(write: _Write, *, wait: bool, conn: BaseDatabaseWrapper) -> None:
     """Run one write now, or, inside ``together()``, hold it until something must be sent:
     the writes held meanwhile go as one statement when they touch different tables."""
-    block: _Block | None = getattr(_state, "block", None)
-    if block is None:
+    writes: list[_Write] | None = getattr(_state, "writes", None)
+    if writes is None:
         with conn.cursor() as cur:
             cur.execute(write.sql, write.params)
             write.finish(cur)
         return
-    if any(w.table == write.table for w in block.writes):
-        block.send([])
-    block.writes.append(write)
+    if any(w.table == write.table for w in writes):
+        _send_writes(conn)
+    writes.append(write)
     if wait:
-        block.send([])
+        sync()
+
+
+def _send_writes(conn: BaseDatabaseWrapper) -> None:
+    """Queue the writes held in the pipeline (one statement), to be read at the next sync."""
+    writes: list[_Write] = _state.writes
+    if not writes:
+        return
+    # always in the combined form, even alone: an update's check is then part of the
+    # statement (see ``update``)
+    sql, params, finish = _combine(list(writes))
+    writes.clear()
+    cur = conn.cursor()
+    _state.queued = True
+    try:
+        cur.execute(sql, params)
+    except BaseException:
+        cur.close()
+        raise
+    finally:
+        _state.queued = False
+    _state.pending.append((cur, finish))
 
 
 def sync() -> None:
     """Inside ``together()``: send what is held and read the results (raising the first
     error, as a Django error). Elsewhere, nothing to do."""
-    block: _Block | None = getattr(_state, "block", None)
-    if block is not None:
-        block.send([])
+    pipeline = getattr(_state, "pipeline", None)
+    if pipeline is None:
+        return
+    conn = _conn()
+    _send_writes(conn)
+    if not _state.pending:
+        return
+    with conn.wrap_database_errors:
+        pipeline.sync()
+    _finish_pending()
 
 
-@functools.lru_cache(maxsize=256)
-def _numbered(sql: str) -> bytes:
-    """``sql`` with PostgreSQL's numbered placeholders ($1, $2...) for its ``%s`` (``%%`` is
-    a percent sign)."""
-    out, n = [], 0
-    for part in re.split(r"(%%|%s)", sql):
-        if part == "%s":
-            n += 1
-            out.append(f"${n}")
-        else:
-            out.append("%" if part == "%%" else part)
-    return "".join(out).encode()
-
-
-#: per connection, the statements blocks have prepared ((SQL, parameter types) -> name):
-#: PostgreSQL keeps them for the session, through rollbacks; forgotten (deallocated) when
-#: psycopg may have deallocated them
-_prepared: weakref.WeakKeyDictionary[Any, dict[tuple[str, Any], bytes]] = (
-    weakref.WeakKeyDictionary()
-)
-_transformers: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-_OK = (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK)
-
-#: prepared statements kept per connection (a few dozen shapes are used)
-MAX_PREPARED = 200
-
-
-class _Block:
-    """The statements of one ``together()`` block on PostgreSQL. Its BEGIN (when it owns the
-    transaction) and its writes are held, then sent with the next reads, or with its
-    COMMIT, in ONE round trip (libpq's pipeline mode: the server runs them one after the
-    other, each with its own snapshot). They go through libpq directly, with psycopg's
-    adapters converting parameters and rows: psycopg's own pipeline costs several times
-    more CPU per statement in Python than the server spends running it. When the block
-    owns its transaction and the connection prepares statements (``prepare_threshold``),
-    its statements are prepared once per connection, then executed by name."""
-
-    def __init__(self, conn: BaseDatabaseWrapper, raw: Any, own: bool) -> None:
-        self.conn, self.raw, self.pgconn = conn, raw, raw.pgconn
-        self.begin = own  # BEGIN still to send, with the first statements
-        self.began = False
-        self.writes: list[_Write] = []
-        prepares = own and conn.settings_dict["OPTIONS"].get("prepare_threshold") is not None
-        self.names = _prepared.setdefault(raw, {}) if prepares else None
-        tx = _transformers.get(raw)
-        if tx is None:
-            # the connection's adapters (Django's included), every int as a bigint: psycopg
-            # picks the smallest type that holds each value, which would make one statement
-            # a different prepared statement for each combination of sizes
-            adapters = AdaptersMap(raw.adapters)
-            adapters.register_dumper(int, Int8BinaryDumper)
-            tx = _transformers[raw] = Transformer(adapters)
-        self.tx = tx
-
-    def send(
-        self, reads: Sequence[tuple[str, Sequence[Any]]], *, commit: bool = False
-    ) -> list[list[Any]]:
-        """Send what is due (BEGIN, the writes held), then ``reads`` and, with ``commit``,
-        COMMIT, in one round trip; return the rows of each read."""
-        statements: list[tuple[str, Sequence[Any], Callable[[list[Any]], None] | None]] = []
-        if self.writes:
-            combined = _combine(self.writes)
-            self.writes = []
-            statements.append(combined)
-        statements += [(sql, params, None) for sql, params in reads]
-        # BEGIN alone, an ORM statement follows
-        begin_alone = self.begin and not commit and not statements
-        commit_alone = commit and self.began
-        if not (statements or begin_alone or commit_alone):
-            return []  # nothing to send (a block that wrote nothing commits nothing)
-        first = self.begin
-        try:
-            results = self._run(statements, commit, check=begin_alone and bool(self.names))
-        except DatabaseError as exc:
-            if not (first and self.names and _sqlstate(exc) == "26000"):
-                raise
-            # this session's prepared statements were deallocated (psycopg does so after a
-            # rollback it sees): nothing else was sent in this transaction, send it again
-            self.rollback()
-            self.forget()
-            self.begin = True
-            results = self._run(statements, commit)
-        out: list[list[Any]] = []
-        for (_sql, _params, finish), rows in zip(statements, results, strict=True):
-            if finish is None:
-                out.append(rows)
-            else:
-                finish(rows)
-        return out
-
-    def _run(
-        self, statements: Sequence[tuple[str, Sequence[Any], Any]], commit: bool,
-        check: bool = False,
-    ) -> list[list[Any]]:  # fmt: skip
-        """One round trip: BEGIN if due, ``statements`` (each prepared first if new), COMMIT
-        if asked; returns each statement's rows. With ``check`` (BEGIN sent alone, before
-        ORM statements), this session's prepared statements are counted: should psycopg
-        have deallocated them, they are forgotten here, not found missing later in the
-        transaction."""
-        names = self.names
-        if names is not None and len(names) >= MAX_PREPARED:
-            self.forget()  # statements built at run time: the server's memory is bounded
-        sends, new, log = self._sends(statements, commit, check)
-        started = time.monotonic()
-        with self.conn.wrap_database_errors:
-            results = self._pipeline(sends)
-        if self.begin:
-            self.begin, self.began = False, True
-        if new:  # those prepared, even if a later statement failed
-            assert names is not None
-            prepared = {send[1] for send, r in zip(sends, results, strict=True)
-                        if send[0] == self.pgconn.send_prepare and r is not None
-                        and r.status == ExecStatus.COMMAND_OK}  # fmt: skip
-            names.update((key, name) for key, name in new.items() if name in prepared)
-        error = next((r for r in results if r is not None and r.status not in _OK), None)
-        if error is not None:
-            with self.conn.wrap_database_errors:
-                raise psycopg_errors.error_from_result(error, encoding=self.raw.info.encoding)
-        rows = []
-        for send, result in zip(sends, results, strict=True):
-            if send[-1]:
-                self.tx.set_pgresult(result)
-                rows.append(self.tx.load_rows(0, result.ntuples, tuple))
-        if check and rows.pop()[0][0] != len(names or ()):
-            self.forget()
-        if self.conn.queries_logged:  # as Django's debug cursor does (CaptureQueriesContext)
-            took = f"{(time.monotonic() - started) / max(len(log), 1):.3f}"
-            self.conn.queries_log.extend({"sql": sql, "time": took} for sql in log)
-        return rows
-
-    def _sends(
-        self, statements: Sequence[tuple[str, Sequence[Any], Any]], commit: bool, check: bool
-    ) -> tuple[list[tuple[Any, ...]], dict[tuple[str, Any], bytes], list[str]]:
-        """The libpq calls of one round trip, each ``(function, arguments..., wanted)``
-        (``wanted``: its rows are returned), the statements to prepare in it, and the SQL
-        of what it runs (for Django's query log)."""
-        pgconn, tx, names = self.pgconn, self.tx, self.names
-        sends: list[tuple[Any, ...]] = []
-        log = ["BEGIN"] if self.begin else []
-        if self.begin:
-            sends.append((pgconn.send_query_params, b"BEGIN", None, False))
-        new: dict[tuple[str, Any], bytes] = {}
-        for sql, params, _finish in statements:
-            log.append(sql)
-            values = tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
-            if names is None:
-                sends.append((pgconn.send_query_params, _numbered(sql), values, tx.types,
-                              tx.formats, True))  # fmt: skip
-                continue
-            key = (sql, tx.types)
-            name = names.get(key) or new.get(key)
-            if name is None:
-                name = new[key] = f"navette_{len(names) + len(new) + 1}".encode()
-                sends.append((pgconn.send_prepare, name, _numbered(sql), tx.types, False))
-            sends.append((pgconn.send_query_prepared, name, values, tx.formats, True))
-        if check:
-            sends.append((pgconn.send_query_params, _COUNT_PREPARED, None, True))
-        if commit:
-            sends.append((pgconn.send_query_params, b"COMMIT", None, False))
-            log.append("COMMIT")
-        return sends, new, log
-
-    def _pipeline(self, sends: Sequence[tuple[Any, ...]]) -> list[Any]:
-        """Send in pipeline mode and read each one's result (None for a statement skipped
-        after an error), waiting for the socket without holding the GIL."""
-        pgconn = self.pgconn
-        with self.raw.lock:
-            pgconn.enter_pipeline_mode()
-            try:
-                for send, *args, _wanted in sends:
-                    send(*args)
-                pgconn.pipeline_sync()
-                while pgconn.flush() == 1:
-                    _wait(pgconn, select.POLLOUT | select.POLLIN)
-                    pgconn.consume_input()
-                results: list[Any] = []
-                current = None
-                while True:
-                    while pgconn.is_busy():
-                        _wait(pgconn, select.POLLIN)
-                        pgconn.consume_input()
-                    result = pgconn.get_result()
-                    if result is None:  # the end of one statement's results
-                        results.append(current)
-                        current = None
-                    elif result.status == ExecStatus.PIPELINE_SYNC:
-                        break
-                    elif result.status != ExecStatus.PIPELINE_ABORTED:
-                        current = result
-                pgconn.exit_pipeline_mode()
-            except BaseException:
-                # the connection is left in the middle of a conversation: Django finds it
-                # unusable and opens another
-                with suppress(Exception):
-                    self.raw.close()
-                raise
-        if len(results) != len(sends):
-            raise OperationalError(
-                f"{len(sends)} results expected from the server, {len(results)} read"
-            )
-        return results
-
-    def rollback(self) -> None:
-        """Roll the block's transaction back, below psycopg: it would deallocate the session's
-        prepared statements after a ROLLBACK it sees (PostgreSQL itself keeps them)."""
-        with self.conn.wrap_database_errors:
-            result = self._pipeline([(self.pgconn.send_query_params, b"ROLLBACK", None, False)])[0]
-        if result is None or result.status != ExecStatus.COMMAND_OK:
-            raise OperationalError(self.pgconn.error_message.decode(errors="replace"))
-
-    def forget(self) -> None:
-        """Deallocate this session's prepared statements, known or not (psycopg, which may
-        hold some, sees the command and forgets its own too)."""
-        if self.names is None:
-            return
-        self.names.clear()
-        self.raw.execute("DEALLOCATE ALL", prepare=False)
-
-
-_COUNT_PREPARED = b"SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'navette\\_%'"
-
-
-def _wait(pgconn: Any, events: int) -> None:
-    poll = select.poll()
-    poll.register(pgconn.socket, events)
-    poll.poll()
-
-
-def _sqlstate(exc: BaseException) -> str | None:
-    return getattr(exc.__cause__, "sqlstate", None)
+def _finish_pending() -> None:
+    done, _state.pending[:] = list(_state.pending), []
+    try:
+        for cur, finish in done:
+            finish(cur)
+    finally:
+        for cur, _finish in done:
+            cur.close()
 
 
 def _send_before_others(execute, sql, params, many, context):
-    block: _Block = _state.block
-    # an ORM statement: it goes after what the block holds, and reads its results at once
-    block.send([])
+    if getattr(_state, "queued", False):
+        return execute(sql, params, many, context)
+    # an ORM statement: it goes after the writes held, and reads its results (a row
+    # count, rows) at once
+    _send_writes(context["connection"])
     result = execute(sql, params, many, context)
-    if block.names and _FORGETS.match(sql):
-        block.forget()  # psycopg may have deallocated them all: no statement is left to chance
+    with context["connection"].wrap_database_errors:
+        _state.pipeline.sync()
+    _finish_pending()
     return result
 
 
 @contextmanager
-def together(*, commit: bool = False) -> Iterator[None]:
-    """Statements made inside go to PostgreSQL together: ``insert`` and ``update`` are held
-    until something must be sent, then go as ONE statement when they touch different
-    tables (a data-modifying ``WITH``), in the same round trip as what is sent next
+def together() -> Iterator[None]:
+    """Statements made inside go to PostgreSQL together, through psycopg's pipeline (its
+    public API: ``Connection.pipeline()``): ``insert`` and ``update`` are held until
+    something must be sent, then go as ONE statement when they touch different tables (a
+    data-modifying ``WITH``), in the same round trip as what is sent next
     (``read_together``'s reads, or the end of the block). Any other statement (ORM reads
     and writes, ``RowQuery.all``) is sent at once after what is held, so statements run in
     the order written and every result is as without ``together()``. Keys of held inserts
     are set, and their errors (constraints) raised as Django errors, at the next such
-    statement, at ``sync()`` or on leaving. Use inside the transaction. On other backends
-    (SQLite, no round trips), statements simply run one by one.
-
-    ``commit`` (through ``atomic_together``, nothing else may run in the transaction after
-    this block): when the block opens the transaction (the outermost atomic block, nothing
-    sent yet), its BEGIN goes with the first statements and its COMMIT with the last
-    writes, instead of a round trip each; the atomic block's own commit then finds nothing
-    to do.
-    """
+    statement, at ``sync()`` or on leaving. Use inside Django's transaction (its BEGIN and
+    COMMIT are its own). On other backends (SQLite, no round trips), statements simply run
+    one by one. Prepared statements and server-side binding are psycopg's, as the
+    connection's options ask (``NAVETTE_DB_PREPARED``)."""
     conn = _conn()
-    if conn.vendor != "postgresql" or getattr(_state, "block", None) is not None:
+    if conn.vendor != "postgresql" or getattr(_state, "pending", None) is not None:
         yield
         return
     conn.ensure_connection()
     raw = conn.connection
-    own = (
-        commit
-        and conn.in_atomic_block
-        and len(conn.atomic_blocks) == 1
-        and conn.commit_on_exit
-        and not raw.autocommit
-        and raw.info.transaction_status == _IDLE
-    )
-    if own:
-        # psycopg would send BEGIN alone and wait for it: the block sends BEGIN and COMMIT
-        # itself, with its statements, in autocommit mode
-        raw.autocommit = True
-    block = _state.block = _Block(conn, raw, own)
+    _state.pending = []
+    _state.writes = []
     try:
-        with conn.execute_wrapper(_send_before_others):
+        with (
+            conn.execute_wrapper(_send_before_others),
+            conn.wrap_database_errors,
+            raw.pipeline() as pipeline,
+        ):
+            _state.pipeline = pipeline
             yield
             if not conn.needs_rollback:  # else nothing more is sent: it is all rolled back
-                block.send([], commit=own)
+                _send_writes(conn)
+        _finish_pending()  # leaving the pipeline sent everything: read the last results
     finally:
-        _state.block = None
-        if own:
-            _back_to_django(block)
-
-
-def _back_to_django(block: _Block) -> None:
-    """After a block that sent its own BEGIN: the transaction is over (rolled back if the
-    block failed before its COMMIT), and the connection is as Django's atomic block left
-    it, outside autocommit, with nothing left to commit or roll back."""
-    raw = block.raw
-    # a broken connection raises here: Django closes it (errors_occurred), nothing to restore
-    with suppress(Exception):
-        if raw.info.transaction_status != _IDLE:
-            block.rollback()
-        raw.autocommit = False
+        for cur, _finish in _state.pending:
+            cur.close()
+        _state.pending = None
+        _state.writes = None
+        _state.pipeline = None
 
 
 @contextmanager
 def atomic_together() -> Iterator[None]:
-    """``transaction.atomic()`` with ``together(commit=True)`` as its whole body: a service's
-    transaction in as few round trips as its reads allow (BEGIN with the first, COMMIT with
-    the last writes). Nested in another atomic block, a savepoint with ``together()``."""
-    with transaction.atomic(), together(commit=True):
+    """``transaction.atomic()`` with ``together()`` as its whole body: a service's
+    transaction with its reads and writes in as few round trips as they allow. Nested in
+    another atomic block, a savepoint with ``together()``."""
+    with transaction.atomic(), together():
         yield

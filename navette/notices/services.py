@@ -148,7 +148,8 @@ def notices_loans(*, now: dt.datetime) -> int:
     soon = today + dt.timedelta(days=conf.due_soon_days())
     reminders = conf.overdue_reminder_days()
     loans = (
-        Loan.objects.filter(returned_at__isnull=True, patron__isnull=False, due_on__lte=soon)
+        Loan.objects.open()
+        .filter(patron__isnull=False, due_on__lte=soon)
         .filter(patron__notify_by_email=True)
         .exclude(patron__email="")
         .select_related("patron", "item__record", "library")

@@ -123,10 +123,9 @@ TEMPLATES = [
 #: connection (psycopg 3), so PostgreSQL skips parsing and planning for the repeated
 #: statements of loans and returns (about 40% of its CPU there). Opt-in for the whole
 #: application (NAVETTE_DB_PREPARED=1); the SIP2 server turns it on for its own process
-#: (NAVETTE_SIP2_PREPARED). The circulation services then also prepare their statements by
-#: name, once per connection (navette.core.rows), and keep track of them with SQL commands
-#: (DEALLOCATE ALL, pg_prepared_statements) that a pooler in transaction mode (PgBouncer)
-#: does not pass to the server that holds them: behind such a pooler, leave it off.
+#: (NAVETTE_SIP2_PREPARED). Statements are prepared by psycopg itself (its
+#: prepare_threshold), named per session: behind a pooler in transaction mode (PgBouncer
+#: before 1.21) that does not keep prepared statements, leave it off.
 NAVETTE_DB_PREPARED_OPTIONS = {"server_side_binding": True, "prepare_threshold": 2}
 
 SUPPORTED_DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}

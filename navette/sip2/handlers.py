@@ -33,7 +33,6 @@ from navette.circulation.models import (
     PaymentMethod,
     PenaltyKind,
 )
-from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.circulation.policies import Reason, reason_message
 from navette.circulation.selectors import patron_holds, patron_loans
 from navette.circulation.selectors import patron_status as circulation_patron_status
@@ -393,7 +392,8 @@ def patron_information(session: Session, request: Request) -> bytes:
         loans = list(patron_loans(patron))
         holds = patron_holds(patron)
         fines = list(
-            Fine.objects.filter(patron_id=patron.pk, paid_at__isnull=True)
+            Fine.objects.unpaid()
+            .filter(patron_id=patron.pk)
             .select_related("loan__item__record")
             .order_by("created_at", "pk")
         )
@@ -545,7 +545,7 @@ def checkout(session: Session, request: Request) -> bytes:
         )
     except CirculationError as exc:
         if exc.reason == Reason.ITEM_ALREADY_LENT_TO_PATRON and request.flag("sc_renewal_policy"):
-            current = Loan.objects.filter(item_id=item.pk, returned_at__isnull=True).first()
+            current = Loan.objects.open().filter(item_id=item.pk).first()
             if current is not None:
                 try:
                     renewed = loan_renew(
@@ -612,9 +612,7 @@ def renew(session: Session, request: Request) -> bytes:
     if item is None:
         return _loan_response(session, request, "30", ok=False, renewal=False, item=None, due=None,
                               messages=[_unknown_item(request.get("AB"))])  # fmt: skip
-    loan = Loan.objects.filter(
-        item_id=item.pk, patron_id=check.patron.pk, returned_at__isnull=True
-    ).first()
+    loan = Loan.objects.open().filter(item_id=item.pk, patron_id=check.patron.pk).first()
     if loan is None:
         return _loan_response(session, request, "30", ok=False, renewal=False, item=item, due=None,
                               messages=[reason_message(Reason.LOAN_CLOSED)])  # fmt: skip
@@ -665,11 +663,8 @@ def item_information(session: Session, request: Request) -> bytes:
         return _respond(session, request, "18", ["01", "00", "01", format_date(now)],
                         [("AB", request.get("AB")), ("AJ", ""),
                          *_screen([_unknown_item(request.get("AB"))])])  # fmt: skip
-    loan = Loan.objects.filter(item_id=item.pk, returned_at__isnull=True).only("due_on").first()
-    queue = Hold.objects.filter(
-        Q(item_id=item.pk) | Q(item__isnull=True, record_id=item.record_id),
-        status=HoldStatus.WAITING,
-    ).count()
+    loan = Loan.objects.open().filter(item_id=item.pk).only("due_on").first()
+    queue = Hold.objects.waiting_for(item).count()
     ready = (
         Hold.objects.filter(trapped_item_id=item.pk, status=HoldStatus.READY)
         .values_list("shelf_expires_on", flat=True)
@@ -751,7 +746,8 @@ def hold(session: Session, request: Request) -> bytes:
                                  % {"library": held.pickup_library.short_name}], held, position)  # fmt: skip
         existing = (
             Hold.objects.select_related("pickup_library")
-            .filter(patron_id=patron.pk, record_id=record.pk, status__in=ACTIVE_HOLD_STATUSES)
+            .active()
+            .filter(patron_id=patron.pk, record_id=record.pk)
             .first()
         )
         if existing is None:

@@ -1,7 +1,7 @@
 """navette.core.rows.atomic_together on PostgreSQL, in real transactions (not the tests' own):
-BEGIN goes with the first statement and COMMIT with the last writes, and the outcome is
-exactly that of ``transaction.atomic()``: all or nothing, errors at COMMIT raised as Django
-errors, hooks after the commit, the connection left as Django expects it."""
+Django's transaction.atomic() with the statements sent through psycopg's pipeline; the
+outcome is exactly that of ``transaction.atomic()``: all or nothing, errors at COMMIT raised
+as Django errors, hooks after the commit, the connection left as Django expects it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from contextlib import suppress
 import psycopg
 import pytest
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation import locks
@@ -44,28 +45,19 @@ def _event(action: str) -> AuditEvent:
     return AuditEvent(at=NOW, actor_kind="system", actor_label="tests", action=action)
 
 
-def test_the_writes_and_the_commit_go_together(
-    libs, make_patron, make_item, actor, monkeypatch, settings
-):
+def test_the_writes_and_the_commit_go_together(libs, make_patron, make_item, actor, settings):
     """A loan is committed when the service returns (seen from another connection), the
-    hooks run after the commit, and the connection is back in Django's autocommit."""
-    from navette.core import rows
-
+    hooks run after the commit, and the connection is back in Django's autocommit. Django's
+    own transaction carries it: BEGIN, the locks and reads, the writes as ONE statement (a
+    data-modifying WITH), COMMIT."""
     settings.NAVETTE_CIRCULATION_CACHE_SECONDS = 60  # rules and settings read once
     clear_cache()
     loan_checkout(item=make_item(), patron=make_patron(), library=libs["Lens"], actor=actor,
                   now=NOW)  # fmt: skip
     patron, item = make_patron(), make_item()
-    ran, trips = [], []
-    pipeline = rows._Block._pipeline
-
-    def sent(block, sends):  # type: ignore[no-untyped-def]
-        trips.append([args[0] if args[0] in (b"BEGIN", b"COMMIT") else "statement"
-                      for _send, *args, _wanted in sends])  # fmt: skip
-        return pipeline(block, sends)
-
-    monkeypatch.setattr(rows._Block, "_pipeline", sent)
-    loan = loan_checkout(item=item, patron=patron, library=libs["Lens"], actor=actor, now=NOW)
+    ran = []
+    with CaptureQueriesContext(connection) as ctx:
+        loan = loan_checkout(item=item, patron=patron, library=libs["Lens"], actor=actor, now=NOW)
     clear_cache()
     assert _elsewhere("SELECT patron_id FROM circulation_loan WHERE id = %s", [loan.pk]) == [
         (patron.pk,)
@@ -74,8 +66,8 @@ def test_the_writes_and_the_commit_go_together(
         (ItemStatus.ON_LOAN,)
     ]
     assert _django_state() == (True, True, "IDLE")
-    # two round trips: BEGIN with the locks and reads, the writes (one statement) with COMMIT
-    assert trips == [[b"BEGIN", "statement", "statement", "statement"], ["statement", b"COMMIT"]]
+    sent = [q["sql"].lstrip("(").split()[0].upper() for q in ctx.captured_queries]
+    assert sent == ["BEGIN", "SELECT", "SELECT", "SELECT", "WITH", "COMMIT"], sent
     with atomic_together():
         transaction.on_commit(lambda: ran.append(_elsewhere(
             "SELECT count(*) FROM core_auditevent WHERE action = 'hooked'")[0][0]))  # fmt: skip
@@ -157,26 +149,13 @@ def prepared(monkeypatch, settings):  # type: ignore[no-untyped-def]
     connection.close()  # the next test starts with a connection of its own settings
 
 
-def _ours() -> int:
-    """Statements the blocks prepared on this connection (seen by the server)."""
+def _loan_statements_prepared() -> int:
+    """Of them, the loan's locks and reads (statements on the circulation tables)."""
     with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'navette\\_%'")
+        cur.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE%'"
+        )
         return cur.fetchone()[0]
-
-
-def _trips(monkeypatch) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    """What each round trip of a block sends (libpq's function names)."""
-    from navette.core import rows
-
-    trips: list[list[str]] = []
-    pipeline = rows._Block._pipeline
-
-    def sent(block, sends):  # type: ignore[no-untyped-def]
-        trips.append([send.__name__ for send, *_args in sends])
-        return pipeline(block, sends)
-
-    monkeypatch.setattr(rows._Block, "_pipeline", sent)
-    return trips
 
 
 def _cycle(libs, make_patron, make_item, actor):  # type: ignore[no-untyped-def]
@@ -188,48 +167,48 @@ def _cycle(libs, make_patron, make_item, actor):  # type: ignore[no-untyped-def]
     return loan
 
 
-def test_statements_are_prepared_once_and_kept_through_a_refusal(
-    prepared, libs, make_patron, make_item, actor, monkeypatch
+def test_statements_are_prepared_and_reused_and_a_refusal_breaks_nothing(
+    prepared, libs, make_patron, make_item, actor
 ):
-    """A loan and its return prepare their statements the first time, then run them by name;
-    a refused loan (its transaction rolled back) keeps them."""
+    """With prepared statements on (psycopg's prepare_threshold), a loan's and a return's
+    locks are prepared by the server once run a few times, then run by name (no new ones
+    for further loans); a refused loan (its transaction rolled back) leaves the next loans
+    and returns working, their rows right."""
+    for _ in range(4):
+        _cycle(libs, make_patron, make_item, actor)
+    kept = _loan_statements_prepared()
+    assert kept >= 3  # the patron's, the copy's and the loan's locks at least
     _cycle(libs, make_patron, make_item, actor)
-    kept = _ours()
-    assert kept >= 6  # the locks, the reads and the writes of a loan and of a return
-    trips = _trips(monkeypatch)
-    _cycle(libs, make_patron, make_item, actor)
-    assert len(trips) >= 4 and not any("send_prepare" in trip for trip in trips), trips
+    assert _loan_statements_prepared() == kept  # reused: none prepared again
     item = make_item()
     loan_checkout(item=item, patron=make_patron(), library=libs["Lens"], actor=actor, now=NOW)
     with pytest.raises(CheckoutRefused):  # on loan: refused under lock, rolled back
         loan_checkout(item=item, patron=make_patron(), library=libs["Lens"], actor=actor, now=NOW)
-    assert _ours() == kept  # none lost with the rollback
     loan_checkin(item=item, library=libs["Avion"], actor=actor, now=NOW)
-    trips.clear()
-    _cycle(libs, make_patron, make_item, actor)
-    assert len(trips) >= 4 and not any("send_prepare" in trip for trip in trips), trips
+    for _ in range(4):
+        _cycle(libs, make_patron, make_item, actor)
+    assert _loan_statements_prepared() >= 3
     assert not Loan.objects.filter(returned_at__isnull=True).exists()
+    assert Item.objects.get(pk=item.pk).status != ItemStatus.ON_LOAN
 
 
-@pytest.mark.parametrize("cached", [True, False], ids=["first-statements-ours", "orm-first"])
+@pytest.mark.parametrize("cached", [True, False], ids=["rules-cached", "rules-read-again"])
 def test_statements_psycopg_deallocated_are_prepared_again(
     prepared, libs, make_patron, make_item, actor, cached
 ):
     """psycopg deallocates every prepared statement of the session after a rollback it sees
-    (here, another transaction's). The next loan finds its statements gone and prepares
-    them again: at its first round trip, or, when an ORM statement goes first (rules read
-    again), by counting them with its BEGIN."""
-    _cycle(libs, make_patron, make_item, actor)
-    for _ in range(3):  # psycopg prepares this one, so that it has statements of its own
-        Item.objects.filter(pk=0).exists()
+    (here, another transaction's). The next loans still run, and their statements are
+    prepared again."""
+    for _ in range(2):
+        _cycle(libs, make_patron, make_item, actor)
     with transaction.atomic():
         Item.objects.filter(pk=0).exists()
         transaction.set_rollback(True)
-    assert _ours() == 0  # gone with psycopg's DEALLOCATE ALL
     if not cached:
         clear_cache()
-    loan = _cycle(libs, make_patron, make_item, actor)
-    assert _ours() >= 6
+    for _ in range(4):
+        loan = _cycle(libs, make_patron, make_item, actor)
+    assert _loan_statements_prepared() >= 3
     assert Loan.objects.get(pk=loan.pk).returned_at is not None
 
 

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import reduce
+from operator import sub
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+
+class LoanQuerySet(models.QuerySet["Loan"]):
+    """The vocabulary of loans: every query about open or overdue loans starts here."""
+
+    def open(self) -> LoanQuerySet:
+        """Loans not returned yet (the database keeps at most one per copy)."""
+        return self.filter(OPEN_LOAN)
+
+    def overdue(self, day: dt.date) -> LoanQuerySet:
+        """Open loans that were due before ``day``."""
+        return self.open().filter(due_on__lt=day)
+
+
+#: what makes a loan open (also the condition of the one-open-loan-per-copy constraint)
+OPEN_LOAN = Q(returned_at__isnull=True)
 
 
 class Loan(models.Model):
@@ -34,20 +55,20 @@ class Loan(models.Model):
         verbose_name=_("bibliothèque de retour"), db_index=False,  # never searched by
     )  # fmt: skip
 
+    objects = models.Manager.from_queryset(LoanQuerySet)()
+
     class Meta:
         verbose_name = _("prêt")
         verbose_name_plural = _("prêts")
         constraints = [
             models.UniqueConstraint(
-                fields=["item"], condition=Q(returned_at__isnull=True),
-                name="loan_one_open_per_item",
+                fields=["item"], condition=OPEN_LOAN, name="loan_one_open_per_item",
             ),
         ]  # fmt: skip
         indexes = [
             models.Index(fields=["patron", "returned_at"]),
             models.Index(
-                fields=["library", "due_on"], condition=Q(returned_at__isnull=True),
-                name="loan_open_due",
+                fields=["library", "due_on"], condition=OPEN_LOAN, name="loan_open_due",
             ),
         ]  # fmt: skip
 
@@ -70,6 +91,27 @@ class HoldStatus(models.TextChoices):
 
 ACTIVE_HOLD_STATUSES = (HoldStatus.WAITING, HoldStatus.IN_TRANSIT, HoldStatus.READY)
 TRAPPED_HOLD_STATUSES = (HoldStatus.IN_TRANSIT, HoldStatus.READY)
+
+
+class HoldQuerySet(models.QuerySet["Hold"]):
+    """The vocabulary of holds."""
+
+    def active(self) -> HoldQuerySet:
+        """Holds still to be served: waiting, on their way, or on the hold shelf."""
+        return self.filter(status__in=ACTIVE_HOLD_STATUSES)
+
+    def waiting_for(self, item: Any) -> HoldQuerySet:
+        """Waiting holds that the copy ``item`` can satisfy: on the copy itself, or on its
+        title with no copy chosen."""
+        return self.waiting_for_copy(item.pk, item.record_id)
+
+    def waiting_for_copy(self, item_id: Any, record_id: Any) -> HoldQuerySet:
+        """``waiting_for`` given the copy's key and its title's key (values or expressions,
+        ``OuterRef`` included, so that a query about copies can ask it)."""
+        return self.filter(
+            Q(item_id=item_id) | Q(item__isnull=True, record_id=record_id),
+            status=HoldStatus.WAITING,
+        )
 
 
 class Hold(models.Model):
@@ -106,6 +148,8 @@ class Hold(models.Model):
     ready_at = models.DateTimeField(null=True, blank=True)
     shelf_expires_on = models.DateField(_("à retirer avant le"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(HoldQuerySet)()
 
     class Meta:
         verbose_name = _("réservation")
@@ -196,6 +240,26 @@ class Transit(models.Model):
         return f"{self.item_id}: {self.from_library_id} → {self.to_library_id}"
 
 
+#: a fine's balance: its amount less what was settled (paid or waived). The one definition,
+#: given to the database as ``balance_cents`` (``Fine.objects.unpaid()``) and read by
+#: ``Fine.due_cents`` for an instance whose settlement is being changed in memory
+FINE_AMOUNT = "amount_cents"
+FINE_SETTLED = ("paid_cents", "waived_cents")
+FINE_BALANCE = reduce(sub, [F(name) for name in FINE_SETTLED], F(FINE_AMOUNT))
+
+
+class FineQuerySet(models.QuerySet["Fine"]):
+    """The vocabulary of fines."""
+
+    def with_balance(self) -> FineQuerySet:
+        """Each fine with ``balance_cents``, what is left to pay of it."""
+        return self.annotate(balance_cents=FINE_BALANCE)
+
+    def unpaid(self) -> FineQuerySet:
+        """Fines not settled yet, each with its ``balance_cents``."""
+        return self.filter(paid_at__isnull=True).with_balance()
+
+
 class Fine(models.Model):
     """An overdue fine (when the network's penalty is fines)."""
 
@@ -212,6 +276,8 @@ class Fine(models.Model):
     #: set when nothing is left to pay (paid or waived)
     paid_at = models.DateTimeField(_("réglée le"), null=True, blank=True)
 
+    objects = models.Manager.from_queryset(FineQuerySet)()
+
     class Meta:
         verbose_name = _("amende")
         verbose_name_plural = _("amendes")
@@ -225,7 +291,8 @@ class Fine(models.Model):
 
     @property
     def due_cents(self) -> int:
-        return self.amount_cents - self.paid_cents - self.waived_cents
+        """``FINE_BALANCE`` of this instance as it is in memory."""
+        return int(getattr(self, FINE_AMOUNT)) - sum(getattr(self, f) for f in FINE_SETTLED)
 
 
 class PaymentMethod(models.TextChoices):

@@ -18,18 +18,17 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from navette.catalogue.models import Item
+from navette.circulation import store
 from navette.circulation.models import (
     CirculationSettings,
-    HoldStatus,
     LibraryCirculationSettings,
     LoanRule,
     ReturnPolicy,
 )
-from navette.circulation.models.loans import TRAPPED_HOLD_STATUSES
 from navette.circulation.policies import PatronFacts, Rule, RuleRow, resolve_rule
 from navette.core import clock
 from navette.core.rows import insert as insert_rows
@@ -202,68 +201,14 @@ def patron_snapshot(
     a check-out of the copy ``checkout_item`` (its trap, whoever it is for, or this
     patron's waiting hold on its title, read in the query) or the patron's holds on the hold shelf
     (``ready_holds``). Call it after taking the locks: it reads the rows the locks
-    protect. Runs on every loan and kiosk status: plain SQL, so that no ORM
-    compilation is paid for it. ``snapshot_query`` and ``snapshot_from_rows`` are its
-    two halves, for a caller that sends the query along with its locks.
+    protect. The query is the circulation store's (``navette.circulation.store``), built
+    from the QuerySets once per process.
     """
-    sql, params = snapshot_query(
+    found = store.current().patron_snapshot_rows(
         patron.pk, settings, loans=loans, checkout_item=checkout_item, ready_holds=ready_holds,
         overdue_before=overdue_before, fines=fines,
     )  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
     return snapshot_from_rows(patron, settings, found)
-
-
-#: the holds a check-out of a copy concerns: the copy's trap, or this patron's waiting hold
-#: on the copy's title
-_CHECKOUT_HOLDS = (
-    "SELECT 'h', '', id FROM circulation_hold "
-    "WHERE (trapped_item_id = %s AND status IN (%s, %s)) "
-    "OR (patron_id = %s AND status = %s "
-    "AND record_id = (SELECT record_id FROM catalogue_item WHERE id = %s))"
-)
-
-
-def snapshot_query(
-    patron_id: int, settings: CirculationSettings, *, loans: bool = False,
-    checkout_item: int | None = None, ready_holds: bool = False,
-    overdue_before: dt.date | None = None, fines: bool = False,
-) -> tuple[str, list[Any]]:  # fmt: skip
-    """The SQL and parameters of ``patron_snapshot``'s one query."""
-    parts = [
-        "SELECT 'b', reason, id FROM patrons_patronblock WHERE patron_id = %s AND lifted_at IS NULL"
-    ]
-    params: list[Any] = [patron_id]
-    if settings.penalty == "fine" or fines:
-        parts.append(
-            "SELECT 'f', '', amount_cents - paid_cents - waived_cents FROM circulation_fine "
-            "WHERE patron_id = %s AND paid_at IS NULL"
-        )
-        params.append(patron_id)
-    if loans:
-        parts.append(
-            "SELECT 'l', doc_type, COUNT(*) FROM circulation_loan "
-            "WHERE patron_id = %s AND returned_at IS NULL GROUP BY doc_type"
-        )
-        params.append(patron_id)
-    if overdue_before is not None:
-        parts.append(
-            "SELECT 'o', '', COUNT(*) FROM circulation_loan "
-            "WHERE patron_id = %s AND returned_at IS NULL AND due_on < %s"
-        )
-        params += [patron_id, connection.ops.adapt_datefield_value(overdue_before)]
-    if checkout_item is not None:
-        parts.append(_CHECKOUT_HOLDS)
-        params += [checkout_item, *TRAPPED_HOLD_STATUSES, patron_id, HoldStatus.WAITING,
-                   checkout_item]  # fmt: skip
-    if ready_holds:
-        parts.append(
-            "SELECT 'h', '', id FROM circulation_hold WHERE patron_id = %s AND status = %s"
-        )
-        params += [patron_id, HoldStatus.READY]
-    return " UNION ALL ".join(parts), params
 
 
 def snapshot_from_rows(

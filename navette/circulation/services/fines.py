@@ -37,7 +37,8 @@ def _unpaid_locked(patron_id: int) -> list[Fine]:
     """The patron's unsettled fines, oldest first, locked (call after locking the patron)."""
     return list(
         Fine.objects.select_for_update(of=("self",))
-        .filter(patron_id=patron_id, paid_at__isnull=True)
+        .unpaid()
+        .filter(patron_id=patron_id)
         .order_by("created_at", "pk")
     )
 

@@ -63,9 +63,9 @@ def hold_place(
         decision = check_hold(
             patron=patron_ok,
             rule=rule,
-            active_holds=Hold.objects.filter(patron_id=p.pk, status__in=ACTIVE_HOLD_STATUSES).count(),
-            already_held=Hold.objects.filter(patron_id=p.pk, record_id=record.pk, status__in=ACTIVE_HOLD_STATUSES).exists(),
-            already_on_loan=Loan.objects.filter(patron_id=p.pk, item__record_id=record.pk, returned_at__isnull=True).exists(),
+            active_holds=Hold.objects.active().filter(patron_id=p.pk).count(),
+            already_held=Hold.objects.active().filter(patron_id=p.pk, record_id=record.pk).exists(),
+            already_on_loan=Loan.objects.open().filter(patron_id=p.pk, item__record_id=record.pk).exists(),
             holdable_copies=copies.count(),
         )  # fmt: skip
         if not decision.allowed:

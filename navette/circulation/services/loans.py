@@ -7,18 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
-from navette.circulation import locks
+from navette.circulation import locks, store
 from navette.circulation.errors import (
     CheckoutRefused,
     CirculationError,
     PatronRefused,
     RenewalRefused,
 )
-from navette.circulation.models import Fine, Hold, HoldStatus, Loan, Transit, TransitStatus
+from navette.circulation.models import Fine, Hold, HoldStatus, Loan
 from navette.circulation.models.loans import TRAPPED_HOLD_STATUSES
 from navette.circulation.policies import (
     Decision,
@@ -39,22 +38,18 @@ from navette.circulation.services._common import (
     rule_for,
     rule_rows,
     snapshot_from_rows,
-    snapshot_query,
 )
 from navette.circulation.services.routing import (
     CheckinAction,
     CheckinResult,
     route_item,
-    waiting_holds_query,
 )
 from navette.circulation.services.transits import receive_locked
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
-from navette.core.rows import RowQuery, atomic_together, next_id_query, read_together
 from navette.core.rows import insert as insert_rows
-from navette.core.rows import update as update_row
 from navette.network.models import Library
 from navette.patrons.models import Patron
 
@@ -64,23 +59,6 @@ PATRON_REASONS = {
     Reason.PATRON_SUSPENDED,
     Reason.FINES_DUE,
 }
-
-
-#: the borrower of a copy (the patron of its open loan), with its category, locked: the
-#: first lock of a return (the loan is read again under the copy's lock, see loan_checkin)
-_LOCK_BORROWER = RowQuery(
-    Patron, "t.id = (SELECT l.patron_id FROM circulation_loan l "
-    "WHERE l.item_id = %s AND l.returned_at IS NULL)", related=("category",), lock=True,
-    only=locks.LOAN_PATRON_FIELDS,
-)  # fmt: skip
-#: the open loan of a copy, locked, with whether a hold waits for the copy
-#: (``waiting_holds_query``: on this copy, or on its title with no copy chosen)
-_LOCK_OPEN_LOAN = RowQuery(
-    Loan, "t.item_id = %s AND t.returned_at IS NULL", lock=True,
-    extra=[("holds_waiting", "EXISTS (SELECT 1 FROM circulation_hold h WHERE h.status = %s AND "
-            "(h.item_id = t.item_id OR (h.item_id IS NULL AND h.record_id = "
-            "(SELECT i.record_id FROM catalogue_item i WHERE i.id = %s))))")],
-)  # fmt: skip
 
 
 #: the database's backstop against two open loans of one copy (models.loans)
@@ -123,19 +101,14 @@ def _checkout(
     *, item: Item, patron: Patron, library: Library, actor: Actor, now: dt.datetime
 ) -> Loan:
     today = clock.today(now)
-    # the loan, copy, outbox, audit and statistics writes go as one statement, with the COMMIT
-    with atomic_together():
+    db = store.current()
+    # the loan, copy, outbox, audit and statistics writes go as one statement
+    with db.atomic():
         settings = network_settings(library.network_id)
         # one round trip: lock the patron, then the copy, then read (after the locks) the
         # blocks, fines, open loans by type and whether any hold concerns this loan; on
         # PostgreSQL, with the loan's key drawn now, so that its insert waits for nothing
-        sql, params = snapshot_query(patron.pk, settings, loans=True, checkout_item=item.pk)
-        next_key = next_id_query(Loan)
-        if next_key is not None:  # one more row of the snapshot's query: ('k', '', key)
-            sql += f" UNION ALL SELECT 'k', '', ({next_key})"
-        patrons, items, found = read_together(
-            (locks.PATRON_FOR_LOAN, [patron.pk]), (locks.ITEM, [item.pk]), (sql, params)
-        )
+        patrons, items, found = db.checkout_reads(patron.pk, item.pk, settings)
         p, it = _the(patrons, Patron, patron.pk), _the(items, Item, item.pk)
         snapshot = snapshot_from_rows(p, settings, found)
         patron_ok = check_patron(snapshot.facts, today)
@@ -143,31 +116,16 @@ def _checkout(
             _raise(patron_ok, CheckoutRefused)
         lent_to = None
         if it.status == ItemStatus.ON_LOAN:
-            lent_to = (
-                Loan.objects.filter(item_id=it.pk, returned_at__isnull=True)
-                .values_list("patron_id", flat=True)
-                .first()
-            )
-        hold_query = Q(trapped_item_id=it.pk, status__in=TRAPPED_HOLD_STATUSES) | Q(
-            patron_id=p.pk, record_id=it.record_id, status=HoldStatus.WAITING
-        )  # the same holds as counted by the snapshot
-        holds = (
-            list(locks.lock_holds(hold_query).select_related("pickup_library"))
-            if snapshot.holds
-            else []
-        )
+            lent_to = db.borrower_id(it.pk)
+        # the same holds as counted by the snapshot
+        holds = db.lock_checkout_holds(p.pk, it) if snapshot.holds else []
         trap = next(
             (h for h in holds if h.trapped_item_id == it.pk and h.status in TRAPPED_HOLD_STATUSES),
             None,
         )
         transit_to = ""
         if it.status == ItemStatus.IN_TRANSIT and trap is None:
-            transit_to = (
-                Transit.objects.filter(item_id=it.pk, status=TransitStatus.IN_TRANSIT)
-                .values_list("to_library__commune", flat=True)
-                .first()
-                or ""
-            )
+            transit_to = db.transit_destination(it.pk)
         doc_type = it.doc_type
         rows = rule_rows([library.pk])
         decision = check_checkout(
@@ -194,24 +152,22 @@ def _checkout(
             pk=next((n for k, _t, n in found if k == "k"), None), item=it, patron=p, library=library,
             doc_type=doc_type, loaned_at=now, due_on=decision.due_on,
         )  # fmt: skip
-        insert_rows([loan])  # a violation is raised when the writes are sent (see above)
+        db.add(loan)  # a violation is raised when the writes are sent (see above)
         fulfilled = trap or next((h for h in holds if h.patron_id == p.pk), None)
         facts = []
         if fulfilled is not None:
             fulfilled.status = HoldStatus.FULFILLED
             fulfilled.closed_at = now
             fulfilled.trapped_item = fulfilled.trapped_item or it
-            fulfilled.save(update_fields=["status", "closed_at", "trapped_item"])
+            db.save(fulfilled, ["status", "closed_at", "trapped_item"])
             if it.status == ItemStatus.IN_TRANSIT:
-                Transit.objects.filter(item_id=it.pk, status=TransitStatus.IN_TRANSIT).update(
-                    status=TransitStatus.RECEIVED, closed_at=now
-                )
+                db.receive_transits(it.pk, now)
             facts.append(
                 make_fact(action="hold_fulfil", now=now, library_id=library.pk, item=it, patron=p)
             )
         it.status = ItemStatus.ON_LOAN
         it.current_library = library
-        update_row(it, ["status", "current_library", "updated_at"])
+        db.save(it, ["status", "current_library", "updated_at"])
         enqueue_record(it.record_id)
         audit_record(
             actor=actor, action="loan.checkout", now=now, library_id=library.pk, obj=loan,
@@ -235,26 +191,20 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
     (this is how a copy pulled from the shelf is set aside for a hold).
     """
     today = clock.today(now)
-    # ending the loan, audit, statistics and the copy's new place: one statement, with the COMMIT
-    with atomic_together():
+    db = store.current()
+    # ending the loan, audit, statistics and the copy's new place: one statement
+    with db.atomic():
         for _attempt in range(3):
-            # one round trip (with BEGIN): lock the borrower, then the copy, then the loan
-            # with whether any hold waits for this copy (read after the locks). Should the
-            # copy have been returned and lent again in between, the locked loan is someone
-            # else's: locks are taken again.
-            patrons, items, loans = read_together(
-                (_LOCK_BORROWER, [item.pk]),
-                (locks.ITEM, [item.pk]),
-                (_LOCK_OPEN_LOAN, [HoldStatus.WAITING, item.pk, item.pk]),
-            )
-            patron = patrons[0] if patrons else None
-            it = _the(items, Item, item.pk)
-            loan = loans[0] if loans else None
+            # one round trip: lock the borrower, then the copy, then the loan with whether
+            # any hold waits for this copy (read after the locks). Should the copy have been
+            # returned and lent again in between, the locked loan is someone else's: locks
+            # are taken again.
+            patron, it, loan = db.checkin_reads(item.pk)
             if loan is None or loan.patron_id == (patron.pk if patron else None):
                 break
         settings = network_settings(library.network_id)
         if loan is None:
-            transit = Transit.objects.filter(item_id=it.pk, status=TransitStatus.IN_TRANSIT).first()
+            transit = db.open_transit(it.pk)
             if transit is not None:
                 return receive_locked(
                     item=it,
@@ -264,12 +214,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
                     actor=actor,
                     now=now,
                 )
-            trap = (
-                Hold.objects.select_for_update(of=("self",))
-                .filter(trapped_item_id=it.pk, status__in=TRAPPED_HOLD_STATUSES)
-                .select_related("patron", "pickup_library")
-                .first()
-            )
+            trap = db.lock_trap(it.pk)
             if trap is not None:
                 who = trap.patron.full_name if trap.patron else _("lecteur anonymisé")
                 return CheckinResult(
@@ -284,7 +229,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
             return result
         loan.returned_at = now
         loan.return_library = library
-        update_row(loan, ["returned_at", "return_library"])
+        db.save(loan, ["returned_at", "return_library"])
         penalty = overdue_penalty(
             due_on=loan.due_on,
             returned_on=today,
@@ -297,7 +242,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
         penalty_message = ""
         if patron is not None and penalty.suspended_until is not None:
             patron.suspended_until = penalty.suspended_until
-            patron.save(update_fields=["suspended_until"])
+            db.save(patron, ["suspended_until"])
             penalty_message = _(
                 "Retour en retard de %(days)d jour(s) : prêt suspendu jusqu'au %(until)s."
             ) % {
@@ -305,9 +250,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
                 "until": penalty.suspended_until.strftime("%d/%m/%Y"),
             }
         elif penalty.fine_cents:
-            Fine.objects.create(
-                patron=patron, loan=loan, amount_cents=penalty.fine_cents, created_at=now
-            )
+            db.add(Fine(patron=patron, loan=loan, amount_cents=penalty.fine_cents, created_at=now))
             penalty_message = _(
                 "Retour en retard de %(days)d jour(s) : amende de %(amount)s €."
             ) % {
@@ -355,9 +298,7 @@ def loan_renew(
         )
         waiting = [
             h
-            for h in Hold.objects.filter(waiting_holds_query(it)).values(
-                "suspended_from", "suspended_until"
-            )
+            for h in Hold.objects.waiting_for(it).values("suspended_from", "suspended_until")
             if not hold_is_suspended(h["suspended_from"], h["suspended_until"], today)
         ]
         rule = rule_for(
@@ -409,7 +350,8 @@ def loans_renew_all(
     """Renew every open loan of ``patron``, each in its own transaction; one refusal stops no other."""
     outcomes = []
     for loan in (
-        Loan.objects.filter(patron_id=patron.pk, returned_at__isnull=True)
+        Loan.objects.open()
+        .filter(patron_id=patron.pk)
         .select_related("item__record")
         .order_by("due_on", "pk")
     ):

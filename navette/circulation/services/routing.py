@@ -10,11 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
-from navette.circulation import locks
+from navette.circulation import store
 from navette.circulation.models import (
     CirculationSettings,
     Hold,
@@ -36,7 +35,6 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
-from navette.core.rows import update as update_row
 from navette.network.models import Library
 from navette.patrons.models import Patron
 
@@ -62,13 +60,6 @@ class CheckinResult:
     penalty_message: str = ""
 
 
-def waiting_holds_query(item: Item) -> Q:
-    """Waiting holds this copy can satisfy: on the copy itself or on its title."""
-    return Q(status=HoldStatus.WAITING) & (
-        Q(item_id=item.pk) | Q(item__isnull=True, record_id=item.record_id)
-    )
-
-
 def route_item(
     *, item: Item, library: Library, settings: CirculationSettings, actor: Actor, now: dt.datetime,
     holds_waiting: bool = True,
@@ -80,11 +71,7 @@ def route_item(
     hold waits for this copy, so there is none to lock.
     """
     today = clock.today(now)
-    holds = (
-        list(locks.lock_holds(waiting_holds_query(item)).order_by("placed_at", "pk"))
-        if holds_waiting
-        else []
-    )
+    holds = store.current().lock_waiting_holds(item) if holds_waiting else []
     candidates = [
         HoldCandidate(h.pk, h.placed_at, h.pickup_library_id, h.suspended_from, h.suspended_until)
         for h in holds
@@ -113,7 +100,7 @@ def route_item(
         )
     item.status = ItemStatus.AVAILABLE
     item.current_library = library
-    update_row(item, ["status", "current_library", "updated_at"])
+    store.current().save(item, ["status", "current_library", "updated_at"])
     enqueue_record(item.record_id)
     return CheckinResult(item=item, action=CheckinAction.SHELVE, message=_("à ranger en rayon"))
 
@@ -144,7 +131,7 @@ def trap_for_hold(
         )
     pickup = Library.objects.get(pk=hold.pickup_library_id)
     hold.status = HoldStatus.IN_TRANSIT
-    hold.save(update_fields=["trapped_item", "trapped_at", "status"])
+    store.current().save(hold, ["trapped_item", "trapped_at", "status"])
     send_in_navette(
         item=item, to_library=pickup, from_library=library, hold=hold, actor=actor, now=now
     )
@@ -177,12 +164,11 @@ def make_ready(*, hold: Hold, item: Item, library: Library, now: dt.datetime) ->
     hold.shelf_expires_on = shelf_expiry(
         today, rule.hold_shelf_days, library_schedule(library, today)
     )
-    hold.save(
-        update_fields=["trapped_item", "trapped_at", "status", "ready_at", "shelf_expires_on"]
-    )
+    db = store.current()
+    db.save(hold, ["trapped_item", "trapped_at", "status", "ready_at", "shelf_expires_on"])
     item.status = ItemStatus.ON_HOLD_SHELF
     item.current_library = library
-    item.save(update_fields=["status", "current_library", "updated_at"])
+    db.save(item, ["status", "current_library", "updated_at"])
     enqueue_record(item.record_id)
 
 
@@ -195,7 +181,8 @@ def send_in_navette(
     actor: Actor,
     now: dt.datetime,
 ) -> Transit:
-    transit = Transit.objects.create(
+    db = store.current()
+    transit = Transit(
         item=item,
         from_library=from_library,
         to_library=to_library,
@@ -204,9 +191,10 @@ def send_in_navette(
         status=TransitStatus.IN_TRANSIT,
         sent_at=now,
     )
+    db.add(transit)
     item.status = ItemStatus.IN_TRANSIT
     item.current_library = from_library
-    item.save(update_fields=["status", "current_library", "updated_at"])
+    db.save(item, ["status", "current_library", "updated_at"])
     enqueue_record(item.record_id)
     audit_record(actor=actor, action="transit.send", now=now, library_id=from_library.pk, obj=transit,
                  data={"item": item.barcode, "to": to_library.code})  # fmt: skip

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
-from navette.circulation import locks
+from navette.circulation import locks, store
 from navette.circulation.errors import TransitRefused
 from navette.circulation.models import CirculationSettings, Hold, HoldStatus, Transit, TransitStatus
 from navette.circulation.policies import Reason
@@ -71,17 +71,14 @@ def receive_locked(
     arrived = transit.to_library_id == library.pk
     transit.status = TransitStatus.RECEIVED if arrived else TransitStatus.REROUTED
     transit.closed_at = now
-    transit.save(update_fields=["status", "closed_at"])
+    db = store.current()
+    db.save(transit, ["status", "closed_at"])
     audit_record(actor=actor, action="transit.receive", now=now, library_id=library.pk, obj=transit,
                  data={"item": item.barcode, "expected": transit.to_library_id})  # fmt: skip
     record_fact(action="transit_receive", now=now, library_id=library.pk, item=item)
     hold = None
     if transit.hold_id:
-        hold = (
-            Hold.objects.select_for_update()
-            .filter(pk=transit.hold_id, status=HoldStatus.IN_TRANSIT)
-            .first()
-        )
+        hold = db.hold_in_transit(transit.hold_id)
     if hold is not None:
         patron = Patron.objects.filter(pk=hold.patron_id).first() if hold.patron_id else None
         if hold.pickup_library_id == library.pk:

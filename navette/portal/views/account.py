@@ -346,7 +346,7 @@ def account(request: HttpRequest, patron: Patron) -> HttpResponse:
 
 def _own_loan(patron: Patron, pk: int):
 
-    return get_object_or_404(Loan, pk=pk, patron_id=patron.pk, returned_at__isnull=True)
+    return get_object_or_404(Loan.objects.open(), pk=pk, patron_id=patron.pk)
 
 
 def _own_hold(patron: Patron, pk: int):

@@ -19,7 +19,6 @@ from navette.catalogue.models import Item
 from navette.circulation import selectors
 from navette.circulation.errors import CirculationError
 from navette.circulation.models import Hold, Loan, PaymentMethod, Transit, TransitStatus
-from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.circulation.services import (
     fines_pay,
     fines_waive,
@@ -162,7 +161,8 @@ def renew(request: HttpRequest, library: Library | None, patron: Patron) -> Http
     else:
         loan = (
             Loan.objects.select_related("item__record")
-            .filter(pk=request.POST.get("pret") or 0, patron=patron, returned_at__isnull=True)
+            .open()
+            .filter(pk=request.POST.get("pret") or 0, patron=patron)
             .first()
         )
         if loan is None:
@@ -189,9 +189,8 @@ def hold_cancel_at_desk(
     """Cancel one of the patron's active holds at the desk (at the patron's request)."""
     hold = (
         Hold.objects.select_related("record")
-        .filter(
-            pk=request.POST.get("reservation") or 0, patron=patron, status__in=ACTIVE_HOLD_STATUSES
-        )
+        .active()
+        .filter(pk=request.POST.get("reservation") or 0, patron=patron)
         .first()
     )
     if hold is None:

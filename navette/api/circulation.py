@@ -30,6 +30,7 @@ from navette.circulation.services import loan_checkin, loan_checkout, loan_renew
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.network.models import Library
+from navette.network.scope import OutOfScope, scope_check
 from navette.patrons.models import Patron
 
 router = Router(tags=["circulation"], auth=SessionAuth())
@@ -134,19 +135,16 @@ def _desk_user(request: HttpRequest) -> Any:
     return user
 
 
-def _library(request: HttpRequest, code: str) -> Library:
+def _library(request: HttpRequest, code: str, action: str) -> Library:
     user = _desk_user(request)
     library = Library.objects.filter(code=code).select_related("network").first()
     if library is None:
         raise Refusal(
             422, "library_not_found", _("Bibliothèque inconnue : %(code)s.") % {"code": code}
         )
-    if not user.can_work_at(library.pk):
-        raise Refusal(
-            403,
-            "forbidden_library",
-            _("Vous ne travaillez pas à %(library)s.") % {"library": library.commune},
-        )
+    # the one policy, audited on refusal (OutOfScope: 403 ``forbidden_library``)
+    scope_check(actor=Actor.staff(user), library_ids=[library.pk], action=action,
+                now=clock.now())  # fmt: skip
     return library
 
 
@@ -185,6 +183,8 @@ def _answer(call: Any) -> Any:
         return call()
     except Refusal as refusal:
         return Status(refusal.status, refusal.body)
+    except OutOfScope as exc:
+        return Status(403, ErrorOut(code=exc.code, message=exc.message))
     except CirculationError as exc:
         return Status(status_for(exc.code), ErrorOut(code=exc.code, message=exc.message))
 
@@ -194,7 +194,7 @@ def checkout(request: HttpRequest, data: CheckoutIn) -> Any:
     """Lend a copy to a card at a library (the same rules as the desk)."""
 
     def run() -> Status[LoanOut]:
-        library = _library(request, data.library)
+        library = _library(request, data.library, "loan.checkout")
         patron, item = _patron(data.card), _item(data.barcode)
         now = clock.now()
         loan = loan_checkout(
@@ -211,7 +211,7 @@ def checkin(request: HttpRequest, data: CheckinIn) -> Any:
     """Return a copy at a library; the answer says what to do with it (shelf, hold shelf, navette)."""
 
     def run() -> CheckinOut:
-        library = _library(request, data.library)
+        library = _library(request, data.library, "loan.checkin")
         item = _item(data.barcode)
         result = loan_checkin(
             item=item, library=library, actor=Actor.staff(request.user), now=clock.now()
@@ -236,7 +236,7 @@ def renew(request: HttpRequest, data: RenewIn) -> Any:
 
     def run() -> LoanOut:
         _desk_user(request)
-        library = _library(request, data.library) if data.library else None
+        library = _library(request, data.library, "loan.renew") if data.library else None
         loans = Loan.objects.select_related("item__record", "library")
         if data.loan is not None:
             loan = loans.filter(pk=data.loan).first()

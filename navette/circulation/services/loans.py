@@ -56,6 +56,7 @@ from navette.core.rows import RowQuery, atomic_together, next_id_query, read_tog
 from navette.core.rows import insert as insert_rows
 from navette.core.rows import update as update_row
 from navette.network.models import Library
+from navette.network.scope import scope_check
 from navette.patrons.models import Patron
 
 PATRON_REASONS = {
@@ -107,8 +108,10 @@ def loan_checkout(
     Locks patron then copy then holds, re-checks everything under lock. When the
     copy is set aside for this patron (or the patron waits on its title), the
     loan fulfils that hold. Raises ``PatronRefused`` or ``CheckoutRefused``
-    (nothing changed). Appends an audit event and a statistics fact.
+    (nothing changed), ``OutOfScope`` when a staff actor may not act at ``library``.
+    Appends an audit event and a statistics fact.
     """
+    scope_check(actor=actor, library_ids=[library.pk], action="loan.checkout", now=now, obj=item)
     try:
         return _checkout(item=item, patron=patron, library=library, actor=actor, now=now)
     except IntegrityError as exc:
@@ -233,7 +236,10 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
     library), or sends it home, or shelves it here (floating). A copy arriving
     by the navette is received. A copy with no loan is routed the same way
     (this is how a copy pulled from the shelf is set aside for a hold).
+    Raises ``OutOfScope`` when a staff actor may not act at ``library``.
     """
+    scope_check(actor=actor, library_ids=[library.pk], action="loan.checkin", now=now, obj=item)
+
     today = clock.today(now)
     # ending the loan, audit, statistics and the copy's new place: one statement, with the COMMIT
     with atomic_together():
@@ -339,8 +345,11 @@ def loan_renew(
     """Renew ``loan`` under the lending library's rules; ``library`` is where it is asked (audit only).
 
     Refused (``RenewalRefused`` / ``PatronRefused``, nothing changed) when the
-    renewals are used up or, unless the rule allows it, another patron waits.
+    renewals are used up or, unless the rule allows it, another patron waits. A staff actor
+    acts at ``library``, or when none is named at the lending library (``OutOfScope``).
     """
+    scope_check(actor=actor, library_ids=[library.pk if library else loan.library_id],
+                action="loan.renew", now=now, obj=loan)  # fmt: skip
     today = clock.today(now)
     with transaction.atomic():
         p = locks.lock_patron(loan.patron_id) if loan.patron_id else None

@@ -24,6 +24,7 @@ from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
 from navette.network.models import Library
+from navette.network.scope import scope_check
 from navette.patrons.models import Patron
 
 
@@ -34,8 +35,11 @@ def transit_receive(
 
     At its destination: hold shelf for the waiting patron, or the shelf. Arrived
     at the wrong library: it goes back into the navette to the right one.
-    Raises ``TransitRefused`` when the copy is not in the navette.
+    Raises ``TransitRefused`` when the copy is not in the navette, ``OutOfScope`` when a
+    staff actor may not act at ``library``.
     """
+    scope_check(actor=actor, library_ids=[library.pk], action="transit.receive", now=now,
+                obj=item)  # fmt: skip
     with transaction.atomic():
         hold_patron = (
             Transit.objects.filter(item_id=item.pk, status=TransitStatus.IN_TRANSIT)
@@ -106,7 +110,13 @@ def receive_locked(
 def transit_declare_lost(
     *, transit: Transit, actor: Actor, now: dt.datetime, library: Library | None = None
 ) -> Transit:
-    """Declare the copy of an open transit lost. Its hold, if any, waits again at its place in the queue."""
+    """Declare the copy of an open transit lost. Its hold, if any, waits again at its place in the queue.
+
+    Only a staff actor working at the library the copy left or was sent to may (else
+    ``OutOfScope``, whatever desk ``library`` the interface names: it is recorded as the place).
+    """
+    scope_check(actor=actor, library_ids=[transit.from_library_id, transit.to_library_id],
+                action="transit.lost", now=now, obj=transit)  # fmt: skip
     with transaction.atomic():
         hold_patron = (
             Transit.objects.filter(pk=transit.pk).values_list("hold__patron_id", flat=True).first()

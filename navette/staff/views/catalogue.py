@@ -22,7 +22,7 @@ from navette.network.models import Library
 from navette.search import engine
 from navette.search.index import index_exists
 from navette.staff.permissions import librarian_required
-from navette.staff.views.circulation import SESSION_LIBRARY, posted_patron
+from navette.staff.views.circulation import SESSION_LIBRARY, desk_library, posted_patron
 
 
 class ItemForm(forms.Form):
@@ -145,7 +145,7 @@ def record_hold(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         hold_place(
             patron=patron, record=record, item=item, pickup_library=pickup,
-            actor=_actor(request), now=clock.now(),
+            actor=_actor(request), now=clock.now(), library=desk_library(request),
         )  # fmt: skip
         messages.success(
             request,

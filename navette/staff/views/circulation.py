@@ -35,6 +35,7 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.money import euros, parse_euros
 from navette.network.models import Library
+from navette.network.scope import staff_libraries
 from navette.patrons.models import Patron
 from navette.staff.permissions import librarian_required
 
@@ -42,11 +43,10 @@ SESSION_LIBRARY = "desk_library"
 SESSION_RETURNS = "desk_returns"
 
 
-def _desk_library(request: HttpRequest) -> Library | None:
+def desk_library(request: HttpRequest) -> Library | None:
     """The library this desk works for: chosen in the session, else the librarian's first."""
     code = request.GET.get("bibliotheque") or request.POST.get("bibliotheque")
-    user = request.user
-    allowed = Library.objects.all() if user.is_network_admin else user.libraries.all()  # type: ignore[union-attr]
+    allowed = staff_libraries(request.user)
     if code:
         library = allowed.filter(code=code).first()
         if library is not None:
@@ -58,15 +58,14 @@ def _desk_library(request: HttpRequest) -> Library | None:
 
 
 def _context(request: HttpRequest, library: Library | None, **extra):
-    user = request.user
-    choices = Library.objects.all() if user.is_network_admin else user.libraries.all()  # type: ignore[union-attr]
+    choices = staff_libraries(request.user)
     return {"desk_library": library, "desk_libraries": choices.order_by("commune", "name"), **extra}
 
 
 @librarian_required
 def checkout(request: HttpRequest) -> HttpResponse:
     """Scan a card, see the patron, scan copies to lend."""
-    library = _desk_library(request)
+    library = desk_library(request)
     card = (request.GET.get("carte") or request.POST.get("carte") or "").strip()
     patron = (
         Patron.objects.select_related("category", "home_library__network")
@@ -134,7 +133,7 @@ def _desk_form(
     def wrapped(request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
             return redirect("staff:circulation_checkout")
-        library = _desk_library(request)
+        library = desk_library(request)
         patron = posted_patron(request)
         if patron is None:
             return redirect("staff:circulation_checkout")
@@ -255,7 +254,7 @@ def fines(request: HttpRequest, library: Library | None, patron: Patron) -> Http
 @librarian_required
 def checkin(request: HttpRequest) -> HttpResponse:
     """Scan returned copies; each line says what to do with the copy."""
-    library = _desk_library(request)
+    library = desk_library(request)
     returns = request.session.get(SESSION_RETURNS, [])
     if request.method == "POST" and library is not None:
         barcode = request.POST.get("exemplaire", "").strip()
@@ -285,7 +284,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
 @librarian_required
 def transits(request: HttpRequest) -> HttpResponse:
     """The navette for one library: copies to send, to receive (scan), overdue transits."""
-    library = _desk_library(request)
+    library = desk_library(request)
     if request.method == "POST" and library is not None:
         barcode = request.POST.get("exemplaire", "").strip()
         item = Item.objects.filter(barcode=barcode).first()
@@ -320,7 +319,7 @@ def transit_lost(request: HttpRequest) -> HttpResponse:
     the copy is marked lost and the hold it travelled for waits again at its place."""
     if request.method != "POST":
         return redirect("staff:circulation_transits")
-    library = _desk_library(request)
+    library = desk_library(request)
     transit = (
         Transit.objects.select_related("item")
         .filter(pk=request.POST.get("transit") or 0, status=TransitStatus.IN_TRANSIT)

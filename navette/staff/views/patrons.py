@@ -17,6 +17,7 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
 from navette.network.models import Library
+from navette.network.scope import staff_libraries
 from navette.patrons.models import Patron, PatronCategory
 from navette.patrons.selectors import patron_search
 from navette.patrons.services import (
@@ -31,9 +32,7 @@ from navette.staff.permissions import librarian_required
 
 
 def _desk_libraries(user) -> list[Library]:
-    if user.is_network_admin:
-        return list(Library.objects.filter(is_active=True).order_by("name"))
-    return list(user.libraries.filter(is_active=True).order_by("name"))
+    return list(staff_libraries(user).filter(is_active=True).order_by("name"))
 
 
 class RegisterForm(forms.Form):

@@ -71,11 +71,6 @@ class PatronStatus:
     #: unpaid fines (whatever the network's penalty)
     fines_cents: int = 0
 
-    @property
-    def messages(self) -> list[str]:
-        out = [] if self.can_borrow.allowed else [self.can_borrow.message]
-        return out
-
 
 def patron_status(patron: Patron, now: dt.datetime) -> PatronStatus:
     """Whether the card may borrow (with the reason), and counts for the desk or a kiosk.

@@ -24,6 +24,13 @@ from django.utils.translation import gettext as _
 
 from navette.catalogue.models import DocType, Item, ItemStatus, Record
 from navette.circulation.errors import CirculationError
+from navette.circulation.messages import (
+    checkin_message,
+    decision_message,
+    penalty_message,
+    reason_message,
+    renewed_message,
+)
 from navette.circulation.models import (
     CirculationSettings,
     Fine,
@@ -34,7 +41,7 @@ from navette.circulation.models import (
     PenaltyKind,
 )
 from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
-from navette.circulation.policies import Reason, reason_message
+from navette.circulation.policies import Reason
 from navette.circulation.selectors import patron_holds, patron_loans
 from navette.circulation.selectors import patron_status as circulation_patron_status
 from navette.circulation.services import (
@@ -327,7 +334,8 @@ def standing(patron: Patron | None) -> Standing:
             denied.append(3)
         if reason == Reason.FINES_DUE:
             denied.append(10)
-    return Standing(patron_status_flags(denied), True, status.messages, status.fines_cents)
+    messages = [] if status.can_borrow.allowed else [decision_message(status.can_borrow)]
+    return Standing(patron_status_flags(denied), True, messages, status.fines_cents)
 
 
 def _euros(cents: int) -> str:
@@ -591,7 +599,7 @@ def checkin(session: Session, request: Request) -> bytes:
         return _respond(session, request, "10", ["0", "N", "U", "N", format_date(now)], fields)
     alert = result.action != CheckinAction.SHELVE
     destination = result.destination.code if result.destination is not None else None
-    messages = [result.message, result.penalty_message]
+    messages = [checkin_message(result), penalty_message(result)]
     fields += [
         ("AQ", item.owning_library.code),
         ("AJ", item.record.title),
@@ -624,8 +632,7 @@ def renew(session: Session, request: Request) -> bytes:
         return _loan_response(session, request, "30", ok=False, renewal=False, item=item, due=None,
                               messages=[exc.message])  # fmt: skip
     return _loan_response(session, request, "30", ok=True, renewal=True, item=item, due=renewed.due_on,
-                          messages=[_("Prolongé jusqu'au %(day)s.")
-                                    % {"day": renewed.due_on.strftime("%d/%m/%Y")}])  # fmt: skip
+                          messages=[renewed_message(renewed.due_on)])  # fmt: skip
 
 
 def renew_all(session: Session, request: Request) -> bytes:
@@ -644,7 +651,7 @@ def renew_all(session: Session, request: Request) -> bytes:
     fields: list[tuple[str, str | None]] = [("AO", institution)]
     fields += [("BM", o.loan.item.barcode) for o in renewed]
     fields += [("BN", o.loan.item.barcode) for o in refused]
-    messages = [f"{o.loan.item.barcode} : {o.message}" for o in refused]
+    messages = [f"{o.loan.item.barcode} : {o.error.message if o.error else ''}" for o in refused]
     if not outcomes:
         messages = [_("Aucun prêt en cours.")]
     fields += _screen(messages)

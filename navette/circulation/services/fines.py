@@ -17,7 +17,6 @@ from navette.circulation.models import Fine, FinePayment, PaymentMethod
 from navette.circulation.policies import Reason
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
-from navette.core.money import euros
 from navette.network.models import Library
 from navette.network.scope import scope_check
 from navette.patrons.models import Patron
@@ -81,11 +80,11 @@ def _settle(patron: Patron, amount_cents: int, field: str, now: dt.datetime) -> 
 
 def _checked_amount(amount_cents: int, due: int) -> None:
     if amount_cents <= 0:
-        raise PaymentRefused(Reason.PAYMENT_INVALID, amount=euros(max(amount_cents, 0)))
+        raise PaymentRefused(Reason.PAYMENT_INVALID, amount_cents=max(amount_cents, 0))
     if due == 0:
         raise PaymentRefused(Reason.NO_FINES_DUE)
     if amount_cents > due:
-        raise PaymentRefused(Reason.PAYMENT_EXCEEDS_DUE, amount=euros(amount_cents), due=euros(due))
+        raise PaymentRefused(Reason.PAYMENT_EXCEEDS_DUE, amount_cents=amount_cents, due_cents=due)
 
 
 def _scope(

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation import locks
@@ -43,6 +42,7 @@ from navette.circulation.services._common import (
 )
 from navette.circulation.services.routing import (
     CheckinAction,
+    CheckinKind,
     CheckinResult,
     route_item,
     waiting_holds_query,
@@ -277,12 +277,9 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
                 .first()
             )
             if trap is not None:
-                who = trap.patron.full_name if trap.patron else _("lecteur anonymisé")
                 return CheckinResult(
-                    item=it, action=CheckinAction.HOLD_SHELF, destination=trap.pickup_library, hold=trap,
-                    hold_patron=trap.patron,
-                    message=_("déjà mis de côté : étagère des réservations de %(library)s pour %(who)s")
-                    % {"library": trap.pickup_library.short_name, "who": who},
+                    item=it, action=CheckinAction.HOLD_SHELF, kind=CheckinKind.ALREADY_ON_HOLD_SHELF,
+                    destination=trap.pickup_library, hold=trap, hold_patron=trap.patron,
                 )  # fmt: skip
             result = route_item(item=it, library=library, settings=settings, actor=actor, now=now)
             audit_record(actor=actor, action="item.checkin_free", now=now, library_id=library.pk, obj=it,
@@ -300,30 +297,15 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
             fine_max_cents=settings.fine_max_cents,
             current_suspension=patron.suspended_until if patron else None,
         )
-        penalty_message = ""
+        suspended_until, fine_cents = None, 0
         if patron is not None and penalty.suspended_until is not None:
-            patron.suspended_until = penalty.suspended_until
+            patron.suspended_until = suspended_until = penalty.suspended_until
             patron.save(update_fields=["suspended_until"])
-            penalty_message = _(
-                "Retour en retard de %(days)d jour(s) : prêt suspendu jusqu'au %(until)s."
-            ) % {
-                "days": penalty.days_late,
-                "until": penalty.suspended_until.strftime("%d/%m/%Y"),
-            }
         elif penalty.fine_cents:
             Fine.objects.create(
                 patron=patron, loan=loan, amount_cents=penalty.fine_cents, created_at=now
             )
-            penalty_message = _(
-                "Retour en retard de %(days)d jour(s) : amende de %(amount)s €."
-            ) % {
-                "days": penalty.days_late,
-                "amount": f"{penalty.fine_cents // 100},{penalty.fine_cents % 100:02d}",
-            }
-        elif penalty.days_late:
-            penalty_message = _("Retour en retard de %(days)d jour(s).") % {
-                "days": penalty.days_late
-            }
+            fine_cents = penalty.fine_cents
         audit_record(
             actor=actor, action="loan.checkin", now=now, library_id=library.pk, obj=loan,
             data={"item": it.barcode, "days_late": penalty.days_late},
@@ -335,7 +317,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
         )  # fmt: skip
         result.loan = loan
         result.days_late = penalty.days_late
-        result.penalty_message = penalty_message
+        result.suspended_until, result.fine_cents = suspended_until, fine_cents
         return result
 
 
@@ -401,15 +383,11 @@ def loan_renew(
 
 @dataclass
 class RenewOutcome:
+    """One loan of a "renew all": renewed (``loan.due_on`` is the new due day) or refused."""
+
     loan: Loan
     renewed: bool
     error: CirculationError | None = None
-
-    @property
-    def message(self) -> str:
-        if self.error is not None:
-            return self.error.message
-        return _("Prolongé jusqu'au %(day)s.") % {"day": self.loan.due_on.strftime("%d/%m/%Y")}
 
 
 def loans_renew_all(

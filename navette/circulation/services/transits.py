@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation import locks
@@ -15,6 +14,7 @@ from navette.circulation.policies import Reason
 from navette.circulation.services._common import network_settings, record_fact
 from navette.circulation.services.routing import (
     CheckinAction,
+    CheckinKind,
     CheckinResult,
     make_ready,
     route_item,
@@ -90,19 +90,17 @@ def receive_locked(
         patron = Patron.objects.filter(pk=hold.patron_id).first() if hold.patron_id else None
         if hold.pickup_library_id == library.pk:
             make_ready(hold=hold, item=item, library=library, now=now)
-            who = patron.full_name if patron else _("lecteur anonymisé")
-            card = patron.card_number if patron else ""
             return CheckinResult(
-                item=item, action=CheckinAction.HOLD_SHELF, destination=library, hold=hold, hold_patron=patron,
-                message=_("étagère des réservations : pour %(who)s (%(card)s)") % {"who": who, "card": card},
+                item=item, action=CheckinAction.HOLD_SHELF, kind=CheckinKind.HOLD_SHELF,
+                destination=library, hold=hold, hold_patron=patron,
             )  # fmt: skip
         pickup = Library.objects.get(pk=hold.pickup_library_id)
         send_in_navette(
             item=item, to_library=pickup, from_library=library, hold=hold, actor=actor, now=now
         )
         return CheckinResult(
-            item=item, action=CheckinAction.TRANSIT, destination=pickup, hold=hold, hold_patron=patron,
-            message=_("navette vers %(library)s") % {"library": pickup.short_name},
+            item=item, action=CheckinAction.TRANSIT, kind=CheckinKind.TRANSIT_FOR_HOLD,
+            destination=pickup, hold=hold, hold_patron=patron,
         )  # fmt: skip
     return route_item(item=item, library=library, settings=settings, actor=actor, now=now)
 

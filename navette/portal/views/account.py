@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from navette.catalogue.models import Record
 from navette.circulation import services as circulation_services
+from navette.circulation.messages import day, renewed_message
 from navette.circulation.models import Hold, Loan
 from navette.circulation.selectors import patron_fines, patron_holds, patron_loans
 from navette.core import clock
@@ -364,7 +365,7 @@ def loan_renew(request: HttpRequest, patron: Patron, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("« %(title)s » est prolongé jusqu'au %(day)s.")
-            % {"title": loan.item.record.title, "day": renewed.due_on.strftime("%d/%m/%Y")},
+            % {"title": loan.item.record.title, "day": day(renewed.due_on)},
         )
     return redirect("portal:account")
 
@@ -380,7 +381,9 @@ def loans_renew_all(request: HttpRequest, patron: Patron) -> HttpResponse:
     for outcome in outcomes:
         text = _("« %(title)s » : %(outcome)s") % {
             "title": outcome.loan.item.record.title,
-            "outcome": outcome.message,
+            "outcome": renewed_message(outcome.loan.due_on)
+            if outcome.renewed or outcome.error is None
+            else outcome.error.message,
         }
         (messages.success if outcome.renewed else messages.error)(request, text)
     return redirect("portal:account")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from navette.catalogue.models import Item
 from navette.patrons.models import Patron
 
+#: a record's long fields, never read when a copy is scanned (read later if ever needed)
+_RECORD_UNREAD = ("marc", "summary", "authors", "subjects", "series")
+
 
 def normal_barcode(raw: str | None) -> str:
     """A copy's barcode as stored: without the spaces a scanner or a hand adds around it."""
@@ -23,6 +26,7 @@ def item_by_barcode(raw: str | None) -> Item | None:
         return None
     return (
         Item.objects.select_related("record", "owning_library", "current_library")
+        .defer(*(f"record__{name}" for name in _RECORD_UNREAD))
         .filter(barcode=barcode)
         .first()
     )

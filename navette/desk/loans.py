@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from navette.catalogue.models import Item
 from navette.circulation.errors import CirculationError
 from navette.circulation.models import Loan
 from navette.circulation.services import loan_checkin, loan_checkout, loan_renew, loans_renew_all
@@ -15,16 +16,16 @@ from navette.patrons.models import Patron
 
 
 def desk_checkout(
-    *, barcode: str, card: str | None = None, patron: Patron | None = None, library: Library,
-    actor: Actor, now: dt.datetime,
+    *, barcode: str = "", card: str | None = None, patron: Patron | None = None,
+    item: Item | None = None, library: Library, actor: Actor, now: dt.datetime,
 ) -> Outcome:  # fmt: skip
-    """Lend the copy ``barcode`` to the card ``card`` (or to ``patron``, already found) at
-    ``library``. ``lent`` with ``loan`` and ``due_on``; else the refusal's code."""
+    """Lend the copy ``barcode`` (or ``item``, already found) to the card ``card`` (or to
+    ``patron``) at ``library``. ``lent`` with ``loan`` and ``due_on``; else the refusal's code."""
     if patron is None:
         patron = patron_by_card(card)
         if patron is None:
             return refused(Code.CARD_NOT_FOUND, card=card or "")
-    item = item_by_barcode(barcode)
+    item = item or item_by_barcode(barcode)
     if item is None:
         return refused(Code.ITEM_NOT_FOUND, barcode=normal_barcode(barcode))
     try:
@@ -34,10 +35,13 @@ def desk_checkout(
     return done(Code.LENT, barcode=item.barcode, loan=loan, due_on=loan.due_on, patron=patron)
 
 
-def desk_checkin(*, barcode: str, library: Library, actor: Actor, now: dt.datetime) -> Outcome:
-    """Return the copy ``barcode`` at ``library``. ``returned`` with ``result`` (the
-    ``CheckinResult``: where the copy goes and why, the penalty of a late return)."""
-    item = item_by_barcode(barcode)
+def desk_checkin(
+    *, barcode: str = "", item: Item | None = None, library: Library, actor: Actor,
+    now: dt.datetime,
+) -> Outcome:  # fmt: skip
+    """Return the copy ``barcode`` (or ``item``) at ``library``. ``returned`` with ``result``
+    (the ``CheckinResult``: where the copy goes and why, the penalty of a late return)."""
+    item = item or item_by_barcode(barcode)
     if item is None:
         return refused(Code.ITEM_NOT_FOUND, barcode=normal_barcode(barcode))
     try:

@@ -17,12 +17,15 @@ from navette.circulation.messages import (
     decision_message,
     reason_message,
 )
+from navette.circulation.reasons import Reason
+from navette.circulation.selectors import patron_status
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
-from navette.core.rows import RowQuery
+from navette.desk.identifiers import item_by_barcode, normal_card, patron_by_card
 from navette.network.models import Library
 from navette.patrons.models import Patron
+from navette.patrons.services import patron_authenticate
 from navette.sip2 import codec
 from navette.sip2.codec import Request, format_date, patron_status_flags, yn
 from navette.sip2.models import KioskOperation
@@ -138,26 +141,9 @@ class PatronCheck:
         return self.patron is not None and self.pin_ok is True
 
 
-#: what kiosk messages say of a library (its address and contact details are read only if
-#: ever used)
-_LIBRARY_BRIEF = ("network", "code", "name", "commune")
-#: a card's patron, with category and home library (read at every kiosk message: SQL built once)
-_PATRON_BY_CARD = RowQuery(
-    Patron, "t.card_number = %s", related=("category", ("home_library", _LIBRARY_BRIEF))
-)
-#: a copy, with its title's type and title (not the MARC) and its libraries
-_ITEM_BY_BARCODE = RowQuery(
-    Item, "t.barcode = %s",
-    related=(("record", ("doc_type", "title")), ("owning_library", _LIBRARY_BRIEF),
-             ("current_library", _LIBRARY_BRIEF)),
-)  # fmt: skip
-
-
 def find_patron(card: str) -> Patron | None:
-    card = "".join(card.split())
-    if not card:
-        return None
-    return _PATRON_BY_CARD.first(card)
+    """The patron of the card a kiosk sent (AA), as the desk finds it."""
+    return patron_by_card(card)
 
 
 def check_patron(session: Session, request: Request) -> PatronCheck:
@@ -166,9 +152,8 @@ def check_patron(session: Session, request: Request) -> PatronCheck:
     A PIN is checked by ``patron_authenticate`` (the portal's check, same lockout)
     once per session; later messages for the same card may repeat it or leave it out.
     """
-    from navette.patrons.services import patron_authenticate
 
-    card = "".join(request.get("AA").split())
+    card = normal_card(request.get("AA"))
     pin = request.get("AD")
     if session.patron_card and session.patron_card != card:
         session.forget_patron()
@@ -211,8 +196,6 @@ def standing(patron: Patron | None) -> Standing:
     refused for being blocked or expired may not hold either (circulation refuses
     holds for exactly these two reasons), any refusal denies charging and renewing.
     """
-    from navette.circulation.policies import Reason
-    from navette.circulation.selectors import patron_status
 
     if patron is None:
         return Standing(patron_status_flags([0, 1, 2, 3]), False, [], 0)
@@ -243,14 +226,11 @@ def _fee_fields(fines_cents: int) -> list[tuple[str, str | None]]:
 
 
 def find_item(barcode: str) -> Item | None:
-    barcode = barcode.strip()
-    if not barcode:
-        return None
-    return _ITEM_BY_BARCODE.first(barcode)
+    """The copy a kiosk scanned (AB), as the desk finds it."""
+    return item_by_barcode(barcode)
 
 
 def _unknown_item(barcode: str) -> str:
-    from navette.circulation.policies import Reason
 
     return reason_message(Reason.ITEM_NOT_FOUND, barcode=barcode)
 

@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from navette.catalogue.models import Record
 from navette.circulation.messages import (
-    checkin_message,
-    penalty_message,
     reason_message,
-    renewed_message,
 )
+from navette.circulation.models import Hold, HoldStatus, PaymentMethod
+from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
+from navette.circulation.reasons import Reason
+from navette.circulation.selectors import hold_queue_position
+from navette.circulation.services import (
+    fines_pay,
+    hold_cancel,
+    hold_change_pickup,
+    hold_place,
+    loans_renew_all,
+)
+from navette.circulation.services.routing import CheckinAction
 from navette.core import clock
 from navette.core.errors import DomainError
 from navette.core.money import euros, parse_euros
+from navette.desk.loans import desk_checkin, desk_checkout, desk_renew
+from navette.desk.outcomes import Code
 from navette.network.models import Library
 from navette.sip2.codec import Request, count4, format_date, yn
 from navette.sip2.handlers._common import (
@@ -34,16 +45,12 @@ from navette.sip2.handlers._common import (
     find_item,
 )
 from navette.sip2.handlers.status import fines_enabled
+from navette.sip2.outcomes import screen
 
 
 def checkout(session: Session, request: Request) -> bytes:
-    """11 -> 12: lend the copy with ``loan_checkout``; with SC renewal policy Y, a copy
-    already lent to this patron is renewed with ``loan_renew`` instead."""
-    from navette.circulation.errors import CirculationError
-    from navette.circulation.models import Loan
-    from navette.circulation.policies import Reason
-    from navette.circulation.services import loan_checkout, loan_renew
-
+    """11 -> 12: lend the copy through the desk's check-out; with SC renewal policy Y, a copy
+    already lent to this patron is renewed instead."""
     check = check_patron(session, request)
     item = find_item(request.get("AB"))
     if not check.authenticated or check.patron is None:
@@ -54,39 +61,23 @@ def checkout(session: Session, request: Request) -> bytes:
                               messages=[_unknown_item(request.get("AB"))])  # fmt: skip
     assert session.library is not None
     now = _now()
-    try:
-        loan = loan_checkout(
-            item=item, patron=check.patron, library=session.library, actor=session.actor, now=now
-        )
-    except CirculationError as exc:
-        if exc.reason == Reason.ITEM_ALREADY_LENT_TO_PATRON and request.flag("sc_renewal_policy"):
-            current = Loan.objects.filter(item_id=item.pk, returned_at__isnull=True).first()
-            if current is not None:
-                try:
-                    renewed = loan_renew(
-                        loan=current, actor=session.actor, now=now, library=session.library
-                    )
-                except CirculationError as renew_exc:
-                    return _loan_response(session, request, "12", ok=False, renewal=False, item=item,
-                                          due=None, messages=[renew_exc.message])  # fmt: skip
-                return _loan_response(session, request, "12", ok=True, renewal=True, item=item,
-                                      due=renewed.due_on, messages=[_("Prêt prolongé.")])  # fmt: skip
-        return _loan_response(session, request, "12", ok=False, renewal=False, item=item, due=None,
-                              messages=[exc.message])  # fmt: skip
-    except DomainError as exc:
-        return _loan_response(session, request, "12", ok=False, renewal=False, item=item, due=None,
-                              messages=[exc.message])  # fmt: skip
-    return _loan_response(session, request, "12", ok=True, renewal=False, item=item, due=loan.due_on,
-                          messages=[_("Prêt enregistré : à rendre le %(day)s.")
-                                    % {"day": loan.due_on.strftime("%d/%m/%Y")}])  # fmt: skip
+    lent = desk_checkout(item=item, patron=check.patron, library=session.library,
+                         actor=session.actor, now=now)  # fmt: skip
+    if lent.code == Reason.ITEM_ALREADY_LENT_TO_PATRON and request.flag("sc_renewal_policy"):
+        renewed = desk_renew(barcode=item.barcode, patron=check.patron, library=session.library,
+                             actor=session.actor, now=now)  # fmt: skip
+        if renewed.code != Code.NO_OPEN_LOAN:
+            return _loan_response(session, request, "12", ok=renewed.ok, renewal=renewed.ok,
+                                  item=item, due=renewed.data.get("due_on") if renewed.ok else None,
+                                  messages=[_("Prêt prolongé.")] if renewed.ok else screen(renewed))  # fmt: skip
+    return _loan_response(session, request, "12", ok=lent.ok, renewal=False, item=item,
+                          due=lent.data["due_on"] if lent.ok else None, messages=screen(lent))  # fmt: skip
 
 
 def checkin(session: Session, request: Request) -> bytes:
-    """09 -> 10: return the copy with ``loan_checkin``. A copy trapped for a hold or
+    """09 -> 10: return the copy through the desk's check-in. A copy trapped for a hold or
     bound for another library raises the alert, with the destination in the sort bin (CL)
-    and the service's message in AF."""
-    from navette.circulation.services import CheckinAction, loan_checkin
-
+    and what to do with it in AF."""
     item = find_item(request.get("AB"))
     now = _now()
     fields: list[tuple[str, str | None]] = [
@@ -97,34 +88,29 @@ def checkin(session: Session, request: Request) -> bytes:
         fields += [("AQ", ""), *_screen([_unknown_item(request.get("AB"))])]
         return _respond(session, request, "10", ["0", "N", "U", "N", format_date(now)], fields)
     assert session.library is not None
-    try:
-        result = loan_checkin(item=item, library=session.library, actor=session.actor, now=now)
-    except DomainError as exc:
+    outcome = desk_checkin(item=item, library=session.library, actor=session.actor, now=now)
+    if not outcome.ok:
         fields += [
             ("AQ", item.owning_library.code),
             ("AJ", item.record.title),
-            *_screen([exc.message]),
+            *_screen(screen(outcome)),
         ]
         return _respond(session, request, "10", ["0", "N", "U", "N", format_date(now)], fields)
+    result = outcome.data["result"]
     alert = result.action != CheckinAction.SHELVE
     destination = result.destination.code if result.destination is not None else None
-    messages = [checkin_message(result), penalty_message(result)]
     fields += [
         ("AQ", item.owning_library.code),
         ("AJ", item.record.title),
         ("CL", destination if alert else None),
         ("CK", MEDIA_TYPE.get(item.doc_type, "000")),  # type: ignore[call-overload]
-        *_screen(messages),
+        *_screen(screen(outcome)),
     ]
     return _respond(session, request, "10", ["1", "Y", "N", yn(alert), format_date(now)], fields)
 
 
 def renew(session: Session, request: Request) -> bytes:
-    """29 -> 30: renew the patron's loan of this copy with ``loan_renew``."""
-    from navette.circulation.models import Loan
-    from navette.circulation.policies import Reason
-    from navette.circulation.services import loan_renew
-
+    """29 -> 30: renew the patron's loan of this copy through the desk's renewal."""
     check = check_patron(session, request)
     item = find_item(request.get("AB"))
     if not check.authenticated or check.patron is None:
@@ -133,24 +119,15 @@ def renew(session: Session, request: Request) -> bytes:
     if item is None:
         return _loan_response(session, request, "30", ok=False, renewal=False, item=None, due=None,
                               messages=[_unknown_item(request.get("AB"))])  # fmt: skip
-    loan = Loan.objects.filter(
-        item_id=item.pk, patron_id=check.patron.pk, returned_at__isnull=True
-    ).first()
-    if loan is None:
-        return _loan_response(session, request, "30", ok=False, renewal=False, item=item, due=None,
-                              messages=[reason_message(Reason.LOAN_CLOSED)])  # fmt: skip
-    try:
-        renewed = loan_renew(loan=loan, actor=session.actor, now=_now(), library=session.library)
-    except DomainError as exc:
-        return _loan_response(session, request, "30", ok=False, renewal=False, item=item, due=None,
-                              messages=[exc.message])  # fmt: skip
-    return _loan_response(session, request, "30", ok=True, renewal=True, item=item, due=renewed.due_on,
-                          messages=[renewed_message(renewed.due_on)])  # fmt: skip
+    outcome = desk_renew(barcode=item.barcode, patron=check.patron, library=session.library,
+                         actor=session.actor, now=_now())  # fmt: skip
+    return _loan_response(session, request, "30", ok=outcome.ok, renewal=outcome.ok, item=item,
+                          due=outcome.data["due_on"] if outcome.ok else None,
+                          messages=screen(outcome))  # fmt: skip
 
 
 def renew_all(session: Session, request: Request) -> bytes:
     """65 -> 66: ``loans_renew_all``; renewed copies in BM, the others in BN with their reasons."""
-    from navette.circulation.services import loans_renew_all
 
     check = check_patron(session, request)
     now = _now()
@@ -181,10 +158,6 @@ def renew_all(session: Session, request: Request) -> bytes:
 
 def hold(session: Session, request: Request) -> bytes:
     """15 -> 16: place (+), cancel (-) or change the pickup library (*) of a hold."""
-    from navette.catalogue.models import Record
-    from navette.circulation.models import Hold, HoldStatus
-    from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
-    from navette.circulation.services import hold_cancel, hold_change_pickup, hold_place
 
     check = check_patron(session, request)
     now = _now()
@@ -229,7 +202,7 @@ def hold(session: Session, request: Request) -> bytes:
         if mode == "+":
             held = hold_place(patron=patron, record=record, item=None, pickup_library=pickup,
                               actor=session.actor, now=now)  # fmt: skip
-            position = _queue_position(held)
+            position = hold_queue_position(held)
             return answer(True, [_("Réservation enregistrée, retrait à %(library)s.")
                                  % {"library": held.pickup_library.short_name}], held, position)  # fmt: skip
         existing = (
@@ -238,8 +211,6 @@ def hold(session: Session, request: Request) -> bytes:
             .first()
         )
         if existing is None:
-            from navette.circulation.policies import Reason
-
             return answer(False, [reason_message(Reason.HOLD_CLOSED)])
         if mode == "-":
             hold_cancel(hold=existing, actor=session.actor, now=now, library=session.library)
@@ -249,29 +220,14 @@ def hold(session: Session, request: Request) -> bytes:
                 hold=existing, pickup_library=pickup, actor=session.actor, now=now
             )
             return answer(True, [_("Retrait à %(library)s.") % {"library": changed.pickup_library.short_name}],
-                          changed, _queue_position(changed))  # fmt: skip
+                          changed, hold_queue_position(changed))  # fmt: skip
     except DomainError as exc:
         return answer(False, [exc.message])
     return answer(False, [_("Mode de réservation inconnu : %(mode)s.") % {"mode": mode}])
 
 
-def _queue_position(held) -> int | None:  # type: ignore[no-untyped-def]
-    from navette.circulation.models import Hold, HoldStatus
-
-    if held.status != HoldStatus.WAITING:
-        return None
-    return (
-        1
-        + Hold.objects.filter(record_id=held.record_id, status=HoldStatus.WAITING)
-        .filter(Q(placed_at__lt=held.placed_at) | Q(placed_at=held.placed_at, pk__lt=held.pk))
-        .count()
-    )
-
-
 def fee_paid(session: Session, request: Request) -> bytes:
     """37 -> 38: record a payment of the patron's fines with the circulation service."""
-    from navette.circulation.models import PaymentMethod
-    from navette.circulation.services import fines_pay
 
     check = check_patron(session, request)
     now = _now()

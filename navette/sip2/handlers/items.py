@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from navette.circulation.selectors import item_circulation
 from navette.sip2.codec import Request, format_date
 from navette.sip2.handlers._common import (
     CIRCULATION_STATUS,
@@ -21,7 +21,6 @@ from navette.sip2.handlers._common import (
 
 def item_information(session: Session, request: Request) -> bytes:
     """17 -> 18: status, due date, hold queue, owning and current library."""
-    from navette.circulation.models import Hold, HoldStatus, Loan
 
     item = find_item(request.get("AB"))
     now = _now()
@@ -29,20 +28,11 @@ def item_information(session: Session, request: Request) -> bytes:
         return _respond(session, request, "18", ["01", "00", "01", format_date(now)],
                         [("AB", request.get("AB")), ("AJ", ""),
                          *_screen([_unknown_item(request.get("AB"))])])  # fmt: skip
-    loan = Loan.objects.filter(item_id=item.pk, returned_at__isnull=True).only("due_on").first()
-    queue = Hold.objects.filter(
-        Q(item_id=item.pk) | Q(item__isnull=True, record_id=item.record_id),
-        status=HoldStatus.WAITING,
-    ).count()
-    ready = (
-        Hold.objects.filter(trapped_item_id=item.pk, status=HoldStatus.READY)
-        .values_list("shelf_expires_on", flat=True)
-        .first()
-    )
+    now_at = item_circulation(item)
     fields: list[tuple[str, str | None]] = [
-        ("CF", str(queue)),
-        ("AH", _due(loan.due_on) if loan is not None else None),
-        ("CM", _due(ready) if ready else None),
+        ("CF", str(now_at.holds_waiting)),
+        ("AH", _due(now_at.due_on) if now_at.due_on is not None else None),
+        ("CM", _due(now_at.shelf_expires_on) if now_at.shelf_expires_on else None),
         ("AB", item.barcode),
         ("AJ", item.record.title),
         ("BG", item.owning_library.code),

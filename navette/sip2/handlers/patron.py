@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from navette.circulation.models import HoldStatus
+from navette.circulation.selectors import patron_fines, patron_holds, patron_loans
 from navette.core import clock
+from navette.patrons.blocks import patron_block
 from navette.sip2 import codec
 from navette.sip2.codec import Request, count4, format_date, yn
 from navette.sip2.handlers._common import (
@@ -64,8 +67,6 @@ def _range(request: Request) -> tuple[int, int]:
 
 def patron_information(session: Session, request: Request) -> bytes:
     """63 -> 64: counts, the list asked for in the summary (BP..BQ), contact details."""
-    from navette.circulation.models import Fine, HoldStatus
-    from navette.circulation.selectors import patron_holds, patron_loans
 
     check = check_patron(session, request)
     info = standing(check.patron)
@@ -82,11 +83,7 @@ def patron_information(session: Session, request: Request) -> bytes:
         patron = check.patron
         loans = list(patron_loans(patron))
         holds = patron_holds(patron)
-        fines = list(
-            Fine.objects.filter(patron_id=patron.pk, paid_at__isnull=True)
-            .select_related("loan__item__record")
-            .order_by("created_at", "pk")
-        )
+        fines = patron_fines(patron)
         ready = [h for h in holds if h.hold.status == HoldStatus.READY]
         unavailable = [h for h in holds if h.hold.status != HoldStatus.READY]
         overdue = [loan for loan in loans if loan.due_on < today]
@@ -151,7 +148,6 @@ def end_session(session: Session, request: Request) -> bytes:
 
 def block_patron(session: Session, request: Request) -> bytes:
     """01 -> 24: the kiosk blocks the card (card swallowed, suspected fraud), with its reason (AL)."""
-    from navette.patrons.blocks import patron_block
 
     patron = find_patron(request.get("AA"))
     if patron is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from navette.circulation.models import CirculationSettings, PenaltyKind
 from navette.sip2 import codec
 from navette.sip2.codec import Request
 from navette.sip2.handlers._common import Session, _now
@@ -46,6 +47,5 @@ def login_refused(request: Request) -> bytes:
 
 
 def fines_enabled() -> bool:
-    from navette.circulation.models import CirculationSettings, PenaltyKind
 
     return CirculationSettings.objects.filter(penalty=PenaltyKind.FINE).exists()

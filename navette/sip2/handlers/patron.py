@@ -94,7 +94,7 @@ def patron_information(session: Session, request: Request) -> bytes:
         start, end = _range(request)
         wanted = codec.summary_index(request.fixed.get("summary", ""))
 
-        def hold_label(view) -> str:  # type: ignore[no-untyped-def]
+        def hold_label(view) -> str:
             item = view.hold.trapped_item or view.hold.item
             return item.barcode if item is not None else view.hold.record.title
 

@@ -14,6 +14,7 @@ French sentence the desk shows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -21,15 +22,17 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.security import SessionAuth
 
-from navette.catalogue.models import Item
 from navette.circulation import selectors
-from navette.circulation.errors import CirculationError
+from navette.circulation.messages import checkin_message, penalty_message, reason_message
 from navette.circulation.models import Loan
-from navette.circulation.policies import Reason, reason_message
-from navette.circulation.services import loan_checkin, loan_checkout, loan_renew
+from navette.circulation.reasons import Reason
 from navette.core import clock
 from navette.core.actors import Actor
+from navette.desk.identifiers import patron_by_card
+from navette.desk.loans import desk_checkin, desk_checkout, desk_renew
+from navette.desk.outcomes import Code, Outcome, refused
 from navette.network.models import Library
+from navette.network.scope import OutOfScope, scope_check
 from navette.patrons.models import Patron
 
 router = Router(tags=["circulation"], auth=SessionAuth())
@@ -54,8 +57,30 @@ CONFLICTS = frozenset(
 
 
 def status_for(code: str) -> int:
-    """The HTTP status of a circulation refusal code: 409 for a state conflict, else 422."""
+    """The HTTP status of a refusal code: 403 out of the account's libraries, 409 for a state
+    conflict, else 422."""
+    if code == Code.FORBIDDEN_LIBRARY:
+        return 403
     return 409 if code in CONFLICTS else 422
+
+
+#: the API's wording of desk refusals that are not circulation rules (those are worded by
+#: ``reason_message``): the one table, with ``status_for``, from outcome codes to answers
+MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    Code.CARD_NOT_FOUND: lambda d: _("Carte inconnue : %(card)s.") % {"card": d["card"]},
+    Code.LOAN_NOT_FOUND: lambda d: _("Prêt inconnu : %(id)s.") % {"id": d["loan_id"]},
+    Code.NO_OPEN_LOAN: lambda d: (
+        _("Aucun prêt en cours pour le document %(barcode)s.") % {"barcode": d["barcode"]}
+    ),
+    Code.MISSING_LOAN: lambda d: _("Indiquer le prêt ou le code-barres du document."),
+}
+
+
+def _refusal_message(outcome: Outcome) -> str:
+    wording = MESSAGES.get(outcome.code)
+    if wording is not None:
+        return wording(outcome.data)
+    return reason_message(Reason(outcome.code), **outcome.data)
 
 
 class ErrorOut(Schema):
@@ -134,35 +159,25 @@ def _desk_user(request: HttpRequest) -> Any:
     return user
 
 
-def _library(request: HttpRequest, code: str) -> Library:
+def _library(request: HttpRequest, code: str, action: str) -> Library:
     user = _desk_user(request)
     library = Library.objects.filter(code=code).select_related("network").first()
     if library is None:
         raise Refusal(
             422, "library_not_found", _("Bibliothèque inconnue : %(code)s.") % {"code": code}
         )
-    if not user.can_work_at(library.pk):
-        raise Refusal(
-            403,
-            "forbidden_library",
-            _("Vous ne travaillez pas à %(library)s.") % {"library": library.commune},
-        )
+    # the one policy, audited on refusal (OutOfScope: 403 ``forbidden_library``)
+    scope_check(actor=Actor.staff(user), library_ids=[library.pk], action=action,
+                now=clock.now())  # fmt: skip
     return library
 
 
-def _item(barcode: str) -> Item:
-    item = Item.objects.filter(barcode=barcode.strip()).first()
-    if item is None:
-        raise Refusal(
-            422, str(Reason.ITEM_NOT_FOUND), reason_message(Reason.ITEM_NOT_FOUND, barcode=barcode)
-        )
-    return item
-
-
 def _patron(card: str, status: int = 422) -> Patron:
-    patron = Patron.objects.select_related("category").filter(card_number=card.strip()).first()
+    patron = patron_by_card(card)
     if patron is None:
-        raise Refusal(status, "card_not_found", _("Carte inconnue : %(card)s.") % {"card": card})
+        raise Refusal(
+            status, Code.CARD_NOT_FOUND, _refusal_message(refused(Code.CARD_NOT_FOUND, card=card))
+        )
     return patron
 
 
@@ -185,22 +200,30 @@ def _answer(call: Any) -> Any:
         return call()
     except Refusal as refusal:
         return Status(refusal.status, refusal.body)
-    except CirculationError as exc:
-        return Status(status_for(exc.code), ErrorOut(code=exc.code, message=exc.message))
+    except OutOfScope as exc:
+        return Status(403, ErrorOut(code=exc.code, message=exc.message))
+
+
+def _refused(outcome: Outcome) -> Status[ErrorOut]:
+    return Status(
+        status_for(outcome.code), ErrorOut(code=outcome.code, message=_refusal_message(outcome))
+    )
 
 
 @router.post("/checkout", response={201: LoanOut, **ERRORS})
 def checkout(request: HttpRequest, data: CheckoutIn) -> Any:
     """Lend a copy to a card at a library (the same rules as the desk)."""
 
-    def run() -> Status[LoanOut]:
-        library = _library(request, data.library)
-        patron, item = _patron(data.card), _item(data.barcode)
+    def run() -> Status[Any]:
+        library = _library(request, data.library, "loan.checkout")
         now = clock.now()
-        loan = loan_checkout(
-            item=item, patron=patron, library=library, actor=Actor.staff(request.user), now=now
+        outcome = desk_checkout(barcode=data.barcode, card=data.card, library=library,
+                                actor=Actor.staff(request.user), now=now)  # fmt: skip
+        if not outcome.ok:
+            return _refused(outcome)
+        loan = Loan.objects.select_related("item__record", "library").get(
+            pk=outcome.data["loan"].pk
         )
-        loan = Loan.objects.select_related("item__record", "library").get(pk=loan.pk)
         return Status(201, _loan_out(loan, clock.today(now)))
 
     return _answer(run)
@@ -210,21 +233,22 @@ def checkout(request: HttpRequest, data: CheckoutIn) -> Any:
 def checkin(request: HttpRequest, data: CheckinIn) -> Any:
     """Return a copy at a library; the answer says what to do with it (shelf, hold shelf, navette)."""
 
-    def run() -> CheckinOut:
-        library = _library(request, data.library)
-        item = _item(data.barcode)
-        result = loan_checkin(
-            item=item, library=library, actor=Actor.staff(request.user), now=clock.now()
-        )
+    def run() -> Any:
+        library = _library(request, data.library, "loan.checkin")
+        outcome = desk_checkin(barcode=data.barcode, library=library,
+                               actor=Actor.staff(request.user), now=clock.now())  # fmt: skip
+        if not outcome.ok:
+            return _refused(outcome)
+        result = outcome.data["result"]
         return CheckinOut(
-            barcode=item.barcode,
+            barcode=outcome.data["barcode"],
             action=str(result.action),
-            message=result.message,
+            message=checkin_message(result),
             destination=result.destination.code if result.destination else None,
             hold=result.hold.pk if result.hold else None,
             loan=result.loan.pk if result.loan else None,
             days_late=result.days_late,
-            penalty_message=result.penalty_message,
+            penalty_message=penalty_message(result),
         )
 
     return _answer(run)
@@ -232,29 +256,19 @@ def checkin(request: HttpRequest, data: CheckinIn) -> Any:
 
 @router.post("/renew", response={200: LoanOut, **ERRORS})
 def renew(request: HttpRequest, data: RenewIn) -> Any:
-    """Renew an open loan given by its id or its copy's barcode (rules of the lending library)."""
+    """Renew an open loan given by its id or its copy's barcode (rules of the lending library,
+    asked at ``library`` when given, else at the lending library: the account must work there)."""
 
-    def run() -> LoanOut:
+    def run() -> Any:
         _desk_user(request)
-        library = _library(request, data.library) if data.library else None
-        loans = Loan.objects.select_related("item__record", "library")
-        if data.loan is not None:
-            loan = loans.filter(pk=data.loan).first()
-        elif data.barcode:
-            loan = loans.open().filter(item__barcode=data.barcode.strip()).first()
-        else:
-            raise Refusal(422, "missing_loan", _("Indiquer le prêt ou le code-barres du document."))
-        if loan is None and data.loan is not None:
-            raise Refusal(422, "loan_not_found", _("Prêt inconnu : %(id)s.") % {"id": data.loan})
-        if loan is None:
-            raise Refusal(
-                422,
-                "no_open_loan",
-                _("Aucun prêt en cours pour le document %(barcode)s.") % {"barcode": data.barcode},
-            )
+        library = _library(request, data.library, "loan.renew") if data.library else None
         now = clock.now()
-        renewed = loan_renew(loan=loan, actor=Actor.staff(request.user), now=now, library=library)
-        return _loan_out(loans.get(pk=renewed.pk), clock.today(now))
+        outcome = desk_renew(loan_id=data.loan, barcode=data.barcode, library=library,
+                             actor=Actor.staff(request.user), now=now)  # fmt: skip
+        if not outcome.ok:
+            return _refused(outcome)
+        loans = Loan.objects.select_related("item__record", "library")
+        return _loan_out(loans.get(pk=outcome.data["loan"].pk), clock.today(now))
 
     return _answer(run)
 

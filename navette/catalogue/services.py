@@ -14,6 +14,7 @@ from navette.core.audit import audit_record
 from navette.core.errors import DomainError, ValidationFailed
 from navette.core.outbox import enqueue_record
 from navette.network.models import Library
+from navette.network.scope import scope_check
 
 
 class BarcodeInUse(DomainError):
@@ -81,7 +82,10 @@ def item_add(
     notes: str = "",
     is_demo: bool = False,
 ) -> Item:
-    """Add a copy to ``record``. Raises BarcodeInUse when the barcode already exists."""
+    """Add a copy to ``record``. Raises BarcodeInUse when the barcode already exists,
+    ``OutOfScope`` when a staff actor may not act at ``owning_library``."""
+    scope_check(actor=actor, library_ids=[owning_library.pk], action="item_add", now=now,
+                obj=record)  # fmt: skip
     barcode = _clean_barcode(barcode)
     if doc_type_override and doc_type_override not in DocType.values:
         raise ValidationFailed(_("Type de document inconnu."), code="bad_doc_type")
@@ -105,8 +109,11 @@ def item_add(
 def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -> Item:
     """Change a copy's description. Status may only be set to available, lost or damaged.
 
-    Raises BarcodeInUse, ValidationFailed; nothing is changed on error.
+    Raises BarcodeInUse, ValidationFailed; nothing is changed on error. A staff actor must
+    work at the copy's owning library, transfers included (else ``OutOfScope``, audited).
     """
+    scope_check(actor=actor, library_ids=[item.owning_library_id], action="item_update",
+                now=now, obj=item)  # fmt: skip
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationFailed(f"champs non modifiables : {', '.join(sorted(unknown))}")
@@ -139,7 +146,10 @@ def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -
 
 
 def item_withdraw(*, item: Item, actor: Actor, now: dt.datetime, reason: str = "") -> Item:
-    """Withdraw a copy (désherbage). Refused while it is on loan, in transit or on the hold shelf."""
+    """Withdraw a copy (désherbage). Refused while it is on loan, in transit or on the hold shelf,
+    and to a staff actor not working at its owning library (``OutOfScope``, audited)."""
+    scope_check(actor=actor, library_ids=[item.owning_library_id], action="item_withdraw",
+                now=now, obj=item)  # fmt: skip
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
         if locked.status in (ItemStatus.ON_LOAN, ItemStatus.IN_TRANSIT, ItemStatus.ON_HOLD_SHELF):

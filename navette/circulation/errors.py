@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from navette.circulation.policies import Reason, reason_message
+from navette.circulation.messages import reason_message
+from navette.circulation.reasons import Reason
 from navette.core.errors import DomainError
 
 

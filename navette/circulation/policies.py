@@ -2,7 +2,8 @@
 
 Inputs are plain dataclasses built by the services from rows; outputs are
 ``Decision`` objects carrying ``allowed``, a stable ``reason`` and, for loans,
-the due date. Every refusal has a French message (``reason_message``).
+the due date; a refusal's context holds data (dates, amounts in cents), worded by
+``navette.circulation.messages`` in the reader's language.
 
 Rule precedence (the only one, see docs/loan-rules.md): for each parameter
 separately, the first applicable rule that sets it wins, in this order:
@@ -24,104 +25,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from enum import StrEnum
 from typing import Any
 
-from django.utils.translation import gettext as _
-
+from navette.circulation.reasons import Reason as Reason  # re-exported: the codes of its decisions
 from navette.network.hours import Schedule, next_open_day
-
-
-class Reason(StrEnum):
-    OK = "ok"
-    # patron
-    CARD_EXPIRED = "card_expired"
-    PATRON_BLOCKED = "patron_blocked"
-    PATRON_SUSPENDED = "patron_suspended"
-    FINES_DUE = "fines_due"
-    # copy
-    ITEM_NOT_CIRCULATING = "item_not_circulating"
-    ITEM_ON_LOAN = "item_on_loan"
-    ITEM_ALREADY_LENT_TO_PATRON = "item_already_lent_to_patron"
-    ITEM_HELD_FOR_OTHER = "item_held_for_other"
-    ITEM_IN_TRANSIT = "item_in_transit"
-    ITEM_UNAVAILABLE = "item_unavailable"
-    # limits
-    MAX_LOANS = "max_loans"
-    MAX_LOANS_TYPE = "max_loans_type"
-    # renewal
-    LOAN_CLOSED = "loan_closed"
-    MAX_RENEWALS = "max_renewals"
-    HOLD_WAITING = "hold_waiting"
-    # holds
-    HOLDS_NOT_ALLOWED = "holds_not_allowed"
-    MAX_HOLDS = "max_holds"
-    ALREADY_HELD = "already_held"
-    ALREADY_ON_LOAN = "already_on_loan"
-    NO_HOLDABLE_COPY = "no_holdable_copy"
-    HOLD_CLOSED = "hold_closed"
-    HOLD_TRAPPED = "hold_trapped"
-    BAD_SUSPENSION = "bad_suspension"
-    PICKUP_INACTIVE = "pickup_inactive"
-    # transits / returns
-    NOT_IN_TRANSIT = "not_in_transit"
-    ITEM_NOT_FOUND = "item_not_found"
-    # fines
-    NO_FINES_DUE = "no_fines_due"
-    PAYMENT_INVALID = "payment_invalid"
-    PAYMENT_EXCEEDS_DUE = "payment_exceeds_due"
-
-
-def reason_message(reason: Reason, **context: Any) -> str:
-    """The French message for ``reason``, filled with ``context`` (library, date, limit...)."""
-    messages = {
-        Reason.OK: _("Autorisé."),
-        Reason.CARD_EXPIRED: _("Carte expirée le {expired_on} : renouveler l'adhésion."),
-        Reason.PATRON_BLOCKED: _("Carte bloquée : {block}."),
-        Reason.PATRON_SUSPENDED: _("Droit d'emprunt suspendu jusqu'au {until} (retards)."),
-        Reason.FINES_DUE: _("Amendes impayées : {amount} € (prêt bloqué à partir de {limit} €)."),
-        Reason.ITEM_NOT_CIRCULATING: _("Document exclu du prêt (consultation sur place)."),
-        Reason.ITEM_ON_LOAN: _("Document déjà en prêt : il doit d'abord être rendu."),
-        Reason.ITEM_ALREADY_LENT_TO_PATRON: _("Document déjà en prêt à ce lecteur."),
-        Reason.ITEM_HELD_FOR_OTHER: _(
-            "Document réservé pour un autre lecteur (retrait à {library})."
-        ),
-        Reason.ITEM_IN_TRANSIT: _("Document en transit vers {library} : le réceptionner d'abord."),
-        Reason.ITEM_UNAVAILABLE: _("Document indisponible ({status})."),
-        Reason.MAX_LOANS: _("Nombre maximal de prêts atteint ({limit} documents)."),
-        Reason.MAX_LOANS_TYPE: _(
-            "Nombre maximal de prêts atteint pour ce type de document ({limit} « {doc_type} »)."
-        ),
-        Reason.LOAN_CLOSED: _("Ce prêt est terminé."),
-        Reason.MAX_RENEWALS: _("Prolongation refusée : déjà prolongé {limit} fois."),
-        Reason.HOLD_WAITING: _("Prolongation refusée : un autre lecteur a réservé ce document."),
-        Reason.HOLDS_NOT_ALLOWED: _("Réservation non permise pour ce document et cette carte."),
-        Reason.MAX_HOLDS: _("Nombre maximal de réservations atteint ({limit})."),
-        Reason.ALREADY_HELD: _("Ce titre est déjà réservé par ce lecteur."),
-        Reason.ALREADY_ON_LOAN: _("Ce lecteur a déjà ce document en prêt."),
-        Reason.NO_HOLDABLE_COPY: _("Aucun exemplaire réservable pour ce titre."),
-        Reason.HOLD_CLOSED: _("Cette réservation est close."),
-        Reason.HOLD_TRAPPED: _(
-            "Un exemplaire est déjà mis de côté pour cette réservation : "
-            "elle ne peut plus être suspendue."
-        ),
-        Reason.BAD_SUSPENSION: _("Dates de suspension invalides : la fin précède le début."),
-        Reason.PICKUP_INACTIVE: _(
-            "Bibliothèque de retrait fermée au public : en choisir une autre."
-        ),
-        Reason.NOT_IN_TRANSIT: _("Ce document n'est pas dans la navette."),
-        Reason.ITEM_NOT_FOUND: _("Code-barres inconnu : {barcode}."),
-        Reason.NO_FINES_DUE: _("Aucune amende à régler pour ce lecteur."),
-        Reason.PAYMENT_INVALID: _("Montant invalide : {amount} (un montant positif en euros)."),
-        Reason.PAYMENT_EXCEEDS_DUE: _(
-            "Le montant ({amount} €) dépasse ce qui est dû ({due} €) : rien n'a été enregistré."
-        ),
-    }
-    template = messages[reason]
-    try:
-        return template.format(**context)
-    except (KeyError, IndexError):
-        return template
 
 
 @dataclass(frozen=True)
@@ -130,10 +37,6 @@ class Decision:
     reason: Reason = Reason.OK
     context: Mapping[str, Any] | None = None
     due_on: dt.date | None = None
-
-    @property
-    def message(self) -> str:
-        return reason_message(self.reason, **dict(self.context or {}))
 
 
 ALLOW = Decision(True)
@@ -230,16 +133,14 @@ def check_patron(patron: PatronFacts, today: dt.date) -> Decision:
     if patron.block_reasons:
         return refuse(Reason.PATRON_BLOCKED, block=", ".join(patron.block_reasons))
     if patron.membership_expires_on < today:
-        return refuse(
-            Reason.CARD_EXPIRED, expired_on=patron.membership_expires_on.strftime("%d/%m/%Y")
-        )
+        return refuse(Reason.CARD_EXPIRED, expired_on=patron.membership_expires_on)
     if patron.suspended_until is not None and patron.suspended_until >= today:
-        return refuse(Reason.PATRON_SUSPENDED, until=patron.suspended_until.strftime("%d/%m/%Y"))
+        return refuse(Reason.PATRON_SUSPENDED, until=patron.suspended_until)
     if patron.fines_block_cents and patron.fines_cents >= patron.fines_block_cents:
         return refuse(
             Reason.FINES_DUE,
-            amount=_euros(patron.fines_cents),
-            limit=_euros(patron.fines_block_cents),
+            amount_cents=patron.fines_cents,
+            limit_cents=patron.fines_block_cents,
         )
     return ALLOW
 
@@ -249,14 +150,8 @@ def check_patron_for_holds(patron: PatronFacts, today: dt.date) -> Decision:
     if patron.block_reasons:
         return refuse(Reason.PATRON_BLOCKED, block=", ".join(patron.block_reasons))
     if patron.membership_expires_on < today:
-        return refuse(
-            Reason.CARD_EXPIRED, expired_on=patron.membership_expires_on.strftime("%d/%m/%Y")
-        )
+        return refuse(Reason.CARD_EXPIRED, expired_on=patron.membership_expires_on)
     return ALLOW
-
-
-def _euros(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"
 
 
 # --- calendar -------------------------------------------------------------------------------

@@ -72,11 +72,6 @@ class PatronStatus:
     #: unpaid fines (whatever the network's penalty)
     fines_cents: int = 0
 
-    @property
-    def messages(self) -> list[str]:
-        out = [] if self.can_borrow.allowed else [self.can_borrow.message]
-        return out
-
 
 def patron_status(patron: Patron, now: dt.datetime) -> PatronStatus:
     """Whether the card may borrow (with the reason), and counts for the desk or a kiosk.
@@ -315,4 +310,44 @@ def patron_fines(patron: Patron) -> list[Fine]:
         .filter(patron_id=patron.pk)
         .select_related("loan__item__record")
         .order_by("created_at", "pk")
+    )
+
+
+def hold_queue_position(hold: Hold) -> int | None:
+    """A waiting hold's place in its title's queue (1 = next served); None once a copy is
+    set aside for it (the order of ``patron_holds``)."""
+    if hold.status != HoldStatus.WAITING:
+        return None
+    return 1 + (
+        Hold.objects.filter(record_id=hold.record_id, status=HoldStatus.WAITING)
+        .filter(Q(placed_at__lt=hold.placed_at) | Q(placed_at=hold.placed_at, pk__lt=hold.pk))
+        .count()
+    )
+
+
+@dataclass
+class ItemCirculation:
+    """Where a copy stands in circulation, for a kiosk's item information."""
+
+    #: due day of its open loan
+    due_on: dt.date | None
+    #: waiting holds it could satisfy (on the copy or on its title)
+    holds_waiting: int
+    #: last day on the hold shelf, when set aside and ready
+    shelf_expires_on: dt.date | None
+
+
+def item_circulation(item: Item) -> ItemCirculation:
+    """The open loan's due day, the waiting holds this copy can satisfy, the hold shelf's
+    last day (three small reads)."""
+    loan = Loan.objects.filter(item_id=item.pk, returned_at__isnull=True).only("due_on").first()
+    ready = (
+        Hold.objects.filter(trapped_item_id=item.pk, status=HoldStatus.READY)
+        .values_list("shelf_expires_on", flat=True)
+        .first()
+    )
+    return ItemCirculation(
+        due_on=loan.due_on if loan is not None else None,
+        holds_waiting=Hold.objects.waiting_for(item).count(),
+        shelf_expires_on=ready,
     )

@@ -32,6 +32,7 @@ from navette.events.models import (
 )
 from navette.events.tokens import registration_from_token, registration_token
 from navette.network.models import Library
+from navette.network.scope import scope_check
 from navette.patrons.models import Patron
 
 #: Most seats one registration may take (a family, a class is booked by staff).
@@ -73,6 +74,12 @@ def _check_event(event: Event) -> None:
         raise EventInvalid(_("Une image doit avoir un texte alternatif."))
 
 
+def _library_id(fields: dict[str, Any]) -> int | None:
+    """The library of an event's fields (``None``: the whole network)."""
+    library = fields.get("library")
+    return library.pk if library is not None else fields.get("library_id")
+
+
 def event_create(
     *,
     fields: dict[str, Any],
@@ -80,10 +87,12 @@ def event_create(
     actor: Actor,
     now: dt.datetime,
 ) -> Event:
-    """Create and publish an event. Raises ``EventInvalid``."""
+    """Create and publish an event. Raises ``EventInvalid``; ``OutOfScope`` when a staff actor
+    may not act at its library (a network-wide event: network administrators only)."""
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    scope_check(actor=actor, library_ids=[_library_id(fields)], action="event_create", now=now)
     event = Event(**fields)
     _check_event(event)
     with transaction.atomic():
@@ -106,11 +115,17 @@ def event_update(
 ) -> Event:
     """Change an event. Added seats go to the waiting list at once (with e-mails).
 
-    Raises ``EventInvalid`` (e.g. capacity below the seats already taken).
+    Raises ``EventInvalid`` (e.g. capacity below the seats already taken); ``OutOfScope`` when
+    a staff actor may not act at the event's library, or at the one it is moved to.
     """
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    scope_check(actor=actor, library_ids=[event.library_id], action="event_update", now=now,
+                obj=event)  # fmt: skip
+    if "library" in fields or "library_id" in fields:
+        scope_check(actor=actor, library_ids=[_library_id(fields)], action="event_update",
+                    now=now, obj=event)  # fmt: skip
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         for name, value in fields.items():
@@ -158,6 +173,8 @@ def event_series_create(
     Dates repeat at the same Paris wall-clock time, also across a
     daylight-saving change (a 10:30 storytime stays at 10:30).
     """
+    scope_check(actor=actor, library_ids=[_library_id(fields)], action="event_series_create",
+                now=now)  # fmt: skip
     if interval_weeks < 1:
         raise EventInvalid(_("L'intervalle de répétition doit être d'au moins une semaine."))
     first_start = fields["starts_at"].astimezone(PARIS)
@@ -179,7 +196,10 @@ def event_series_create(
 
 
 def event_cancel(*, event: Event, actor: Actor, now: dt.datetime) -> Event:
-    """Mark the event cancelled and tell everyone registered (after commit)."""
+    """Mark the event cancelled and tell everyone registered (after commit). ``OutOfScope``
+    when a staff actor may not act at the event's library."""
+    scope_check(actor=actor, library_ids=[event.library_id], action="event_cancel", now=now,
+                obj=event)  # fmt: skip
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         locked.status = EventStatus.CANCELLED
@@ -386,7 +406,10 @@ def registration_cancel(
 def registrations_mark_attendance(
     *, event: Event, present: set[int], actor: Actor, now: dt.datetime
 ) -> int:
-    """Record who came: confirmed registrations in ``present`` attended, the others did not."""
+    """Record who came: confirmed registrations in ``present`` attended, the others did not.
+    ``OutOfScope`` when a staff actor may not act at the event's library."""
+    scope_check(actor=actor, library_ids=[event.library_id], action="registration_attendance",
+                now=now, obj=event)  # fmt: skip
     with transaction.atomic():
         confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED)
         came = confirmed.filter(pk__in=present).update(attended=True)

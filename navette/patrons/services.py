@@ -25,6 +25,7 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.network.models import Library
+from navette.network.scope import scope_check
 from navette.patrons import conf
 from navette.patrons.errors import (
     CardLocked,
@@ -223,7 +224,11 @@ def validate_secret(secret: str) -> None:
 
 
 def patron_set_pin(*, patron: Patron, secret: str, actor: Actor, now: dt.datetime) -> None:
-    """Set the PIN or password (stored as a Django password hash) and unlock the card."""
+    """Set the PIN or password (stored as a Django password hash) and unlock the card.
+
+    Only staff working at the patron's home library may (else ``OutOfScope``, audited)."""
+    scope_check(actor=actor, library_ids=[patron.home_library_id], action="patron_set_pin",
+                now=now, obj=patron)  # fmt: skip
     validate_secret(secret)
     with transaction.atomic():
         Patron.objects.filter(pk=patron.pk).update(

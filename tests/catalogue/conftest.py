@@ -108,7 +108,10 @@ def record(db):
 
 
 @pytest.fixture
-def librarian(db):
+def librarian(relire):
+    """A librarian working at Lens (copies are managed where one works)."""
     from navette.core.models import User
 
-    return User.objects.create_user("biblio", password="motdepasse-long-42", role="librarian")
+    user = User.objects.create_user("biblio", password="motdepasse-long-42", role="librarian")
+    user.libraries.add(relire["lens"])
+    return user

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from navette.circulation.messages import decision_message
 from navette.circulation.policies import (
     Decision,
     HoldCandidate,
@@ -115,7 +116,7 @@ def test_limits_per_type_and_overall(open_loans, doc_type, category, reason):
 
 def test_refusal_messages_are_french_and_precise():
     """The refusal says what limit was reached."""
-    assert _checkout({"video": 5}).message == (
+    assert decision_message(_checkout({"video": 5})) == (
         "Nombre maximal de prêts atteint pour ce type de document (5 « video »)."
     )
 
@@ -142,7 +143,7 @@ def test_copy_checks(item, reason):
 
 def test_held_for_other_names_the_pickup_library():
     item = ItemFacts("on_hold_shelf", True, "book", trapped_for=(2, "Lens"))
-    assert "retrait à Lens" in _checkout({}, item=item).message
+    assert "retrait à Lens" in decision_message(_checkout({}, item=item))
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import pytest
 
 from navette.catalogue.models import ItemStatus
 from navette.circulation.errors import RenewalRefused
+from navette.circulation.messages import checkin_message
 from navette.circulation.models import Hold, HoldStatus, Loan, Transit, TransitStatus
 from navette.circulation.selectors import patron_holds, transits_incoming, transits_to_send
 from navette.circulation.services import (
@@ -44,7 +45,7 @@ def test_lens_patron_harnes_copy_returned_at_avion(libs, make_patron, make_item,
     returned_at = NOW + dt.timedelta(days=10)
     result = loan_checkin(item=copy, library=avion, actor=actor, now=returned_at)
     assert result.action == CheckinAction.TRANSIT
-    assert result.message == "navette vers Lens"
+    assert checkin_message(result) == "navette vers Lens"
     assert result.destination == lens and result.hold_patron == reader
     first.refresh_from_db()
     assert first.returned_at == returned_at and first.return_library == avion
@@ -59,7 +60,7 @@ def test_lens_patron_harnes_copy_returned_at_avion(libs, make_patron, make_item,
         item=copy, library=lens, actor=actor, now=returned_at + dt.timedelta(days=1)
     )
     assert received.action == CheckinAction.HOLD_SHELF
-    assert "Zoé Lefebvre" in received.message
+    assert "Zoé Lefebvre" in checkin_message(received)
     hold.refresh_from_db()
     copy.refresh_from_db()
     assert hold.status == HoldStatus.READY and copy.status == ItemStatus.ON_HOLD_SHELF

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from navette.catalogue.models import ItemStatus
 from navette.circulation.errors import CheckoutRefused, HoldRefused, PatronRefused, TransitRefused
 from navette.circulation.jobs import expire_uncollected_holds
+from navette.circulation.messages import checkin_message, penalty_message
 from navette.circulation.models import (
     CirculationSettings,
     Fine,
@@ -124,13 +125,13 @@ def test_return_home_or_floating(libs, make_patron, make_item, actor):
     loan_checkout(item=item, patron=patron, library=libs["Harnes"], actor=actor, now=NOW)
     result = loan_checkin(item=item, library=libs["Lens"], actor=actor, now=NOW)
     assert result.action == CheckinAction.TRANSIT and result.destination == libs["Harnes"]
-    assert result.message.startswith("navette vers Harnes")
+    assert checkin_message(result).startswith("navette vers Harnes")
     back = transit_receive(item=item, library=libs["Harnes"], actor=actor, now=NOW)
     assert back.action == CheckinAction.SHELVE
     LibraryCirculationSettings.objects.create(library=libs["Lens"], return_policy="floating")
     loan_checkout(item=item, patron=patron, library=libs["Harnes"], actor=actor, now=NOW)
     result = loan_checkin(item=item, library=libs["Lens"], actor=actor, now=NOW)
-    assert result.action == CheckinAction.SHELVE and result.message == "à ranger en rayon"
+    assert result.action == CheckinAction.SHELVE and checkin_message(result) == "à ranger en rayon"
     item.refresh_from_db()
     assert item.current_library == libs["Lens"] and item.status == ItemStatus.AVAILABLE
 
@@ -145,7 +146,7 @@ def test_late_return_suspends_then_fines(libs, make_patron, make_item, actor):
     assert result.days_late == 4
     patron.refresh_from_db()
     assert patron.suspended_until == dt.date(2025, 4, 2)
-    assert "suspendu jusqu'au 02/04/2025" in result.penalty_message
+    assert "suspendu jusqu'au 02/04/2025" in penalty_message(result)
     assert patron_status(patron, late).can_borrow.reason == "patron_suspended"
     CirculationSettings.objects.update(penalty="fine")
     patron.suspended_until = None
@@ -153,7 +154,7 @@ def test_late_return_suspends_then_fines(libs, make_patron, make_item, actor):
     loan_checkout(item=item, patron=patron, library=lens, actor=actor, now=late)
     result = loan_checkin(item=item, library=lens, actor=actor, now=late + dt.timedelta(days=30))
     assert Fine.objects.get().amount_cents == 90  # due Sat 19 April, 9 days late
-    assert "amende de 0,90 €" in result.penalty_message
+    assert "amende de 0,90 €" in penalty_message(result)
 
 
 def test_overdue_list(libs, make_patron, make_item, actor):

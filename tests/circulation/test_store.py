@@ -66,7 +66,7 @@ class Desk:
             "returned", item, str(result.action),
             result.destination.pk if result.destination else None,
             result.hold_patron.pk if result.hold_patron else None,
-            result.days_late, result.penalty_message, result.message,
+            result.days_late, str(result.kind), result.suspended_until, result.fine_cents,
         ))  # fmt: skip
 
     def hold(self, patron: str, item: str, pickup: str = "Lens") -> None:

@@ -21,11 +21,12 @@ from navette.circulation.services.loans import (
     loan_renew,
     loans_renew_all,
 )
-from navette.circulation.services.routing import CheckinAction, CheckinResult
+from navette.circulation.services.routing import CheckinAction, CheckinKind, CheckinResult
 from navette.circulation.services.transits import transit_declare_lost, transit_receive
 
 __all__ = [
     "CheckinAction",
+    "CheckinKind",
     "CheckinResult",
     "FinesSettlement",
     "RenewOutcome",

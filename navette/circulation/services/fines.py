@@ -17,8 +17,8 @@ from navette.circulation.models import Fine, FinePayment, PaymentMethod
 from navette.circulation.policies import Reason
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
-from navette.core.money import euros
 from navette.network.models import Library
+from navette.network.scope import scope_check
 from navette.patrons.models import Patron
 
 
@@ -81,11 +81,20 @@ def _settle(patron: Patron, amount_cents: int, field: str, now: dt.datetime) -> 
 
 def _checked_amount(amount_cents: int, due: int) -> None:
     if amount_cents <= 0:
-        raise PaymentRefused(Reason.PAYMENT_INVALID, amount=euros(max(amount_cents, 0)))
+        raise PaymentRefused(Reason.PAYMENT_INVALID, amount_cents=max(amount_cents, 0))
     if due == 0:
         raise PaymentRefused(Reason.NO_FINES_DUE)
     if amount_cents > due:
-        raise PaymentRefused(Reason.PAYMENT_EXCEEDS_DUE, amount=euros(amount_cents), due=euros(due))
+        raise PaymentRefused(Reason.PAYMENT_EXCEEDS_DUE, amount_cents=amount_cents, due_cents=due)
+
+
+def _scope(
+    *, actor: Actor, library: Library | None, patron: Patron, action: str, now: dt.datetime
+) -> None:
+    """A staff actor acts at ``library``, or when none is named at the patron's home library
+    (else ``OutOfScope``)."""
+    scope_check(actor=actor, library_ids=[library.pk if library else patron.home_library_id],
+                action=action, now=now, obj=patron)  # fmt: skip
 
 
 def fines_pay(
@@ -104,6 +113,7 @@ def fines_pay(
     """
     if method not in PaymentMethod.values:
         raise ValueError(f"unknown payment method {method!r}")
+    _scope(actor=actor, library=library, patron=patron, action="fines.pay", now=now)
     with transaction.atomic():
         due, settled = _settle(patron, amount_cents, "paid_cents", now)
         payment = FinePayment.objects.create(
@@ -136,6 +146,7 @@ def fines_waive(
     reason = reason.strip()
     if not reason:
         raise ValueError("a waiver needs a reason")
+    _scope(actor=actor, library=library, patron=patron, action="fines.waive", now=now)
     with transaction.atomic():
         due, settled = _settle(patron, amount_cents, "waived_cents", now)
         audit_record(

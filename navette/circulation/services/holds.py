@@ -25,6 +25,7 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.network.models import Library
+from navette.network.scope import scope_check
 from navette.patrons.models import Patron
 
 PATRON_REASONS = {
@@ -38,13 +39,17 @@ UNHOLDABLE = (ItemStatus.LOST, ItemStatus.WITHDRAWN, ItemStatus.DAMAGED)
 
 def hold_place(
     *, patron: Patron, record: Record, item: Item | None = None, pickup_library: Library, actor: Actor,
-    now: dt.datetime,
+    now: dt.datetime, library: Library | None = None,
 ) -> Hold:  # fmt: skip
     """Place a hold on ``record`` (any copy) or on ``item``, to collect at ``pickup_library``.
 
     Rules are those of the pickup library for the patron's category and the
-    title's document type. Raises ``PatronRefused`` or ``HoldRefused``.
+    title's document type. Raises ``PatronRefused`` or ``HoldRefused``; ``OutOfScope`` when a
+    staff actor may not act at ``library`` (the desk where it is asked), or, when none is
+    named, at the pickup library.
     """
+    scope_check(actor=actor, library_ids=[(library or pickup_library).pk], action="hold.place",
+                now=now, obj=record)  # fmt: skip
     today = clock.today(now)
     with transaction.atomic():
         p = locks.lock_patron(patron.pk)
@@ -122,7 +127,12 @@ def _release_trapped(*, item: Item | None, hold: Hold, actor: Actor, now: dt.dat
 def hold_cancel(
     *, hold: Hold, actor: Actor, now: dt.datetime, library: Library | None = None
 ) -> Hold:
-    """Cancel an active hold. A copy already set aside passes to the next patron in the queue."""
+    """Cancel an active hold. A copy already set aside passes to the next patron in the queue.
+
+    A staff actor acts at ``library``, or when none is named at the pickup library (else
+    ``OutOfScope``)."""
+    scope_check(actor=actor, library_ids=[library.pk if library else hold.pickup_library_id],
+                action="hold.cancel", now=now, obj=hold)  # fmt: skip
     with transaction.atomic():
         p, it, current = _lock_hold(hold)
         if current.status not in ACTIVE_HOLD_STATUSES:
@@ -150,6 +160,8 @@ def hold_suspend(
 
     While suspended, the hold keeps its place in the queue but no copy is set aside for it.
     """
+    scope_check(actor=actor, library_ids=[hold.pickup_library_id], action="hold.suspend",
+                now=now, obj=hold)  # fmt: skip
     if start is not None and end is not None and end < start:
         raise HoldRefused(Reason.BAD_SUSPENSION)
     with transaction.atomic():
@@ -167,10 +179,14 @@ def hold_suspend(
 
 
 def hold_change_pickup(
-    *, hold: Hold, pickup_library: Library, actor: Actor, now: dt.datetime
-) -> Hold:
+    *, hold: Hold, pickup_library: Library, actor: Actor, now: dt.datetime,
+    library: Library | None = None,
+) -> Hold:  # fmt: skip
     """Collect the hold at another library. A copy on the hold shelf goes into the navette;
-    a copy already travelling is redirected."""
+    a copy already travelling is redirected. A staff actor acts at ``library``, or when none
+    is named at the current pickup library (else ``OutOfScope``)."""
+    scope_check(actor=actor, library_ids=[library.pk if library else hold.pickup_library_id],
+                action="hold.change_pickup", now=now, obj=hold)  # fmt: skip
     if not pickup_library.is_active:
         raise HoldRefused(Reason.PICKUP_INACTIVE)
     with transaction.atomic():

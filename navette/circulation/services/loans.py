@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation import locks, store
@@ -41,6 +40,7 @@ from navette.circulation.services._common import (
 )
 from navette.circulation.services.routing import (
     CheckinAction,
+    CheckinKind,
     CheckinResult,
     route_item,
 )
@@ -51,6 +51,7 @@ from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
 from navette.core.rows import insert as insert_rows
 from navette.network.models import Library
+from navette.network.scope import scope_check
 from navette.patrons.models import Patron
 
 PATRON_REASONS = {
@@ -85,8 +86,10 @@ def loan_checkout(
     Locks patron then copy then holds, re-checks everything under lock. When the
     copy is set aside for this patron (or the patron waits on its title), the
     loan fulfils that hold. Raises ``PatronRefused`` or ``CheckoutRefused``
-    (nothing changed). Appends an audit event and a statistics fact.
+    (nothing changed), ``OutOfScope`` when a staff actor may not act at ``library``.
+    Appends an audit event and a statistics fact.
     """
+    scope_check(actor=actor, library_ids=[library.pk], action="loan.checkout", now=now, obj=item)
     try:
         return _checkout(item=item, patron=patron, library=library, actor=actor, now=now)
     except IntegrityError as exc:
@@ -189,7 +192,10 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
     library), or sends it home, or shelves it here (floating). A copy arriving
     by the navette is received. A copy with no loan is routed the same way
     (this is how a copy pulled from the shelf is set aside for a hold).
+    Raises ``OutOfScope`` when a staff actor may not act at ``library``.
     """
+    scope_check(actor=actor, library_ids=[library.pk], action="loan.checkin", now=now, obj=item)
+
     today = clock.today(now)
     db = store.current()
     # ending the loan, audit, statistics and the copy's new place: one statement
@@ -216,12 +222,9 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
                 )
             trap = db.lock_trap(it.pk)
             if trap is not None:
-                who = trap.patron.full_name if trap.patron else _("lecteur anonymisé")
                 return CheckinResult(
-                    item=it, action=CheckinAction.HOLD_SHELF, destination=trap.pickup_library, hold=trap,
-                    hold_patron=trap.patron,
-                    message=_("déjà mis de côté : étagère des réservations de %(library)s pour %(who)s")
-                    % {"library": trap.pickup_library.short_name, "who": who},
+                    item=it, action=CheckinAction.HOLD_SHELF, kind=CheckinKind.ALREADY_ON_HOLD_SHELF,
+                    destination=trap.pickup_library, hold=trap, hold_patron=trap.patron,
                 )  # fmt: skip
             result = route_item(item=it, library=library, settings=settings, actor=actor, now=now)
             audit_record(actor=actor, action="item.checkin_free", now=now, library_id=library.pk, obj=it,
@@ -239,28 +242,13 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
             fine_max_cents=settings.fine_max_cents,
             current_suspension=patron.suspended_until if patron else None,
         )
-        penalty_message = ""
+        suspended_until, fine_cents = None, 0
         if patron is not None and penalty.suspended_until is not None:
-            patron.suspended_until = penalty.suspended_until
+            patron.suspended_until = suspended_until = penalty.suspended_until
             db.save(patron, ["suspended_until"])
-            penalty_message = _(
-                "Retour en retard de %(days)d jour(s) : prêt suspendu jusqu'au %(until)s."
-            ) % {
-                "days": penalty.days_late,
-                "until": penalty.suspended_until.strftime("%d/%m/%Y"),
-            }
         elif penalty.fine_cents:
             db.add(Fine(patron=patron, loan=loan, amount_cents=penalty.fine_cents, created_at=now))
-            penalty_message = _(
-                "Retour en retard de %(days)d jour(s) : amende de %(amount)s €."
-            ) % {
-                "days": penalty.days_late,
-                "amount": f"{penalty.fine_cents // 100},{penalty.fine_cents % 100:02d}",
-            }
-        elif penalty.days_late:
-            penalty_message = _("Retour en retard de %(days)d jour(s).") % {
-                "days": penalty.days_late
-            }
+            fine_cents = penalty.fine_cents
         audit_record(
             actor=actor, action="loan.checkin", now=now, library_id=library.pk, obj=loan,
             data={"item": it.barcode, "days_late": penalty.days_late},
@@ -272,7 +260,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
         )  # fmt: skip
         result.loan = loan
         result.days_late = penalty.days_late
-        result.penalty_message = penalty_message
+        result.suspended_until, result.fine_cents = suspended_until, fine_cents
         return result
 
 
@@ -282,8 +270,11 @@ def loan_renew(
     """Renew ``loan`` under the lending library's rules; ``library`` is where it is asked (audit only).
 
     Refused (``RenewalRefused`` / ``PatronRefused``, nothing changed) when the
-    renewals are used up or, unless the rule allows it, another patron waits.
+    renewals are used up or, unless the rule allows it, another patron waits. A staff actor
+    acts at ``library``, or when none is named at the lending library (``OutOfScope``).
     """
+    scope_check(actor=actor, library_ids=[library.pk if library else loan.library_id],
+                action="loan.renew", now=now, obj=loan)  # fmt: skip
     today = clock.today(now)
     with transaction.atomic():
         p = locks.lock_patron(loan.patron_id) if loan.patron_id else None
@@ -333,15 +324,11 @@ def loan_renew(
 
 @dataclass
 class RenewOutcome:
+    """One loan of a "renew all": renewed (``loan.due_on`` is the new due day) or refused."""
+
     loan: Loan
     renewed: bool
     error: CirculationError | None = None
-
-    @property
-    def message(self) -> str:
-        if self.error is not None:
-            return self.error.message
-        return _("Prolongé jusqu'au %(day)s.") % {"day": self.loan.due_on.strftime("%d/%m/%Y")}
 
 
 def loans_renew_all(

@@ -10,8 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.utils.translation import gettext as _
-
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation import store
 from navette.circulation.models import (
@@ -45,19 +43,33 @@ class CheckinAction(StrEnum):
     TRANSIT = "transit"
 
 
+class CheckinKind(StrEnum):
+    """Why the copy goes where it goes (``messages.checkin_message`` words it)."""
+
+    SHELVE = "shelve"
+    HOLD_SHELF = "hold_shelf"
+    #: already set aside for a hold before this return
+    ALREADY_ON_HOLD_SHELF = "already_on_hold_shelf"
+    TRANSIT_FOR_HOLD = "transit_for_hold"
+    #: back to its owning library (return policy "home")
+    TRANSIT_HOME = "transit_home"
+
+
 @dataclass
 class CheckinResult:
-    """What the desk must do with a returned (or received) copy."""
+    """What the desk must do with a returned (or received) copy, as data: ``kind`` says why,
+    a late return's penalty is ``suspended_until`` or ``fine_cents``."""
 
     item: Item
     action: CheckinAction
-    message: str
+    kind: CheckinKind
     destination: Library | None = None
     hold: Hold | None = None
     hold_patron: Patron | None = None
     loan: Loan | None = None
     days_late: int = 0
-    penalty_message: str = ""
+    suspended_until: dt.date | None = None
+    fine_cents: int = 0
 
 
 def route_item(
@@ -95,14 +107,13 @@ def route_item(
             item=item,
             action=CheckinAction.TRANSIT,
             destination=home,
-            message=_("navette vers %(library)s (retour à la bibliothèque propriétaire)")
-            % {"library": home.short_name},
+            kind=CheckinKind.TRANSIT_HOME,
         )
     item.status = ItemStatus.AVAILABLE
     item.current_library = library
     store.current().save(item, ["status", "current_library", "updated_at"])
     enqueue_record(item.record_id)
-    return CheckinResult(item=item, action=CheckinAction.SHELVE, message=_("à ranger en rayon"))
+    return CheckinResult(item=item, action=CheckinAction.SHELVE, kind=CheckinKind.SHELVE)
 
 
 def trap_for_hold(
@@ -118,16 +129,13 @@ def trap_for_hold(
                  data={"item": item.barcode})  # fmt: skip
     if hold.pickup_library_id == library.pk:
         make_ready(hold=hold, item=item, library=library, now=now)
-        who = patron.full_name if patron else _("lecteur anonymisé")
-        card = patron.card_number if patron else ""
         return CheckinResult(
             item=item,
             action=CheckinAction.HOLD_SHELF,
+            kind=CheckinKind.HOLD_SHELF,
             destination=library,
             hold=hold,
             hold_patron=patron,
-            message=_("étagère des réservations : pour %(who)s (%(card)s)")
-            % {"who": who, "card": card},
         )
     pickup = Library.objects.get(pk=hold.pickup_library_id)
     hold.status = HoldStatus.IN_TRANSIT
@@ -141,7 +149,7 @@ def trap_for_hold(
         destination=pickup,
         hold=hold,
         hold_patron=patron,
-        message=_("navette vers %(library)s") % {"library": pickup.short_name},
+        kind=CheckinKind.TRANSIT_FOR_HOLD,
     )
 
 

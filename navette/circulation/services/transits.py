@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation import locks, store
@@ -15,6 +14,7 @@ from navette.circulation.policies import Reason
 from navette.circulation.services._common import network_settings, record_fact
 from navette.circulation.services.routing import (
     CheckinAction,
+    CheckinKind,
     CheckinResult,
     make_ready,
     route_item,
@@ -24,6 +24,7 @@ from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
 from navette.network.models import Library
+from navette.network.scope import scope_check
 from navette.patrons.models import Patron
 
 
@@ -34,8 +35,11 @@ def transit_receive(
 
     At its destination: hold shelf for the waiting patron, or the shelf. Arrived
     at the wrong library: it goes back into the navette to the right one.
-    Raises ``TransitRefused`` when the copy is not in the navette.
+    Raises ``TransitRefused`` when the copy is not in the navette, ``OutOfScope`` when a
+    staff actor may not act at ``library``.
     """
+    scope_check(actor=actor, library_ids=[library.pk], action="transit.receive", now=now,
+                obj=item)  # fmt: skip
     with transaction.atomic():
         hold_patron = (
             Transit.objects.filter(item_id=item.pk, status=TransitStatus.IN_TRANSIT)
@@ -83,19 +87,17 @@ def receive_locked(
         patron = Patron.objects.filter(pk=hold.patron_id).first() if hold.patron_id else None
         if hold.pickup_library_id == library.pk:
             make_ready(hold=hold, item=item, library=library, now=now)
-            who = patron.full_name if patron else _("lecteur anonymisé")
-            card = patron.card_number if patron else ""
             return CheckinResult(
-                item=item, action=CheckinAction.HOLD_SHELF, destination=library, hold=hold, hold_patron=patron,
-                message=_("étagère des réservations : pour %(who)s (%(card)s)") % {"who": who, "card": card},
+                item=item, action=CheckinAction.HOLD_SHELF, kind=CheckinKind.HOLD_SHELF,
+                destination=library, hold=hold, hold_patron=patron,
             )  # fmt: skip
         pickup = Library.objects.get(pk=hold.pickup_library_id)
         send_in_navette(
             item=item, to_library=pickup, from_library=library, hold=hold, actor=actor, now=now
         )
         return CheckinResult(
-            item=item, action=CheckinAction.TRANSIT, destination=pickup, hold=hold, hold_patron=patron,
-            message=_("navette vers %(library)s") % {"library": pickup.short_name},
+            item=item, action=CheckinAction.TRANSIT, kind=CheckinKind.TRANSIT_FOR_HOLD,
+            destination=pickup, hold=hold, hold_patron=patron,
         )  # fmt: skip
     return route_item(item=item, library=library, settings=settings, actor=actor, now=now)
 
@@ -103,7 +105,13 @@ def receive_locked(
 def transit_declare_lost(
     *, transit: Transit, actor: Actor, now: dt.datetime, library: Library | None = None
 ) -> Transit:
-    """Declare the copy of an open transit lost. Its hold, if any, waits again at its place in the queue."""
+    """Declare the copy of an open transit lost. Its hold, if any, waits again at its place in the queue.
+
+    Only a staff actor working at the library the copy left or was sent to may (else
+    ``OutOfScope``, whatever desk ``library`` the interface names: it is recorded as the place).
+    """
+    scope_check(actor=actor, library_ids=[transit.from_library_id, transit.to_library_id],
+                action="transit.lost", now=now, obj=transit)  # fmt: skip
     with transaction.atomic():
         hold_patron = (
             Transit.objects.filter(pk=transit.pk).values_list("hold__patron_id", flat=True).first()

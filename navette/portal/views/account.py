@@ -29,6 +29,8 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.client import client_ip
 from navette.core.errors import DomainError
+from navette.desk.holds import desk_hold_cancel, desk_hold_change_pickup
+from navette.desk.loans import desk_renew, desk_renew_all
 from navette.digital.selectors import patron_digital_summary
 from navette.network.models import Library
 from navette.network.selectors import active_libraries
@@ -44,6 +46,7 @@ from navette.patrons.services import (
     reset_token_check,
 )
 from navette.patrons.session import current_patron, login_patron, logout_patron
+from navette.portal.outcomes import say
 
 View = Callable[..., HttpResponse]
 
@@ -358,39 +361,16 @@ def _own_hold(patron: Patron, pk: int):
 @patron_required
 def loan_renew(request: HttpRequest, patron: Patron, pk: int) -> HttpResponse:
     loan = _own_loan(patron, pk)
-    try:
-        renewed = circulation_services.loan_renew(
-            loan=loan, actor=Actor.patron(patron.pk), now=clock.now()
-        )
-    except DomainError as exc:
-        messages.error(
-            request,
-            _("« %(title)s » n'a pas été prolongé : %(reason)s")
-            % {"title": loan.item.record.title, "reason": exc.message},
-        )
-    else:
-        messages.success(
-            request,
-            _("« %(title)s » est prolongé jusqu'au %(day)s.")
-            % {"title": loan.item.record.title, "day": renewed.due_on.strftime("%d/%m/%Y")},
-        )
+    say(request, desk_renew(loan_id=loan.pk, patron=patron, library=None,
+                            actor=Actor.patron(patron.pk), now=clock.now()))  # fmt: skip
     return redirect("portal:account")
 
 
 @require_POST
 @patron_required
 def loans_renew_all(request: HttpRequest, patron: Patron) -> HttpResponse:
-    outcomes = circulation_services.loans_renew_all(
-        patron=patron, actor=Actor.patron(patron.pk), now=clock.now()
-    )
-    if not outcomes:
-        messages.info(request, _("Vous n'avez aucun prêt en cours."))
-    for outcome in outcomes:
-        text = _("« %(title)s » : %(outcome)s") % {
-            "title": outcome.loan.item.record.title,
-            "outcome": outcome.message,
-        }
-        (messages.success if outcome.renewed else messages.error)(request, text)
+    say(request, desk_renew_all(patron=patron, library=None, actor=Actor.patron(patron.pk),
+                                now=clock.now()))  # fmt: skip
     return redirect("portal:account")
 
 
@@ -398,14 +378,8 @@ def loans_renew_all(request: HttpRequest, patron: Patron) -> HttpResponse:
 @patron_required
 def hold_cancel(request: HttpRequest, patron: Patron, pk: int) -> HttpResponse:
     hold = _own_hold(patron, pk)
-    try:
-        circulation_services.hold_cancel(hold=hold, actor=Actor.patron(patron.pk), now=clock.now())
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("Réservation de « %(title)s » annulée.") % {"title": hold.record.title}
-        )
+    say(request, desk_hold_cancel(hold_id=hold.pk, patron=patron, library=None,
+                                  actor=Actor.patron(patron.pk), now=clock.now()))  # fmt: skip
     return redirect("portal:account")
 
 
@@ -420,18 +394,8 @@ def hold_change_pickup(request: HttpRequest, patron: Patron, pk: int) -> HttpRes
     if library is None:
         messages.error(request, _("Choisissez une bibliothèque de retrait dans la liste."))
         return redirect("portal:account")
-    try:
-        circulation_services.hold_change_pickup(
-            hold=hold, pickup_library=library, actor=Actor.patron(patron.pk), now=clock.now()
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("« %(title)s » sera à retirer à %(library)s.")
-            % {"title": hold.record.title, "library": library.name},
-        )
+    say(request, desk_hold_change_pickup(hold=hold, pickup_library=library, library=None,
+                                         actor=Actor.patron(patron.pk), now=clock.now()))  # fmt: skip
     return redirect("portal:account")
 
 

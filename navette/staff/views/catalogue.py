@@ -12,17 +12,18 @@ from django.views.decorators.http import require_POST
 
 from navette.catalogue import selectors, services
 from navette.catalogue.models import DocType, Item, ItemStatus, Record
-from navette.circulation.errors import CirculationError
 from navette.circulation.selectors import record_hold_queue
-from navette.circulation.services import hold_place
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
+from navette.desk.copies import desk_copy_update, desk_copy_withdraw
+from navette.desk.holds import desk_hold_place
 from navette.network.models import Library
 from navette.search import engine
 from navette.search.index import index_exists
+from navette.staff.outcomes import say, text
 from navette.staff.permissions import librarian_required
-from navette.staff.views.circulation import SESSION_LIBRARY, posted_patron
+from navette.staff.views.circulation import SESSION_LIBRARY, desk_library, posted_patron
 
 
 class ItemForm(forms.Form):
@@ -142,18 +143,10 @@ def record_hold(request: HttpRequest, pk: int) -> HttpResponse:
     if pickup is None:
         messages.error(request, _("Choisissez la bibliothèque de retrait."))
         return back
-    try:
-        hold_place(
-            patron=patron, record=record, item=item, pickup_library=pickup,
-            actor=_actor(request), now=clock.now(),
-        )  # fmt: skip
-        messages.success(
-            request,
-            _("Réservé pour %(name)s, à retirer à %(library)s.")
-            % {"name": patron.full_name, "library": pickup.commune},
-        )
-    except CirculationError as exc:
-        messages.error(request, exc.message)
+    say(request, desk_hold_place(
+        patron=patron, record=record, item=item, pickup_library=pickup,
+        actor=_actor(request), now=clock.now(), library=desk_library(request),
+    ))  # fmt: skip
     return back
 
 
@@ -168,14 +161,11 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.fields["status"].choices = [(item.status, item.get_status_display())]  # type: ignore[attr-defined]
         if form.is_valid():
             changes = {k: v for k, v in form.cleaned_data.items() if getattr(item, k) != v}
-            try:
-                services.item_update(item=item, actor=_actor(request), now=clock.now(), **changes)
-            except DomainError as exc:
-                form.add_error("barcode" if "barcode" in exc.code else None, exc.message)
+            outcome = desk_copy_update(item=item, actor=_actor(request), now=clock.now(), **changes)
+            if not outcome.ok:
+                form.add_error(outcome.data.get("field"), text(outcome))
             else:
-                messages.success(
-                    request, _("Exemplaire %(b)s modifié.") % {"b": form.cleaned_data["barcode"]}
-                )
+                say(request, outcome)
                 return redirect("staff:catalogue_record", pk=item.record_id)
     else:
         form = ItemEditForm(initial={f: getattr(item, f) for f in fields})
@@ -189,11 +179,6 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Item, pk=pk)
-    try:
-        services.item_withdraw(item=item, actor=_actor(request), now=clock.now(),
-                               reason=request.POST.get("reason", "").strip())  # fmt: skip
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Exemplaire %(b)s retiré.") % {"b": item.barcode})
+    say(request, desk_copy_withdraw(item=item, actor=_actor(request), now=clock.now(),
+                                    reason=request.POST.get("reason", "")))  # fmt: skip
     return redirect("staff:catalogue_record", pk=item.record_id)

@@ -15,37 +15,32 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from navette.catalogue.models import Item
 from navette.circulation import selectors
-from navette.circulation.errors import CirculationError
-from navette.circulation.models import Hold, Loan, PaymentMethod, Transit, TransitStatus
-from navette.circulation.services import (
-    fines_pay,
-    fines_waive,
-    hold_cancel,
-    loan_checkin,
-    loan_checkout,
-    loan_renew,
-    loans_renew_all,
-    transit_declare_lost,
-    transit_receive,
-)
+from navette.circulation.messages import penalty_message
+from navette.circulation.models import PaymentMethod
 from navette.core import clock
 from navette.core.actors import Actor
-from navette.core.money import euros, parse_euros
+from navette.core.money import parse_euros
+from navette.desk.fines import desk_fines_pay, desk_fines_waive
+from navette.desk.holds import desk_hold_cancel
+from navette.desk.identifiers import normal_barcode, normal_card, patron_by_card
+from navette.desk.loans import desk_checkin, desk_checkout, desk_renew, desk_renew_all
+from navette.desk.outcomes import Code, refused
+from navette.desk.transits import desk_transit_lost, desk_transit_receive
 from navette.network.models import Library
+from navette.network.scope import staff_libraries
 from navette.patrons.models import Patron
+from navette.staff.outcomes import say, text
 from navette.staff.permissions import librarian_required
 
 SESSION_LIBRARY = "desk_library"
 SESSION_RETURNS = "desk_returns"
 
 
-def _desk_library(request: HttpRequest) -> Library | None:
+def desk_library(request: HttpRequest) -> Library | None:
     """The library this desk works for: chosen in the session, else the librarian's first."""
     code = request.GET.get("bibliotheque") or request.POST.get("bibliotheque")
-    user = request.user
-    allowed = Library.objects.all() if user.is_network_admin else user.libraries.all()  # type: ignore[union-attr]
+    allowed = staff_libraries(request.user)
     if code:
         library = allowed.filter(code=code).first()
         if library is not None:
@@ -57,44 +52,23 @@ def _desk_library(request: HttpRequest) -> Library | None:
 
 
 def _context(request: HttpRequest, library: Library | None, **extra):
-    user = request.user
-    choices = Library.objects.all() if user.is_network_admin else user.libraries.all()  # type: ignore[union-attr]
+    choices = staff_libraries(request.user)
     return {"desk_library": library, "desk_libraries": choices.order_by("commune", "name"), **extra}
 
 
 @librarian_required
 def checkout(request: HttpRequest) -> HttpResponse:
     """Scan a card, see the patron, scan copies to lend."""
-    library = _desk_library(request)
-    card = (request.GET.get("carte") or request.POST.get("carte") or "").strip()
-    patron = (
-        Patron.objects.select_related("category", "home_library__network")
-        .filter(card_number=card)
-        .first()
-    )
+    library = desk_library(request)
+    card = normal_card(request.GET.get("carte") or request.POST.get("carte"))
+    patron = patron_by_card(card)
     if card and patron is None:
-        messages.error(request, _("Carte inconnue : %(card)s.") % {"card": card})
+        say(request, refused(Code.CARD_NOT_FOUND, card=card))
     if request.method == "POST" and patron is not None and library is not None:
-        barcode = request.POST.get("exemplaire", "").strip()
-        item = Item.objects.filter(barcode=barcode).first()
-        if item is None:
-            messages.error(request, _("Code-barres inconnu : %(barcode)s.") % {"barcode": barcode})
-        else:
-            try:
-                loan = loan_checkout(
-                    item=item,
-                    patron=patron,
-                    library=library,
-                    actor=Actor.staff(request.user),
-                    now=clock.now(),
-                )
-                messages.success(
-                    request,
-                    _("%(barcode)s prêté, à rendre le %(day)s.")
-                    % {"barcode": barcode, "day": loan.due_on.strftime("%d/%m/%Y")},
-                )
-            except CirculationError as exc:
-                messages.error(request, f"{barcode} : {exc.message}")
+        say(request, desk_checkout(
+            barcode=request.POST.get("exemplaire", ""), patron=patron, library=library,
+            actor=Actor.staff(request.user), now=clock.now(),
+        ))  # fmt: skip
         return _back_to_desk(patron)
     ctx = _context(request, library, card=card, patron=patron)
     if patron is not None:
@@ -112,10 +86,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def posted_patron(request: HttpRequest) -> Patron | None:
     """The patron whose card a desk form posted (``carte``); None, with the error said,
     when no card has that number."""
-    card = request.POST.get("carte", "").strip()
-    patron = Patron.objects.filter(card_number=card).first()
+    card = normal_card(request.POST.get("carte"))
+    patron = patron_by_card(card)
     if patron is None:
-        messages.error(request, _("Carte inconnue : %(card)s.") % {"card": card})
+        say(request, refused(Code.CARD_NOT_FOUND, card=card))
     return patron
 
 
@@ -133,7 +107,7 @@ def _desk_form(
     def wrapped(request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
             return redirect("staff:circulation_checkout")
-        library = _desk_library(request)
+        library = desk_library(request)
         patron = posted_patron(request)
         if patron is None:
             return redirect("staff:circulation_checkout")
@@ -149,35 +123,14 @@ def renew(request: HttpRequest, library: Library | None, patron: Patron) -> Http
     the lending library's rules; each refusal says why."""
     actor, now = Actor.staff(request.user), clock.now()
     if request.POST.get("tout"):
-        outcomes = loans_renew_all(patron=patron, actor=actor, now=now, library=library)
-        if not outcomes:
+        outcome = desk_renew_all(patron=patron, actor=actor, now=now, library=library)
+        if not outcome.results:
             messages.info(request, _("Aucun prêt à prolonger."))
-        for outcome in outcomes:
-            title = outcome.loan.item.record.title
-            if outcome.renewed:
-                messages.success(request, f"{title} : {outcome.message}")
-            else:
-                messages.error(request, f"{title} : {outcome.message}")
     else:
-        loan = (
-            Loan.objects.select_related("item__record")
-            .open()
-            .filter(pk=request.POST.get("pret") or 0, patron=patron)
-            .first()
-        )
-        if loan is None:
-            messages.error(request, _("Ce prêt n'est plus en cours."))
-        else:
-            title = loan.item.record.title
-            try:
-                renewed = loan_renew(loan=loan, actor=actor, now=now, library=library)
-                messages.success(
-                    request,
-                    _("%(title)s : prolongé jusqu'au %(day)s.")
-                    % {"title": title, "day": renewed.due_on.strftime("%d/%m/%Y")},
-                )
-            except CirculationError as exc:
-                messages.error(request, f"{title} : {exc.message}")
+        loan_id = request.POST.get("pret") or "0"
+        outcome = desk_renew(loan_id=int(loan_id) if loan_id.isdigit() else 0, patron=patron,
+                             actor=actor, now=now, library=library)  # fmt: skip
+    say(request, outcome)
     return _back_to_desk(patron)
 
 
@@ -187,24 +140,11 @@ def hold_cancel_at_desk(
     request: HttpRequest, library: Library | None, patron: Patron
 ) -> HttpResponse:
     """Cancel one of the patron's active holds at the desk (at the patron's request)."""
-    hold = (
-        Hold.objects.select_related("record")
-        .active()
-        .filter(pk=request.POST.get("reservation") or 0, patron=patron)
-        .first()
-    )
-    if hold is None:
-        messages.error(request, _("Cette réservation n'est plus active."))
-    else:
-        try:
-            hold_cancel(
-                hold=hold, actor=Actor.staff(request.user), now=clock.now(), library=library
-            )
-            messages.success(
-                request, _("Réservation annulée : %(title)s.") % {"title": hold.record.title}
-            )
-        except CirculationError as exc:
-            messages.error(request, f"{hold.record.title} : {exc.message}")
+    hold_id = request.POST.get("reservation") or "0"
+    say(request, desk_hold_cancel(
+        hold_id=int(hold_id) if hold_id.isdigit() else 0, patron=patron, library=library,
+        actor=Actor.staff(request.user), now=clock.now(),
+    ))  # fmt: skip
     return _back_to_desk(patron)
 
 
@@ -221,59 +161,41 @@ def fines(request: HttpRequest, library: Library | None, patron: Patron) -> Http
         )
         return _back_to_desk(patron)
     actor = Actor.staff(request.user)
-    try:
-        if request.POST.get("action") == "remise":
-            settlement = fines_waive(
-                patron=patron, amount_cents=amount, reason=request.POST.get("motif", ""),
-                library=library, actor=actor, now=clock.now(),
-            )  # fmt: skip
-            done = _("Remise de %(amount)s € enregistrée ; reste dû : %(due)s €.")
-        else:
-            method = request.POST.get("moyen", "")
-            if method not in PaymentMethod.values or method == PaymentMethod.KIOSK:
-                messages.error(request, _("Choisir le moyen de paiement."))
-                return _back_to_desk(patron)
-            settlement = fines_pay(
-                patron=patron, amount_cents=amount, method=method,
-                library=library, actor=actor, now=clock.now(),
-            )  # fmt: skip
-            done = _("Paiement de %(amount)s € enregistré ; reste dû : %(due)s €.")
-    except ValueError:
-        messages.error(request, _("Une remise doit être motivée."))
-        return _back_to_desk(patron)
-    except CirculationError as exc:
-        messages.error(request, exc.message)
-        return _back_to_desk(patron)
-    messages.success(
-        request,
-        done % {"amount": euros(settlement.amount_cents), "due": euros(settlement.due_cents)},
-    )
+    if request.POST.get("action") == "remise":
+        outcome = desk_fines_waive(
+            patron=patron, amount_cents=amount, reason=request.POST.get("motif", ""),
+            library=library, actor=actor, now=clock.now(),
+        )  # fmt: skip
+    else:
+        method = request.POST.get("moyen", "")
+        if method not in PaymentMethod.values or method == PaymentMethod.KIOSK:
+            messages.error(request, _("Choisir le moyen de paiement."))
+            return _back_to_desk(patron)
+        outcome = desk_fines_pay(
+            patron=patron, amount_cents=amount, method=method,
+            library=library, actor=actor, now=clock.now(),
+        )  # fmt: skip
+    say(request, outcome)
     return _back_to_desk(patron)
 
 
 @librarian_required
 def checkin(request: HttpRequest) -> HttpResponse:
     """Scan returned copies; each line says what to do with the copy."""
-    library = _desk_library(request)
+    library = desk_library(request)
     returns = request.session.get(SESSION_RETURNS, [])
     if request.method == "POST" and library is not None:
-        barcode = request.POST.get("exemplaire", "").strip()
-        item = Item.objects.filter(barcode=barcode).first()
-        if item is None:
-            line = {
-                "barcode": barcode,
-                "error": True,
-                "message": _("Code-barres inconnu : %(b)s.") % {"b": barcode},
-            }
+        barcode = normal_barcode(request.POST.get("exemplaire"))
+        outcome = desk_checkin(
+            barcode=barcode, library=library, actor=Actor.staff(request.user), now=clock.now()
+        )
+        if outcome.ok:
+            result = outcome.data["result"]
+            line = {"barcode": barcode, "error": False, "action": str(result.action),
+                    "message": text(outcome), "penalty": penalty_message(result)}  # fmt: skip
         else:
-            try:
-                result = loan_checkin(
-                    item=item, library=library, actor=Actor.staff(request.user), now=clock.now()
-                )
-                line = {"barcode": barcode, "error": False, "action": str(result.action),
-                        "message": result.message, "penalty": result.penalty_message}  # fmt: skip
-            except CirculationError as exc:
-                line = {"barcode": barcode, "error": True, "message": exc.message}
+            line = {"barcode": barcode, "error": True,
+                    "message": text(outcome, about=False)}  # fmt: skip
         request.session[SESSION_RETURNS] = [line, *returns][:30]
         return redirect("staff:circulation_checkin")
     return render(
@@ -284,20 +206,12 @@ def checkin(request: HttpRequest) -> HttpResponse:
 @librarian_required
 def transits(request: HttpRequest) -> HttpResponse:
     """The navette for one library: copies to send, to receive (scan), overdue transits."""
-    library = _desk_library(request)
+    library = desk_library(request)
     if request.method == "POST" and library is not None:
-        barcode = request.POST.get("exemplaire", "").strip()
-        item = Item.objects.filter(barcode=barcode).first()
-        if item is None:
-            messages.error(request, _("Code-barres inconnu : %(b)s.") % {"b": barcode})
-        else:
-            try:
-                result = transit_receive(
-                    item=item, library=library, actor=Actor.staff(request.user), now=clock.now()
-                )
-                messages.success(request, f"{barcode} : {result.message}")
-            except CirculationError as exc:
-                messages.error(request, f"{barcode} : {exc.message}")
+        say(request, desk_transit_receive(
+            barcode=request.POST.get("exemplaire", ""), library=library,
+            actor=Actor.staff(request.user), now=clock.now(),
+        ))  # fmt: skip
         return redirect("staff:circulation_transits")
     ctx = _context(request, library)
     if library is not None:
@@ -319,23 +233,9 @@ def transit_lost(request: HttpRequest) -> HttpResponse:
     the copy is marked lost and the hold it travelled for waits again at its place."""
     if request.method != "POST":
         return redirect("staff:circulation_transits")
-    library = _desk_library(request)
-    transit = (
-        Transit.objects.select_related("item")
-        .filter(pk=request.POST.get("transit") or 0, status=TransitStatus.IN_TRANSIT)
-        .first()
-    )
-    if transit is None:
-        messages.error(request, _("Ce transit est déjà clos."))
-    else:
-        try:
-            transit_declare_lost(
-                transit=transit, actor=Actor.staff(request.user), now=clock.now(), library=library
-            )
-            messages.success(
-                request,
-                _("%(barcode)s déclaré perdu en transit.") % {"barcode": transit.item.barcode},
-            )
-        except CirculationError as exc:
-            messages.error(request, f"{transit.item.barcode} : {exc.message}")
+    transit_id = request.POST.get("transit") or "0"
+    say(request, desk_transit_lost(
+        transit_id=int(transit_id) if transit_id.isdigit() else 0, library=desk_library(request),
+        actor=Actor.staff(request.user), now=clock.now(),
+    ))  # fmt: skip
     return redirect(f"{reverse('staff:circulation_transits')}#transits-en-retard")

@@ -13,10 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from navette.circulation.messages import day
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
+from navette.desk.patrons import desk_pin_set
 from navette.network.models import Library
+from navette.network.scope import staff_libraries
 from navette.patrons.models import Patron, PatronCategory
 from navette.patrons.selectors import patron_search
 from navette.patrons.services import (
@@ -25,15 +28,13 @@ from navette.patrons.services import (
     patron_register,
     patron_renew_membership,
     patron_replace_card,
-    patron_set_pin,
 )
+from navette.staff.outcomes import say
 from navette.staff.permissions import librarian_required
 
 
 def _desk_libraries(user) -> list[Library]:
-    if user.is_network_admin:
-        return list(Library.objects.filter(is_active=True).order_by("name"))
-    return list(user.libraries.filter(is_active=True).order_by("name"))
+    return list(staff_libraries(user).filter(is_active=True).order_by("name"))
 
 
 class RegisterForm(forms.Form):
@@ -136,9 +137,7 @@ def patron_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def renew(request: HttpRequest, pk: int) -> HttpResponse:
     patron = get_object_or_404(Patron.objects.select_related("category"), pk=pk)
     until = patron_renew_membership(patron=patron, actor=Actor.staff(request.user), now=clock.now())
-    messages.success(
-        request, _("Adhésion renouvelée jusqu'au %(day)s.") % {"day": until.strftime("%d/%m/%Y")}
-    )
+    messages.success(request, _("Adhésion renouvelée jusqu'au %(day)s.") % {"day": day(until)})
     return redirect("staff:patron", pk=pk)
 
 
@@ -172,14 +171,6 @@ def set_pin(request: HttpRequest, pk: int) -> HttpResponse:
     pin = request.POST.get("pin", "").strip() or "".join(
         secrets.choice("0123456789") for _n in range(4)
     )
-    try:
-        patron_set_pin(patron=patron, secret=pin, actor=Actor.staff(request.user), now=clock.now())
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Code enregistré : %(pin)s. Remettez-le au lecteur ; il ne sera plus affiché.")
-            % {"pin": pin},
-        )
+    say(request, desk_pin_set(patron=patron, pin=pin, actor=Actor.staff(request.user),
+                              now=clock.now()))  # fmt: skip
     return redirect("staff:patron", pk=pk)

@@ -1,0 +1,46 @@
+"""The navette at a desk: receiving a copy, declaring a transit lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from navette.circulation.errors import CirculationError
+from navette.circulation.models import Transit, TransitStatus
+from navette.circulation.services import transit_declare_lost, transit_receive
+from navette.core.actors import Actor
+from navette.desk.identifiers import item_by_barcode, normal_barcode
+from navette.desk.outcomes import Code, Outcome, done, from_error, refused
+from navette.network.models import Library
+
+
+def desk_transit_receive(
+    *, barcode: str, library: Library, actor: Actor, now: dt.datetime
+) -> Outcome:
+    """Receive the copy ``barcode`` from the navette: ``received`` with ``result`` (the
+    ``CheckinResult``: hold shelf, shelf, or on to another library)."""
+    item = item_by_barcode(barcode)
+    if item is None:
+        return refused(Code.ITEM_NOT_FOUND, barcode=normal_barcode(barcode))
+    try:
+        result = transit_receive(item=item, library=library, actor=actor, now=now)
+    except CirculationError as exc:
+        return from_error(exc, barcode=item.barcode)
+    return done(Code.RECEIVED, barcode=item.barcode, result=result)
+
+
+def desk_transit_lost(
+    *, transit_id: int, library: Library | None, actor: Actor, now: dt.datetime
+) -> Outcome:
+    """Declare an open transit lost: ``transit_lost`` with the copy's ``barcode``."""
+    transit = (
+        Transit.objects.select_related("item")
+        .filter(pk=transit_id, status=TransitStatus.IN_TRANSIT)
+        .first()
+    )
+    if transit is None:
+        return refused(Code.TRANSIT_CLOSED, transit_id=transit_id)
+    try:
+        transit_declare_lost(transit=transit, actor=actor, now=now, library=library)
+    except CirculationError as exc:
+        return from_error(exc, barcode=transit.item.barcode)
+    return done(Code.TRANSIT_LOST, barcode=transit.item.barcode)

@@ -1,0 +1,118 @@
+"""Library scope: may this actor act at this library? One policy, checked by every use case.
+
+A network administrator acts everywhere; a librarian only at the libraries attached to the
+account; any other staff role (statistician, inactive account) nowhere. ``None`` for a
+library means the whole network (a network-wide event): network administrators only.
+
+Kiosks, patrons, system jobs and vendors are not staff: a kiosk acts at the library it stands
+in (the SIP2 server passes it), a patron on the portal acts on their own account, jobs and
+vendors act for the network. The policy only restricts staff actors.
+
+Where a librarian acts: at a desk use case (check-out, return, renewal, hold, payment,
+receiving a copy) it is the desk's library when the interface names one, else the library
+the loan, hold or patron belongs to; when managing a thing (editing a copy, declaring a
+transit lost, setting a patron's PIN) it is the library the thing belongs to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
+
+from navette.core.actors import Actor, ActorKind
+from navette.core.audit import audit_record
+from navette.core.models import Role, User
+from navette.network.models import Library
+
+#: the audit action of a refusal
+REFUSED = "scope.refused"
+
+
+class OutOfScope(PermissionDenied):
+    """The actor may not act at this library. A ``PermissionDenied``: left unhandled, Django
+    answers 403; interfaces map ``code`` like any domain refusal."""
+
+    code = "forbidden_library"
+
+    def __init__(self, *, library_ids: tuple[int | None, ...], action: str) -> None:
+        self.library_ids = library_ids
+        self.action = action
+        names = dict(
+            Library.objects.filter(pk__in=[i for i in library_ids if i]).values_list(
+                "pk", "commune"
+            )
+        )
+        places = [names[i] for i in library_ids if i in names]
+        if not places:
+            self.message = gettext(
+                "Seuls les administrateurs du réseau peuvent agir pour tout le réseau."
+            )
+        elif len(places) == 1:
+            self.message = gettext("Vous ne travaillez pas à %(library)s.") % {"library": places[0]}
+        else:
+            self.message = gettext("Vous ne travaillez ni à %(first)s ni à %(second)s.") % {
+                "first": places[0],
+                "second": places[1],
+            }
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def staff_libraries(user: Any) -> QuerySet[Library]:
+    """The libraries where a staff user may act (all of them for a network administrator)."""
+    if getattr(user, "is_network_admin", False):
+        return Library.objects.all()
+    if getattr(user, "is_librarian", False):
+        return Library.objects.filter(staff=user)
+    return Library.objects.none()
+
+
+def user_may_act_at(user: Any, library_id: int | None) -> bool:
+    """Whether a staff user may act at ``library_id`` (``None``: the whole network)."""
+    if library_id is None:
+        return bool(getattr(user, "is_network_admin", False))
+    return bool(getattr(user, "can_work_at", None) and user.can_work_at(library_id))
+
+
+def actor_may_act_at(actor: Actor, library_ids: Iterable[int | None]) -> bool:
+    """Whether ``actor`` may act at one of ``library_ids`` (one query for a staff actor)."""
+    if actor.kind != ActorKind.STAFF:
+        return True
+    if actor.id is None:
+        return False
+    ids = set(library_ids)
+    allowed = Q(role=Role.NETWORK_ADMIN)
+    concrete = {i for i in ids if i is not None}
+    if concrete:
+        allowed |= Q(role=Role.LIBRARIAN, libraries__in=concrete)
+    return User.objects.filter(allowed, pk=actor.id, is_active=True).exists()
+
+
+def scope_check(
+    *,
+    actor: Actor,
+    library_ids: Iterable[int | None],
+    action: str,
+    now: dt.datetime,
+    obj: Any = None,
+) -> None:
+    """Refuse, with an audit entry, a staff actor who may act at none of ``library_ids``.
+
+    Call at the top of a use case, before its transaction opens, so that the refusal's
+    audit entry is kept. Raises ``OutOfScope``.
+    """
+    ids = tuple(dict.fromkeys(library_ids))
+    if actor_may_act_at(actor, ids):
+        return
+    audit_record(
+        actor=actor, action=REFUSED, now=now, library_id=ids[0] if ids else None, obj=obj,
+        data={"attempted": action, "libraries": list(ids)},
+    )  # fmt: skip
+    raise OutOfScope(library_ids=ids, action=action)

@@ -1,0 +1,88 @@
+"""The staff pages' one table from desk outcome codes to what the librarian reads: a message
+in the request's language, days and euros in its formats, success or error. A refusal of
+access (``OutOfScope``) is not here: it is a ``PermissionDenied``, answered 403."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from navette.circulation.messages import checkin_message, day, money, reason_message
+from navette.circulation.reasons import Reason
+from navette.desk.outcomes import Code, Outcome
+
+Wording = Callable[[dict[str, Any]], str]
+
+#: code -> sentence (refusals of the circulation rules are worded by ``reason_message``)
+TABLE: dict[str, Wording] = {
+    Code.LENT: lambda d: (
+        _("%(barcode)s prêté, à rendre le %(day)s.")
+        % {"barcode": d["barcode"], "day": day(d["due_on"])}
+    ),
+    Code.RETURNED: lambda d: checkin_message(d["result"]),
+    Code.RECEIVED: lambda d: f"{d['barcode']} : {checkin_message(d['result'])}",
+    Code.RENEWED: lambda d: (
+        _("%(title)s : prolongé jusqu'au %(day)s.") % {"title": d["title"], "day": day(d["due_on"])}
+    ),
+    Code.HOLD_PLACED: lambda d: (
+        _("Réservé pour %(name)s, à retirer à %(library)s.")
+        % {"name": d["patron"].full_name, "library": d["pickup_library"].commune}
+    ),
+    Code.HOLD_CANCELLED: lambda d: _("Réservation annulée : %(title)s.") % {"title": d["title"]},
+    Code.PAID: lambda d: (
+        _("Paiement de %(amount)s € enregistré ; reste dû : %(due)s €.")
+        % {"amount": money(d["amount_cents"]), "due": money(d["due_cents"])}
+    ),
+    Code.WAIVED: lambda d: (
+        _("Remise de %(amount)s € enregistrée ; reste dû : %(due)s €.")
+        % {"amount": money(d["amount_cents"]), "due": money(d["due_cents"])}
+    ),
+    Code.TRANSIT_LOST: lambda d: (
+        _("%(barcode)s déclaré perdu en transit.") % {"barcode": d["barcode"]}
+    ),
+    Code.COPY_UPDATED: lambda d: _("Exemplaire %(b)s modifié.") % {"b": d["barcode"]},
+    Code.COPY_WITHDRAWN: lambda d: _("Exemplaire %(b)s retiré.") % {"b": d["barcode"]},
+    Code.PIN_SET: lambda d: (
+        _("Code enregistré : %(pin)s. Remettez-le au lecteur ; il ne sera plus affiché.")
+        % {"pin": d["pin"]}
+    ),
+    Code.CARD_NOT_FOUND: lambda d: _("Carte inconnue : %(card)s.") % {"card": d["card"]},
+    Code.ITEM_NOT_FOUND: lambda d: (
+        _("Code-barres inconnu : %(barcode)s.") % {"barcode": d["barcode"]}
+    ),
+    Code.LOAN_NOT_FOUND: lambda d: _("Ce prêt n'est plus en cours."),
+    Code.NO_OPEN_LOAN: lambda d: _("Ce prêt n'est plus en cours."),
+    Code.MISSING_LOAN: lambda d: _("Ce prêt n'est plus en cours."),
+    Code.HOLD_NOT_ACTIVE: lambda d: _("Cette réservation n'est plus active."),
+    Code.TRANSIT_CLOSED: lambda d: _("Ce transit est déjà clos."),
+    Code.WAIVER_NEEDS_REASON: lambda d: _("Une remise doit être motivée."),
+}
+
+#: refusals said with what they concern in front ("<barcode> : <reason>")
+_ABOUT = ("barcode", "title")
+
+
+def text(outcome: Outcome, *, about: bool = True) -> str:
+    """The sentence for ``outcome`` in the active language; ``about=False``: a refusal without
+    the barcode or title it concerns in front (a line already headed by it)."""
+    data = outcome.data
+    wording = TABLE.get(outcome.code)
+    if wording is not None:
+        return wording(data)
+    if outcome.code in Reason.__members__.values():
+        said = reason_message(Reason(outcome.code), **data)
+        concerns = next((data[k] for k in _ABOUT if data.get(k)), None) if about else None
+        return f"{concerns} : {said}" if concerns else said
+    # a catalogue or patron refusal: its service's message (those services are not worded
+    # by codes yet)
+    return str(data.get("message") or outcome.code)
+
+
+def say(request: HttpRequest, outcome: Outcome) -> None:
+    """Tell the librarian ``outcome`` (and each part of a batch) as a page message."""
+    for one in outcome.results or (outcome,):
+        (messages.success if one.ok else messages.error)(request, text(one))

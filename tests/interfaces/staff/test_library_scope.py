@@ -1,0 +1,122 @@
+"""Staff pages act only where the account works: an Avion librarian is refused (403, audited,
+nothing changed) each action on Lens data; a Lens librarian and a network administrator do it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.hashers import check_password
+
+from navette.catalogue.models import Item, ItemStatus
+from navette.circulation.models import Transit, TransitStatus
+from navette.circulation.services import hold_place, loan_checkin
+from navette.core.clock import PARIS
+from navette.core.models import AuditEvent
+
+NOW = dt.datetime(2025, 3, 4, 10, 0, tzinfo=PARIS)
+pytestmark = pytest.mark.django_db
+WHO = ["avion", "lens", "admin"]
+
+
+@pytest.fixture
+def login(client, staff_user, clock_at):
+    clock_at(NOW)
+
+    def as_(who: str):  # type: ignore[no-untyped-def]
+        client.force_login(staff_user(who))
+        return client
+
+    return as_
+
+
+def _refused(resp, action: str) -> None:  # type: ignore[no-untyped-def]
+    assert resp.status_code == 403
+    event = AuditEvent.objects.get(action="scope.refused")
+    assert event.data["attempted"] == action and event.actor_label == "bib-avion"
+
+
+def _edit_form(item: Item, **override) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "barcode": item.barcode, "owning_library": item.owning_library_id, "call_number": "R ROM",
+        "shelving_location": "", "doc_type_override": "", "circulates": "on", "acquired_on": "",
+        "notes": "", "status": ItemStatus.AVAILABLE, **override,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_editing_a_lens_copy(login, who, make_item):
+    """Only staff working at the copy's owning library (or everywhere) edit it."""
+    item = make_item(owner="Lens")
+    resp = login(who).post(
+        f"/personnel/catalogue/exemplaires/{item.pk}/modifier/", _edit_form(item)
+    )
+    item.refresh_from_db()
+    if who == "avion":
+        _refused(resp, "item_update")
+        assert item.call_number == ""
+    else:
+        assert resp.status_code == 302 and item.call_number == "R ROM"
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_transferring_a_lens_copy(login, who, libs, make_item):
+    """Moving a copy to another owning library is an edit at its current owner."""
+    item = make_item(owner="Lens")
+    form = _edit_form(item, owning_library=libs["Avion"].pk)
+    resp = login(who).post(f"/personnel/catalogue/exemplaires/{item.pk}/modifier/", form)
+    item.refresh_from_db()
+    if who == "avion":
+        _refused(resp, "item_update")
+        assert item.owning_library == libs["Lens"]
+    else:
+        assert resp.status_code == 302 and item.owning_library == libs["Avion"]
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_withdrawing_a_lens_copy(login, who, make_item):
+    """Only staff working at the copy's owning library withdraw it."""
+    item = make_item(owner="Lens")
+    resp = login(who).post(f"/personnel/catalogue/exemplaires/{item.pk}/retirer/", {"reason": "x"})
+    item.refresh_from_db()
+    if who == "avion":
+        _refused(resp, "item_withdraw")
+        assert item.status == ItemStatus.AVAILABLE
+    else:
+        assert resp.status_code == 302 and item.status == ItemStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_declaring_lost_a_lens_to_harnes_transit(login, who, libs, make_item, make_patron, actor):
+    """A transit is declared lost by staff of the library it left or was going to, whatever
+    library the desk names."""
+    item = make_item(owner="Lens")
+    hold_place(patron=make_patron(home="Harnes"), record=item.record,
+               pickup_library=libs["Harnes"], actor=actor, now=NOW)  # fmt: skip
+    loan_checkin(item=item, library=libs["Lens"], actor=actor, now=NOW)  # pulled: to Harnes
+    transit = Transit.objects.get(item=item, status=TransitStatus.IN_TRANSIT)
+    resp = login(who).post(
+        "/personnel/circulation/navette/perdu/",
+        {"transit": transit.pk, "bibliotheque": libs["Avion"].code},
+    )
+    transit.refresh_from_db()
+    item.refresh_from_db()
+    if who == "avion":
+        _refused(resp, "transit.lost")
+        assert transit.status == TransitStatus.IN_TRANSIT and item.status == ItemStatus.IN_TRANSIT
+    else:
+        assert resp.status_code == 302
+        assert transit.status == TransitStatus.LOST and item.status == ItemStatus.LOST
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_setting_a_lens_patrons_pin(login, who, make_patron):
+    """Only staff working at the patron's home library (or everywhere) set the PIN."""
+    patron = make_patron(home="Lens")
+    resp = login(who).post(f"/personnel/lecteurs/{patron.pk}/code/", {"pin": "4821"})
+    patron.refresh_from_db()
+    if who == "avion":
+        _refused(resp, "patron_set_pin")
+        assert not check_password("4821", patron.pin_hash)
+    else:
+        assert resp.status_code == 302 and check_password("4821", patron.pin_hash)

@@ -47,6 +47,10 @@ EVENT_FIELDS = (
 )  # fmt: skip
 
 
+#: the most seats an event may offer (a stadium, not a database integer)
+MAX_CAPACITY = 100_000
+
+
 def _check_event(event: Event) -> None:
     if not event.title.strip():
         raise EventInvalid(_("Le titre de l'événement est obligatoire."))
@@ -58,6 +62,10 @@ def _check_event(event: Event) -> None:
         raise EventInvalid(_("Indiquez une bibliothèque ou un lieu."))
     if event.registration_required and not event.capacity:
         raise EventInvalid(_("Un événement sur inscription doit avoir un nombre de places."))
+    if event.capacity is not None and event.capacity > MAX_CAPACITY:
+        raise EventInvalid(
+            _("Nombre de places trop grand : %(max)d au plus.") % {"max": MAX_CAPACITY}
+        )
     if event.capacity is not None and event.capacity < event.seats_taken:
         raise EventInvalid(
             _("Impossible de réduire à %(cap)s places : %(taken)s sont déjà réservées.")
@@ -386,9 +394,20 @@ def registration_cancel(
 def registrations_mark_attendance(
     *, event: Event, present: set[int], actor: Actor, now: dt.datetime
 ) -> int:
-    """Record who came: confirmed registrations in ``present`` attended, the others did not."""
+    """Record who came: confirmed registrations in ``present`` attended, the others did not.
+
+    Raises ``EventInvalid`` (nothing recorded) when ``present`` names anything but this
+    event's confirmed registrations (a forged or stale form).
+    """
     with transaction.atomic():
         confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED)
+        # compared in Python: a forged number may not fit a database integer
+        unknown = present - set(confirmed.values_list("pk", flat=True))
+        if unknown:
+            raise EventInvalid(
+                _("Inscription inconnue pour cet événement : %(numbers)s. Rechargez la liste.")
+                % {"numbers": ", ".join(str(n)[:20] for n in sorted(unknown)[:5])}
+            )
         came = confirmed.filter(pk__in=present).update(attended=True)
         confirmed.exclude(pk__in=present).update(attended=False)
         audit_record(

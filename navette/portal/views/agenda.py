@@ -3,7 +3,6 @@ registrations, cancellation links and iCalendar feeds."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django import forms
@@ -27,6 +26,7 @@ from navette.events import agenda_cache, ical, selectors, services
 from navette.events.models import Audience, Event, EventStatus, Programme, RegistrationStatus
 from navette.network.models import Library
 from navette.patrons.session import current_patron
+from navette.portal.jsonld import json_ld
 from navette.portal.templatetags.agenda_tags import with_display_times
 
 PAGE_SIZE = 20
@@ -226,9 +226,7 @@ def _json_ld(request: HttpRequest, event: Event) -> SafeString:
             else "https://schema.org/SoldOut",
             "url": data["url"],
         }
-    text = json.dumps(data, ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return mark_safe(text)  # noqa: S308 - escaped above
+    return json_ld(data)
 
 
 class RegistrationForm(forms.Form):

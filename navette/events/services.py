@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.clock import PARIS
-from navette.events import agenda_cache, mail
+from navette.events import agenda_cache, images, mail
 from navette.events.errors import CancellationRefused, EventInvalid, RegistrationRefused
 from navette.events.models import (
     Event,
@@ -45,6 +45,14 @@ EVENT_FIELDS = (
     "accessibility", "registration_required", "capacity", "registration_opens_at",
     "registration_closes_at", "status",
 )  # fmt: skip
+
+
+def _with_safe_image(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with a newly uploaded image decoded and re-encoded (``EventInvalid`` if it is
+    not a JPEG, PNG or WebP image); an image already stored is kept as it is."""
+    if images.is_new_upload(fields.get("image")):
+        return dict(fields, image=images.reencoded(fields["image"]))
+    return fields
 
 
 #: the most seats an event may offer (a stadium, not a database integer)
@@ -92,7 +100,7 @@ def event_create(
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
-    event = Event(**fields)
+    event = Event(**_with_safe_image(fields))
     _check_event(event)
     with transaction.atomic():
         event.save()
@@ -119,6 +127,7 @@ def event_update(
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    fields = _with_safe_image(fields)
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         for name, value in fields.items():
@@ -172,6 +181,12 @@ def event_series_create(
     duration = fields["ends_at"] - fields["starts_at"]
     if until < first_start.date():
         raise EventInvalid(_("La date de fin de la série précède le premier événement."))
+    fields = _with_safe_image(fields)
+    if images.is_new_upload(fields.get("image")):
+        # stored once, shared by every date of the series
+        image_field = Event._meta.get_field("image")
+        name = image_field.generate_filename(None, fields["image"].name)  # type: ignore[attr-defined]
+        fields["image"] = image_field.storage.save(name, fields["image"])  # type: ignore[attr-defined]
     events: list[Event] = []
     with transaction.atomic():
         series = EventSeries.objects.create(

@@ -10,22 +10,30 @@ E-mails leave after commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.clock import PARIS
 from navette.events import agenda_cache, images, mail
-from navette.events.errors import CancellationRefused, EventInvalid, RegistrationRefused
+from navette.events.errors import (
+    BadToken,
+    CancellationRefused,
+    EventInvalid,
+    RegistrationRefused,
+)
 from navette.events.models import (
     Event,
     EventSeries,
     EventStatus,
+    GuestRequest,
     Programme,
     Registration,
     RegistrationStatus,
@@ -338,6 +346,95 @@ def registration_create(
             [registration],
         )
     return registration
+
+
+# --- guests: a registration confirmed by e-mail --------------------------------------------
+
+GUEST_SALT = "navette.events.guest-confirm"
+#: how long a guest's confirmation link works
+GUEST_LINK_HOURS = 24
+#: guest requests allowed per hour from one address, and to one e-mail address
+GUEST_REQUESTS_PER_ADDRESS = 10
+GUEST_REQUESTS_PER_EMAIL = 3
+
+
+def _email_digest(email: str) -> str:
+    return salted_hmac(GUEST_SALT, email.lower()).hexdigest()[:32]
+
+
+def guest_registration_request(
+    *,
+    event: Event,
+    guest_name: str,
+    guest_email: str,
+    seats: int,
+    ip: str,
+    now: dt.datetime,
+    link_for: Callable[[str], str],
+) -> None:
+    """A guest (not logged in) asks for seats: nothing is booked yet. An e-mail goes to
+    ``guest_email`` (after commit) with a signed link, ``link_for(token)``, valid
+    ``GUEST_LINK_HOURS`` hours; ``guest_registration_confirm`` then books the seats.
+
+    So nobody fills an event's seats, or sends mail to any address, without reading
+    the mails of the addresses used; and at most ``GUEST_REQUESTS_PER_ADDRESS``
+    requests per hour come from one network address, ``GUEST_REQUESTS_PER_EMAIL``
+    go to one e-mail address. Raises ``RegistrationRefused``.
+    """
+    guest_name, guest_email = " ".join(guest_name.split()), guest_email.strip().lower()
+    if not guest_name or not guest_email:
+        raise RegistrationRefused(
+            _("Indiquez votre nom et votre adresse électronique."), code="identity_missing"
+        )
+    _check_open(event, seats, now)
+    digest = _email_digest(guest_email)
+    with transaction.atomic():
+        recent = GuestRequest.objects.filter(at__gt=now - dt.timedelta(hours=1))
+        if (
+            recent.filter(ip=ip).count() >= GUEST_REQUESTS_PER_ADDRESS
+            or recent.filter(email_digest=digest).count() >= GUEST_REQUESTS_PER_EMAIL
+        ):
+            raise RegistrationRefused(
+                _("Trop de demandes d'inscription : réessayez dans une heure."),
+                code="too_many_requests",
+            )
+        GuestRequest.objects.create(ip=ip[:45], email_digest=digest, at=now)
+        GuestRequest.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+    token = signing.dumps(
+        {"e": event.pk, "n": guest_name, "m": guest_email, "s": seats, "t": int(now.timestamp())},
+        salt=GUEST_SALT, compress=True,
+    )  # fmt: skip
+    link = link_for(token)
+    transaction.on_commit(
+        lambda: mail.send_guest_confirmation(event.pk, guest_name, guest_email, link, seats)
+    )
+
+
+def guest_request_check(*, token: str, now: dt.datetime) -> tuple[Event, str, str, int]:
+    """The event, name, e-mail and seats a guest's confirmation link asks for.
+
+    Raises ``BadToken`` for a forged or expired link or an event that is gone.
+    """
+    try:
+        data = signing.loads(token, salt=GUEST_SALT)
+    except signing.BadSignature:
+        raise BadToken(_("Ce lien de confirmation n'est pas valide.")) from None
+    if now.timestamp() - int(data.get("t", 0)) > GUEST_LINK_HOURS * 3600:
+        raise BadToken(_("Ce lien de confirmation a expiré : inscrivez-vous à nouveau."))
+    event = Event.objects.filter(pk=data.get("e")).first()
+    if event is None:
+        raise BadToken(_("Cet événement n'existe plus."))
+    return event, str(data["n"]), str(data["m"]), int(data["s"])
+
+
+def guest_registration_confirm(*, token: str, now: dt.datetime) -> Registration:
+    """Book the seats a guest asked for, from the link in their e-mail (once: a second use
+    finds the registration and is refused). Raises ``BadToken`` or ``RegistrationRefused``."""
+    event, name, email, seats = guest_request_check(token=token, now=now)
+    return registration_create(
+        event=event, guest_name=name, guest_email=email, seats=seats,
+        actor=Actor.system("portal-guest"), now=now,
+    )  # fmt: skip
 
 
 def _promote_waiting(event: Event, now: dt.datetime) -> list[Registration]:

@@ -63,11 +63,11 @@ def reencoded(upload: File) -> ContentFile:  # type: ignore[type-arg]
                 if fmt not in FORMATS or probe.width * probe.height > MAX_PIXELS:
                     raise _refused()
                 probe.verify()  # structure and checksums, before decoding the pixels
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)
+            with Image.open(io.BytesIO(data)) as decoded:
+                decoded.load()
+                upright = ImageOps.exif_transpose(decoded)
                 out = io.BytesIO()
-                _save(image, fmt, out)
+                _save(upright, fmt, out)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning):  # fmt: skip
         raise _refused() from None

@@ -45,7 +45,7 @@ def _refused() -> EventInvalid:
     )
 
 
-def reencoded(upload: File) -> ContentFile:  # type: ignore[type-arg]
+def reencoded(upload: File) -> ContentFile:
     """The upload decoded and written again, under a new random name with the format's
     extension. Raises ``EventInvalid`` for anything that is not a JPEG, PNG or WebP image
     (SVG, HTML, a truncated file, a decompression bomb)."""

@@ -193,8 +193,8 @@ def event_series_create(
     if images.is_new_upload(fields.get("image")):
         # stored once, shared by every date of the series
         image_field = Event._meta.get_field("image")
-        name = image_field.generate_filename(None, fields["image"].name)  # type: ignore[attr-defined]
-        fields["image"] = image_field.storage.save(name, fields["image"])  # type: ignore[attr-defined]
+        name = image_field.generate_filename(None, fields["image"].name)
+        fields["image"] = image_field.storage.save(name, fields["image"])
     events: list[Event] = []
     with transaction.atomic():
         series = EventSeries.objects.create(

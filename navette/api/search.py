@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from navette.search import engine, selectors
 
@@ -47,7 +47,12 @@ class SearchOut(Schema):
     available_count: int
 
 
-@router.get("/search", response=SearchOut)
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+@router.get("/search", response={200: SearchOut, 400: ErrorOut})
 def search(request, params: Query[SearchIn]):
     filters = {name: getattr(params, name) for name in engine.FILTERABLE if getattr(params, name)}
     sp = engine.SearchParams(
@@ -55,7 +60,10 @@ def search(request, params: Query[SearchIn]):
         sort=params.sort if params.sort in engine.SORTS else "relevance",
         page=max(1, min(params.page, 500)), per_page=max(1, min(params.per_page, 100)),
     )  # fmt: skip
-    result, rows = selectors.search_page(sp)
+    try:
+        result, rows = selectors.search_page(sp)
+    except engine.InvalidSearch as exc:
+        return Status(400, ErrorOut(code=exc.code, message=exc.message))
     return SearchOut(
         total=result.total,
         page=sp.page,

@@ -50,11 +50,19 @@ from navette.catalogue.marc.marcxml import (
     raw_xml,
 )
 from navette.catalogue.models import Item, LibraryCodeMapping, Record, RecordIdentifier
+from navette.core.dblocks import JobLockBusy, job_lock
 from navette.core.models import RecordChange
 from navette.core.outbox import consumers_wake
 from navette.network.models import Library
 
 BATCH_SIZE = 2000
+
+#: the job lock every MARC import holds from its first batch to its last
+IMPORT_LOCK = "catalogue.marc-import"
+
+
+class ImportBusy(MarcError):
+    """Another MARC import is running against the same database."""
 
 
 @dataclass
@@ -688,6 +696,7 @@ def import_marc_files(
     progress: Progress | None = None,
     limit: int | None = None,
     workers: int | None = None,
+    wait: bool = False,
 ) -> ImportReport:
     """Import ISO 2709 or MARCXML files (gzip or not) into records and copies.
 
@@ -697,7 +706,42 @@ def import_marc_files(
     KeyboardInterrupt the current batch is rolled back and the report says
     ``interrupted``. Raises MarcError for a bad option (unknown library).
     ``limit`` stops after that many records per file (the demo's sample).
+
+    One import at a time per database: two imports matching records against
+    each other's uncommitted batches would both create the same records. The
+    import holds a job lock (an advisory lock on PostgreSQL, a file lock beside
+    an SQLite database) from start to end; while another import holds it, this
+    one raises ``ImportBusy`` before reading anything, or with ``wait=True``
+    waits for it and then matches what it stored.
     """
+    try:
+        with job_lock(IMPORT_LOCK, wait=wait):
+            return _import_unlocked(paths, now=now, flavour=flavour,
+                                    default_library=default_library, library_map=library_map,
+                                    rejects_path=rejects_path, batch_size=batch_size,
+                                    is_demo=is_demo, progress=progress, limit=limit,
+                                    workers=workers)  # fmt: skip
+    except JobLockBusy:
+        raise ImportBusy(
+            "un autre import MARC est en cours sur cette base : rien n'a été importé ; "
+            "relancez la commande quand il sera terminé (ou avec --wait pour l'attendre)"
+        ) from None
+
+
+def _import_unlocked(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    now: dt.datetime,
+    flavour: str | None,
+    default_library: str | None,
+    library_map: dict[str, str] | None,
+    rejects_path: Path | None,
+    batch_size: int,
+    is_demo: bool,
+    progress: Progress | None,
+    limit: int | None,
+    workers: int | None,
+) -> ImportReport:
     with _indexing_deferred(), _gc_relaxed():
         return _import(paths, now=now, flavour=flavour, default_library=default_library,
                        library_map=library_map, rejects_path=rejects_path, batch_size=batch_size,

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from navette.core.clock import local
 from navette.core.links import link_for
-from navette.events.models import Registration
+from navette.events.models import Event, Registration
 from navette.events.tokens import registration_token
 
 log = logging.getLogger("navette.events.mail")
+
+#: what a name typed by a guest may show in a mail: letters of any script, spaces,
+#: apostrophes and hyphens (no digits, dots, slashes, @: no link, address or message)
+_NAME_KEEP = re.compile(r"[^\w' \-’]|[\d_]")
+NAME_LENGTH_IN_MAILS = 60
+
+
+def mail_safe_name(name: str) -> str:
+    """A name typed on the portal as a mail may show it: nothing but letters, spaces,
+    apostrophes and hyphens, 60 characters at most. A stranger's registration must not
+    carry a sentence, a link or an address of the stranger's choosing to someone's inbox."""
+    kept = _NAME_KEEP.sub(" ", unicodedata.normalize("NFKC", name))
+    return " ".join(kept.split())[:NAME_LENGTH_IN_MAILS].strip()
 
 
 def public_url(path: str) -> str:
@@ -78,7 +94,7 @@ def send_registration_mails(kind: str, registration_ids: list[int]) -> int:
             )
             where = event.library.name if event.library is not None else event.place_name
             lines = [
-                _("Bonjour %(name)s,") % {"name": registration.display_name},
+                _("Bonjour %(name)s,") % {"name": mail_safe_name(registration.display_name)},
                 "",
                 intro,
                 "",
@@ -92,3 +108,42 @@ def send_registration_mails(kind: str, registration_ids: list[int]) -> int:
             send_mail(subject, "\n".join(lines), None, [to])
             sent += 1
     return sent
+
+
+def send_guest_confirmation(event_id: int, name: str, email: str, link: str, seats: int) -> bool:
+    """The mail that lets a guest confirm a registration they asked for (after commit).
+
+    Its only free text is the guest's own name, through ``mail_safe_name``.
+    """
+    event = Event.objects.select_related("library").filter(pk=event_id).first()
+    if event is None:
+        return False
+    with translation.override("fr"):
+        when = date_format(
+            local(event.starts_at), translation.pgettext("date format", "l j F Y à H:i")
+        )
+        where = event.library.name if event.library is not None else event.place_name
+        subject = _("Confirmez votre inscription : %(t)s") % {"t": event.title}
+        lines = [
+            _("Bonjour %(name)s,") % {"name": mail_safe_name(name)},
+            "",
+            ngettext(
+                "Une inscription pour %(n)s place a été demandée avec cette adresse :",
+                "Une inscription pour %(n)s places a été demandée avec cette adresse :",
+                seats,
+            )
+            % {"n": seats},
+            "",
+            event.title,
+            f"{when} — {where}",
+            "",
+            _("Pour la confirmer, ouvrez ce lien dans les 24 heures :"),
+            link,
+            "",
+            _(
+                "Aucune place n'est réservée avant votre confirmation. Si vous n'avez rien "
+                "demandé, ignorez ce message."
+            ),
+        ]
+        send_mail(subject, "\n".join(lines), None, [email])
+    return True

@@ -264,3 +264,20 @@ class AgendaVersion(models.Model):
 
 def anonymise_after_days() -> int:
     return int(getattr(settings, "NAVETTE_EVENTS_ANONYMISE_DAYS", 30))
+
+
+class GuestRequest(models.Model):
+    """One guest registration request from the portal, kept a day for the rate limits
+    (per address and per e-mail). The e-mail is kept as a keyed hash, never in clear."""
+
+    ip = models.CharField(_("adresse"), max_length=45)
+    email_digest = models.CharField(max_length=32)
+    at = models.DateTimeField(_("date"))
+
+    class Meta:
+        verbose_name = _("demande d'inscription d'un invité")
+        verbose_name_plural = _("demandes d'inscription d'invités")
+        indexes = [
+            models.Index(fields=["ip", "at"], name="guestrequest_ip_at"),
+            models.Index(fields=["email_digest", "at"], name="guestrequest_email_at"),
+        ]

@@ -10,22 +10,30 @@ E-mails leave after commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.clock import PARIS
-from navette.events import agenda_cache, mail
-from navette.events.errors import CancellationRefused, EventInvalid, RegistrationRefused
+from navette.events import agenda_cache, images, mail
+from navette.events.errors import (
+    BadToken,
+    CancellationRefused,
+    EventInvalid,
+    RegistrationRefused,
+)
 from navette.events.models import (
     Event,
     EventSeries,
     EventStatus,
+    GuestRequest,
     Programme,
     Registration,
     RegistrationStatus,
@@ -48,6 +56,18 @@ EVENT_FIELDS = (
 )  # fmt: skip
 
 
+def _with_safe_image(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with a newly uploaded image decoded and re-encoded (``EventInvalid`` if it is
+    not a JPEG, PNG or WebP image); an image already stored is kept as it is."""
+    if images.is_new_upload(fields.get("image")):
+        return dict(fields, image=images.reencoded(fields["image"]))
+    return fields
+
+
+#: the most seats an event may offer (a stadium, not a database integer)
+MAX_CAPACITY = 100_000
+
+
 def _check_event(event: Event) -> None:
     if not event.title.strip():
         raise EventInvalid(_("Le titre de l'événement est obligatoire."))
@@ -59,6 +79,10 @@ def _check_event(event: Event) -> None:
         raise EventInvalid(_("Indiquez une bibliothèque ou un lieu."))
     if event.registration_required and not event.capacity:
         raise EventInvalid(_("Un événement sur inscription doit avoir un nombre de places."))
+    if event.capacity is not None and event.capacity > MAX_CAPACITY:
+        raise EventInvalid(
+            _("Nombre de places trop grand : %(max)d au plus.") % {"max": MAX_CAPACITY}
+        )
     if event.capacity is not None and event.capacity < event.seats_taken:
         raise EventInvalid(
             _("Impossible de réduire à %(cap)s places : %(taken)s sont déjà réservées.")
@@ -93,7 +117,7 @@ def event_create(
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
     scope_check(actor=actor, library_ids=[_library_id(fields)], action="event_create", now=now)
-    event = Event(**fields)
+    event = Event(**_with_safe_image(fields))
     _check_event(event)
     with transaction.atomic():
         event.save()
@@ -126,6 +150,7 @@ def event_update(
     if "library" in fields or "library_id" in fields:
         scope_check(actor=actor, library_ids=[_library_id(fields)], action="event_update",
                     now=now, obj=event)  # fmt: skip
+    fields = _with_safe_image(fields)
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         for name, value in fields.items():
@@ -181,6 +206,12 @@ def event_series_create(
     duration = fields["ends_at"] - fields["starts_at"]
     if until < first_start.date():
         raise EventInvalid(_("La date de fin de la série précède le premier événement."))
+    fields = _with_safe_image(fields)
+    if images.is_new_upload(fields.get("image")):
+        # stored once, shared by every date of the series
+        image_field = Event._meta.get_field("image")
+        name = image_field.generate_filename(None, fields["image"].name)
+        fields["image"] = image_field.storage.save(name, fields["image"])
     events: list[Event] = []
     with transaction.atomic():
         series = EventSeries.objects.create(
@@ -337,6 +368,95 @@ def registration_create(
     return registration
 
 
+# --- guests: a registration confirmed by e-mail --------------------------------------------
+
+GUEST_SALT = "navette.events.guest-confirm"
+#: how long a guest's confirmation link works
+GUEST_LINK_HOURS = 24
+#: guest requests allowed per hour from one address, and to one e-mail address
+GUEST_REQUESTS_PER_ADDRESS = 10
+GUEST_REQUESTS_PER_EMAIL = 3
+
+
+def _email_digest(email: str) -> str:
+    return salted_hmac(GUEST_SALT, email.lower()).hexdigest()[:32]
+
+
+def guest_registration_request(
+    *,
+    event: Event,
+    guest_name: str,
+    guest_email: str,
+    seats: int,
+    ip: str,
+    now: dt.datetime,
+    link_for: Callable[[str], str],
+) -> None:
+    """A guest (not logged in) asks for seats: nothing is booked yet. An e-mail goes to
+    ``guest_email`` (after commit) with a signed link, ``link_for(token)``, valid
+    ``GUEST_LINK_HOURS`` hours; ``guest_registration_confirm`` then books the seats.
+
+    So nobody fills an event's seats, or sends mail to any address, without reading
+    the mails of the addresses used; and at most ``GUEST_REQUESTS_PER_ADDRESS``
+    requests per hour come from one network address, ``GUEST_REQUESTS_PER_EMAIL``
+    go to one e-mail address. Raises ``RegistrationRefused``.
+    """
+    guest_name, guest_email = " ".join(guest_name.split()), guest_email.strip().lower()
+    if not guest_name or not guest_email:
+        raise RegistrationRefused(
+            _("Indiquez votre nom et votre adresse électronique."), code="identity_missing"
+        )
+    _check_open(event, seats, now)
+    digest = _email_digest(guest_email)
+    with transaction.atomic():
+        recent = GuestRequest.objects.filter(at__gt=now - dt.timedelta(hours=1))
+        if (
+            recent.filter(ip=ip).count() >= GUEST_REQUESTS_PER_ADDRESS
+            or recent.filter(email_digest=digest).count() >= GUEST_REQUESTS_PER_EMAIL
+        ):
+            raise RegistrationRefused(
+                _("Trop de demandes d'inscription : réessayez dans une heure."),
+                code="too_many_requests",
+            )
+        GuestRequest.objects.create(ip=ip[:45], email_digest=digest, at=now)
+        GuestRequest.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+    token = signing.dumps(
+        {"e": event.pk, "n": guest_name, "m": guest_email, "s": seats, "t": int(now.timestamp())},
+        salt=GUEST_SALT, compress=True,
+    )  # fmt: skip
+    link = link_for(token)
+    transaction.on_commit(
+        lambda: mail.send_guest_confirmation(event.pk, guest_name, guest_email, link, seats)
+    )
+
+
+def guest_request_check(*, token: str, now: dt.datetime) -> tuple[Event, str, str, int]:
+    """The event, name, e-mail and seats a guest's confirmation link asks for.
+
+    Raises ``BadToken`` for a forged or expired link or an event that is gone.
+    """
+    try:
+        data = signing.loads(token, salt=GUEST_SALT)
+    except signing.BadSignature:
+        raise BadToken(_("Ce lien de confirmation n'est pas valide.")) from None
+    if now.timestamp() - int(data.get("t", 0)) > GUEST_LINK_HOURS * 3600:
+        raise BadToken(_("Ce lien de confirmation a expiré : inscrivez-vous à nouveau."))
+    event = Event.objects.filter(pk=data.get("e")).first()
+    if event is None:
+        raise BadToken(_("Cet événement n'existe plus."))
+    return event, str(data["n"]), str(data["m"]), int(data["s"])
+
+
+def guest_registration_confirm(*, token: str, now: dt.datetime) -> Registration:
+    """Book the seats a guest asked for, from the link in their e-mail (once: a second use
+    finds the registration and is refused). Raises ``BadToken`` or ``RegistrationRefused``."""
+    event, name, email, seats = guest_request_check(token=token, now=now)
+    return registration_create(
+        event=event, guest_name=name, guest_email=email, seats=seats,
+        actor=Actor.system("portal-guest"), now=now,
+    )  # fmt: skip
+
+
 def _promote_waiting(event: Event, now: dt.datetime) -> list[Registration]:
     """Give free seats to the waiting list, first come first served.
 
@@ -407,11 +527,22 @@ def registrations_mark_attendance(
     *, event: Event, present: set[int], actor: Actor, now: dt.datetime
 ) -> int:
     """Record who came: confirmed registrations in ``present`` attended, the others did not.
-    ``OutOfScope`` when a staff actor may not act at the event's library."""
+    ``OutOfScope`` when a staff actor may not act at the event's library.
+
+    Raises ``EventInvalid`` (nothing recorded) when ``present`` names anything but this
+    event's confirmed registrations (a forged or stale form).
+    """
     scope_check(actor=actor, library_ids=[event.library_id], action="registration_attendance",
                 now=now, obj=event)  # fmt: skip
     with transaction.atomic():
         confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED)
+        # compared in Python: a forged number may not fit a database integer
+        unknown = present - set(confirmed.values_list("pk", flat=True))
+        if unknown:
+            raise EventInvalid(
+                _("Inscription inconnue pour cet événement : %(numbers)s. Rechargez la liste.")
+                % {"numbers": ", ".join(str(n)[:20] for n in sorted(unknown)[:5])}
+            )
         came = confirmed.filter(pk__in=present).update(attended=True)
         confirmed.exclude(pk__in=present).update(attended=False)
         audit_record(

@@ -151,11 +151,18 @@ class LoginAttempt(models.Model):
     ip = models.CharField(_("adresse"), max_length=45)
     at = models.DateTimeField(_("date"))
     succeeded = models.BooleanField(default=False)
+    #: a keyed hash of an unknown card number tried (never the number), so that unknown
+    #: numbers lock like real cards; empty for real cards
+    card_digest = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = _("tentative de connexion")
         verbose_name_plural = _("tentatives de connexion")
-        indexes = [models.Index(fields=["ip", "at"])]
+        indexes = [
+            models.Index(fields=["ip", "at"]),
+            models.Index(fields=["card_digest", "at"], condition=~models.Q(card_digest=""),
+                         name="loginattempt_card_digest"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.ip} {self.at:%Y-%m-%d %H:%M}"

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -25,6 +24,7 @@ from django.db.models import OuterRef, Q, QuerySet
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.audit import audit_forget_patrons, audit_record
+from navette.core.csvexport import csv_writer
 from navette.core.privacy import (
     PatronData,
     Row,
@@ -123,7 +123,7 @@ def export_json(patron: Patron) -> str:
 def export_csv(patron: Patron) -> str:
     """One row per value: section, entry number, field, value (opens in any spreadsheet)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["rubrique", "entree", "champ", "valeur"])
     encoder = DjangoJSONEncoder()
     for section, content in patron_data_export(patron).items():

@@ -16,13 +16,14 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from navette.core import clock
-from navette.core.actors import Actor
+from navette.core.actors import Actor, ActorKind
 from navette.core.audit import audit_record
 from navette.network.models import Library
 from navette.network.scope import scope_check
@@ -226,26 +227,132 @@ def validate_secret(secret: str) -> None:
 def patron_set_pin(*, patron: Patron, secret: str, actor: Actor, now: dt.datetime) -> None:
     """Set the PIN or password (stored as a Django password hash) and unlock the card.
 
-    Only staff working at the patron's home library may (else ``OutOfScope``, audited)."""
+    Only staff working at the patron's home library may (else ``OutOfScope``, audited).
+    Hashed before the transaction opens: a hash takes a tenth of a second, during
+    which SQLite's write lock (taken at BEGIN IMMEDIATE) would stop every desk.
+    """
     scope_check(actor=actor, library_ids=[patron.home_library_id], action="patron_set_pin",
                 now=now, obj=patron)  # fmt: skip
     validate_secret(secret)
+    _store_pin(patron=patron, pin_hash=make_password(secret), actor=actor, now=now)
+
+
+def _store_pin(
+    *, patron: Patron, pin_hash: str, actor: Actor, now: dt.datetime, replacing: str | None = None
+) -> bool:
+    """Store an already hashed PIN and unlock the card, in one short transaction; with
+    ``replacing``, only if the stored hash is still that one (a reset link used twice at
+    once works once). Returns whether it was stored."""
     with transaction.atomic():
-        Patron.objects.filter(pk=patron.pk).update(
-            pin_hash=make_password(secret), failed_logins=0, locked_until=None
-        )
-        audit_record(actor=actor, action="patron_set_pin", now=now, obj=patron)
+        patrons = Patron.objects.filter(pk=patron.pk)
+        if replacing is not None:
+            patrons = patrons.filter(pin_hash=replacing)
+        stored = patrons.update(pin_hash=pin_hash, failed_logins=0, locked_until=None)
+        if stored:
+            audit_record(actor=actor, action="patron_set_pin", now=now, obj=patron)
     patron.refresh_from_db(fields=["pin_hash", "failed_logins", "locked_until"])
+    return bool(stored)
 
 
 def patron_change_pin(*, patron: Patron, current: str, new: str, now: dt.datetime) -> None:
-    """The patron changes their own PIN; the current one must be right."""
-    if not patron.pin_hash or not check_password(current, patron.pin_hash):
-        raise InvalidSecret(_("Le code actuel est incorrect."))
+    """The patron changes their own PIN; the current one must be right.
+
+    A wrong current PIN counts as a failed login (``CardLocked`` after
+    ``lockout_attempts()`` in a row): a stolen session cannot guess the PIN.
+    Raises ``InvalidSecret`` for a wrong current PIN or an invalid new one.
+    """
+    validate_secret(new)
+    _check_current_pin(patron=patron, pin=current, now=now)
     patron_set_pin(patron=patron, secret=new, actor=Actor.patron(patron.pk), now=now)
 
 
+def _check_current_pin(*, patron: Patron, pin: str, now: dt.datetime) -> None:
+    """The signed-in patron proves they know the PIN, under the login lockout.
+
+    Raises ``CardLocked`` while the card is locked (even for the right PIN), and
+    ``InvalidSecret`` for a wrong PIN, which counts towards the lockout.
+    """
+    fresh = Patron.objects.filter(pk=patron.pk).values("pin_hash", "locked_until").get()
+    locked_until = fresh["locked_until"]
+    if locked_until is None or locked_until <= now:
+        if fresh["pin_hash"] and check_password(pin, fresh["pin_hash"], setter=None):
+            return
+        with transaction.atomic():
+            locked_until = _count_failure(patron.pk, now=now)
+        if locked_until is None:
+            raise InvalidSecret(_("Le code actuel est incorrect."))
+    raise _card_locked(locked_until)
+
+
 # --- portal login ---------------------------------------------------------------------------
+
+CARD_DIGEST_SALT = "navette.patrons.login-card"
+
+
+def _card_digest(number: str) -> str:
+    """What the attempts on an unknown card number keep of it (not the number itself)."""
+    return salted_hmac(CARD_DIGEST_SALT, number).hexdigest()[:32]
+
+
+def _card_locked(until: dt.datetime) -> CardLocked:
+    return CardLocked(
+        _(
+            "Trop de codes erronés : cette carte est bloquée jusqu'à %(time)s. "
+            "Réessayez plus tard ou demandez un nouveau code."
+        )
+        % {"time": clock.local(until).strftime("%H:%M")},
+        until=until,
+    )
+
+
+def _unlocked(now: dt.datetime) -> Q:
+    return Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+
+
+def _count_failure(patron_pk: int, *, now: dt.datetime) -> dt.datetime | None:
+    """One more wrong PIN for a patron; returns the end of the card's lock if it is locked
+    now (by this failure, or by another one while this PIN was being checked).
+
+    Conditional updates for the caller's short transaction (no hashing inside it):
+    simultaneous wrong PINs are all counted, lock the card once, and those that
+    arrive once it is locked count for nothing.
+    """
+    counted = (
+        Patron.objects.filter(pk=patron_pk)
+        .filter(_unlocked(now))
+        .update(failed_logins=F("failed_logins") + 1)
+    )
+    if not counted:
+        locked_until: dt.datetime | None = (
+            Patron.objects.filter(pk=patron_pk).values_list("locked_until", flat=True).get()
+        )
+        return locked_until
+    until = now + dt.timedelta(minutes=conf.lockout_minutes())
+    locked = Patron.objects.filter(pk=patron_pk, failed_logins__gte=conf.lockout_attempts()).update(
+        failed_logins=0, locked_until=until
+    )
+    return until if locked else None
+
+
+def _unknown_card_locked_until(digest: str, *, now: dt.datetime) -> dt.datetime | None:
+    """The lock an unknown card number would be under, had it been a real card.
+
+    Replays the day's counted failures on that number with the real cards' rule
+    (``lockout_attempts()`` wrong PINs lock for ``lockout_minutes()``, then the
+    count starts again), so that an unknown number answers exactly as a real card
+    whose PIN is not known: locking does not reveal which cards exist.
+    """
+    attempts = LoginAttempt.objects.filter(
+        card_digest=digest, at__gte=now - dt.timedelta(days=1)
+    ).order_by("at")
+    count, until = 0, None
+    for at in attempts.values_list("at", flat=True):
+        if until is not None and at < until:
+            continue
+        count += 1
+        if count >= conf.lockout_attempts():
+            count, until = 0, at + dt.timedelta(minutes=conf.lockout_minutes())
+    return until if until is not None and until > now else None
 
 
 def patron_authenticate(*, card_number: str, pin: str, now: dt.datetime, ip: str) -> Patron:
@@ -253,63 +360,58 @@ def patron_authenticate(*, card_number: str, pin: str, now: dt.datetime, ip: str
 
     - The same ``LoginRefused`` for an unknown card and a wrong PIN.
     - After ``lockout_attempts()`` wrong PINs in a row the card is locked for
-      ``lockout_minutes()`` (``CardLocked``), even for the right PIN.
+      ``lockout_minutes()`` (``CardLocked``), even for the right PIN; an unknown
+      card number is "locked" the same way, so the lock reveals nothing.
     - More than ``address_max_failures()`` failures from one address within the window
       refuse every login from it (``TooManyAttempts``). Attempts are counted in the
       database so that all server processes agree.
+
+    The PIN is hashed outside any transaction (a hash takes a tenth of a second,
+    which on SQLite would hold the database's write lock against every desk);
+    the counters then change in one short transaction of conditional updates.
     """
     number = _normalise_card(card_number)
     window_start = now - dt.timedelta(minutes=conf.address_window_minutes())
-    outcome: str
-    locked_until: dt.datetime | None = None
-    with transaction.atomic():
-        failures = LoginAttempt.objects.filter(ip=ip, at__gte=window_start, succeeded=False).count()
-        if failures >= conf.address_max_failures():
-            outcome = "rate_limited"
-        else:
-            patron = (
-                Patron.objects.select_for_update().filter(card_number=number).first()
-                if number
-                else None
-            )
-            if patron is None:
-                make_password(pin)  # spend the same time as a real check
-                outcome = "refused"
-            elif patron.locked_until is not None and patron.locked_until > now:
-                outcome, locked_until = "locked", patron.locked_until
-            elif patron.pin_hash and check_password(pin, patron.pin_hash, setter=None):
-                patron.failed_logins = 0
-                patron.locked_until = None
-                patron.last_activity_at = now
-                patron.save(update_fields=["failed_logins", "locked_until", "last_activity_at"])
-                outcome = "ok"
-            else:
-                patron.failed_logins += 1
-                if patron.failed_logins >= conf.lockout_attempts():
-                    patron.failed_logins = 0
-                    patron.locked_until = now + dt.timedelta(minutes=conf.lockout_minutes())
-                    locked_until = patron.locked_until
-                    outcome = "now_locked"
-                else:
-                    outcome = "refused"
-                patron.save(update_fields=["failed_logins", "locked_until"])
-            LoginAttempt.objects.create(ip=ip, at=now, succeeded=outcome == "ok")
-    if outcome == "ok":
-        return patron  # type: ignore[return-value]
-    if outcome == "rate_limited":
+    failures = LoginAttempt.objects.filter(ip=ip, at__gte=window_start, succeeded=False).count()
+    if failures >= conf.address_max_failures():
         raise TooManyAttempts(
             _("Trop de tentatives de connexion depuis cette adresse. Réessayez dans %(m)d minutes.")
             % {"m": conf.address_window_minutes()}
         )
-    if outcome in ("locked", "now_locked") and locked_until is not None:
-        raise CardLocked(
-            _(
-                "Trop de codes erronés : cette carte est bloquée jusqu'à %(time)s. "
-                "Réessayez plus tard ou demandez un nouveau code."
+    patron = Patron.objects.filter(card_number=number).first() if number else None
+    if patron is None:
+        digest = _card_digest(number)
+        locked_until = _unknown_card_locked_until(digest, now=now)
+        if locked_until is None:
+            make_password(pin)  # spend the same time as a real check
+            LoginAttempt.objects.create(ip=ip, at=now, succeeded=False, card_digest=digest)
+            locked_until = _unknown_card_locked_until(digest, now=now)
+            if locked_until is None:
+                raise LoginRefused()
+        else:
+            LoginAttempt.objects.create(ip=ip, at=now, succeeded=False)
+        raise _card_locked(locked_until)
+    if patron.locked_until is not None and patron.locked_until > now:
+        LoginAttempt.objects.create(ip=ip, at=now, succeeded=False)
+        raise _card_locked(patron.locked_until)
+    if patron.pin_hash and check_password(pin, patron.pin_hash, setter=None):
+        with transaction.atomic():
+            # not if the PIN changed or the card was locked while the hash was checked
+            signed_in = (
+                Patron.objects.filter(pk=patron.pk, pin_hash=patron.pin_hash)
+                .filter(_unlocked(now))
+                .update(failed_logins=0, locked_until=None, last_activity_at=now)
             )
-            % {"time": clock.local(locked_until).strftime("%H:%M")},
-            until=locked_until,
-        )
+            LoginAttempt.objects.create(ip=ip, at=now, succeeded=bool(signed_in))
+        if signed_in:
+            patron.failed_logins, patron.locked_until, patron.last_activity_at = 0, None, now
+            return patron
+        raise LoginRefused()
+    with transaction.atomic():
+        locked_until = _count_failure(patron.pk, now=now)
+        LoginAttempt.objects.create(ip=ip, at=now, succeeded=False)
+    if locked_until is not None:
+        raise _card_locked(locked_until)
     raise LoginRefused()
 
 
@@ -378,14 +480,30 @@ def patron_send_reset_link(
 
 
 def patron_reset_pin(*, token: str, secret: str, now: dt.datetime) -> Patron:
-    """Set a new PIN from a reset link; the link then stops working."""
-    with transaction.atomic():
-        patron = reset_token_check(token=token, now=now)
-        patron_set_pin(patron=patron, secret=secret, actor=Actor.patron(patron.pk), now=now)
+    """Set a new PIN from a reset link; the link then stops working.
+
+    The new PIN is hashed outside the transaction; the store is conditional on the
+    PIN the link was made for, so a link used twice at once works once.
+    """
+    patron = reset_token_check(token=token, now=now)
+    validate_secret(secret)
+    stored = _store_pin(
+        patron=patron, pin_hash=make_password(secret), actor=Actor.patron(patron.pk), now=now,
+        replacing=patron.pin_hash,
+    )  # fmt: skip
+    if not stored:  # the PIN changed since the link was checked: the link is spent
+        raise InvalidResetLink(
+            _("Ce lien de réinitialisation n'est pas valide ou a expiré : demandez-en un nouveau.")
+        )
     return patron
 
 
 # --- contact details and preferences -----------------------------------------------------------
+
+
+EMAIL_REPORT_SALT = "navette.patrons.email-change-report"
+#: how long the old address may report a change it did not make
+EMAIL_REPORT_DAYS = 30
 
 
 def patron_update_contact(
@@ -397,15 +515,36 @@ def patron_update_contact(
     preferred_language: str,
     actor: Actor,
     now: dt.datetime,
+    current_pin: str = "",
+    report_link_for: Callable[[str], str] | None = None,
 ) -> Patron:
-    """Update contact details and preferences. E-mail notices need an address."""
-    if notify_by_email and not contact.email.strip():
+    """Update contact details and preferences. E-mail notices need an address.
+
+    The e-mail address receives PIN-reset links, so changing it is guarded:
+
+    - a patron changing their own address gives their current PIN
+      (``current_pin``), checked under the login lockout (``InvalidSecret``,
+      then ``CardLocked``): a stolen session alone cannot take the account over;
+    - the previous address, if any, is told after commit, with a link
+      (``report_link_for(token)``) to report a change its owner did not make
+      (``patron_report_email_change`` puts the previous address back).
+    """
+    email = contact.email.strip()
+    if notify_by_email and not email:
         raise PatronInvalid(_("Indiquez une adresse électronique pour recevoir les avis."))
     if preferred_language not in ("fr", "en"):
         raise PatronInvalid(_("Langue inconnue."))
+    previous = Patron.objects.values_list("email", flat=True).get(pk=patron.pk)
+    email_changed = email.lower() != previous.lower()
+    if email_changed and actor.kind == ActorKind.PATRON:
+        if not current_pin:
+            raise InvalidSecret(
+                _("Pour changer d'adresse électronique, saisissez votre code actuel.")
+            )
+        _check_current_pin(patron=patron, pin=current_pin, now=now)
     with transaction.atomic():
         Patron.objects.filter(pk=patron.pk).update(
-            email=contact.email.strip(),
+            email=email,
             phone=contact.phone.strip(),
             street=contact.street.strip(),
             postcode=contact.postcode.strip(),
@@ -417,7 +556,64 @@ def patron_update_contact(
         )
         audit_record(
             actor=actor, action="patron_update_contact", now=now, obj=patron,
-            data={"history_opt_in": history_opt_in, "notify_by_email": notify_by_email},
+            data={"history_opt_in": history_opt_in, "notify_by_email": notify_by_email,
+                  "email_changed": email_changed},
         )  # fmt: skip
+        if email_changed and previous:
+            _tell_previous_address(patron, previous, email, now, report_link_for)
     patron.refresh_from_db()
     return patron
+
+
+def _tell_previous_address(
+    patron: Patron, previous: str, new: str, now: dt.datetime,
+    report_link_for: Callable[[str], str] | None,
+) -> None:  # fmt: skip
+    token = signing.dumps(
+        {"p": patron.pk, "old": previous, "new": new, "t": int(now.timestamp())},
+        salt=EMAIL_REPORT_SALT, compress=True,
+    )  # fmt: skip
+    with translation.override(patron.preferred_language or "fr"):
+        subject = _("Votre adresse électronique a été changée")
+        body = render_to_string(
+            "patrons/mail/email_changed.txt",
+            {"patron": patron, "link": report_link_for(token) if report_link_for else "",
+             "days": EMAIL_REPORT_DAYS, "when": clock.local(now).strftime("%d/%m/%Y %H:%M")},
+        )  # fmt: skip
+    message = EmailMessage(subject=subject, body=body, to=[previous])
+    transaction.on_commit(lambda: message.send(fail_silently=False))
+
+
+def email_report_check(*, token: str, now: dt.datetime) -> tuple[Patron, str, str]:
+    """The patron, previous and new address of an e-mail change report link.
+
+    Raises ``InvalidResetLink`` for a forged, expired or unknown link.
+    """
+    refused = InvalidResetLink(_("Ce lien n'est pas valable ou a expiré."))
+    try:
+        payload = signing.loads(token, salt=EMAIL_REPORT_SALT)
+    except signing.BadSignature:
+        raise refused from None
+    if now.timestamp() - int(payload.get("t", 0)) > EMAIL_REPORT_DAYS * 86400:
+        raise refused
+    patron = Patron.objects.filter(pk=payload.get("p")).first()
+    if patron is None:
+        raise refused
+    return patron, str(payload["old"]), str(payload["new"])
+
+
+def patron_report_email_change(*, token: str, now: dt.datetime) -> bool:
+    """The owner of the previous address reports a change they did not make.
+
+    Puts the previous address back if the new one is still in place (and says
+    so with True), and records the report in the audit journal for the staff
+    either way. Raises ``InvalidResetLink`` for a bad link.
+    """
+    patron, previous, new = email_report_check(token=token, now=now)
+    with transaction.atomic():
+        restored = Patron.objects.filter(pk=patron.pk, email__iexact=new).update(email=previous)
+        audit_record(
+            actor=Actor.patron(patron.pk), action="patron_email_change_reported", now=now,
+            obj=patron, data={"restored": bool(restored)},
+        )  # fmt: skip
+    return bool(restored)

@@ -12,6 +12,11 @@ urlpatterns = [
     path("compte/code-oublie/", account.pin_forgot, name="account_pin_forgot"),
     path("compte/code-oublie/<str:token>/", account.pin_reset, name="account_pin_reset"),
     path("compte/coordonnees/", account.contact, name="account_contact"),
+    path(
+        "compte/signaler-changement/<str:token>/",
+        account.email_report,
+        name="account_email_report",
+    ),
     path("compte/historique/", account.history, name="account_history"),
     path("compte/mes-donnees/", account.data, name="account_data"),
     path("compte/mes-donnees.<str:fmt>", account.export, name="account_export"),

@@ -13,5 +13,6 @@ urlpatterns: list[URLPattern] = [
     path("agenda/programme/<slug:slug>/", agenda.programme_detail, name="programme"),
     path("agenda/programme/<slug:slug>.ics", agenda.programme_ics, name="programme_ics"),
     path("agenda/bibliotheque/<slug:code>.ics", agenda.library_ics, name="library_ics"),
+    path("agenda/confirmation/<str:token>/", agenda.guest_confirm, name="guest_confirm"),
     path("agenda/annulation/<str:token>/", agenda.registration_cancel, name="registration_cancel"),
 ]

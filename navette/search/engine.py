@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
+from django.utils.translation import gettext as _
 
+from navette.core.errors import DomainError
 from navette.search import index as search_index
 from navette.search.analysis import plural_variants, words
 from navette.search.query import Clause, parse
@@ -34,6 +36,26 @@ FACET_SIZES = {
 }
 #: Facets a patron can filter on (field -> index field).
 FILTERABLE = ("doc_type", "library", "language", "audience", "decade", "subject")
+
+
+class InvalidSearch(DomainError):
+    """A search parameter that cannot mean anything (a decade that is not a year)."""
+
+    code = "invalid_search"
+
+
+DECADE_DIGITS = 4
+
+
+def check_params(params: SearchParams) -> None:
+    """Raise ``InvalidSearch`` saying which value is wrong, before the index sees it."""
+    for value in params.filters.get("decade", []):
+        digits = value.strip().removeprefix("-")
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= DECADE_DIGITS):
+            raise InvalidSearch(
+                _("Décennie invalide : « %(value)s ». Indiquez une année, par exemple 1990.")
+                % {"value": value[:20]}
+            )
 
 
 @dataclass
@@ -265,7 +287,9 @@ def search(params: SearchParams, searcher: tantivy.Searcher | None = None) -> Se
     """Run a search: one page of record ids (best first), the total, and facet counts.
 
     The index must exist (see ``ensure_index``); an absent index gives no results.
+    Raises ``InvalidSearch`` for a filter value that cannot be searched.
     """
+    check_params(params)
     searcher = searcher or _searcher()
     query, clauses = build_query(params)
     if searcher is None:

@@ -13,12 +13,24 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
+from navette.core.errors import DomainError
 from navette.network.models import Library
 from navette.stats.models import CirculationAction, CirculationFact
 
 #: age bands in the order a table shows them (as ``Patron.age_band`` names them)
 AGE_BANDS = ["0-5", "6-11", "12-14", "15-17", "18-25", "26-39", "40-64", "65+", "inconnu"]
+
+
+#: the years a statistics period may cover (the page lists every month of the period)
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+class InvalidPeriod(DomainError):
+    """A statistics period outside the years that can hold facts."""
+
+    code = "invalid_period"
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -28,7 +40,7 @@ def _next_month(day: dt.date) -> dt.date:
 def month_bounds(month_from: str, month_to: str, today: dt.date) -> tuple[dt.date, dt.date]:
     """The days covered by two 'AAAA-MM' months (both included, in either order); by default
     from the first of January of this year to today. A month that cannot be read takes its
-    default."""
+    default; a month before ``FIRST_YEAR`` or after ``LAST_YEAR`` raises ``InvalidPeriod``."""
 
     def parse(value: str) -> dt.date | None:
         try:
@@ -37,6 +49,12 @@ def month_bounds(month_from: str, month_to: str, today: dt.date) -> tuple[dt.dat
             return None
 
     first, last = parse(month_from), parse(month_to)
+    for month in (first, last):
+        if month is not None and not FIRST_YEAR <= month.year <= LAST_YEAR:
+            raise InvalidPeriod(
+                _("Mois hors limites : %(month)s. Choisissez un mois entre %(first)d et %(last)d.")
+                % {"month": month.strftime("%Y-%m"), "first": FIRST_YEAR, "last": LAST_YEAR}
+            )
     if first is not None and last is not None and first > last:
         first, last = last, first
     start = first or today.replace(month=1, day=1)

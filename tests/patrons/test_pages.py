@@ -88,12 +88,13 @@ def test_pin_reset_by_mail_link_works_once(client, now, django_capture_on_commit
 
 
 def test_contact_and_preferences(client, now):
-    """The patron updates contact details, notices and history consent."""
+    """The patron updates contact details, notices and history consent (a new e-mail
+    address with the current PIN)."""
     patron = make_patron(now=NOW)
     _login(client, patron)
     response = client.post(
         "/compte/coordonnees/",
-        {"email": "new@example.org", "phone": "03 21 00 00 00", "street": "2 rue Basly",
+        {"email": "new@example.org", "current_pin": "1234", "phone": "03 21 00 00 00", "street": "2 rue Basly",
          "postcode": "62300", "city": "Lens", "notify_by_email": "on", "history_opt_in": "on",
          "preferred_language": "en"},
     )  # fmt: skip
@@ -103,7 +104,8 @@ def test_contact_and_preferences(client, now):
         "new@example.org", True, "en",
     )  # fmt: skip
     refused = client.post(
-        "/compte/coordonnees/", {"email": "", "notify_by_email": "on", "preferred_language": "fr"}
+        "/compte/coordonnees/",
+        {"email": "", "current_pin": "1234", "notify_by_email": "on", "preferred_language": "fr"},
     )
     assert "Indiquez une adresse électronique" in refused.content.decode()
 

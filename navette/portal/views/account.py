@@ -38,8 +38,10 @@ from navette.patrons import privacy
 from navette.patrons.models import Patron
 from navette.patrons.services import (
     ContactDetails,
+    email_report_check,
     patron_authenticate,
     patron_change_pin,
+    patron_report_email_change,
     patron_reset_pin,
     patron_send_reset_link,
     patron_update_contact,
@@ -238,6 +240,12 @@ def pin_reset(request: HttpRequest, token: str) -> HttpResponse:
 
 class ContactForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Adresse électronique"), required=False)
+    current_pin = forms.CharField(
+        label=gettext_lazy("Code actuel"),
+        help_text=gettext_lazy("Demandé seulement pour changer d'adresse électronique."),
+        required=False, max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )  # fmt: skip
     phone = forms.CharField(label=gettext_lazy("Téléphone"), max_length=40, required=False)
     street = forms.CharField(label=gettext_lazy("Adresse"), max_length=200, required=False)
     postcode = forms.CharField(label=gettext_lazy("Code postal"), max_length=10, required=False)
@@ -262,7 +270,9 @@ class ContactForm(forms.Form):
 
 @patron_required
 def contact(request: HttpRequest, patron: Patron) -> HttpResponse:
-    initial = {name: getattr(patron, name) for name in ContactForm.base_fields}
+    initial = {
+        name: getattr(patron, name) for name in ContactForm.base_fields if name != "current_pin"
+    }
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -281,6 +291,10 @@ def contact(request: HttpRequest, patron: Patron) -> HttpResponse:
                 preferred_language=data["preferred_language"],
                 actor=Actor.patron(patron.pk),
                 now=clock.now(),
+                current_pin=data["current_pin"],
+                report_link_for=lambda token: request.build_absolute_uri(
+                    reverse("portal:account_email_report", args=[token])
+                ),
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -288,6 +302,30 @@ def contact(request: HttpRequest, patron: Patron) -> HttpResponse:
             messages.success(request, _("Vos coordonnées et préférences sont enregistrées."))
             return redirect("portal:account")
     return render(request, "portal/account/contact.html", {"form": form, "patron": patron})
+
+
+@never_cache
+def email_report(request: HttpRequest, token: str) -> HttpResponse:
+    """The previous address reports an e-mail change its owner did not make (link in the
+    mail sent to it): a confirmation page, then a POST that puts the address back."""
+    now = clock.now()
+    try:
+        email_report_check(token=token, now=now)
+    except DomainError as exc:
+        return render(
+            request, "portal/account/email_report.html", {"invalid": exc.message}, status=400
+        )
+    if request.method == "POST":
+        if patron_report_email_change(token=token, now=now):
+            messages.success(
+                request,
+                _("Votre adresse électronique est rétablie et la bibliothèque est prévenue. "
+                  "Changez aussi votre code."),
+            )  # fmt: skip
+        else:
+            messages.success(request, _("Votre signalement est transmis à la bibliothèque."))
+        return redirect("portal:login")
+    return render(request, "portal/account/email_report.html", {})
 
 
 @patron_required

@@ -3,7 +3,6 @@ registrations, cancellation links and iCalendar feeds."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django import forms
@@ -18,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from navette.core import clock
@@ -27,6 +27,7 @@ from navette.events import agenda_cache, ical, selectors, services
 from navette.events.models import Audience, Event, EventStatus, Programme, RegistrationStatus
 from navette.network.models import Library
 from navette.patrons.session import current_patron
+from navette.portal.jsonld import json_ld
 from navette.portal.templatetags.agenda_tags import with_display_times
 
 PAGE_SIZE = 20
@@ -226,9 +227,7 @@ def _json_ld(request: HttpRequest, event: Event) -> SafeString:
             else "https://schema.org/SoldOut",
             "url": data["url"],
         }
-    text = json.dumps(data, ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return mark_safe(text)  # noqa: S308 - escaped above
+    return json_ld(data)
 
 
 class RegistrationForm(forms.Form):
@@ -352,20 +351,21 @@ def event_register(request: HttpRequest, pk: int) -> HttpResponse:
     form = RegistrationForm(request.POST, guest=patron is None)
     if not form.is_valid():
         return _event_page(request, event, form, status=400)
-    actor = Actor.patron(patron.pk) if patron else Actor.system("portal-guest")
+    if patron is None:
+        return _guest_request(request, event, form)
     try:
         registration = services.registration_create(
-            event=event,
-            patron=patron,
-            guest_name=form.cleaned_data.get("name", ""),
-            guest_email=form.cleaned_data.get("email", ""),
-            seats=form.cleaned_data["seats"],
-            actor=actor,
-            now=clock.now(),
-        )
+            event=event, patron=patron, seats=form.cleaned_data["seats"],
+            actor=Actor.patron(patron.pk), now=clock.now(),
+        )  # fmt: skip
     except DomainError as exc:
         form.add_error(None, exc.message)
         return _event_page(request, event, form, status=409)
+    _registration_message(request, registration)
+    return redirect("portal:event", pk=event.pk)
+
+
+def _registration_message(request: HttpRequest, registration: Any) -> None:
     if registration.status == RegistrationStatus.CONFIRMED:
         messages.success(
             request,
@@ -378,7 +378,53 @@ def event_register(request: HttpRequest, pk: int) -> HttpResponse:
                 "L'événement est complet : vous êtes sur la liste d'attente. Nous vous écrirons si une place se libère."
             ),
         )
+
+
+def _guest_request(request: HttpRequest, event: Event, form: RegistrationForm) -> HttpResponse:
+    """A guest's request: a mail with a confirmation link, no seat booked yet."""
+    try:
+        services.guest_registration_request(
+            event=event, guest_name=form.cleaned_data["name"],
+            guest_email=form.cleaned_data["email"], seats=form.cleaned_data["seats"],
+            ip=request.META.get("REMOTE_ADDR", "") or "inconnue", now=clock.now(),
+            link_for=lambda token: request.build_absolute_uri(
+                reverse("portal:guest_confirm", args=[token])
+            ),
+        )  # fmt: skip
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        status = 429 if exc.code == "too_many_requests" else 409
+        return _event_page(request, event, form, status=status)
+    messages.info(
+        request,
+        _(
+            "Un courriel vient de vous être envoyé : ouvrez le lien qu'il contient pour "
+            "confirmer votre inscription. Aucune place n'est réservée avant."
+        ),
+    )
     return redirect("portal:event", pk=event.pk)
+
+
+@never_cache
+def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a guest's mail: GET shows the request (mail scanners open links),
+    POST books the seats."""
+    now = clock.now()
+    try:
+        event, name, _email, seats = services.guest_request_check(token=token, now=now)
+    except DomainError as exc:
+        return render(request, "portal/agenda/guest_confirm.html", {"error": exc.message},
+                      status=404)  # fmt: skip
+    context = {"event": event, "name": name, "seats": seats}
+    if request.method == "POST":
+        try:
+            registration = services.guest_registration_confirm(token=token, now=now)
+        except DomainError as exc:
+            return render(request, "portal/agenda/guest_confirm.html",
+                          {**context, "error": exc.message}, status=409)  # fmt: skip
+        _registration_message(request, registration)
+        return redirect("portal:event", pk=event.pk)
+    return render(request, "portal/agenda/guest_confirm.html", context)
 
 
 def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from navette.catalogue.models import Audience, DocType, ItemStatus, Record
 from navette.circulation.selectors import record_availability
 from navette.network.models import Library
+from navette.portal.jsonld import json_ld
 from navette.search import engine, selectors
 from navette.search.index import index_exists
 from navette.search.updater import schedule
@@ -185,7 +185,13 @@ def search(request: HttpRequest) -> HttpResponse:
         schedule()  # rebuilds the missing index (in the background in production)
         building = not index_exists()
     every_library = {lib.pk: lib for lib in Library.objects.all()}
-    result, rows = selectors.search_page(params, libraries=every_library)
+    try:
+        result, rows = selectors.search_page(params, libraries=every_library)
+    except engine.InvalidSearch as exc:
+        return render(
+            request, "portal/search/invalid.html", {"error": exc.message, "params": params},
+            status=400,
+        )  # fmt: skip
     libraries = {lib.code: lib for lib in every_library.values() if lib.is_active}
     labels = _Labels(libraries)
     facets = []
@@ -243,7 +249,7 @@ def _status_label(status: str, due_on) -> str:
     return str(ItemStatus(status).label) if status in ItemStatus.values else status
 
 
-def _json_ld(record: Record, url: str, availability) -> str:
+def _json_ld(record: Record, url: str, availability) -> SafeString:
     data: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": SCHEMA_TYPES.get(record.doc_type, "CreativeWork"),  # type: ignore[call-overload]
@@ -279,8 +285,7 @@ def _json_ld(record: Record, url: str, availability) -> str:
         if availability.available
         else "https://schema.org/OutOfStock",
     }
-    # "</" cannot appear inside the script element
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return json_ld(data)
 
 
 @dataclass

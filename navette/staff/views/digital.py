@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from navette.core import clock
 from navette.core.actors import Actor
+from navette.core.csvexport import csv_writer
 from navette.core.errors import DomainError
 from navette.digital import policies
 from navette.digital.models import EntryKind, TokenEntry
@@ -63,7 +63,7 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
     month_from, month_to = _months(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="mediatheque-en-ligne-usage.csv"'
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_writer(response, delimiter=";")
     writer.writerow(["mois", "ressource", "bibliotheque", "lancements", "jetons"])
     for row in usage_by_month_resource_library(month_from=month_from, month_to=month_to):
         writer.writerow([row.month, row.resource, row.library, row.launches, row.tokens_display])

@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
 from navette.events import selectors, services
+from navette.events.errors import EventInvalid
 from navette.events.models import Event, EventStatus, Programme
 from navette.network.scope import staff_libraries, user_may_act_at
 from navette.staff.permissions import librarian_required, network_admin_required
@@ -59,6 +61,9 @@ class EventForm(forms.ModelForm):
             self.fields["library"].required = True
         if not creating:
             del self.fields["repeat_until"]
+        # a field error rather than a number too large for the database column
+        cast(forms.IntegerField, self.fields["capacity"]).max_value = services.MAX_CAPACITY
+        self.fields["capacity"].validators.append(MaxValueValidator(services.MAX_CAPACITY))
 
     def _post_clean(self) -> None:
         # Rules are checked by the service (events/services.py), with its messages.
@@ -189,22 +194,34 @@ def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def event_attendees(request: HttpRequest, pk: int) -> HttpResponse:
     """The attendee list (printable); POST records who came."""
     event = _event_for_staff(request, pk)
+    error = ""
     if request.method == "POST":
-        present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
-        services.registrations_mark_attendance(
-            event=event, present=present, actor=Actor.staff(request.user), now=clock.now()
-        )
-        messages.success(request, _("Présences enregistrées."))
-        return redirect("staff:event_attendees", pk=event.pk)
+        values = request.POST.getlist("present")
+        try:
+            if not all(v.isascii() and v.isdigit() for v in values):
+                raise EventInvalid(
+                    _("Inscription inconnue pour cet événement. Rechargez la liste.")
+                )
+            services.registrations_mark_attendance(
+                event=event, present={int(v) for v in values}, actor=Actor.staff(request.user),
+                now=clock.now(),
+            )  # fmt: skip
+        except EventInvalid as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Présences enregistrées."))
+            return redirect("staff:event_attendees", pk=event.pk)
     attendees = selectors.event_attendees(event)
     return render(
         request,
         "staff/events/attendees.html",
         {
             "event": event,
+            "error": error,
             "confirmed": [r for r in attendees if r.status == "confirmed"],
             "waiting": [r for r in attendees if r.status == "waiting"],
         },
+        status=400 if error else 200,
     )
 
 

@@ -5,15 +5,15 @@ anonymous facts only."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 
 from navette.catalogue.models import DocType
 from navette.core import clock
+from navette.core.csvexport import csv_writer
 from navette.network.models import Library
 from navette.patrons.models import PatronCategory
 from navette.staff.permissions import staff_required
@@ -30,7 +30,10 @@ def _filters(request: HttpRequest) -> tuple[dt.date, dt.date, Library | None]:
 
 @staff_required
 def circulation(request: HttpRequest) -> HttpResponse:
-    start, end, library = _filters(request)
+    try:
+        start, end, library = _filters(request)
+    except selectors.InvalidPeriod as exc:
+        return render(request, "staff/stats/invalid.html", {"error": exc.message}, status=400)
     by_library = selectors.by_library(start, end)
     doc_labels = dict(DocType.choices)
     categories = dict(PatronCategory.objects.values_list("code", "label"))
@@ -74,14 +77,17 @@ def circulation(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def circulation_csv(request: HttpRequest) -> StreamingHttpResponse:
-    start, end, library = _filters(request)
+def circulation_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    try:
+        start, end, library = _filters(request)
+    except selectors.InvalidPeriod as exc:
+        return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
 
     class Echo:
         def write(self, value: str) -> str:
             return value
 
-    writer = csv.writer(Echo(), delimiter=";")
+    writer = csv_writer(Echo(), delimiter=";")
     lines = (
         writer.writerow(row)
         for row in [selectors.CSV_HEADER, *selectors.csv_rows(start, end, library)]

@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from navette.catalogue.importer import ImportReport, import_marc_files
 from navette.catalogue.marc import MarcError
 from navette.core import clock
+from navette.search.index import IndexBusy
+from navette.search.updater import process_outbox
 
 
 class Command(BaseCommand):
@@ -34,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument("--no-index", action="store_true",
                             help="Ne pas mettre à jour l'index de recherche à la fin.")  # fmt: skip
+        parser.add_argument("--wait", action="store_true",
+                            help="Si un autre import est en cours, attendre qu'il se termine "
+                                 "(sinon la commande s'arrête sans rien importer).")  # fmt: skip
 
     def handle(self, *args: Any, **opts: Any) -> None:
         paths = [Path(p) for p in opts["paths"]]
@@ -80,7 +85,7 @@ class Command(BaseCommand):
             report = import_marc_files(
                 paths, now=clock.now(), flavour=opts["flavour"], default_library=opts["library"],
                 library_map=mapping, rejects_path=rejects, batch_size=opts["batch_size"],
-                progress=progress,
+                progress=progress, wait=opts["wait"],
             )  # fmt: skip
         except MarcError as exc:
             raise CommandError(str(exc)) from None
@@ -100,12 +105,19 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(f"{report.summary()} en {elapsed:.1f} s")
         if not opts["no_index"] and not report.interrupted and (report.created or report.updated):
-            from navette.search.updater import process_outbox
-
             t0 = time.monotonic()
-            done = process_outbox()
-            self.stdout.write(
-                f"Index de recherche à jour ({done} notices) en {time.monotonic() - t0:.1f} s"
-            )
+            try:
+                done = process_outbox()
+            except IndexBusy:
+                # the records are committed and queued in the outbox: the indexer applies them
+                self.stdout.write(
+                    "Note : l'index de recherche est occupé par un autre processus ; les notices "
+                    "importées sont enregistrées et seront indexées dès qu'il sera libre "
+                    "(par l'indexeur de « navette serve », ou par « navette reindex »)."
+                )
+            else:
+                self.stdout.write(
+                    f"Index de recherche à jour ({done} notices) en {time.monotonic() - t0:.1f} s"
+                )
         if report.interrupted:
             sys.exit(130)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from navette.catalogue.models import DeletedRecord, DocType, Item, ItemStatus, Record
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.errors import DomainError, ValidationFailed
@@ -97,7 +98,7 @@ def item_add(
                 shelving_location=shelving_location, doc_type_override=doc_type_override,
                 circulates=circulates, acquired_on=acquired_on, notes=notes, is_demo=is_demo,
             )  # fmt: skip
-            audit_record(actor=actor, action="item_add", now=now, library_id=owning_library.pk,
+            audit_record(actor=actor, action=AuditAction.ITEM_ADD, now=now, library_id=owning_library.pk,
                          obj=item, data={"barcode": barcode, "record": record.pk})  # fmt: skip
             _touch_record(record.pk, now)
             enqueue_record(record.pk)
@@ -135,7 +136,7 @@ def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -
             for key, value in changes.items():
                 setattr(locked, key, value)
             locked.save()
-            audit_record(actor=actor, action="item_update", now=now,
+            audit_record(actor=actor, action=AuditAction.ITEM_UPDATE, now=now,
                          library_id=locked.owning_library_id, obj=locked,
                          data={"before": before, "after": {k: str(v) for k, v in changes.items()}})  # fmt: skip
             _touch_record(locked.record_id, now)
@@ -163,7 +164,7 @@ def item_withdraw(*, item: Item, actor: Actor, now: dt.datetime, reason: str = "
         if reason:
             locked.notes = (locked.notes + "\n" if locked.notes else "") + f"Retrait : {reason}"
         locked.save(update_fields=["status", "notes", "updated_at"])
-        audit_record(actor=actor, action="item_withdraw", now=now,
+        audit_record(actor=actor, action=AuditAction.ITEM_WITHDRAW, now=now,
                      library_id=locked.owning_library_id, obj=locked, data={"reason": reason})  # fmt: skip
         _touch_record(locked.record_id, now)
         enqueue_record(locked.record_id)

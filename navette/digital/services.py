@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.clock import local
@@ -241,7 +242,7 @@ def _charge(
         )  # fmt: skip
         _usage(patron=patron, resource=resource, title=title, now=now, tokens=cost)
         audit_record(
-            actor=actor, action="tokens_spend", now=now, obj=entry,
+            actor=actor, action=AuditAction.TOKEN_SPEND, now=now, obj=entry,
             data={"title": title.pk, "cost_halves": cost, "month": month},
         )  # fmt: skip
     return entry, True
@@ -302,7 +303,7 @@ def tokens_refund(*, entry: TokenEntry, reason: str, actor: Actor, now: dt.datet
             tokens_halves=-amount,
         )  # fmt: skip
         audit_record(
-            actor=actor, action="tokens_refund", now=now, obj=refund,
+            actor=actor, action=AuditAction.TOKEN_REFUND, now=now, obj=refund,
             data={"refund_of": entry.pk, "amount_halves": amount, "reason": reason[:300]},
         )  # fmt: skip
     return refund

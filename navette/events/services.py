@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.clock import PARIS
@@ -100,7 +101,7 @@ def event_create(
         if other_libraries:
             event.other_libraries.set(other_libraries)
         audit_record(
-            actor=actor, action="event_create", now=now, library_id=event.library_id, obj=event
+            actor=actor, action=AuditAction.EVENT_CREATE, now=now, library_id=event.library_id, obj=event
         )
     return event
 
@@ -136,7 +137,7 @@ def event_update(
             locked.other_libraries.set(other_libraries)
         promoted = _promote_waiting(locked, now)
         audit_record(
-            actor=actor, action="event_update", now=now, library_id=locked.library_id,
+            actor=actor, action=AuditAction.EVENT_UPDATE, now=now, library_id=locked.library_id,
             obj=locked, data={"fields": sorted(fields), "promoted": [r.pk for r in promoted]},
         )  # fmt: skip
         _mail_after_commit("promoted", promoted)
@@ -210,7 +211,7 @@ def event_cancel(*, event: Event, actor: Actor, now: dt.datetime) -> Event:
             )
         )
         audit_record(
-            actor=actor, action="event_cancel", now=now, library_id=locked.library_id, obj=locked
+            actor=actor, action=AuditAction.EVENT_CANCEL, now=now, library_id=locked.library_id, obj=locked
         )
         _mail_after_commit("event_cancelled", active)
     return locked
@@ -236,7 +237,7 @@ def programme_save(
                 _("L'identifiant « %(slug)s » est déjà pris.") % {"slug": target.slug}
             )
         audit_record(
-            actor=actor, action="programme_save", now=now, obj=target, data={"slug": target.slug}
+            actor=actor, action=AuditAction.PROGRAMME_SAVE, now=now, obj=target, data={"slug": target.slug}
         )
     return target
 
@@ -327,7 +328,7 @@ def registration_create(
             registration.confirmed_at = now
             registration.save(update_fields=["status", "confirmed_at"])
         audit_record(
-            actor=actor, action="registration_create", now=now, library_id=locked.library_id,
+            actor=actor, action=AuditAction.REGISTRATION_CREATE, now=now, library_id=locked.library_id,
             obj=registration, data={"event": locked.pk, "seats": seats, "status": registration.status},
         )  # fmt: skip
         _mail_after_commit(
@@ -393,7 +394,7 @@ def registration_cancel(
             agenda_cache.bump()
         promoted = _promote_waiting(event, now)
         audit_record(
-            actor=actor, action="registration_cancel", now=now, library_id=event.library_id,
+            actor=actor, action=AuditAction.REGISTRATION_CANCEL, now=now, library_id=event.library_id,
             obj=locked, data={"event": event.pk, "promoted": [r.pk for r in promoted]},
         )  # fmt: skip
         _mail_after_commit("cancelled", [locked])
@@ -415,7 +416,7 @@ def registrations_mark_attendance(
         came = confirmed.filter(pk__in=present).update(attended=True)
         confirmed.exclude(pk__in=present).update(attended=False)
         audit_record(
-            actor=actor, action="registration_attendance", now=now,
+            actor=actor, action=AuditAction.REGISTRATION_ATTENDANCE, now=now,
             library_id=event.library_id, obj=event, data={"present": sorted(present)},
         )  # fmt: skip
     return came
@@ -432,7 +433,7 @@ def registrations_anonymise(*, now: dt.datetime, after_days: int) -> int:
         ).update(patron=None, guest_name="", guest_email="", anonymised_at=now)
         if count:
             audit_record(
-                actor=Actor.system("events_anonymise"), action="registrations_anonymise",
+                actor=Actor.system("events_anonymise"), action=AuditAction.REGISTRATION_ANONYMISE,
                 now=now, data={"count": count, "after_days": after_days},
             )  # fmt: skip
     return count

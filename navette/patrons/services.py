@@ -22,6 +22,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.network.models import Library
@@ -142,7 +143,7 @@ def patron_register(
             )
             PatronCard.objects.create(patron=patron, number=number, issued_at=now)
             audit_record(
-                actor=actor, action="patron_register", now=now,
+                actor=actor, action=AuditAction.PATRON_REGISTER, now=now,
                 library_id=home_library.pk, obj=patron,
                 data={"duplicate_confirmed": allow_duplicate},
             )  # fmt: skip
@@ -162,7 +163,7 @@ def patron_renew_membership(*, patron: Patron, actor: Actor, now: dt.datetime) -
         locked.last_activity_at = now
         locked.save(update_fields=["membership_expires_on", "last_activity_at"])
         audit_record(
-            actor=actor, action="patron_renew_membership", now=now, obj=locked,
+            actor=actor, action=AuditAction.PATRON_RENEW_MEMBERSHIP, now=now, obj=locked,
             data={"until": locked.membership_expires_on.isoformat()},
         )  # fmt: skip
     patron.membership_expires_on = locked.membership_expires_on
@@ -199,7 +200,7 @@ def patron_replace_card(
             locked.locked_until = None
             locked.save(update_fields=["card_number", "failed_logins", "locked_until"])
             audit_record(
-                actor=actor, action="patron_replace_card", now=now, obj=locked,
+                actor=actor, action=AuditAction.PATRON_REPLACE_CARD, now=now, obj=locked,
                 data={"old": old, "new": number},
             )  # fmt: skip
     except IntegrityError:
@@ -234,7 +235,7 @@ def patron_set_pin(*, patron: Patron, secret: str, actor: Actor, now: dt.datetim
         Patron.objects.filter(pk=patron.pk).update(
             pin_hash=make_password(secret), failed_logins=0, locked_until=None
         )
-        audit_record(actor=actor, action="patron_set_pin", now=now, obj=patron)
+        audit_record(actor=actor, action=AuditAction.PATRON_SET_PIN, now=now, obj=patron)
     patron.refresh_from_db(fields=["pin_hash", "failed_logins", "locked_until"])
 
 
@@ -416,7 +417,7 @@ def patron_update_contact(
             last_activity_at=now,
         )
         audit_record(
-            actor=actor, action="patron_update_contact", now=now, obj=patron,
+            actor=actor, action=AuditAction.PATRON_UPDATE_CONTACT, now=now, obj=patron,
             data={"history_opt_in": history_opt_in, "notify_by_email": notify_by_email},
         )  # fmt: skip
     patron.refresh_from_db()

@@ -15,6 +15,7 @@ from navette.circulation import locks
 from navette.circulation.errors import PaymentRefused
 from navette.circulation.models import Fine, FinePayment, PaymentMethod
 from navette.circulation.policies import Reason
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.network.models import Library
@@ -125,7 +126,7 @@ def fines_pay(
             paid_at=now,
         )
         audit_record(
-            actor=actor, action="fines.pay", now=now,
+            actor=actor, action=AuditAction.FINE_PAY, now=now,
             library_id=library.pk if library else None, obj=payment,
             data={"patron": patron.pk, "amount_cents": amount_cents, "method": method,
                   "due_after_cents": due - amount_cents},
@@ -150,7 +151,7 @@ def fines_waive(
     with transaction.atomic():
         due, settled = _settle(patron, amount_cents, "waived_cents", now)
         audit_record(
-            actor=actor, action="fines.waive", now=now,
+            actor=actor, action=AuditAction.FINE_WAIVE, now=now,
             library_id=library.pk if library else None,
             object_type="patron", object_id=patron.pk,
             data={"amount_cents": amount_cents, "reason": reason[:500],

@@ -101,7 +101,11 @@ def event_create(
         if other_libraries:
             event.other_libraries.set(other_libraries)
         audit_record(
-            actor=actor, action=AuditAction.EVENT_CREATE, now=now, library_id=event.library_id, obj=event
+            actor=actor,
+            action=AuditAction.EVENT_CREATE,
+            now=now,
+            library_id=event.library_id,
+            obj=event,
         )
     return event
 
@@ -211,7 +215,11 @@ def event_cancel(*, event: Event, actor: Actor, now: dt.datetime) -> Event:
             )
         )
         audit_record(
-            actor=actor, action=AuditAction.EVENT_CANCEL, now=now, library_id=locked.library_id, obj=locked
+            actor=actor,
+            action=AuditAction.EVENT_CANCEL,
+            now=now,
+            library_id=locked.library_id,
+            obj=locked,
         )
         _mail_after_commit("event_cancelled", active)
     return locked
@@ -237,7 +245,11 @@ def programme_save(
                 _("L'identifiant « %(slug)s » est déjà pris.") % {"slug": target.slug}
             )
         audit_record(
-            actor=actor, action=AuditAction.PROGRAMME_SAVE, now=now, obj=target, data={"slug": target.slug}
+            actor=actor,
+            action=AuditAction.PROGRAMME_SAVE,
+            now=now,
+            obj=target,
+            data={"slug": target.slug},
         )
     return target
 

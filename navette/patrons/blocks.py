@@ -25,6 +25,10 @@ def patron_block(*, patron: Patron, reason: str, actor: Actor, now: dt.datetime)
             patron=patron, reason=reason[:200], created_at=now, created_by=actor.label[:150]
         )
         audit_record(
-            actor=actor, action=AuditAction.PATRON_BLOCK, now=now, obj=patron, data={"reason": block.reason}
+            actor=actor,
+            action=AuditAction.PATRON_BLOCK,
+            now=now,
+            obj=patron,
+            data={"reason": block.reason},
         )
     return block

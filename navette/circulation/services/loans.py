@@ -168,7 +168,13 @@ def _checkout(
             if it.status == ItemStatus.IN_TRANSIT:
                 db.receive_transits(it.pk, now)
             facts.append(
-                make_fact(action=CirculationAction.HOLD_FULFIL, now=now, library_id=library.pk, item=it, patron=p)
+                make_fact(
+                    action=CirculationAction.HOLD_FULFIL,
+                    now=now,
+                    library_id=library.pk,
+                    item=it,
+                    patron=p,
+                )
             )
         it.status = ItemStatus.ON_LOAN
         it.current_library = library
@@ -180,7 +186,9 @@ def _checkout(
                   "hold": fulfilled.pk if fulfilled else None},
         )  # fmt: skip
         facts.append(
-            make_fact(action=CirculationAction.CHECKOUT, now=now, library_id=library.pk, item=it, patron=p)
+            make_fact(
+                action=CirculationAction.CHECKOUT, now=now, library_id=library.pk, item=it, patron=p
+            )
         )
         insert_rows(facts, keys=False)
     return loan
@@ -255,7 +263,9 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
             actor=actor, action=AuditAction.LOAN_CHECKIN, now=now, library_id=library.pk, obj=loan,
             data={"item": it.barcode, "days_late": penalty.days_late},
         )  # fmt: skip
-        record_fact(action=CirculationAction.CHECKIN, now=now, library_id=library.pk, item=it, patron=patron)
+        record_fact(
+            action=CirculationAction.CHECKIN, now=now, library_id=library.pk, item=it, patron=patron
+        )
         result = route_item(
             item=it, library=library, settings=settings, actor=actor, now=now,
             holds_waiting=bool(getattr(loan, "holds_waiting", True)),

@@ -208,5 +208,7 @@ def send_in_navette(
     enqueue_record(item.record_id)
     audit_record(actor=actor, action=AuditAction.TRANSIT_SEND, now=now, library_id=from_library.pk, obj=transit,
                  data={"item": item.barcode, "to": to_library.code})  # fmt: skip
-    record_fact(action=CirculationAction.TRANSIT_SEND, now=now, library_id=from_library.pk, item=item)
+    record_fact(
+        action=CirculationAction.TRANSIT_SEND, now=now, library_id=from_library.pk, item=item
+    )
     return transit

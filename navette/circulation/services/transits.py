@@ -137,5 +137,10 @@ def transit_declare_lost(
         audit_record(actor=actor, action=AuditAction.TRANSIT_LOST, now=now,
                      library_id=(library.pk if library else current.from_library_id), obj=current,
                      data={"item": it.barcode})  # fmt: skip
-        record_fact(action=CirculationAction.TRANSIT_LOST, now=now, library_id=current.from_library_id, item=it)
+        record_fact(
+            action=CirculationAction.TRANSIT_LOST,
+            now=now,
+            library_id=current.from_library_id,
+            item=it,
+        )
     return current

@@ -20,7 +20,7 @@ log = logging.getLogger("navette.events.mail")
 
 def public_url(path: str) -> str:
     """An absolute link for e-mails (``NAVETTE_PUBLIC_URL``, default localhost)."""
-    base = getattr(settings, "NAVETTE_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    base = settings.NAVETTE_PUBLIC_URL.rstrip("/")
     return base + path
 
 

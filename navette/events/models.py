@@ -263,4 +263,4 @@ class AgendaVersion(models.Model):
 
 
 def anonymise_after_days() -> int:
-    return int(getattr(settings, "NAVETTE_EVENTS_ANONYMISE_DAYS", 30))
+    return int(settings.NAVETTE_EVENTS_ANONYMISE_DAYS)

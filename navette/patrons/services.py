@@ -14,10 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -25,6 +22,7 @@ from navette.core import clock
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
+from navette.core.mail import build_mail
 from navette.network.models import Library
 from navette.network.scope import scope_check
 from navette.patrons import conf
@@ -367,13 +365,12 @@ def patron_send_reset_link(
     if patron is None or not email or patron.email.lower() != email.lower():
         return False
     link = link_for(reset_token_make(patron=patron, now=now))
-    with translation.override(patron.preferred_language or "fr"):
-        subject = _("Réinitialisation de votre code")
-        body = render_to_string(
-            "patrons/mail/pin_reset.txt",
-            {"patron": patron, "link": link, "minutes": conf.reset_link_minutes()},
-        )
-    message = EmailMessage(subject=subject, body=body, to=[patron.email])
+    message = build_mail(
+        "patrons/pin_reset",
+        {"patron": patron, "link": link, "minutes": conf.reset_link_minutes()},
+        patron.preferred_language,
+        to=[patron.email],
+    )
     transaction.on_commit(lambda: message.send(fail_silently=False))
     return True
 

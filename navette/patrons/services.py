@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from navette.core import clock
@@ -306,7 +307,7 @@ def patron_authenticate(*, card_number: str, pin: str, now: dt.datetime, ip: str
                 "Trop de codes erronés : cette carte est bloquée jusqu'à %(time)s. "
                 "Réessayez plus tard ou demandez un nouveau code."
             )
-            % {"time": clock.local(locked_until).strftime("%H:%M")},
+            % {"time": date_format(clock.local(locked_until), "TIME_FORMAT")},
             until=locked_until,
         )
     raise LoginRefused()

@@ -31,3 +31,14 @@ _dates("month_year", formats.month_year)
 _dates("long_datetime", formats.long_datetime)
 register.filter("euros", formats.euros)
 register.filter("amount", formats.amount)
+
+
+@register.filter
+def month_key(value: str) -> str:
+    """A stored month key ("2026-11") named for people ("novembre 2026"); a year ("2026")
+    or anything else is shown as it is."""
+    try:
+        month = dt.datetime.strptime(str(value), "%Y-%m").date()
+    except ValueError:
+        return str(value)
+    return formats.month_year(month)

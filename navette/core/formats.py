@@ -55,6 +55,11 @@ def short_date(value: dt.date | dt.datetime) -> str:
     return date_format(_local(value), "SHORT_DATE_FORMAT")
 
 
+def short_datetime(value: dt.datetime) -> str:
+    """A moment in a table: "01/12/2026 18:30" ("12/01/2026 6:30 p.m.")."""
+    return date_format(_local(value), "SHORT_DATETIME_FORMAT")
+
+
 def month_year(value: dt.date | dt.datetime) -> str:
     """ "décembre 2026" ("December 2026"): a month named, never "2026-12"."""
     return date_format(_local(value), "YEAR_MONTH_FORMAT")

@@ -29,6 +29,7 @@ _dates("weekday_day", lambda v: formats.long_date(v, weekday=True, year=False))
 _dates("short_date", formats.short_date)
 _dates("month_year", formats.month_year)
 _dates("long_datetime", formats.long_datetime)
+_dates("short_datetime", formats.short_datetime)
 register.filter("euros", formats.euros)
 register.filter("amount", formats.amount)
 

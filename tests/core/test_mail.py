@@ -45,7 +45,9 @@ def _register(event, patron, seats, django_capture_on_commit_callbacks):  # type
         )
 
 
-def test_event_mail_in_french_with_dates_and_plurals(smtp_server, django_capture_on_commit_callbacks):
+def test_event_mail_in_french_with_dates_and_plurals(
+    smtp_server, django_capture_on_commit_callbacks
+):
     """A French-speaking patron's booking mail reaches the SMTP server in French: "1er" on the
     first of the month, the weekday and month in words, "2 places" without "(s)"."""
     lib = f.library(name="Médiathèque Robert Cousin")

@@ -28,9 +28,9 @@ def with_display_times(events: Iterable[Event]) -> list[Event]:
     for event in events:
         start, end = localtime(event.starts_at), localtime(event.ends_at)
         event.when_start = capfirst(long_datetime(start))  # type: ignore[attr-defined]
-        event.when_end = (
-            date_format(end, "TIME_FORMAT") if start.date() == end.date() else long_datetime(end)
-        )  # type: ignore[attr-defined]
+        same_day = start.date() == end.date()
+        end_text = date_format(end, "TIME_FORMAT") if same_day else long_datetime(end)
+        event.when_end = end_text  # type: ignore[attr-defined]
         result.append(event)
     return result
 

@@ -45,7 +45,7 @@ def rename_back(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0002_fewer_indexes"),
+        ("core", "0003_record_change_outbox"),
     ]
 
     operations = [

@@ -198,7 +198,7 @@ def record_delete(*, record: Record, actor: Actor, now: dt.datetime) -> DeletedR
             record_id=locked.pk, flavour=locked.flavour, doc_type=locked.doc_type,
             title=locked.title, deleted_at=now,
         )  # fmt: skip
-        audit_record(actor=actor, action="record_delete", now=now, obj=locked,
+        audit_record(actor=actor, action=AuditAction.RECORD_DELETE, now=now, obj=locked,
                      data={"title": locked.title})  # fmt: skip
         record_id = locked.pk
         locked.delete()

@@ -53,6 +53,7 @@ class AuditAction(models.TextChoices):
     ITEM_ADD = "item.add", _("Exemplaire ajouté")
     ITEM_UPDATE = "item.update", _("Exemplaire modifié")
     ITEM_WITHDRAW = "item.withdraw", _("Exemplaire retiré")
+    RECORD_DELETE = "record.delete", _("Notice supprimée")
     # patrons
     PATRON_REGISTER = "patron.register", _("Inscription d'un lecteur")
     PATRON_RENEW_MEMBERSHIP = "patron.renew_membership", _("Réinscription d'un lecteur")
@@ -75,3 +76,6 @@ class AuditAction(models.TextChoices):
     TOKEN_REFUND = "token.refund", _("Jetons rendus")
     TOKEN_ENTRY_ANONYMISE = "token_entry.anonymise", _("Anonymisation du registre des jetons")
     RESOURCE_IMPORT_TITLES = "resource.import_titles", _("Import de titres numériques")
+    # partners (API keys)
+    API_KEY_CREATE = "api_key.create", _("Clé d'API créée")
+    API_KEY_CALL = "api_key.call", _("Appel de l'API partenaires")

@@ -29,6 +29,9 @@ RENAMED = {
     "tokens_refund": "token.refund",
     "titles_import": "resource.import_titles",
     "token_entries_anonymise": "token_entry.anonymise",
+    "record_delete": "record.delete",
+    "api_key_create": "api_key.create",
+    "api_call": "api_key.call",
 }
 
 
@@ -86,6 +89,7 @@ class Migration(migrations.Migration):
                     ("item.add", "Exemplaire ajouté"),
                     ("item.update", "Exemplaire modifié"),
                     ("item.withdraw", "Exemplaire retiré"),
+                    ("record.delete", "Notice supprimée"),
                     ("patron.register", "Inscription d'un lecteur"),
                     ("patron.renew_membership", "Réinscription d'un lecteur"),
                     ("patron.replace_card", "Remplacement de carte"),
@@ -105,6 +109,8 @@ class Migration(migrations.Migration):
                     ("token.refund", "Jetons rendus"),
                     ("token_entry.anonymise", "Anonymisation du registre des jetons"),
                     ("resource.import_titles", "Import de titres numériques"),
+                    ("api_key.create", "Clé d'API créée"),
+                    ("api_key.call", "Appel de l'API partenaires"),
                 ],
                 max_length=60,
                 verbose_name="action",

@@ -76,6 +76,9 @@ class AuditAction(models.TextChoices):
     TOKEN_REFUND = "token.refund", _("Jetons rendus")
     TOKEN_ENTRY_ANONYMISE = "token_entry.anonymise", _("Anonymisation du registre des jetons")
     RESOURCE_IMPORT_TITLES = "resource.import_titles", _("Import de titres numériques")
+    # access
+    SCOPE_REFUSED = "scope.refused", _("Action refusée hors des bibliothèques du compte")
+    AUTH_STAFF_LOGIN_LOCKED_OUT = "auth.staff_login_locked_out", _("Connexion du personnel bloquée")
     # partners (API keys)
     API_KEY_CREATE = "api_key.create", _("Clé d'API créée")
     API_KEY_CALL = "api_key.call", _("Appel de l'API partenaires")

@@ -109,6 +109,8 @@ class Migration(migrations.Migration):
                     ("token.refund", "Jetons rendus"),
                     ("token_entry.anonymise", "Anonymisation du registre des jetons"),
                     ("resource.import_titles", "Import de titres numériques"),
+                    ("scope.refused", "Action refusée hors des bibliothèques du compte"),
+                    ("auth.staff_login_locked_out", "Connexion du personnel bloquée"),
                     ("api_key.create", "Clé d'API créée"),
                     ("api_key.call", "Appel de l'API partenaires"),
                 ],

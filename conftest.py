@@ -217,3 +217,15 @@ def _fresh_network_name():
     context_processors._network_name = None
     yield
     context_processors._network_name = None
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a page served in English (the portal's
+    middleware activates the chosen language for the thread) does not leak into the next
+    test's messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

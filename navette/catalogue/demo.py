@@ -9,13 +9,13 @@ fixtures are loaded instead. Idempotent: a second run adds nothing.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from navette.catalogue.importer import import_marc_files
@@ -25,13 +25,12 @@ from navette.core.outbox import enqueue_records
 from navette.network.models import Library
 
 REPO = Path(__file__).resolve().parents[2]
-LOC_SAMPLE = 18_000  # with the Evergreen and UNIMARC files: over 20,000 records
 
 
 def loc_sample() -> int:
     """How many LoC books the demo loads; NAVETTE_DEMO_LOC_RECORDS lowers it (the quick-start
     test uses a smaller catalogue to stay fast; the demo itself loads the full sample)."""
-    return int(os.environ.get("NAVETTE_DEMO_LOC_RECORDS", LOC_SAMPLE))
+    return int(settings.NAVETTE_DEMO_LOC_RECORDS)
 
 
 BIG = {"lens": 5, "lievin-desrousseaux": 3, "lievin-gambetta": 3, "avion-emile-zola": 3,
@@ -54,7 +53,7 @@ EVERGREEN = [
 
 
 def shared_data() -> Path | None:
-    path = Path(os.environ.get("NAVETTE_SHARED_DATA", REPO.parent / "shared" / "data"))
+    path = Path(settings.NAVETTE_SHARED_DATA)
     return path if (path / "marc").is_dir() else None
 
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from navette.catalogue.models import DeletedRecord, DocType, Item, ItemStatus, Record
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.errors import DomainError, ValidationFailed
@@ -84,7 +85,7 @@ def item_add(
 ) -> Item:
     """Add a copy to ``record``. Raises BarcodeInUse when the barcode already exists,
     ``OutOfScope`` when a staff actor may not act at ``owning_library``."""
-    scope_check(actor=actor, library_ids=[owning_library.pk], action="item_add", now=now,
+    scope_check(actor=actor, library_ids=[owning_library.pk], action="item.add", now=now,
                 obj=record)  # fmt: skip
     barcode = _clean_barcode(barcode)
     if doc_type_override and doc_type_override not in DocType.values:
@@ -97,7 +98,7 @@ def item_add(
                 shelving_location=shelving_location, doc_type_override=doc_type_override,
                 circulates=circulates, acquired_on=acquired_on, notes=notes, is_demo=is_demo,
             )  # fmt: skip
-            audit_record(actor=actor, action="item_add", now=now, library_id=owning_library.pk,
+            audit_record(actor=actor, action=AuditAction.ITEM_ADD, now=now, library_id=owning_library.pk,
                          obj=item, data={"barcode": barcode, "record": record.pk})  # fmt: skip
             _touch_record(record.pk, now)
             enqueue_record(record.pk)
@@ -112,7 +113,7 @@ def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -
     Raises BarcodeInUse, ValidationFailed; nothing is changed on error. A staff actor must
     work at the copy's owning library, transfers included (else ``OutOfScope``, audited).
     """
-    scope_check(actor=actor, library_ids=[item.owning_library_id], action="item_update",
+    scope_check(actor=actor, library_ids=[item.owning_library_id], action="item.update",
                 now=now, obj=item)  # fmt: skip
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -135,7 +136,7 @@ def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -
             for key, value in changes.items():
                 setattr(locked, key, value)
             locked.save()
-            audit_record(actor=actor, action="item_update", now=now,
+            audit_record(actor=actor, action=AuditAction.ITEM_UPDATE, now=now,
                          library_id=locked.owning_library_id, obj=locked,
                          data={"before": before, "after": {k: str(v) for k, v in changes.items()}})  # fmt: skip
             _touch_record(locked.record_id, now)
@@ -148,7 +149,7 @@ def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -
 def item_withdraw(*, item: Item, actor: Actor, now: dt.datetime, reason: str = "") -> Item:
     """Withdraw a copy (désherbage). Refused while it is on loan, in transit or on the hold shelf,
     and to a staff actor not working at its owning library (``OutOfScope``, audited)."""
-    scope_check(actor=actor, library_ids=[item.owning_library_id], action="item_withdraw",
+    scope_check(actor=actor, library_ids=[item.owning_library_id], action="item.withdraw",
                 now=now, obj=item)  # fmt: skip
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
@@ -163,7 +164,7 @@ def item_withdraw(*, item: Item, actor: Actor, now: dt.datetime, reason: str = "
         if reason:
             locked.notes = (locked.notes + "\n" if locked.notes else "") + f"Retrait : {reason}"
         locked.save(update_fields=["status", "notes", "updated_at"])
-        audit_record(actor=actor, action="item_withdraw", now=now,
+        audit_record(actor=actor, action=AuditAction.ITEM_WITHDRAW, now=now,
                      library_id=locked.owning_library_id, obj=locked, data={"reason": reason})  # fmt: skip
         _touch_record(locked.record_id, now)
         enqueue_record(locked.record_id)
@@ -197,7 +198,7 @@ def record_delete(*, record: Record, actor: Actor, now: dt.datetime) -> DeletedR
             record_id=locked.pk, flavour=locked.flavour, doc_type=locked.doc_type,
             title=locked.title, deleted_at=now,
         )  # fmt: skip
-        audit_record(actor=actor, action="record_delete", now=now, obj=locked,
+        audit_record(actor=actor, action=AuditAction.RECORD_DELETE, now=now, obj=locked,
                      data={"title": locked.title})  # fmt: skip
         record_id = locked.pk
         locked.delete()

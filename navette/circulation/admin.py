@@ -27,6 +27,7 @@ from navette.circulation.models import (
 )
 from navette.circulation.policies import PARAMETERS
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 
@@ -103,10 +104,14 @@ class LoanRuleForm(forms.ModelForm):
         return data
 
 
-def _audit_admin_change(request: HttpRequest, obj: Any, change: bool, action: str) -> None:
+def _audit_admin_change(
+    request: HttpRequest, obj: Any, change: bool, actions: tuple[AuditAction, AuditAction]
+) -> None:
+    """Journal an addition or a change made in the administration: ``actions`` is the
+    (added, changed) pair of names of the model."""
     audit_record(
         actor=Actor.staff(request.user),
-        action=f"{action}.{'change' if change else 'add'}",
+        action=actions[1] if change else actions[0],
         now=clock.now(),
         library_id=getattr(obj, "library_id", None),
         obj=obj,
@@ -145,7 +150,9 @@ class LoanRuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: LoanRule, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        _audit_admin_change(request, obj, change, "loan_rule")
+        _audit_admin_change(
+            request, obj, change, (AuditAction.LOAN_RULE_ADD, AuditAction.LOAN_RULE_CHANGE)
+        )
 
 
 class CirculationSettingsForm(forms.ModelForm):
@@ -200,7 +207,10 @@ class CirculationSettingsAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: CirculationSettings, form: Any, change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
-        _audit_admin_change(request, obj, change, "circulation_settings")
+        _audit_admin_change(
+            request, obj, change,
+            (AuditAction.CIRCULATION_SETTINGS_ADD, AuditAction.CIRCULATION_SETTINGS_CHANGE),
+        )  # fmt: skip
 
 
 class LibraryCirculationSettingsForm(forms.ModelForm):
@@ -227,7 +237,11 @@ class LibraryCirculationSettingsAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: LibraryCirculationSettings, form: Any, change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
-        _audit_admin_change(request, obj, change, "library_circulation_settings")
+        _audit_admin_change(
+            request, obj, change,
+            (AuditAction.LIBRARY_CIRCULATION_SETTINGS_ADD,
+             AuditAction.LIBRARY_CIRCULATION_SETTINGS_CHANGE),
+        )  # fmt: skip
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef
 from navette.circulation.models import Fine, FinePayment, Hold, Loan
 from navette.circulation.models.loans import ACTIVE_HOLD_STATUSES
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_anonymise, audit_record
 from navette.core.privacy import PatronData, Row
@@ -61,7 +62,7 @@ def loans_anonymise(*, now: dt.datetime, months: int | None = None) -> int:
         events = audit_anonymise(before=cutoff)
         if loans or holds or fines or events:
             audit_record(
-                actor=JOB_ACTOR, action="loans_anonymise", now=now,
+                actor=JOB_ACTOR, action=AuditAction.LOAN_ANONYMISE, now=now,
                 data={"loans": loans, "holds": holds, "fines": fines, "journal": events,
                       "before": cutoff.isoformat()},
             )  # fmt: skip

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor, ActorKind
 from navette.core.models import AuditEvent
 from navette.core.rows import insert
@@ -17,7 +18,7 @@ from navette.core.rows import insert
 def audit_record(
     *,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     now: dt.datetime,
     library_id: int | None = None,
     obj: Any = None,
@@ -26,7 +27,7 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit event (who, where, when, what) and return it (its key is not read
-    back: nothing refers to an audit event)."""
+    back: nothing refers to an audit event). ``action`` is one of the journal's names."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or obj.pk
@@ -37,7 +38,7 @@ def audit_record(
         actor_id=actor.id,
         actor_label=actor.label[:150],
         library_id=library_id,
-        action=action,
+        action=AuditAction(action).value,
         object_type=object_type,
         object_id=str(object_id),
         data=data or {},

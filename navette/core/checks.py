@@ -1,12 +1,24 @@
-"""System checks that catch misconfiguration at start-up."""
+"""System checks that catch misconfiguration at start-up.
+
+``navette check`` runs them, and ``navette serve`` refuses to start on an error. Settings
+come from the environment through the settings modules (navette/settings/*.py); what
+those could not read is reported here under the variable's name (navette.E010), with
+the checks on values that parse but make no sense.
+"""
 
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+SEARCH_UPDATE_MODES = ("background", "deferred", "inline")
 
 SUPPORTED_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 
@@ -77,3 +89,47 @@ def check_secure_mode_has_a_proxy(app_configs: Any = None, **kwargs: Any) -> lis
             )
         ]
     return []
+
+
+@register(Tags.compatibility)
+def check_environment(app_configs: Any = None, **kwargs: Any) -> list:
+    """Every variable the settings modules could not read, and values that make no sense."""
+    problems: list = [
+        Error(
+            f"Environment: {problem}.",
+            hint="Fix or unset the variable (its default applies when unset).",
+            id="navette.E010",
+        )
+        for problem in settings.NAVETTE_SETTINGS_PROBLEMS
+    ]
+    url = urlsplit(settings.NAVETTE_PUBLIC_URL)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        problems.append(
+            Error(
+                f"NAVETTE_PUBLIC_URL={settings.NAVETTE_PUBLIC_URL!r} is not an absolute web "
+                "address: links in e-mails would not open.",
+                hint="Set it to the portal's public address, e.g. https://portail.example.org",
+                id="navette.E011",
+            )
+        )
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    try:
+        validate_email(address)
+    except ValidationError:
+        problems.append(
+            Error(
+                f"NAVETTE_MAIL_FROM={settings.DEFAULT_FROM_EMAIL!r} holds no valid e-mail "
+                "address: mail servers would refuse the notices.",
+                hint="For example: Réseau Relire <no-reply@relire.example.org>",
+                id="navette.E012",
+            )
+        )
+    if settings.NAVETTE_SEARCH_UPDATES not in SEARCH_UPDATE_MODES:
+        problems.append(
+            Error(
+                f"NAVETTE_SEARCH_UPDATES={settings.NAVETTE_SEARCH_UPDATES!r}: expected "
+                "background, deferred or inline.",
+                id="navette.E013",
+            )
+        )
+    return problems

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from navette.core.actions import AuditAction
+
 
 class Role(models.TextChoices):
     NETWORK_ADMIN = "network_admin", _("Administrateur du réseau")
@@ -76,7 +78,7 @@ class AuditEvent(models.Model):
         "network.Library", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         db_constraint=False,
     )  # fmt: skip
-    action = models.CharField(_("action"), max_length=60)
+    action = models.CharField(_("action"), max_length=60, choices=AuditAction.choices)
     object_type = models.CharField(_("objet"), max_length=40, blank=True)
     object_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
     data = models.JSONField(_("détails"), default=dict, blank=True)

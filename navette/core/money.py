@@ -1,14 +1,15 @@
-"""Amounts of money are integers of cents; shown in euros with a French decimal comma."""
+"""Amounts of money are integers of cents; shown by navette.core.formats."""
 
 from __future__ import annotations
 
+from navette.core.formats import amount
+
 
 def euros(cents: int | None) -> str:
-    """``1234`` -> ``'12,34'``; ``5`` -> ``'0,05'``."""
-    cents = int(cents or 0)
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100},{cents % 100:02d}"
+    """The number of euros in the active language, without the currency: ``1234`` ->
+    ``'12,34'`` in French, ``'12.34'`` in English (``navette.core.formats.amount``).
+    Interfaces show amounts with ``navette.core.formats.euros``, which adds the currency."""
+    return amount(cents)
 
 
 def parse_euros(text: str) -> int | None:

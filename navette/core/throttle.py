@@ -21,10 +21,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 
-AUDIT_LOCKOUT = "auth.staff_login_locked_out"
+AUDIT_LOCKOUT = AuditAction.AUTH_STAFF_LOGIN_LOCKED_OUT
 
 
 class StaffLoginBackend(AxesStandaloneBackend):

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from navette.catalogue.importer import Parsed, read_file
 from navette.catalogue.models import DocType, MarcFlavour, Record
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_records
@@ -250,7 +251,7 @@ def titles_import(
     flush()
     with transaction.atomic():
         audit_record(
-            actor=actor, action="titles_import", now=now, obj=resource,
+            actor=actor, action=AuditAction.RESOURCE_IMPORT_TITLES, now=now, obj=resource,
             data={"created": report.created, "updated": report.updated,
                   "rejected": len(report.rejected)},
         )  # fmt: skip

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from navette.core.clock import local
+from navette.core.formats import long_date
 
 #: Default cost rule: [max years since release, cost in half-tokens].
 #: Less than 1 year: 2 tokens; up to 3 years: 1.5; up to 10 years: 1; older: 0.5.
@@ -60,10 +62,8 @@ def monthly_allowance(default: int, overrides: dict[str, int], category_code: st
 
 
 def format_tokens(halves: int) -> str:
-    """``3`` -> ``"1,5"``, ``8`` -> ``"4"`` (French decimal comma)."""
-    value = Decimal(halves) / 2
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    """``3`` -> ``"1,5"``, ``8`` -> ``"4"`` (in French; ``"1.5"`` in English)."""
+    return number_format(Decimal(halves) / 2, decimal_pos=1 if halves % 2 else 0, use_l10n=True)
 
 
 def alert_threshold(cap: int, percent: int) -> int:
@@ -94,7 +94,7 @@ def access_decision(
             False, "card_expired",
             _("Votre carte a expiré le %(date)s : renouvelez votre adhésion dans une bibliothèque "
               "du réseau pour accéder aux ressources en ligne.")
-            % {"date": membership_expires_on.strftime("%d/%m/%Y")},
+            % {"date": long_date(membership_expires_on)},
         )  # fmt: skip
     if blocked:
         return AccessDecision(

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_anonymise, audit_record
 from navette.core.privacy import PatronData, Row
@@ -34,7 +35,7 @@ from navette.patrons.services import add_months
 
 JOB_ACTOR = Actor.system("privacy")
 #: the journal's actions that name a patron's title (``tokens_spend``: who launched what)
-TOKEN_ACTIONS = ("tokens_spend", "tokens_refund")
+TOKEN_ACTIONS = (AuditAction.TOKEN_SPEND, AuditAction.TOKEN_REFUND)
 
 
 def token_entries_cutoff(now: dt.datetime, months: int | None = None) -> dt.datetime:
@@ -59,7 +60,7 @@ def token_entries_anonymise(*, now: dt.datetime, months: int | None = None) -> i
         events = audit_anonymise(before=cutoff, actions=TOKEN_ACTIONS)
         if entries or months_deleted or events:
             audit_record(
-                actor=JOB_ACTOR, action="token_entries_anonymise", now=now,
+                actor=JOB_ACTOR, action=AuditAction.TOKEN_ENTRY_ANONYMISE, now=now,
                 data={"entries": entries, "months": months_deleted, "journal": events,
                       "before": cutoff.isoformat()},
             )  # fmt: skip

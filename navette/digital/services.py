@@ -24,15 +24,18 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings as django_settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.clock import local
 from navette.core.errors import ValidationFailed
+from navette.core.formats import long_date
+from navette.core.mail import build_mail
 from navette.core.models import Role, User
 from navette.digital import policies
 from navette.digital.cas import (
@@ -113,19 +116,13 @@ def _alert_admins(*, period: str, key: str, spent: int, cap: int, percent: int) 
     if not recipients:
         log.warning("token cap alert %s %s: no network administrator has an e-mail", period, key)
         return
-    label = _("mensuel") if period == CapPeriod.MONTH else _("annuel")
-    subject = _("Médiathèque en ligne : %(percent)s %% du plafond %(label)s de jetons atteint (%(key)s)") % {
-        "percent": percent, "label": label, "key": key,
-    }  # fmt: skip
-    body = _(
-        "Le réseau a dépensé %(spent)s jetons sur un plafond %(label)s de %(cap)s (%(key)s).\n"
-        "À 100 %% du plafond, plus aucun lecteur ne pourra lancer de titre payant "
-        "jusqu'à la période suivante."
-    ) % {
-        "spent": policies.format_tokens(spent), "cap": policies.format_tokens(cap),
-        "label": label, "key": key,
-    }  # fmt: skip
-    send_mail(subject, body, django_settings.DEFAULT_FROM_EMAIL, recipients)
+    # administrators have no language of their own: the site's (build_mail's default)
+    with translation.override(django_settings.LANGUAGE_CODE):
+        context = {
+            "monthly": period == CapPeriod.MONTH, "key": key, "percent": percent,
+            "spent": policies.format_tokens(spent), "cap": policies.format_tokens(cap),
+        }  # fmt: skip
+        build_mail("digital/token_cap_alert", context, None, to=recipients).send()
 
 
 def _spend_network(network_id: int, cost: int, now: dt.datetime, ts: TokenSettings) -> None:
@@ -161,7 +158,7 @@ def _insufficient(*, left: int, cost: int, allowance: int, title: VendorTitle,
             "left": policies.format_tokens(left), "title": title.title,
             "cost": policies.format_tokens(cost),
             "allowance": policies.format_tokens(allowance),
-            "renew": _first_of_next_month(now).strftime("%d/%m/%Y"),
+            "renew": long_date(_first_of_next_month(now)),
         },
         left=left, cost=cost,
     )  # fmt: skip
@@ -241,7 +238,7 @@ def _charge(
         )  # fmt: skip
         _usage(patron=patron, resource=resource, title=title, now=now, tokens=cost)
         audit_record(
-            actor=actor, action="tokens_spend", now=now, obj=entry,
+            actor=actor, action=AuditAction.TOKEN_SPEND, now=now, obj=entry,
             data={"title": title.pk, "cost_halves": cost, "month": month},
         )  # fmt: skip
     return entry, True
@@ -302,7 +299,7 @@ def tokens_refund(*, entry: TokenEntry, reason: str, actor: Actor, now: dt.datet
             tokens_halves=-amount,
         )  # fmt: skip
         audit_record(
-            actor=actor, action="tokens_refund", now=now, obj=refund,
+            actor=actor, action=AuditAction.TOKEN_REFUND, now=now, obj=refund,
             data={"refund_of": entry.pk, "amount_halves": amount, "reason": reason[:300]},
         )  # fmt: skip
     return refund

@@ -7,14 +7,9 @@ import re
 import unicodedata
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import translation
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from navette.core.clock import local
 from navette.core.links import link_for
+from navette.core.mail import build_mail
 from navette.events.models import Event, Registration
 from navette.events.tokens import registration_token
 
@@ -36,114 +31,50 @@ def mail_safe_name(name: str) -> str:
 
 def public_url(path: str) -> str:
     """An absolute link for e-mails (``NAVETTE_PUBLIC_URL``, default localhost)."""
-    base = getattr(settings, "NAVETTE_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    base = settings.NAVETTE_PUBLIC_URL.rstrip("/")
     return base + path
 
 
-def _subject_and_intro(kind: str, registration: Registration) -> tuple[str, str]:
-    title = registration.event.title
-    if kind == "confirmed":
-        return (
-            _("Inscription confirmée : %(t)s") % {"t": title},
-            _("Votre inscription est confirmée (%(n)s place(s)).") % {"n": registration.seats},
-        )
-    if kind == "waiting":
-        return (
-            _("Liste d'attente : %(t)s") % {"t": title},
-            _(
-                "L'événement est complet : vous êtes sur la liste d'attente. Nous vous écrirons si une place se libère."
-            ),
-        )
-    if kind == "promoted":
-        return (
-            _("Une place s'est libérée : %(t)s") % {"t": title},
-            _(
-                "Bonne nouvelle : une place s'est libérée, votre inscription est confirmée (%(n)s place(s))."
-            )
-            % {"n": registration.seats},
-        )
-    if kind == "event_cancelled":
-        return (
-            _("Événement annulé : %(t)s") % {"t": title},
-            _("Nous sommes désolés : cet événement est annulé."),
-        )
-    return (
-        _("Inscription annulée : %(t)s") % {"t": title},
-        _("Votre inscription est annulée."),
-    )
-
-
 def send_registration_mails(kind: str, registration_ids: list[int]) -> int:
-    """Send one e-mail of ``kind`` per registration; returns how many were sent.
-
-    A registration without e-mail address (patron without one) is skipped.
-    """
+    """Send one e-mail of ``kind`` (confirmed, waiting, promoted, cancelled,
+    event_cancelled) per registration, in the patron's language (the site's for a guest);
+    returns how many were sent. A registration without e-mail address is skipped."""
     sent = 0
     registrations = Registration.objects.select_related("event", "event__library", "patron").filter(
         pk__in=registration_ids
     )
-    with translation.override("fr"):
-        for registration in registrations:
-            to = registration.email
-            if not to:
-                continue
-            event = registration.event
-            subject, intro = _subject_and_intro(kind, registration)
-            when = date_format(
-                local(event.starts_at), translation.pgettext("date format", "l j F Y à H:i")
-            )
-            where = event.library.name if event.library is not None else event.place_name
-            lines = [
-                _("Bonjour %(name)s,") % {"name": mail_safe_name(registration.display_name)},
-                "",
-                intro,
-                "",
-                f"{event.title}",
-                f"{when} — {where}",
-                public_url(link_for("event", event.pk)),
-            ]
-            if kind in ("confirmed", "waiting", "promoted"):
-                link = public_url(link_for("registration_cancel", registration_token(registration)))
-                lines += ["", _("Pour annuler votre inscription : %(link)s") % {"link": link}]
-            send_mail(subject, "\n".join(lines), None, [to])
-            sent += 1
+    for registration in registrations:
+        to = registration.email
+        if not to:
+            continue
+        event = registration.event
+        cancel_link = ""
+        if kind in ("confirmed", "waiting", "promoted"):
+            token = registration_token(registration)
+            cancel_link = public_url(link_for("registration_cancel", token))
+        context = {
+            "kind": kind,
+            "registration": registration,
+            "name": mail_safe_name(registration.display_name),
+            "event": event,
+            "event_link": public_url(link_for("event", event.pk)),
+            "cancel_link": cancel_link,
+        }
+        language = registration.patron.preferred_language if registration.patron else None
+        build_mail("events/registration", context, language, to=[to]).send()
+        sent += 1
     return sent
 
 
 def send_guest_confirmation(event_id: int, name: str, email: str, link: str, seats: int) -> bool:
-    """The mail that lets a guest confirm a registration they asked for (after commit).
+    """The mail that lets a guest confirm a registration they asked for (after commit),
+    in the site's language (a guest's is not known).
 
     Its only free text is the guest's own name, through ``mail_safe_name``.
     """
     event = Event.objects.select_related("library").filter(pk=event_id).first()
     if event is None:
         return False
-    with translation.override("fr"):
-        when = date_format(
-            local(event.starts_at), translation.pgettext("date format", "l j F Y à H:i")
-        )
-        where = event.library.name if event.library is not None else event.place_name
-        subject = _("Confirmez votre inscription : %(t)s") % {"t": event.title}
-        lines = [
-            _("Bonjour %(name)s,") % {"name": mail_safe_name(name)},
-            "",
-            ngettext(
-                "Une inscription pour %(n)s place a été demandée avec cette adresse :",
-                "Une inscription pour %(n)s places a été demandée avec cette adresse :",
-                seats,
-            )
-            % {"n": seats},
-            "",
-            event.title,
-            f"{when} — {where}",
-            "",
-            _("Pour la confirmer, ouvrez ce lien dans les 24 heures :"),
-            link,
-            "",
-            _(
-                "Aucune place n'est réservée avant votre confirmation. Si vous n'avez rien "
-                "demandé, ignorez ce message."
-            ),
-        ]
-        send_mail(subject, "\n".join(lines), None, [email])
+    context = {"name": mail_safe_name(name), "event": event, "link": link, "seats": seats}
+    build_mail("events/guest_confirm", context, None, to=[email]).send()
     return True

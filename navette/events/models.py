@@ -263,7 +263,7 @@ class AgendaVersion(models.Model):
 
 
 def anonymise_after_days() -> int:
-    return int(getattr(settings, "NAVETTE_EVENTS_ANONYMISE_DAYS", 30))
+    return int(settings.NAVETTE_EVENTS_ANONYMISE_DAYS)
 
 
 class GuestRequest(models.Model):

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from navette.core.actions import AuditAction
 from navette.core.audit import audit_anonymise
 from navette.core.privacy import PatronData, Row
 from navette.events.models import Registration
 
 #: the journal's actions done by or for a registered patron
-REGISTRATION_ACTIONS = ("registration_create", "registration_cancel")
+REGISTRATION_ACTIONS = (AuditAction.REGISTRATION_CREATE, AuditAction.REGISTRATION_CANCEL)
 
 
 def registrations_journal_anonymise(*, now: dt.datetime, after_days: int) -> int:

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.clock import PARIS
@@ -116,7 +117,7 @@ def event_create(
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
-    scope_check(actor=actor, library_ids=[_library_id(fields)], action="event_create", now=now)
+    scope_check(actor=actor, library_ids=[_library_id(fields)], action="event.create", now=now)
     event = Event(**_with_safe_image(fields))
     _check_event(event)
     with transaction.atomic():
@@ -124,7 +125,11 @@ def event_create(
         if other_libraries:
             event.other_libraries.set(other_libraries)
         audit_record(
-            actor=actor, action="event_create", now=now, library_id=event.library_id, obj=event
+            actor=actor,
+            action=AuditAction.EVENT_CREATE,
+            now=now,
+            library_id=event.library_id,
+            obj=event,
         )
     return event
 
@@ -145,10 +150,10 @@ def event_update(
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
-    scope_check(actor=actor, library_ids=[event.library_id], action="event_update", now=now,
+    scope_check(actor=actor, library_ids=[event.library_id], action="event.update", now=now,
                 obj=event)  # fmt: skip
     if "library" in fields or "library_id" in fields:
-        scope_check(actor=actor, library_ids=[_library_id(fields)], action="event_update",
+        scope_check(actor=actor, library_ids=[_library_id(fields)], action="event.update",
                     now=now, obj=event)  # fmt: skip
     fields = _with_safe_image(fields)
     with transaction.atomic():
@@ -161,7 +166,7 @@ def event_update(
             locked.other_libraries.set(other_libraries)
         promoted = _promote_waiting(locked, now)
         audit_record(
-            actor=actor, action="event_update", now=now, library_id=locked.library_id,
+            actor=actor, action=AuditAction.EVENT_UPDATE, now=now, library_id=locked.library_id,
             obj=locked, data={"fields": sorted(fields), "promoted": [r.pk for r in promoted]},
         )  # fmt: skip
         _mail_after_commit("promoted", promoted)
@@ -198,7 +203,7 @@ def event_series_create(
     Dates repeat at the same Paris wall-clock time, also across a
     daylight-saving change (a 10:30 storytime stays at 10:30).
     """
-    scope_check(actor=actor, library_ids=[_library_id(fields)], action="event_series_create",
+    scope_check(actor=actor, library_ids=[_library_id(fields)], action="event.series_create",
                 now=now)  # fmt: skip
     if interval_weeks < 1:
         raise EventInvalid(_("L'intervalle de répétition doit être d'au moins une semaine."))
@@ -229,7 +234,7 @@ def event_series_create(
 def event_cancel(*, event: Event, actor: Actor, now: dt.datetime) -> Event:
     """Mark the event cancelled and tell everyone registered (after commit). ``OutOfScope``
     when a staff actor may not act at the event's library."""
-    scope_check(actor=actor, library_ids=[event.library_id], action="event_cancel", now=now,
+    scope_check(actor=actor, library_ids=[event.library_id], action="event.cancel", now=now,
                 obj=event)  # fmt: skip
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
@@ -241,7 +246,11 @@ def event_cancel(*, event: Event, actor: Actor, now: dt.datetime) -> Event:
             )
         )
         audit_record(
-            actor=actor, action="event_cancel", now=now, library_id=locked.library_id, obj=locked
+            actor=actor,
+            action=AuditAction.EVENT_CANCEL,
+            now=now,
+            library_id=locked.library_id,
+            obj=locked,
         )
         _mail_after_commit("event_cancelled", active)
     return locked
@@ -267,7 +276,11 @@ def programme_save(
                 _("L'identifiant « %(slug)s » est déjà pris.") % {"slug": target.slug}
             )
         audit_record(
-            actor=actor, action="programme_save", now=now, obj=target, data={"slug": target.slug}
+            actor=actor,
+            action=AuditAction.PROGRAMME_SAVE,
+            now=now,
+            obj=target,
+            data={"slug": target.slug},
         )
     return target
 
@@ -358,7 +371,7 @@ def registration_create(
             registration.confirmed_at = now
             registration.save(update_fields=["status", "confirmed_at"])
         audit_record(
-            actor=actor, action="registration_create", now=now, library_id=locked.library_id,
+            actor=actor, action=AuditAction.REGISTRATION_CREATE, now=now, library_id=locked.library_id,
             obj=registration, data={"event": locked.pk, "seats": seats, "status": registration.status},
         )  # fmt: skip
         _mail_after_commit(
@@ -513,7 +526,7 @@ def registration_cancel(
             agenda_cache.bump()
         promoted = _promote_waiting(event, now)
         audit_record(
-            actor=actor, action="registration_cancel", now=now, library_id=event.library_id,
+            actor=actor, action=AuditAction.REGISTRATION_CANCEL, now=now, library_id=event.library_id,
             obj=locked, data={"event": event.pk, "promoted": [r.pk for r in promoted]},
         )  # fmt: skip
         _mail_after_commit("cancelled", [locked])
@@ -532,7 +545,7 @@ def registrations_mark_attendance(
     Raises ``EventInvalid`` (nothing recorded) when ``present`` names anything but this
     event's confirmed registrations (a forged or stale form).
     """
-    scope_check(actor=actor, library_ids=[event.library_id], action="registration_attendance",
+    scope_check(actor=actor, library_ids=[event.library_id], action="registration.attendance",
                 now=now, obj=event)  # fmt: skip
     with transaction.atomic():
         confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED)
@@ -546,7 +559,7 @@ def registrations_mark_attendance(
         came = confirmed.filter(pk__in=present).update(attended=True)
         confirmed.exclude(pk__in=present).update(attended=False)
         audit_record(
-            actor=actor, action="registration_attendance", now=now,
+            actor=actor, action=AuditAction.REGISTRATION_ATTENDANCE, now=now,
             library_id=event.library_id, obj=event, data={"present": sorted(present)},
         )  # fmt: skip
     return came
@@ -563,7 +576,7 @@ def registrations_anonymise(*, now: dt.datetime, after_days: int) -> int:
         ).update(patron=None, guest_name="", guest_email="", anonymised_at=now)
         if count:
             audit_record(
-                actor=Actor.system("events_anonymise"), action="registrations_anonymise",
+                actor=Actor.system("events_anonymise"), action=AuditAction.REGISTRATION_ANONYMISE,
                 now=now, data={"count": count, "after_days": after_days},
             )  # fmt: skip
     return count

@@ -24,13 +24,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor, ActorKind
 from navette.core.audit import audit_record
 from navette.core.models import Role, User
 from navette.network.models import Library
 
 #: the audit action of a refusal
-REFUSED = "scope.refused"
+REFUSED = AuditAction.SCOPE_REFUSED
 
 
 class OutOfScope(PermissionDenied):

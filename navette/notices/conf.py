@@ -1,25 +1,36 @@
-"""Notice settings, from Django settings or the environment."""
+"""Notice settings (navette/settings/notices.py, checked by navette.notices.checks)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from navette.settings.env import env_int, env_list
-
 
 def due_soon_days() -> int:
     """Days before the due date when the "due soon" notice leaves."""
-    value = getattr(settings, "NAVETTE_DUE_SOON_DAYS", None)
-    return int(value) if value is not None else env_int("NAVETTE_DUE_SOON_DAYS", 3)
+    return int(settings.NAVETTE_DUE_SOON_DAYS)
 
 
 def overdue_reminder_days() -> list[int]:
-    """Days after the due date of the first, second and third reminders."""
-    value = getattr(settings, "NAVETTE_OVERDUE_REMINDER_DAYS", None)
-    raw = (
-        value if value is not None else env_list("NAVETTE_OVERDUE_REMINDER_DAYS", ["1", "8", "15"])
-    )
-    days = sorted(int(d) for d in raw)[:3]
-    if len(days) != 3 or days[0] < 1:
-        raise ValueError("NAVETTE_OVERDUE_REMINDER_DAYS: three positive day counts, e.g. 1,8,15")
-    return days
+    """Days after the due date of the first, second and third reminders, in order.
+
+    Raises ``ValueError`` unless three positive counts are set (the system check
+    navette.E020 refuses such a set-up at start-up).
+    """
+    problem = overdue_reminder_problem(settings.NAVETTE_OVERDUE_REMINDER_DAYS)
+    if problem:
+        raise ValueError(problem)
+    return sorted(int(d) for d in settings.NAVETTE_OVERDUE_REMINDER_DAYS)
+
+
+def overdue_reminder_problem(days: object) -> str:
+    """What is wrong with a NAVETTE_OVERDUE_REMINDER_DAYS value, or ``""``."""
+    try:
+        counts = sorted(int(d) for d in days)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return f"NAVETTE_OVERDUE_REMINDER_DAYS must be day counts, got {days!r}"
+    if len(counts) != 3 or counts[0] < 1:
+        return (
+            "NAVETTE_OVERDUE_REMINDER_DAYS: three positive day counts, e.g. 1,8,15; "
+            f"got {','.join(str(c) for c in counts) or 'nothing'}"
+        )
+    return ""

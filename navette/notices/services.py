@@ -13,21 +13,19 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef
 from django.db.models.functions import Cast
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from navette.circulation.models import Hold, HoldStatus, Loan
 from navette.core import clock
+from navette.core.mail import build_mail
 from navette.notices import conf
 from navette.notices.models import NoticeKind, SentNotice
 from navette.patrons.models import Patron
 
 log = logging.getLogger("navette.notices")
-LANGUAGES = ("fr", "en")
 OVERDUE_KINDS = (NoticeKind.OVERDUE_1, NoticeKind.OVERDUE_2, NoticeKind.OVERDUE_3)
 
 
@@ -53,18 +51,6 @@ def _reachable(patron: Patron | None) -> bool:
     return bool(patron and patron.notify_by_email and patron.email)
 
 
-def render_notice(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
-    """(subject, body) of a notice in the patron's language (French by default).
-
-    Templates are plain text, one file per language: the first line is the subject.
-    """
-    language = language if language in LANGUAGES else "fr"
-    with translation.override(language):
-        text = render_to_string(f"notices/mail/{language}/{kind}.txt", context)
-    subject, _sep, body = text.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"
-
-
 def _send(batch: list[Outgoing], now: dt.datetime) -> int:
     if not batch:
         return 0
@@ -78,11 +64,12 @@ def _send(batch: list[Outgoing], now: dt.datetime) -> int:
         raise
     try:
         for out in batch:
-            subject, body = render_notice(
-                out.kind, out.patron.preferred_language, {"patron": out.patron, **out.context}
-            )
-            message = EmailMessage(
-                subject=subject, body=body, to=[out.patron.email], connection=connection
+            message = build_mail(
+                f"notices/{out.kind}",
+                {"patron": out.patron, **out.context},
+                out.patron.preferred_language,
+                to=[out.patron.email],
+                connection=connection,
             )
             ids = [c.pk for c in out.claims]
             try:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor, ActorKind
 from navette.core.audit import audit_record
 from navette.core.errors import DomainError, ValidationFailed
@@ -63,7 +64,7 @@ def api_key_create(
             name=name, prefix=prefix, secret_hash=_hash(secret), scopes=sorted(set(scopes)),
             rate_per_minute=rate_per_minute, created_by_id=user_id, created_at=now,
         )  # fmt: skip
-        audit_record(actor=actor, action="api_key_create", now=now, obj=key,
+        audit_record(actor=actor, action=AuditAction.API_KEY_CREATE, now=now, obj=key,
                      data={"name": name, "scopes": key.scopes})  # fmt: skip
     return key, f"{prefix}.{secret}"
 
@@ -92,7 +93,7 @@ def api_call_admit(*, token: str, scope: str, method: str, path: str, now: dt.da
     caller = Caller(key.pk, key.name)
     data = {"method": method, "path": path[:300], "scope": scope}
     if scope not in key.scopes:
-        audit_record(actor=caller.actor, action="api_call", now=now, obj=key,
+        audit_record(actor=caller.actor, action=AuditAction.API_KEY_CALL, now=now, obj=key,
                      data={**data, "outcome": "scope_missing"})  # fmt: skip
         raise ApiKeyRefused(
             _("Cette clé n'a pas le droit « %(scope)s ».") % {"scope": scope},
@@ -112,7 +113,7 @@ def api_call_admit(*, token: str, scope: str, method: str, path: str, now: dt.da
             except IntegrityError:  # the minute's row exists (maybe just made by another call)
                 counted = under_rate.update(calls=F("calls") + 1)
         outcome = "ok" if counted else "rate_limited"
-        audit_record(actor=caller.actor, action="api_call", now=now, obj=key,
+        audit_record(actor=caller.actor, action=AuditAction.API_KEY_CALL, now=now, obj=key,
                      data={**data, "outcome": outcome})  # fmt: skip
     if not counted:
         retry_after = 60 - now.second

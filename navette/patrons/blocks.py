@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.db import transaction
 
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.patrons.models import Patron, PatronBlock
@@ -24,6 +25,10 @@ def patron_block(*, patron: Patron, reason: str, actor: Actor, now: dt.datetime)
             patron=patron, reason=reason[:200], created_at=now, created_by=actor.label[:150]
         )
         audit_record(
-            actor=actor, action="patron.block", now=now, obj=patron, data={"reason": block.reason}
+            actor=actor,
+            action=AuditAction.PATRON_BLOCK,
+            now=now,
+            obj=patron,
+            data={"reason": block.reason},
         )
     return block

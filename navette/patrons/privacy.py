@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet
 
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_forget_patrons, audit_record
 from navette.core.csvexport import csv_writer
@@ -62,7 +63,9 @@ def patrons_purge(*, now: dt.datetime, months: int | None = None) -> int:
             return 0
         Patron.objects.filter(pk__in=ids).delete()
         audit_forget_patrons(ids)
-        audit_record(actor=JOB_ACTOR, action="patrons_purge", now=now, data={"count": len(ids)})
+        audit_record(
+            actor=JOB_ACTOR, action=AuditAction.PATRON_PURGE, now=now, data={"count": len(ids)}
+        )
     return len(ids)
 
 

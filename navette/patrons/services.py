@@ -14,17 +14,17 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor, ActorKind
 from navette.core.audit import audit_record
+from navette.core.mail import build_mail
 from navette.network.models import Library
 from navette.network.scope import scope_check
 from navette.patrons import conf
@@ -143,7 +143,7 @@ def patron_register(
             )
             PatronCard.objects.create(patron=patron, number=number, issued_at=now)
             audit_record(
-                actor=actor, action="patron_register", now=now,
+                actor=actor, action=AuditAction.PATRON_REGISTER, now=now,
                 library_id=home_library.pk, obj=patron,
                 data={"duplicate_confirmed": allow_duplicate},
             )  # fmt: skip
@@ -163,7 +163,7 @@ def patron_renew_membership(*, patron: Patron, actor: Actor, now: dt.datetime) -
         locked.last_activity_at = now
         locked.save(update_fields=["membership_expires_on", "last_activity_at"])
         audit_record(
-            actor=actor, action="patron_renew_membership", now=now, obj=locked,
+            actor=actor, action=AuditAction.PATRON_RENEW_MEMBERSHIP, now=now, obj=locked,
             data={"until": locked.membership_expires_on.isoformat()},
         )  # fmt: skip
     patron.membership_expires_on = locked.membership_expires_on
@@ -200,7 +200,7 @@ def patron_replace_card(
             locked.locked_until = None
             locked.save(update_fields=["card_number", "failed_logins", "locked_until"])
             audit_record(
-                actor=actor, action="patron_replace_card", now=now, obj=locked,
+                actor=actor, action=AuditAction.PATRON_REPLACE_CARD, now=now, obj=locked,
                 data={"old": old, "new": number},
             )  # fmt: skip
     except IntegrityError:
@@ -231,7 +231,7 @@ def patron_set_pin(*, patron: Patron, secret: str, actor: Actor, now: dt.datetim
     Hashed before the transaction opens: a hash takes a tenth of a second, during
     which SQLite's write lock (taken at BEGIN IMMEDIATE) would stop every desk.
     """
-    scope_check(actor=actor, library_ids=[patron.home_library_id], action="patron_set_pin",
+    scope_check(actor=actor, library_ids=[patron.home_library_id], action="patron.set_pin",
                 now=now, obj=patron)  # fmt: skip
     validate_secret(secret)
     _store_pin(patron=patron, pin_hash=make_password(secret), actor=actor, now=now)
@@ -249,7 +249,7 @@ def _store_pin(
             patrons = patrons.filter(pin_hash=replacing)
         stored = patrons.update(pin_hash=pin_hash, failed_logins=0, locked_until=None)
         if stored:
-            audit_record(actor=actor, action="patron_set_pin", now=now, obj=patron)
+            audit_record(actor=actor, action=AuditAction.PATRON_SET_PIN, now=now, obj=patron)
     patron.refresh_from_db(fields=["pin_hash", "failed_logins", "locked_until"])
     return bool(stored)
 
@@ -300,7 +300,7 @@ def _card_locked(until: dt.datetime) -> CardLocked:
             "Trop de codes erronés : cette carte est bloquée jusqu'à %(time)s. "
             "Réessayez plus tard ou demandez un nouveau code."
         )
-        % {"time": clock.local(until).strftime("%H:%M")},
+        % {"time": date_format(clock.local(until), "TIME_FORMAT")},
         until=until,
     )
 
@@ -468,13 +468,12 @@ def patron_send_reset_link(
     if patron is None or not email or patron.email.lower() != email.lower():
         return False
     link = link_for(reset_token_make(patron=patron, now=now))
-    with translation.override(patron.preferred_language or "fr"):
-        subject = _("Réinitialisation de votre code")
-        body = render_to_string(
-            "patrons/mail/pin_reset.txt",
-            {"patron": patron, "link": link, "minutes": conf.reset_link_minutes()},
-        )
-    message = EmailMessage(subject=subject, body=body, to=[patron.email])
+    message = build_mail(
+        "patrons/pin_reset",
+        {"patron": patron, "link": link, "minutes": conf.reset_link_minutes()},
+        patron.preferred_language,
+        to=[patron.email],
+    )
     transaction.on_commit(lambda: message.send(fail_silently=False))
     return True
 
@@ -555,7 +554,7 @@ def patron_update_contact(
             last_activity_at=now,
         )
         audit_record(
-            actor=actor, action="patron_update_contact", now=now, obj=patron,
+            actor=actor, action=AuditAction.PATRON_UPDATE_CONTACT, now=now, obj=patron,
             data={"history_opt_in": history_opt_in, "notify_by_email": notify_by_email,
                   "email_changed": email_changed},
         )  # fmt: skip
@@ -573,14 +572,13 @@ def _tell_previous_address(
         {"p": patron.pk, "old": previous, "new": new, "t": int(now.timestamp())},
         salt=EMAIL_REPORT_SALT, compress=True,
     )  # fmt: skip
-    with translation.override(patron.preferred_language or "fr"):
-        subject = _("Votre adresse électronique a été changée")
-        body = render_to_string(
-            "patrons/mail/email_changed.txt",
-            {"patron": patron, "link": report_link_for(token) if report_link_for else "",
-             "days": EMAIL_REPORT_DAYS, "when": clock.local(now).strftime("%d/%m/%Y %H:%M")},
-        )  # fmt: skip
-    message = EmailMessage(subject=subject, body=body, to=[previous])
+    context = {
+        "patron": patron,
+        "link": report_link_for(token) if report_link_for else "",
+        "days": EMAIL_REPORT_DAYS,
+        "when": now,
+    }
+    message = build_mail("patrons/email_changed", context, patron.preferred_language, to=[previous])
     transaction.on_commit(lambda: message.send(fail_silently=False))
 
 
@@ -613,7 +611,7 @@ def patron_report_email_change(*, token: str, now: dt.datetime) -> bool:
     with transaction.atomic():
         restored = Patron.objects.filter(pk=patron.pk, email__iexact=new).update(email=previous)
         audit_record(
-            actor=Actor.patron(patron.pk), action="patron_email_change_reported", now=now,
+            actor=Actor.patron(patron.pk), action=AuditAction.PATRON_EMAIL_CHANGE_REPORTED, now=now,
             obj=patron, data={"restored": bool(restored)},
         )  # fmt: skip
     return bool(restored)

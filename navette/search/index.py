@@ -437,9 +437,7 @@ def rebuild_index(path: Path | None = None, *, threads: int = 0, heap: int = 0) 
     """
     path = path or index_dir()
     started = time.perf_counter()
-    threads = threads or int(
-        getattr(settings, "NAVETTE_SEARCH_BUILD_THREADS", 0) or min(4, os.cpu_count() or 1)
-    )
+    threads = threads or int(settings.NAVETTE_SEARCH_BUILD_THREADS or min(4, os.cpu_count() or 1))
     heap = heap or threads * 200_000_000
     count = 0
     # the whole rebuild under the writer lock: another thread of this process (the

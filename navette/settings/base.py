@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from navette.settings.env import env_bool, env_float, env_int, env_list
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-NAVETTE_HOME = Path(os.environ.get("NAVETTE_HOME", "var")).expanduser().resolve()
+from navette.settings import env
+from navette.settings.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from navette.settings.paths import BASE_DIR, NAVETTE_HOME
 
 
 def _secret_key() -> str:
@@ -28,7 +25,7 @@ def _secret_key() -> str:
     On first run a random key is generated into ``$NAVETTE_HOME/secret_key``
     (mode 0600); the repository never holds one.
     """
-    from_env = os.environ.get("NAVETTE_SECRET_KEY")
+    from_env = env_str("NAVETTE_SECRET_KEY", "")
     if from_env:
         return from_env
     path = NAVETTE_HOME / "secret_key"
@@ -132,7 +129,7 @@ SUPPORTED_DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
 
 
 def _database() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "").strip()
+    url = env_str("DATABASE_URL", "")
     if url:
         scheme = url.split(":", 1)[0].lower()
         if scheme not in SUPPORTED_DATABASE_SCHEMES:
@@ -140,7 +137,9 @@ def _database() -> dict[str, Any]:
                 f"DATABASE_URL: unsupported database {scheme!r}; Navette runs on PostgreSQL "
                 "(postgres://user@host:port/name) or, with DATABASE_URL unset, on SQLite."
             )
-        config = dj_database_url.parse(url, conn_max_age=env_int("NAVETTE_DB_CONN_MAX_AGE", 60))
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("NAVETTE_DB_CONN_MAX_AGE", 60, minimum=0)
+        )
         config["CONN_HEALTH_CHECKS"] = True
         if env_bool("NAVETTE_DB_PREPARED", False):
             config.setdefault("OPTIONS", {}).update(NAVETTE_DB_PREPARED_OPTIONS)
@@ -202,57 +201,35 @@ NAVETTE_WEB_HEADER_TIMEOUT = env_float("NAVETTE_WEB_HEADER_TIMEOUT", 10.0, minim
 
 # HTTPS, proxies, sessions, CSP, login throttling: navette/settings/security.py (below)
 
-# E-mail: SMTP when NAVETTE_SMTP_HOST is set, otherwise a file backend under
-# the data directory, so the embedded demo never tries to reach a mail server.
-EMAIL_HOST = os.environ.get("NAVETTE_SMTP_HOST", "")
-EMAIL_PORT = env_int("NAVETTE_SMTP_PORT", 25)
-EMAIL_HOST_USER = os.environ.get("NAVETTE_SMTP_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("NAVETTE_SMTP_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("NAVETTE_SMTP_STARTTLS", False)
-EMAIL_USE_SSL = env_bool("NAVETTE_SMTP_SSL", False)
-EMAIL_TIMEOUT = 20
-DEFAULT_FROM_EMAIL = os.environ.get("NAVETTE_MAIL_FROM", "Navette <no-reply@localhost>")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-else:
-    EMAIL_BACKEND = os.environ.get(
-        "NAVETTE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
-    )
-    EMAIL_FILE_PATH = str(NAVETTE_HOME / "mail")
-
-# Absolute base of links in e-mails (cancellation links, password resets).
-NAVETTE_PUBLIC_URL = os.environ.get("NAVETTE_PUBLIC_URL", "http://127.0.0.1:8000")
-# Event registrations lose names and e-mails this many days after the event.
-NAVETTE_EVENTS_ANONYMISE_DAYS = env_int("NAVETTE_EVENTS_ANONYMISE_DAYS", 30)
-
-# The catalogue search index lives in the data directory: derived, never committed.
-NAVETTE_SEARCH_INDEX_DIR = Path(
-    os.environ.get("NAVETTE_SEARCH_INDEX_DIR", str(NAVETTE_HOME / "search-index"))
-)
-# How a process brings the index up to date after a commit that queued records:
-# "background", a thread of its own (a lone process: `navette sip2` run by itself, a shell);
-# "deferred", it leaves that to the node's indexer (`navette search-indexer`, which
-# `navette serve` starts, one per node, for its web and SIP2 processes); "inline", at once
-# (tests).
-NAVETTE_SEARCH_UPDATES = os.environ.get("NAVETTE_SEARCH_UPDATES", "background")
-if NAVETTE_SEARCH_UPDATES not in {"background", "deferred", "inline"}:
-    raise ImproperlyConfigured(
-        f"NAVETTE_SEARCH_UPDATES={NAVETTE_SEARCH_UPDATES!r}: expected background, deferred or inline"
-    )
-#: seconds between two looks at the outbox by `navette search-indexer`
-NAVETTE_SEARCH_FOLLOW_EVERY = env_float("NAVETTE_SEARCH_FOLLOW_EVERY", 0.2, minimum=0.01)
+#: Seconds the circulation services remember rules, settings and opening hours in each
+#: process (0: read them for every operation).
+NAVETTE_CIRCULATION_CACHE_SECONDS = env_float("NAVETTE_CIRCULATION_CACHE_SECONDS", 1.0)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("NAVETTE_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "NAVETTE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
 # Integration settings: one module per integration.
+from navette.settings.demo import *  # noqa: E402,F403
 from navette.settings.digital import *  # noqa: E402,F403
+from navette.settings.email import *  # noqa: E402,F403
+from navette.settings.notices import *  # noqa: E402,F403
 from navette.settings.opendata import *  # noqa: E402,F403
+from navette.settings.privacy import *  # noqa: E402,F403
+from navette.settings.search import *  # noqa: E402,F403
 from navette.settings.security import *  # noqa: E402,F403
 from navette.settings.sip2 import *  # noqa: E402,F403
+from navette.settings.web import *  # noqa: E402,F403
+
+#: what could not be read from the environment, reported by the system checks (navette.E010)
+NAVETTE_SETTINGS_PROBLEMS = tuple(env.PROBLEMS)

@@ -2,21 +2,21 @@
 
 import os
 
-from navette.settings.env import env_bool, env_int
+from navette.settings.env import env_bool, env_int, env_str
 
-NAVETTE_SIP2_HOST = os.environ.get("NAVETTE_SIP2_HOST", "127.0.0.1")
-NAVETTE_SIP2_PORT = env_int("NAVETTE_SIP2_PORT", 6001)
-NAVETTE_SIP2_TLS_CERT = os.environ.get("NAVETTE_SIP2_TLS_CERT", "")
-NAVETTE_SIP2_TLS_KEY = os.environ.get("NAVETTE_SIP2_TLS_KEY", "")
-NAVETTE_SIP2_IDLE_TIMEOUT = env_int("NAVETTE_SIP2_IDLE_TIMEOUT", 600)
-NAVETTE_SIP2_MAX_LINE = env_int("NAVETTE_SIP2_MAX_LINE", 8192)
+NAVETTE_SIP2_HOST = env_str("NAVETTE_SIP2_HOST", "127.0.0.1")
+NAVETTE_SIP2_PORT = env_int("NAVETTE_SIP2_PORT", 6001, minimum=1)
+NAVETTE_SIP2_TLS_CERT = env_str("NAVETTE_SIP2_TLS_CERT", "")
+NAVETTE_SIP2_TLS_KEY = env_str("NAVETTE_SIP2_TLS_KEY", "")
+NAVETTE_SIP2_IDLE_TIMEOUT = env_int("NAVETTE_SIP2_IDLE_TIMEOUT", 600, minimum=1)
+NAVETTE_SIP2_MAX_LINE = env_int("NAVETTE_SIP2_MAX_LINE", 8192, minimum=1)
 #: Threads running the database work of the SIP2 server, each with its own
 #: persistent connection. More threads than cores: requests mostly wait on the database.
 #: On SQLite (one writer at a time) the server uses one process and one thread whatever
 #: these say: more would only queue on the database lock, with long busy-wait tails.
-NAVETTE_SIP2_DB_THREADS = env_int("NAVETTE_SIP2_DB_THREADS", 8)
+NAVETTE_SIP2_DB_THREADS = env_int("NAVETTE_SIP2_DB_THREADS", 8, minimum=1)
 #: Processes of the SIP2 server, sharing its port. Each runs Python on one core at a time.
-NAVETTE_SIP2_WORKERS = env_int("NAVETTE_SIP2_WORKERS", min(4, os.cpu_count() or 1))
+NAVETTE_SIP2_WORKERS = env_int("NAVETTE_SIP2_WORKERS", min(4, os.cpu_count() or 1), minimum=1)
 #: On PostgreSQL, the SIP2 processes bind parameters on the server and prepare the statements
 #: they repeat (NAVETTE_DB_PREPARED_OPTIONS): kiosks run the same few statements all day.
 NAVETTE_SIP2_PREPARED = env_bool("NAVETTE_SIP2_PREPARED", True)

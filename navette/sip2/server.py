@@ -61,8 +61,8 @@ class ServerConfig:
             port=settings.NAVETTE_SIP2_PORT,
             idle_timeout=float(settings.NAVETTE_SIP2_IDLE_TIMEOUT),
             max_line=settings.NAVETTE_SIP2_MAX_LINE,
-            db_threads=getattr(settings, "NAVETTE_SIP2_DB_THREADS", 8),
-            workers=getattr(settings, "NAVETTE_SIP2_WORKERS", 1),
+            db_threads=settings.NAVETTE_SIP2_DB_THREADS,
+            workers=settings.NAVETTE_SIP2_WORKERS,
             tls_cert=settings.NAVETTE_SIP2_TLS_CERT,
             tls_key=settings.NAVETTE_SIP2_TLS_KEY,
         )

@@ -9,18 +9,22 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from navette.core.actions import AuditAction
+
 
 class CirculationAction(models.TextChoices):
-    CHECKOUT = "checkout", _("Prêt")
-    CHECKIN = "checkin", _("Retour")
-    RENEW = "renew", _("Prolongation")
-    HOLD_PLACE = "hold_place", _("Réservation")
-    HOLD_FULFIL = "hold_fulfil", _("Réservation satisfaite")
-    HOLD_CANCEL = "hold_cancel", _("Réservation annulée")
-    HOLD_EXPIRE = "hold_expire", _("Réservation expirée")
-    TRANSIT_SEND = "transit_send", _("Envoi en navette")
-    TRANSIT_RECEIVE = "transit_receive", _("Réception de navette")
-    TRANSIT_LOST = "transit_lost", _("Perte en transit")
+    """What a fact counts, named as the audit journal names the same event."""
+
+    CHECKOUT = AuditAction.LOAN_CHECKOUT.value, _("Prêt")
+    CHECKIN = AuditAction.LOAN_CHECKIN.value, _("Retour")
+    RENEW = AuditAction.LOAN_RENEW.value, _("Prolongation")
+    HOLD_PLACE = AuditAction.HOLD_PLACE.value, _("Réservation")
+    HOLD_FULFIL = AuditAction.HOLD_FULFIL.value, _("Réservation satisfaite")
+    HOLD_CANCEL = AuditAction.HOLD_CANCEL.value, _("Réservation annulée")
+    HOLD_EXPIRE = AuditAction.HOLD_EXPIRE.value, _("Réservation expirée")
+    TRANSIT_SEND = AuditAction.TRANSIT_SEND.value, _("Envoi en navette")
+    TRANSIT_RECEIVE = AuditAction.TRANSIT_RECEIVE.value, _("Réception de navette")
+    TRANSIT_LOST = AuditAction.TRANSIT_LOST.value, _("Perte en transit")
 
 
 class CirculationFact(models.Model):

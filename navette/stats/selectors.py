@@ -162,10 +162,11 @@ def checkouts_by(
 
 def checkouts_by_month(
     start: dt.date, end: dt.date, library: Library | None = None
-) -> list[tuple[str, int]]:
-    """('AAAA-MM', loans) for every month of the period, months without loans included."""
+) -> list[tuple[dt.date, int]]:
+    """(first day of the month, loans) for every month of the period, months without loans
+    included; interfaces name the month in the reader's language."""
     found = {
-        row["month"].strftime("%Y-%m"): row["n"]
+        row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["n"]
         for row in facts(start, end, library)
         .filter(action=CirculationAction.CHECKOUT)
         .annotate(month=TruncMonth("day"))
@@ -174,8 +175,7 @@ def checkouts_by_month(
     }
     months, day = [], start.replace(day=1)
     while day <= end:
-        key = day.strftime("%Y-%m")
-        months.append((key, found.get(key, 0)))
+        months.append((day, found.get(day, 0)))
         day = _next_month(day)
     return months
 

@@ -20,7 +20,7 @@ def test_item_add_audits_and_enqueues(record, relire, now):
                              actor=ACTOR, now=now)  # fmt: skip
     assert item.barcode == "000123"
     assert item.current_library == relire["lens"]
-    assert AuditEvent.objects.filter(action="item_add", object_id=str(item.pk)).exists()
+    assert AuditEvent.objects.filter(action="item.add", object_id=str(item.pk)).exists()
     assert RecordChange.objects.filter(record_id=record.pk).exists()
 
 

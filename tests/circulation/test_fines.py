@@ -61,7 +61,7 @@ def test_partial_payment_settles_the_oldest_fine_first(fined, libs, actor):
     assert [f.pk for f in patron_fines(patron)] == [newer.pk]
     payment = FinePayment.objects.get()
     assert (payment.amount_cents, payment.method, payment.library) == (200, "cash", libs["Lens"])
-    event = AuditEvent.objects.get(action="fines.pay")
+    event = AuditEvent.objects.get(action="fine.pay")
     assert event.data["due_after_cents"] == 250 and event.library_id == libs["Lens"].pk
     assert patron_status(patron, NOW).fines_cents == 250
 
@@ -92,7 +92,7 @@ def test_a_refused_payment_records_nothing(fined, libs, actor, amount, message):
     assert message in refused.value.message
     assert not FinePayment.objects.exists()
     assert sum(f.due_cents for f in Fine.objects.all()) == 450
-    assert not AuditEvent.objects.filter(action="fines.pay").exists()
+    assert not AuditEvent.objects.filter(action="fine.pay").exists()
 
 
 def test_nothing_due_is_said_so(libs, make_patron, actor):
@@ -119,7 +119,7 @@ def test_waiver_needs_a_reason_and_is_audited(fined, libs, actor):
     assert (result.due_cents, result.settled) == (0, 2)
     assert patron_fines(patron) == []
     assert not FinePayment.objects.exists()  # a waiver is not money received
-    event = AuditEvent.objects.get(action="fines.waive")
+    event = AuditEvent.objects.get(action="fine.waive")
     assert event.data["reason"] == "Inondation au domicile"
 
 

@@ -10,6 +10,7 @@ import pytest
 from navette.circulation.models import Fine, Loan
 from navette.circulation.privacy import anonymise_cutoff, loans_anonymise
 from navette.circulation.services import loan_checkin
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import ANONYMOUS_PATRON_LABEL, audit_patron_events, audit_record
 from navette.core.jobs import run_jobs
@@ -108,8 +109,10 @@ def test_journal_forgets_the_patron_on_the_loan_schedule():
     item = make_item(library, barcode="31000000000042")
     checkout(item, patron, library, old)
     loan_checkin(item=item, library=library, actor=STAFF, now=old + dt.timedelta(days=20))
-    audit_record(actor=Actor.patron(patron.pk), action="hold.place", now=old, data={"record": 1})
-    audit_record(actor=STAFF, action="patron_replace_card", now=old, obj=patron,
+    audit_record(
+        actor=Actor.patron(patron.pk), action=AuditAction.HOLD_PLACE, now=old, data={"record": 1}
+    )
+    audit_record(actor=STAFF, action=AuditAction.PATRON_REPLACE_CARD, now=old, obj=patron,
                  data={"old": patron.card_number, "new": "29009999"})  # fmt: skip
     recent_item = make_item(library)
     checkout(recent_item, patron, library, NOW - dt.timedelta(days=10))
@@ -124,7 +127,7 @@ def test_journal_forgets_the_patron_on_the_loan_schedule():
     assert old_checkout.actor_label == STAFF.label
     by_patron = AuditEvent.objects.get(action="hold.place")
     assert (by_patron.actor_id, by_patron.actor_label) == (None, ANONYMOUS_PATRON_LABEL)
-    about_patron = AuditEvent.objects.get(action="patron_replace_card", at=old)
+    about_patron = AuditEvent.objects.get(action=AuditAction.PATRON_REPLACE_CARD, at=old)
     assert (about_patron.object_id, about_patron.data) == ("", {})
     assert patron.card_number not in str(
         list(AuditEvent.objects.filter(at__lt=anonymise_cutoff(NOW)).values())
@@ -134,7 +137,7 @@ def test_journal_forgets_the_patron_on_the_loan_schedule():
     assert ("loan.checkout", NOW - dt.timedelta(days=10)) in remaining
     # idempotent: nothing left to change
     assert loans_anonymise(now=NOW) == 0
-    assert AuditEvent.objects.filter(action="loans_anonymise").count() == 1
+    assert AuditEvent.objects.filter(action="loan.anonymise").count() == 1
 
 
 def test_settled_fines_and_sent_notices_forget_the_patron():

@@ -95,7 +95,7 @@ def test_lens_patron_harnes_copy_returned_at_avion(libs, make_patron, make_item,
         "loan.checkout", "hold.place", "loan.checkin", "hold.trap", "transit.send", "transit.receive",
         "loan.checkout", "hold.place",
     ]  # fmt: skip
-    facts = CirculationFact.objects.filter(action="checkout").order_by("pk")
+    facts = CirculationFact.objects.filter(action="loan.checkout").order_by("pk")
     assert [(f.library_id, f.doc_type, f.patron_category, f.age_band) for f in facts] == [
         (harnes.pk, "book", "adulte", "40-64"),
         (lens.pk, "book", "adulte", "40-64"),

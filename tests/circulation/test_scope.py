@@ -96,11 +96,11 @@ def _cases(libs: dict, make_item: Any, make_patron: Any, actor: Actor) -> dict[s
         "hold.change_pickup": lambda a: hold_change_pickup(
             hold=hold, pickup_library=libs["Avion"], actor=a, now=NOW
         ),  # fmt: skip
-        "fines.pay": lambda a: fines_pay(
+        "fine.pay": lambda a: fines_pay(
             patron=debtor, amount_cents=100, method="cash", library=None, actor=a, now=NOW
         ),  # fmt: skip
         "transit.receive": lambda a: transit_receive(item=free, library=lens, actor=a, now=NOW),
-        "event_create": lambda a: event_create(
+        "event.create": lambda a: event_create(
             fields={
                 "title": "Heure du conte",
                 "library": lens,
@@ -116,7 +116,7 @@ def _cases(libs: dict, make_item: Any, make_patron: Any, actor: Actor) -> dict[s
 @pytest.mark.parametrize(
     "action",
     ["loan.checkout", "loan.checkin", "loan.renew", "hold.place", "hold.cancel", "hold.suspend",
-     "hold.change_pickup", "fines.pay", "transit.receive", "event_create"],
+     "hold.change_pickup", "fine.pay", "transit.receive", "event.create"],
 )  # fmt: skip
 def test_an_avion_librarian_is_refused_at_lens(action, staff, libs, make_item, make_patron, actor):
     """The use case refuses before changing anything and leaves a ``scope.refused`` audit entry
@@ -149,7 +149,7 @@ def test_an_avion_librarian_is_refused_at_lens(action, staff, libs, make_item, m
 @pytest.mark.parametrize(
     "action",
     ["loan.checkout", "loan.checkin", "loan.renew", "hold.place", "hold.cancel", "hold.suspend",
-     "hold.change_pickup", "fines.pay", "event_create"],
+     "hold.change_pickup", "fine.pay", "event.create"],
 )  # fmt: skip
 def test_lens_staff_and_administrators_may(action, role, staff, libs, make_item, make_patron,
                                            actor):  # fmt: skip

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.checks import run_checks
 from django.db import connection
 
 REPO = Path(__file__).resolve().parents[2]
@@ -119,17 +120,108 @@ def test_no_secret_in_the_repository():
             assert not HARDCODED_SECRET.search(text), f"{path} assigns a literal secret key"
 
 
-def test_search_update_settings_are_checked_at_start_up(tmp_path):
-    """A mistyped indexing mode or look interval is refused with the variable's name."""
+def run_check(home: Path, **env: str) -> subprocess.CompletedProcess:
+    return run_python(
+        "import sys; from django.core.management import execute_from_command_line; execute_from_command_line(['navette', 'check'])",
+        home,
+        **env,
+    )
+
+
+def test_search_update_settings_are_read_from_the_environment(tmp_path):
+    """The settings module reads the variables; code reads django.conf.settings."""
     code = "import django; django.setup(); from django.conf import settings; print(settings.NAVETTE_SEARCH_UPDATES, settings.NAVETTE_SEARCH_FOLLOW_EVERY)"
     assert run_python(code, tmp_path).stdout.split() == ["background", "0.2"]
     ok = run_python(
         code, tmp_path, NAVETTE_SEARCH_UPDATES="deferred", NAVETTE_SEARCH_FOLLOW_EVERY="1.5"
     )
     assert ok.stdout.split() == ["deferred", "1.5"]
-    bad = run_python(code, tmp_path, NAVETTE_SEARCH_UPDATES="later")
-    assert bad.returncode != 0 and "NAVETTE_SEARCH_UPDATES='later'" in bad.stderr
-    bad = run_python(code, tmp_path, NAVETTE_SEARCH_FOLLOW_EVERY="soon")
-    assert bad.returncode != 0 and "NAVETTE_SEARCH_FOLLOW_EVERY must be a number" in bad.stderr
-    bad = run_python(code, tmp_path, NAVETTE_SEARCH_FOLLOW_EVERY="0")
-    assert bad.returncode != 0 and "NAVETTE_SEARCH_FOLLOW_EVERY must be at least 0.01" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NAVETTE_SEARCH_UPDATES": "later"},
+         "NAVETTE_SEARCH_UPDATES='later': expected background, deferred or inline"),
+        ({"NAVETTE_SEARCH_FOLLOW_EVERY": "soon"},
+         "NAVETTE_SEARCH_FOLLOW_EVERY must be a number, got 'soon'"),
+        ({"NAVETTE_SEARCH_FOLLOW_EVERY": "0"},
+         "NAVETTE_SEARCH_FOLLOW_EVERY must be at least 0.01, got '0'"),
+        ({"NAVETTE_SMTP_PORT": "vingt-cinq"}, "NAVETTE_SMTP_PORT must be an integer, got 'vingt-cinq'"),
+        ({"NAVETTE_SECURE_COOKIES": "peut-être"},
+         "NAVETTE_SECURE_COOKIES must be 1/true/yes/on or 0/false/no/off, got 'peut-être'"),
+        ({"NAVETTE_LOCKOUT_ATTEMPTS": "0"}, "NAVETTE_LOCKOUT_ATTEMPTS must be at least 1, got '0'"),
+        ({"NAVETTE_OVERDUE_REMINDER_DAYS": "1,huit,15"},
+         "NAVETTE_OVERDUE_REMINDER_DAYS must be integers separated by commas, got '1,huit,15'"),
+        ({"NAVETTE_SMTP_STARTTLS": "1", "NAVETTE_SMTP_SSL": "1"},
+         "NAVETTE_SMTP_STARTTLS and NAVETTE_SMTP_SSL: choose one of the two"),
+    ],
+)  # fmt: skip
+def test_unreadable_environment_is_refused_by_the_checks_with_its_name(tmp_path, env, message):
+    """A variable that cannot be read stops `navette check` (and so `navette serve`) with an
+    error naming it and what was given (navette.E010)."""
+    result = run_check(tmp_path, **env)
+    assert result.returncode != 0
+    assert "navette.E010" in result.stderr and message in result.stderr
+
+
+def test_the_default_environment_passes_the_checks(tmp_path):
+    """Nothing set: the embedded defaults pass every check."""
+    result = run_check(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "message"),
+    [
+        ({"NAVETTE_PUBLIC_URL": "portail.example.org"}, "navette.E011",
+         "NAVETTE_PUBLIC_URL='portail.example.org' is not an absolute web address"),
+        ({"DEFAULT_FROM_EMAIL": "Relire <pas-une-adresse>"}, "navette.E012",
+         "NAVETTE_MAIL_FROM='Relire <pas-une-adresse>' holds no valid e-mail address"),
+        ({"NAVETTE_SEARCH_UPDATES": "later"}, "navette.E013", "NAVETTE_SEARCH_UPDATES='later'"),
+        ({"NAVETTE_OVERDUE_REMINDER_DAYS": [0, 8, 15]}, "navette.E014",
+         "three positive day counts, e.g. 1,8,15; got 0,8,15"),
+        ({"NAVETTE_OVERDUE_REMINDER_DAYS": [8, 15]}, "navette.E014", "got 8,15"),
+        ({"NAVETTE_SETTINGS_PROBLEMS": ("NAVETTE_PORT must be an integer, got 'x'",)},
+         "navette.E010", "Environment: NAVETTE_PORT must be an integer, got 'x'."),
+    ],
+)  # fmt: skip
+def test_checks_name_the_misconfigured_setting(settings, overrides, code, message):
+    """Values that parse but make no sense are errors of the system checks, each saying which
+    setting is wrong and why."""
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    errors = [e for e in run_checks() if e.id == code]
+    assert len(errors) == 1 and message in errors[0].msg
+    assert errors[0].is_serious()
+
+
+def test_checks_pass_with_the_test_settings():
+    """The configuration the tests run with has no error of Navette's checks."""
+    assert [e for e in run_checks() if e.id.startswith("navette.") and e.is_serious()] == []
+
+
+def test_code_reads_settings_one_way():
+    """Only the settings modules read the environment; the code reads django.conf.settings
+    by attribute (no getattr with a default that would hide a missing setting). The entry
+    points only name the settings module, and `navette serve` hands its environment on to
+    the processes it starts."""
+    allowed = {
+        "navette/cli.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE"',
+        "navette/asgi.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE"',
+        "navette/wsgi.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE"',
+        "navette/core/management/commands/serve.py": "env = dict(os.environ)",
+    }
+    pattern = re.compile(
+        r"os\.environ|os\.getenv|getattr\(\s*(django_)?settings\s*,[^,()]+,|settings\.env\b"
+    )
+    found = []
+    for path in sorted((REPO / "navette").rglob("*.py")):
+        relative = path.relative_to(REPO).as_posix()
+        if relative.startswith("navette/settings/"):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if pattern.search(line) and allowed.get(relative, "\0") not in line:
+                found.append(f"{relative}:{number}: {line.strip()}")
+    assert found == []

@@ -119,7 +119,7 @@ def test_expired_or_blocked_card_gets_a_clear_page_instead_of_a_ticket(client, c
     f.log_in(client, expired)
     response = client.get("/cas/login", {"service": SERVICE})
     assert response.status_code == 403
-    assert "Votre carte a expiré le 31/10/2026" in response.content.decode()
+    assert "Votre carte a expiré le 31 octobre 2026" in response.content.decode()
 
     blocked = f.patron()
     PatronBlock.objects.create(patron=blocked, reason="Carte perdue", created_at=NOW)

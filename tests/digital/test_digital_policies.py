@@ -79,7 +79,7 @@ def test_access_decisions():
     assert _decide().allowed
     expired = _decide(membership_expires_on=dt.date(2026, 11, 21))
     assert (expired.allowed, expired.code) == (False, "card_expired")
-    assert "21/11/2026" in expired.reason
+    assert "21 novembre 2026" in expired.reason
     assert _decide(blocked=True).code == "card_blocked"
     assert _decide(allowed_categories=["jeune"]).code == "category_not_allowed"
     assert _decide(allowed_categories=["adulte"]).allowed

@@ -58,9 +58,9 @@ def test_which_film_a_patron_watched_is_forgotten_after_the_retention_period():
     assert list(PatronTokenMonth.objects.filter(patron=patron).values_list("month", flat=True)) == [
         "2026-11"
     ]
-    old_event = AuditEvent.objects.get(action="tokens_spend", at=old)
+    old_event = AuditEvent.objects.get(action="token.spend", at=old)
     assert (old_event.actor_id, old_event.actor_label) == (None, ANONYMOUS_PATRON_LABEL)
-    assert [e.at for e in audit_patron_events(patron.pk).filter(action="tokens_spend")] == [
+    assert [e.at for e in audit_patron_events(patron.pk).filter(action="token.spend")] == [
         new_entry.at
     ]
     assert usage_by_month_resource_library() == usage

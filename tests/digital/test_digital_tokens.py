@@ -78,7 +78,7 @@ def test_refused_when_balance_too_low_then_renewed_on_the_first(films):
         spend(patron, films["one"])
     assert "Votre solde de jetons ce mois-ci est de 0,5" in exc.value.message
     assert "en coûte 1" in exc.value.message
-    assert "01/12/2026" in exc.value.message
+    assert "revient à 4 le 1er décembre 2026" in exc.value.message
     assert (TokenEntry.objects.count(), UsageFact.objects.count()) == before
     assert PatronTokenMonth.objects.get(patron=patron).spent_halves == 7
 

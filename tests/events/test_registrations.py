@@ -63,7 +63,7 @@ def test_cancellation_promotes_first_waiting_and_mails_them(django_capture_on_co
     assert Event.objects.get(pk=event.pk).seats_taken == 1
     promoted_mail = [m for m in mail.outbox if m.to == ["g2@example.org"]]
     assert len(promoted_mail) == 1 and "place s'est libérée" in promoted_mail[0].subject
-    assert AuditEvent.objects.filter(action="registration_cancel").count() == 1
+    assert AuditEvent.objects.filter(action="registration.cancel").count() == 1
 
 
 def test_large_party_is_passed_over_for_a_smaller_one():

@@ -60,7 +60,7 @@ def test_hold_ready_in_english_for_english_speaking_patron(smtp_server):
     assert notices_hold_ready(now=NOW) == 1
     message = smtp_server.messages[0]
     assert message["Subject"] == "Your hold is ready: Nana"
-    assert "until Tuesday 17 March 2026" in _body(message)
+    assert "until Tuesday, March 17, 2026" in _body(message)
 
 
 def test_no_notice_without_consent_or_address(smtp_server):

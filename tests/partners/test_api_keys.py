@@ -110,7 +110,9 @@ def test_every_call_is_audited_and_bad_keys_are_401(client, clock_at):
     call(client, "get", path, token)
     call(client, "get", "/api/v1/catalogue/search?q=germinal", token)
     outcomes = list(
-        AuditEvent.objects.filter(action="api_call").order_by("pk").values_list("data", flat=True)
+        AuditEvent.objects.filter(action="api_key.call")
+        .order_by("pk")
+        .values_list("data", flat=True)
     )
     assert [(o["path"], o["outcome"]) for o in outcomes] == [
         (path, "ok"), (path, "rate_limited"), ("/api/v1/catalogue/search", "scope_missing"),

@@ -128,7 +128,7 @@ def test_export_covers_every_table_holding_the_patron():
     assert protocols == ["CAS", "OpenID Connect", "OpenID Connect (jeton d'accès)"]
     assert "Vent du Nord" in [row.get("titre") for row in data["connexions_fournisseurs"]]
     actions = {row["action"] for row in data["journal"]}
-    assert {"loan.checkout", "tokens_spend", "patron_register"} <= actions
+    assert {"loan.checkout", "token.spend", "patron.register"} <= actions
     assert data["amendes"][0]["titre"] == "Les Misérables"
     assert data["paiements"][0]["montant_euros"] == "0.50"
     rows = list(csv.reader(io.StringIO(export_csv(patron))))

@@ -40,7 +40,7 @@ def test_register_gives_a_network_card_and_twelve_months():
     patron = _register()
     assert patron.membership_expires_on == dt.date(2027, 3, 10)
     assert [c.number for c in patron.cards.all()] == ["29005555"]
-    assert AuditEvent.objects.filter(action="patron_register", object_id=str(patron.pk)).exists()
+    assert AuditEvent.objects.filter(action="patron.register", object_id=str(patron.pk)).exists()
 
 
 def test_same_name_and_birth_date_is_flagged_until_confirmed():

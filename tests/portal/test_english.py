@@ -114,7 +114,7 @@ def test_agenda_and_event_pages_are_in_english(english, relire):
     assert "What's on in the libraries" in agenda and "1 upcoming event" in agenda
     assert "Booking required: 5 places left" in agenda and "Clear filters" in agenda
     page = text(english.get(f"/agenda/evenement/{event.pk}/"))
-    assert "Tuesday 11 May 2027" in page
+    assert "Tuesday, May 11, 2027 at 10 a.m." in page
     assert "5 places left out of 5." in page and "Add to my calendar (iCalendar)" in page
 
 

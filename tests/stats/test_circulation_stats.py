@@ -11,6 +11,7 @@ import pytest
 
 from navette.core.models import User
 from navette.stats import selectors
+from navette.stats.models import CirculationAction as A
 from navette.stats.models import CirculationFact
 
 pytestmark = pytest.mark.django_db
@@ -29,17 +30,17 @@ def facts(relire):
 
     CirculationFact.objects.bulk_create(
         [
-            fact(JAN, "checkout", lens),
+            fact(JAN, A.CHECKOUT, lens),
             fact(
-                JAN, "checkout", lens, home=harnes, doc_type="video", age="12-14", category="jeune"
+                JAN, A.CHECKOUT, lens, home=harnes, doc_type="video", age="12-14", category="jeune"
             ),
-            fact(FEB, "checkout", lens, doc_type="comic", age="6-11", category="jeune"),
-            fact(FEB, "checkin", lens),
-            fact(FEB, "renew", lens),
-            fact(MAR, "checkout", harnes),
-            fact(MAR, "hold_place", harnes),
-            fact(MAR, "hold_fulfil", harnes),
-            fact(MAR, "transit_send", lens),
+            fact(FEB, A.CHECKOUT, lens, doc_type="comic", age="6-11", category="jeune"),
+            fact(FEB, A.CHECKIN, lens),
+            fact(FEB, A.RENEW, lens),
+            fact(MAR, A.CHECKOUT, harnes),
+            fact(MAR, A.HOLD_PLACE, harnes),
+            fact(MAR, A.HOLD_FULFIL, harnes),
+            fact(MAR, A.TRANSIT_SEND, lens),
             fact(dt.date(2025, 12, 31), "checkout", lens),  # before the period
         ]
     )
@@ -82,9 +83,9 @@ def test_loans_by_criterion_and_by_month(facts):
     at_lens = selectors.checkouts_by("patron_category", start, end, facts["lens"])
     assert [(s.key, s.count) for s in at_lens] == [("jeune", 2), ("adulte", 1)]
     assert selectors.checkouts_by_month(start, end) == [
-        ("2026-01", 2),
-        ("2026-02", 1),
-        ("2026-03", 1),
+        (dt.date(2026, 1, 1), 2),
+        (dt.date(2026, 2, 1), 1),
+        (dt.date(2026, 3, 1), 1),
     ]
     with pytest.raises(ValueError):
         selectors.checkouts_by("patron_id", start, end)
@@ -97,6 +98,8 @@ def test_page_for_a_statistician_and_the_csv(client, facts):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Du 01/01/2026 au 31/03/2026." in html and "Prêts par tranche d" in html
+    # months are named, never shown as "2026-01"
+    assert '<th scope="row">janvier 2026</th>' in html and ">2026-01<" not in html
     lens_row = html.split("Lens — Médiathèque Robert Cousin</th>")[1].split("</tr>")[0]
     assert lens_row.startswith("<td>3</td><td>1 (33 %)</td><td>1</td><td>1</td>")
     response = client.get(
@@ -108,7 +111,17 @@ def test_page_for_a_statistician_and_the_csv(client, facts):
         csv.reader(io.StringIO(b"".join(response.streaming_content).decode()), delimiter=";")
     )
     assert rows[0] == selectors.CSV_HEADER
-    assert ["2026-01", "lens", "checkout", "video", "jeune", "12-14", "harnes", "lens", "1"] in rows
+    assert [
+        "2026-01",
+        "lens",
+        "loan.checkout",
+        "video",
+        "jeune",
+        "12-14",
+        "harnes",
+        "lens",
+        "1",
+    ] in rows
     assert sum(int(r[-1]) for r in rows[1:]) == 6  # Lens's facts of the period, nobody else's
 
 

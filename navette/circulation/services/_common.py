@@ -36,7 +36,7 @@ from navette.network.hours import Schedule
 from navette.network.models import Closure, Library, OpeningPeriod
 from navette.network.selectors import schedules_for
 from navette.patrons.models import Patron
-from navette.stats.models import CirculationFact
+from navette.stats.models import CirculationAction, CirculationFact
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ _cache_lock = threading.Lock()
 
 
 def _cache_seconds() -> float:
-    return float(getattr(django_settings, "NAVETTE_CIRCULATION_CACHE_SECONDS", 1.0))
+    return float(django_settings.NAVETTE_CIRCULATION_CACHE_SECONDS)
 
 
 #: keys being loaded again by some thread (the others keep the value they had meanwhile)
@@ -237,7 +237,7 @@ def patron_facts(patron: Patron, settings: CirculationSettings) -> PatronFacts:
 
 
 def make_fact(
-    *, action: str, now: dt.datetime, library_id: int | None, item: Item | None = None,
+    *, action: CirculationAction, now: dt.datetime, library_id: int | None, item: Item | None = None,
     doc_type: str = "", patron: Patron | None = None,
 ) -> CirculationFact:  # fmt: skip
     """One anonymous statistics fact, not saved: no patron, no copy identity."""
@@ -255,7 +255,7 @@ def make_fact(
 
 
 def record_fact(
-    *, action: str, now: dt.datetime, library_id: int | None, item: Item | None = None,
+    *, action: CirculationAction, now: dt.datetime, library_id: int | None, item: Item | None = None,
     doc_type: str = "", patron: Patron | None = None,
 ) -> None:  # fmt: skip
     """Append one anonymous statistics fact: no patron, no copy identity."""

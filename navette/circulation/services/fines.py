@@ -15,6 +15,7 @@ from navette.circulation import locks
 from navette.circulation.errors import PaymentRefused
 from navette.circulation.models import Fine, FinePayment, PaymentMethod
 from navette.circulation.policies import Reason
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.network.models import Library
@@ -113,7 +114,7 @@ def fines_pay(
     """
     if method not in PaymentMethod.values:
         raise ValueError(f"unknown payment method {method!r}")
-    _scope(actor=actor, library=library, patron=patron, action="fines.pay", now=now)
+    _scope(actor=actor, library=library, patron=patron, action="fine.pay", now=now)
     with transaction.atomic():
         due, settled = _settle(patron, amount_cents, "paid_cents", now)
         payment = FinePayment.objects.create(
@@ -125,7 +126,7 @@ def fines_pay(
             paid_at=now,
         )
         audit_record(
-            actor=actor, action="fines.pay", now=now,
+            actor=actor, action=AuditAction.FINE_PAY, now=now,
             library_id=library.pk if library else None, obj=payment,
             data={"patron": patron.pk, "amount_cents": amount_cents, "method": method,
                   "due_after_cents": due - amount_cents},
@@ -146,11 +147,11 @@ def fines_waive(
     reason = reason.strip()
     if not reason:
         raise ValueError("a waiver needs a reason")
-    _scope(actor=actor, library=library, patron=patron, action="fines.waive", now=now)
+    _scope(actor=actor, library=library, patron=patron, action="fine.waive", now=now)
     with transaction.atomic():
         due, settled = _settle(patron, amount_cents, "waived_cents", now)
         audit_record(
-            actor=actor, action="fines.waive", now=now,
+            actor=actor, action=AuditAction.FINE_WAIVE, now=now,
             library_id=library.pk if library else None,
             object_type="patron", object_id=patron.pk,
             data={"amount_cents": amount_cents, "reason": reason[:500],

@@ -22,11 +22,13 @@ from navette.circulation.services._common import (
 )
 from navette.circulation.services.routing import route_item, send_in_navette
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.network.models import Library
 from navette.network.scope import scope_check
 from navette.patrons.models import Patron
+from navette.stats.models import CirculationAction
 
 PATRON_REASONS = {
     Reason.CARD_EXPIRED,
@@ -83,10 +85,10 @@ def hold_place(
                 )
         except IntegrityError as exc:
             raise HoldRefused(Reason.ALREADY_HELD) from exc
-        audit_record(actor=actor, action="hold.place", now=now, library_id=pickup_library.pk, obj=hold,
+        audit_record(actor=actor, action=AuditAction.HOLD_PLACE, now=now, library_id=pickup_library.pk, obj=hold,
                      data={"record": record.pk, "item": item.pk if item else None})  # fmt: skip
         record_fact(
-            action="hold_place",
+            action=CirculationAction.HOLD_PLACE,
             now=now,
             library_id=pickup_library.pk,
             doc_type=record.doc_type,
@@ -145,10 +147,10 @@ def hold_cancel(
             current.status = HoldStatus.READY  # route the copy as a released trap
             _release_trapped(item=it, hold=current, actor=actor, now=now)
             current.status = HoldStatus.CANCELLED
-        audit_record(actor=actor, action="hold.cancel", now=now,
+        audit_record(actor=actor, action=AuditAction.HOLD_CANCEL, now=now,
                      library_id=library.pk if library else current.pickup_library_id, obj=current,
                      data={"was": previous})  # fmt: skip
-        record_fact(action="hold_cancel", now=now, library_id=current.pickup_library_id,
+        record_fact(action=CirculationAction.HOLD_CANCEL, now=now, library_id=current.pickup_library_id,
                     doc_type=current.record.doc_type, patron=p)  # fmt: skip
     return current
 
@@ -173,7 +175,7 @@ def hold_suspend(
         current.suspended_from = start
         current.suspended_until = end
         current.save(update_fields=["suspended_from", "suspended_until"])
-        audit_record(actor=actor, action="hold.suspend", now=now, library_id=current.pickup_library_id, obj=current,
+        audit_record(actor=actor, action=AuditAction.HOLD_SUSPEND, now=now, library_id=current.pickup_library_id, obj=current,
                      data={"from": start.isoformat() if start else None, "until": end.isoformat() if end else None})  # fmt: skip
     return current
 
@@ -218,7 +220,7 @@ def hold_change_pickup(
             )
         else:
             current.save(update_fields=["pickup_library"])
-        audit_record(actor=actor, action="hold.change_pickup", now=now, library_id=pickup_library.pk, obj=current,
+        audit_record(actor=actor, action=AuditAction.HOLD_CHANGE_PICKUP, now=now, library_id=pickup_library.pk, obj=current,
                      data={"from": previous, "to": pickup_library.pk})  # fmt: skip
     return current
 
@@ -246,11 +248,11 @@ def hold_expire(*, hold: Hold, actor: Actor, now: dt.datetime) -> Hold | None:
         current.status = HoldStatus.EXPIRED
         audit_record(
             actor=actor,
-            action="hold.expire",
+            action=AuditAction.HOLD_EXPIRE,
             now=now,
             library_id=current.pickup_library_id,
             obj=current,
         )
-        record_fact(action="hold_expire", now=now, library_id=current.pickup_library_id,
+        record_fact(action=CirculationAction.HOLD_EXPIRE, now=now, library_id=current.pickup_library_id,
                     doc_type=current.record.doc_type, patron=p)  # fmt: skip
     return current

@@ -46,6 +46,7 @@ from navette.circulation.services.routing import (
 )
 from navette.circulation.services.transits import receive_locked
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
@@ -53,6 +54,7 @@ from navette.core.rows import insert as insert_rows
 from navette.network.models import Library
 from navette.network.scope import scope_check
 from navette.patrons.models import Patron
+from navette.stats.models import CirculationAction
 
 PATRON_REASONS = {
     Reason.CARD_EXPIRED,
@@ -166,19 +168,27 @@ def _checkout(
             if it.status == ItemStatus.IN_TRANSIT:
                 db.receive_transits(it.pk, now)
             facts.append(
-                make_fact(action="hold_fulfil", now=now, library_id=library.pk, item=it, patron=p)
+                make_fact(
+                    action=CirculationAction.HOLD_FULFIL,
+                    now=now,
+                    library_id=library.pk,
+                    item=it,
+                    patron=p,
+                )
             )
         it.status = ItemStatus.ON_LOAN
         it.current_library = library
         db.save(it, ["status", "current_library", "updated_at"])
         enqueue_record(it.record_id)
         audit_record(
-            actor=actor, action="loan.checkout", now=now, library_id=library.pk, obj=loan,
+            actor=actor, action=AuditAction.LOAN_CHECKOUT, now=now, library_id=library.pk, obj=loan,
             data={"item": it.barcode, "patron": p.pk, "due_on": loan.due_on.isoformat(),
                   "hold": fulfilled.pk if fulfilled else None},
         )  # fmt: skip
         facts.append(
-            make_fact(action="checkout", now=now, library_id=library.pk, item=it, patron=p)
+            make_fact(
+                action=CirculationAction.CHECKOUT, now=now, library_id=library.pk, item=it, patron=p
+            )
         )
         insert_rows(facts, keys=False)
     return loan
@@ -227,7 +237,7 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
                     destination=trap.pickup_library, hold=trap, hold_patron=trap.patron,
                 )  # fmt: skip
             result = route_item(item=it, library=library, settings=settings, actor=actor, now=now)
-            audit_record(actor=actor, action="item.checkin_free", now=now, library_id=library.pk, obj=it,
+            audit_record(actor=actor, action=AuditAction.ITEM_CHECKIN_FREE, now=now, library_id=library.pk, obj=it,
                          data={"action": str(result.action)})  # fmt: skip
             return result
         loan.returned_at = now
@@ -250,10 +260,12 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
             db.add(Fine(patron=patron, loan=loan, amount_cents=penalty.fine_cents, created_at=now))
             fine_cents = penalty.fine_cents
         audit_record(
-            actor=actor, action="loan.checkin", now=now, library_id=library.pk, obj=loan,
+            actor=actor, action=AuditAction.LOAN_CHECKIN, now=now, library_id=library.pk, obj=loan,
             data={"item": it.barcode, "days_late": penalty.days_late},
         )  # fmt: skip
-        record_fact(action="checkin", now=now, library_id=library.pk, item=it, patron=patron)
+        record_fact(
+            action=CirculationAction.CHECKIN, now=now, library_id=library.pk, item=it, patron=patron
+        )
         result = route_item(
             item=it, library=library, settings=settings, actor=actor, now=now,
             holds_waiting=bool(getattr(loan, "holds_waiting", True)),
@@ -314,10 +326,10 @@ def loan_renew(
         current.save(update_fields=["due_on", "renewals"])
         where = library or lending
         audit_record(
-            actor=actor, action="loan.renew", now=now, library_id=where.pk, obj=current,
+            actor=actor, action=AuditAction.LOAN_RENEW, now=now, library_id=where.pk, obj=current,
             data={"item": it.barcode, "from": previous.isoformat(), "to": current.due_on.isoformat()},
         )  # fmt: skip
-        record_fact(action="renew", now=now, library_id=where.pk, item=it, patron=p)
+        record_fact(action=CirculationAction.RENEW, now=now, library_id=where.pk, item=it, patron=p)
         enqueue_record(it.record_id)
     return current
 

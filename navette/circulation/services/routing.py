@@ -30,11 +30,13 @@ from navette.circulation.services._common import (
     rule_rows,
 )
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
 from navette.network.models import Library
 from navette.patrons.models import Patron
+from navette.stats.models import CirculationAction
 
 
 class CheckinAction(StrEnum):
@@ -125,7 +127,7 @@ def trap_for_hold(
     )
     hold.trapped_item = item
     hold.trapped_at = now
-    audit_record(actor=actor, action="hold.trap", now=now, library_id=library.pk, obj=hold,
+    audit_record(actor=actor, action=AuditAction.HOLD_TRAP, now=now, library_id=library.pk, obj=hold,
                  data={"item": item.barcode})  # fmt: skip
     if hold.pickup_library_id == library.pk:
         make_ready(hold=hold, item=item, library=library, now=now)
@@ -204,7 +206,9 @@ def send_in_navette(
     item.current_library = from_library
     db.save(item, ["status", "current_library", "updated_at"])
     enqueue_record(item.record_id)
-    audit_record(actor=actor, action="transit.send", now=now, library_id=from_library.pk, obj=transit,
+    audit_record(actor=actor, action=AuditAction.TRANSIT_SEND, now=now, library_id=from_library.pk, obj=transit,
                  data={"item": item.barcode, "to": to_library.code})  # fmt: skip
-    record_fact(action="transit_send", now=now, library_id=from_library.pk, item=item)
+    record_fact(
+        action=CirculationAction.TRANSIT_SEND, now=now, library_id=from_library.pk, item=item
+    )
     return transit

@@ -20,12 +20,14 @@ from navette.circulation.services.routing import (
     route_item,
     send_in_navette,
 )
+from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
 from navette.network.models import Library
 from navette.network.scope import scope_check
 from navette.patrons.models import Patron
+from navette.stats.models import CirculationAction
 
 
 def transit_receive(
@@ -77,9 +79,9 @@ def receive_locked(
     transit.closed_at = now
     db = store.current()
     db.save(transit, ["status", "closed_at"])
-    audit_record(actor=actor, action="transit.receive", now=now, library_id=library.pk, obj=transit,
+    audit_record(actor=actor, action=AuditAction.TRANSIT_RECEIVE, now=now, library_id=library.pk, obj=transit,
                  data={"item": item.barcode, "expected": transit.to_library_id})  # fmt: skip
-    record_fact(action="transit_receive", now=now, library_id=library.pk, item=item)
+    record_fact(action=CirculationAction.TRANSIT_RECEIVE, now=now, library_id=library.pk, item=item)
     hold = None
     if transit.hold_id:
         hold = db.hold_in_transit(transit.hold_id)
@@ -132,8 +134,13 @@ def transit_declare_lost(
                 status=HoldStatus.WAITING, trapped_item=None, trapped_at=None
             )
         enqueue_record(it.record_id)
-        audit_record(actor=actor, action="transit.lost", now=now,
+        audit_record(actor=actor, action=AuditAction.TRANSIT_LOST, now=now,
                      library_id=(library.pk if library else current.from_library_id), obj=current,
                      data={"item": it.barcode})  # fmt: skip
-        record_fact(action="transit_lost", now=now, library_id=current.from_library_id, item=it)
+        record_fact(
+            action=CirculationAction.TRANSIT_LOST,
+            now=now,
+            library_id=current.from_library_id,
+            item=it,
+        )
     return current

@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 from navette.core import clock
+from navette.core.formats import long_datetime
 from navette.events.models import Event
 from navette.events.selectors import library_upcoming_events
 from navette.network.models import Library
@@ -26,8 +27,10 @@ def with_display_times(events: Iterable[Event]) -> list[Event]:
     result = []
     for event in events:
         start, end = localtime(event.starts_at), localtime(event.ends_at)
-        event.when_start = capfirst(date_format(start, "l j F Y, H:i"))  # type: ignore[attr-defined]
-        event.when_end = date_format(end, "H:i" if start.date() == end.date() else "j F, H:i")  # type: ignore[attr-defined]
+        event.when_start = capfirst(long_datetime(start))  # type: ignore[attr-defined]
+        same_day = start.date() == end.date()
+        end_text = date_format(end, "TIME_FORMAT") if same_day else long_datetime(end)
+        event.when_end = end_text  # type: ignore[attr-defined]
         result.append(event)
     return result
 

@@ -9,13 +9,13 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from navette.catalogue.models import Audience, DocType, ItemStatus, Record
 from navette.circulation.selectors import record_availability
+from navette.core.formats import short_date
 from navette.network.models import Library
 from navette.portal.jsonld import json_ld
 from navette.search import engine, selectors
@@ -245,7 +245,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _status_label(status: str, due_on) -> str:
     if status == ItemStatus.ON_LOAN and due_on:
-        return _("En prêt jusqu'au %(date)s") % {"date": date_format(due_on, "d/m/Y")}
+        return _("En prêt jusqu'au %(date)s") % {"date": short_date(due_on)}
     return str(ItemStatus(status).label) if status in ItemStatus.values else status
 
 

@@ -53,7 +53,7 @@ def test_editing_a_lens_copy(login, who, make_item):
     )
     item.refresh_from_db()
     if who == "avion":
-        _refused(resp, "item_update")
+        _refused(resp, "item.update")
         assert item.call_number == ""
     else:
         assert resp.status_code == 302 and item.call_number == "R ROM"
@@ -67,7 +67,7 @@ def test_transferring_a_lens_copy(login, who, libs, make_item):
     resp = login(who).post(f"/personnel/catalogue/exemplaires/{item.pk}/modifier/", form)
     item.refresh_from_db()
     if who == "avion":
-        _refused(resp, "item_update")
+        _refused(resp, "item.update")
         assert item.owning_library == libs["Lens"]
     else:
         assert resp.status_code == 302 and item.owning_library == libs["Avion"]
@@ -80,7 +80,7 @@ def test_withdrawing_a_lens_copy(login, who, make_item):
     resp = login(who).post(f"/personnel/catalogue/exemplaires/{item.pk}/retirer/", {"reason": "x"})
     item.refresh_from_db()
     if who == "avion":
-        _refused(resp, "item_withdraw")
+        _refused(resp, "item.withdraw")
         assert item.status == ItemStatus.AVAILABLE
     else:
         assert resp.status_code == 302 and item.status == ItemStatus.WITHDRAWN
@@ -116,7 +116,7 @@ def test_setting_a_lens_patrons_pin(login, who, make_patron):
     resp = login(who).post(f"/personnel/lecteurs/{patron.pk}/code/", {"pin": "4821"})
     patron.refresh_from_db()
     if who == "avion":
-        _refused(resp, "patron_set_pin")
+        _refused(resp, "patron.set_pin")
         assert not check_password("4821", patron.pin_hash)
     else:
         assert resp.status_code == 302 and check_password("4821", patron.pin_hash)

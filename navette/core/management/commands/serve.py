@@ -18,7 +18,7 @@ from navette.core.supervisor import Child, Supervisor, SupervisorError
 
 
 def default_workers() -> int:
-    return int(os.environ.get("NAVETTE_WEB_WORKERS", min(8, 2 * (os.cpu_count() or 1))))
+    return int(settings.NAVETTE_WEB_WORKERS)
 
 
 def pending_migrations() -> list[str]:
@@ -39,8 +39,8 @@ class Command(BaseCommand):
 
 
 def add_serve_arguments(parser) -> None:
-    parser.add_argument("--host", default=os.environ.get("NAVETTE_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("NAVETTE_PORT", "8000")))
+    parser.add_argument("--host", default=settings.NAVETTE_WEB_HOST)
+    parser.add_argument("--port", type=int, default=settings.NAVETTE_WEB_PORT)
     parser.add_argument("--sip2-port", type=int, default=settings.NAVETTE_SIP2_PORT)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--no-sip2", action="store_true", help="Ne pas démarrer le serveur SIP2.")
@@ -52,7 +52,7 @@ def add_serve_arguments(parser) -> None:
         help="Pas d'indexeur de nœud : chaque processus met l'index à jour lui-même.",
     )  # fmt: skip
     parser.add_argument(
-        "--jobs-every", type=int, default=int(os.environ.get("NAVETTE_JOBS_EVERY", "300")),
+        "--jobs-every", type=int, default=settings.NAVETTE_JOBS_EVERY,
         help="Intervalle des tâches planifiées, en secondes.",
     )  # fmt: skip
 

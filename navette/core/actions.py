@@ -1,0 +1,89 @@
+"""The names stored in the audit journal and the statistics facts: one scheme,
+``<entity>.<verb>`` (``loan.checkout``, ``hold.place``, ``item.withdraw``).
+
+The entity is the model the event is about (as ``AuditEvent.object_type`` names it),
+the verb the service's action. A statistics fact counting the same event carries the same
+name (``navette.stats.models.CirculationAction`` takes its values from here), so a loan is
+``loan.checkout`` in the journal, in the statistics and in their CSV export.
+Stored values: renaming one needs a data migration of the rows that hold it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    # circulation
+    LOAN_CHECKOUT = "loan.checkout", _("Prêt")
+    LOAN_CHECKIN = "loan.checkin", _("Retour")
+    LOAN_RENEW = "loan.renew", _("Prolongation")
+    LOAN_ANONYMISE = "loan.anonymise", _("Anonymisation des prêts")
+    ITEM_CHECKIN_FREE = "item.checkin_free", _("Retour d'un exemplaire non prêté")
+    HOLD_PLACE = "hold.place", _("Réservation")
+    HOLD_FULFIL = "hold.fulfil", _("Réservation satisfaite")
+    HOLD_CANCEL = "hold.cancel", _("Réservation annulée")
+    HOLD_SUSPEND = "hold.suspend", _("Réservation suspendue")
+    HOLD_CHANGE_PICKUP = "hold.change_pickup", _("Changement de lieu de retrait")
+    HOLD_EXPIRE = "hold.expire", _("Réservation expirée")
+    HOLD_TRAP = "hold.trap", _("Réservation mise de côté")
+    TRANSIT_SEND = "transit.send", _("Envoi en navette")
+    TRANSIT_RECEIVE = "transit.receive", _("Réception de navette")
+    TRANSIT_LOST = "transit.lost", _("Perte en transit")
+    FINE_PAY = "fine.pay", _("Paiement d'amende")
+    FINE_WAIVE = "fine.waive", _("Remise d'amende")
+    # circulation rules and settings, changed in the administration
+    LOAN_RULE_ADD = "loan_rule.add", _("Règle de prêt ajoutée")
+    LOAN_RULE_CHANGE = "loan_rule.change", _("Règle de prêt modifiée")
+    CIRCULATION_SETTINGS_ADD = "circulation_settings.add", _("Réglages de circulation ajoutés")
+    CIRCULATION_SETTINGS_CHANGE = (
+        "circulation_settings.change",
+        _("Réglages de circulation modifiés"),
+    )
+    LIBRARY_CIRCULATION_SETTINGS_ADD = (
+        "library_circulation_settings.add",
+        _("Réglages de circulation d'une bibliothèque ajoutés"),
+    )
+    LIBRARY_CIRCULATION_SETTINGS_CHANGE = (
+        "library_circulation_settings.change",
+        _("Réglages de circulation d'une bibliothèque modifiés"),
+    )
+    # catalogue
+    ITEM_ADD = "item.add", _("Exemplaire ajouté")
+    ITEM_UPDATE = "item.update", _("Exemplaire modifié")
+    ITEM_WITHDRAW = "item.withdraw", _("Exemplaire retiré")
+    RECORD_DELETE = "record.delete", _("Notice supprimée")
+    # patrons
+    PATRON_REGISTER = "patron.register", _("Inscription d'un lecteur")
+    PATRON_RENEW_MEMBERSHIP = "patron.renew_membership", _("Réinscription d'un lecteur")
+    PATRON_REPLACE_CARD = "patron.replace_card", _("Remplacement de carte")
+    PATRON_SET_PIN = "patron.set_pin", _("Code personnel fixé")
+    PATRON_UPDATE_CONTACT = "patron.update_contact", _("Coordonnées modifiées")
+    PATRON_EMAIL_CHANGE_REPORTED = (
+        "patron.email_change_reported",
+        _("Changement d'adresse signalé par l'ancienne adresse"),
+    )
+    PATRON_BLOCK = "patron.block", _("Carte bloquée")
+    PATRON_PURGE = "patron.purge", _("Suppression des lecteurs inactifs")
+    # events
+    EVENT_CREATE = "event.create", _("Événement créé")
+    EVENT_UPDATE = "event.update", _("Événement modifié")
+    EVENT_CANCEL = "event.cancel", _("Événement annulé")
+    EVENT_SERIES_CREATE = "event.series_create", _("Série d'événements créée")
+    PROGRAMME_SAVE = "programme.save", _("Programme enregistré")
+    REGISTRATION_CREATE = "registration.create", _("Inscription à un événement")
+    REGISTRATION_CANCEL = "registration.cancel", _("Inscription annulée")
+    REGISTRATION_ATTENDANCE = "registration.attendance", _("Présence relevée")
+    REGISTRATION_ANONYMISE = "registration.anonymise", _("Anonymisation des inscriptions")
+    # digital
+    TOKEN_SPEND = "token.spend", _("Jetons dépensés")
+    TOKEN_REFUND = "token.refund", _("Jetons rendus")
+    TOKEN_ENTRY_ANONYMISE = "token_entry.anonymise", _("Anonymisation du registre des jetons")
+    RESOURCE_IMPORT_TITLES = "resource.import_titles", _("Import de titres numériques")
+    # access
+    SCOPE_REFUSED = "scope.refused", _("Action refusée hors des bibliothèques du compte")
+    AUTH_STAFF_LOGIN_LOCKED_OUT = "auth.staff_login_locked_out", _("Connexion du personnel bloquée")
+    # partners (API keys)
+    API_KEY_CREATE = "api_key.create", _("Clé d'API créée")
+    API_KEY_CALL = "api_key.call", _("Appel de l'API partenaires")

@@ -1,34 +1,26 @@
-"""Small factories for patron, notice and account tests."""
+"""Patron factories: categories and patrons with their card, straight through the ORM."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 from navette.core import clock
 from navette.core.actors import Actor
-from navette.network.models import Library, Network
-from navette.patrons.models import Patron, PatronCategory
-from navette.patrons.services import ContactDetails, patron_register, patron_set_pin
+from navette.network.models import Library
+from navette.patrons.models import Patron, PatronCard, PatronCategory
+from navette.patrons.services import add_months, patron_set_pin
+from tests.network.factories import make_library
 
 STAFF = Actor.system("tests")
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=clock.PARIS)
 _seq = itertools.count(1)
 
 
-def make_library(code: str = "", name: str = "") -> Library:
-    network = Network.objects.first() or Network.objects.create(name="Réseau test")
-    n = next(_seq)
-    code = code or f"bib-{n}"
-    return Library.objects.create(
-        network=network, code=code, name=name or f"Médiathèque {code}", commune=f"Ville {n}",
-        street="1 rue des Livres", postcode="62300", city="Lens",
-    )  # fmt: skip
-
-
-def make_category(code: str = "adulte") -> PatronCategory:
+def make_category(*, code: str = "adulte", membership_months: int = 12) -> PatronCategory:
     category, _created = PatronCategory.objects.get_or_create(
-        code=code, defaults={"label": code.capitalize(), "membership_months": 12}
+        code=code, defaults={"label": code.capitalize(), "membership_months": membership_months}
     )
     return category
 
@@ -36,50 +28,38 @@ def make_category(code: str = "adulte") -> PatronCategory:
 def make_patron(
     *,
     library: Library | None = None,
+    category: str = "adulte",
     card: str = "",
     pin: str = "1234",
-    email: str = "",
-    now: dt.datetime = NOW,
+    email: str | None = None,
     first_name: str = "Lucie",
     last_name: str = "",
     birth_date: dt.date | None = None,
-    **changes,
+    membership_expires_on: dt.date | None = None,
+    now: dt.datetime = NOW,
+    **fields: Any,
 ) -> Patron:
+    """A patron with a card (the same rows as a registration) and, unless ``pin=""``, a PIN.
+
+    ``email=None`` gives a made-up address, ``email=""`` none. Membership runs for the category's months from ``now``; ``fields`` set any other column.
+    """
     n = next(_seq)
-    patron = patron_register(
+    cat = make_category(code=category)
+    number = card or f"2900{n:08d}"
+    values: dict[str, Any] = {"last_activity_at": now, **fields}
+    patron = Patron.objects.create(
+        card_number=number,
         first_name=first_name,
         last_name=last_name or f"Martin{n}",
         birth_date=birth_date or dt.date(1990, 1, 1) + dt.timedelta(days=n),
-        contact=ContactDetails(email=email or f"lecteur{n}@example.org"),
-        category=make_category(),
+        email=f"lecteur{n}@example.org" if email is None else email,
+        category=cat,
         home_library=library or make_library(),
-        card_number=card or f"2900{n:08d}",
-        actor=STAFF,
-        now=now,
+        membership_expires_on=membership_expires_on
+        or add_months(clock.today(now), cat.membership_months),
+        **values,
     )
+    PatronCard.objects.create(patron=patron, number=number, issued_at=now)
     if pin:
         patron_set_pin(patron=patron, secret=pin, actor=STAFF, now=now)
-    if changes:
-        for name, value in changes.items():
-            setattr(patron, name, value)
-        patron.save()
     return patron
-
-
-def make_item(library: Library, title: str = "Germinal", barcode: str = ""):  # type: ignore[no-untyped-def]
-    """A record with one available copy at ``library``."""
-    from navette.catalogue.models import Item, Record
-
-    n = next(_seq)
-    record = Record.objects.create(flavour="unimarc", marc={"fields": []}, title=title)
-    return Item.objects.create(
-        record=record, barcode=barcode or f"3100{n:08d}", owning_library=library,
-        current_library=library,
-    )  # fmt: skip
-
-
-def checkout(item, patron: Patron, library: Library, now: dt.datetime):  # type: ignore[no-untyped-def]
-    """Lend through the circulation service (the real path)."""
-    from navette.circulation.services import loan_checkout
-
-    return loan_checkout(item=item, patron=patron, library=library, actor=STAFF, now=now)

@@ -69,8 +69,6 @@ def make_item(libs, make_record):
     def make(owner="Lens", record=None, **kw):
         record = record or make_record(doc_type=kw.pop("doc_type", "book"))
         n = next(_seq)
-        return catalogue.make_item(
-            library=libs[owner], record=record, barcode=f"I{n:08d}", **kw
-        )
+        return catalogue.make_item(library=libs[owner], record=record, barcode=f"I{n:08d}", **kw)
 
     return make

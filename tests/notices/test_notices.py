@@ -94,7 +94,12 @@ def test_due_soon_and_overdue_reminders(settings, smtp_server):
     settings.NAVETTE_OVERDUE_REMINDER_DAYS = [2, 5, 9]
     library = make_library()
     patron = make_patron(library=library, email="late@example.org")
-    loan = make_loan(item=make_item(library=library, title="La Bête humaine"), patron=patron, library=library, now=NOW)
+    loan = make_loan(
+        item=make_item(library=library, title="La Bête humaine"),
+        patron=patron,
+        library=library,
+        now=NOW,
+    )
     due = dt.date(2026, 4, 1)
     Loan.objects.filter(pk=loan.pk).update(due_on=due)
     at = lambda day: dt.datetime.combine(day, dt.time(9), tzinfo=NOW.tzinfo)  # noqa: E731

@@ -10,7 +10,6 @@ from navette.core.actors import Actor
 from navette.core.clock import PARIS
 from navette.digital.models import TokenEntry
 from navette.digital.services import tokens_spend
-
 from tests.digital import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,6 @@ import pytest
 
 from navette.core.clock import PARIS
 from navette.digital.selectors import pairwise_id
-
 from tests.digital import factories as f
 
 

@@ -13,7 +13,6 @@ from navette.core.clock import PARIS
 from navette.digital.models import CasTicket, UsageFact
 from navette.digital.selectors import pairwise_id
 from navette.patrons.models import PatronBlock
-
 from tests.digital import factories as f
 
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)

@@ -16,7 +16,6 @@ from authlib.oidc.core import CodeIDToken
 
 from navette.core.clock import PARIS
 from navette.digital.selectors import pairwise_id
-
 from tests.digital import factories as f
 
 REDIRECT = "http://cours.example.test/oidc/callback"

@@ -14,7 +14,6 @@ from navette.core.models import Role, User
 from navette.digital.models import EntryKind, TokenEntry
 from navette.digital.selectors import patron_balance
 from navette.digital.services import tokens_spend
-
 from tests.digital import factories as f
 
 pytestmark = pytest.mark.django_db

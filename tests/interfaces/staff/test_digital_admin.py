@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.hashers import check_password
 
 from navette.digital.admin import ServiceRegistrationForm
-
 from tests.digital import factories as f
 
 

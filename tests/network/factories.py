@@ -16,7 +16,7 @@ TUESDAY_TO_SATURDAY = (1, 2, 3, 4, 5)
 
 def make_network(*, name: str = "Réseau test") -> Network:
     """The network of the test database (created once)."""
-    return Network.objects.first() or Network.objects.create(name=name)
+    return Network.objects.order_by("pk").first() or Network.objects.create(name=name)
 
 
 def make_library(

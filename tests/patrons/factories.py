@@ -28,13 +28,13 @@ def make_category(*, code: str = "adulte", membership_months: int = 12) -> Patro
 def make_patron(
     *,
     library: Library | None = None,
-    category: str = "adulte",
+    category: str | PatronCategory = "adulte",
     card: str = "",
     pin: str = "1234",
     email: str | None = None,
     first_name: str = "Lucie",
     last_name: str = "",
-    birth_date: dt.date | None = None,
+    birth_date: dt.date | None = dt.date(1990, 1, 1),
     membership_expires_on: dt.date | None = None,
     now: dt.datetime = NOW,
     **fields: Any,
@@ -44,14 +44,14 @@ def make_patron(
     ``email=None`` gives a made-up address, ``email=""`` none. Membership runs for the category's months from ``now``; ``fields`` set any other column.
     """
     n = next(_seq)
-    cat = make_category(code=category)
+    cat = category if isinstance(category, PatronCategory) else make_category(code=category)
     number = card or f"2900{n:08d}"
     values: dict[str, Any] = {"last_activity_at": now, **fields}
     patron = Patron.objects.create(
         card_number=number,
         first_name=first_name,
         last_name=last_name or f"Martin{n}",
-        birth_date=birth_date or dt.date(1990, 1, 1) + dt.timedelta(days=n),
+        birth_date=birth_date,
         email=f"lecteur{n}@example.org" if email is None else email,
         category=cat,
         home_library=library or make_library(),

@@ -49,7 +49,8 @@ def make_patron(libs):
         kw = {
             "card": f"P{n:07d}", "first_name": f"Prénom{n}", "last_name": f"Nom{n}", "pin": "",
             "email": "", "membership_expires_on": dt.date(2026, 1, 1),
-            "birth_date": dt.date(1980, 5, 1), "last_activity_at": None, "now": NOW, **kw,
+            "birth_date": dt.date(1980, 5, 1), "last_activity_at": None, "now": NOW,
+            "registered": False, **kw,
         }  # fmt: skip
         return patrons.make_patron(library=libs[home], category=category, **kw)
 

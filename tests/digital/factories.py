@@ -47,7 +47,7 @@ def patron(**fields: Any) -> Patron:
         "birth_date": dt.date(1990, 5, 17), "category": category(),
         "library": fields.pop("home_library", None) or library(),
         "membership_expires_on": dt.date(2030, 1, 1), "pin": "", "email": "",
-        "last_activity_at": None, "pin_hash": make_password("482915"),
+        "last_activity_at": None, "pin_hash": make_password("482915"), "registered": False,
     }  # fmt: skip
     if "card_number" in fields:
         values["card"] = fields.pop("card_number")

@@ -52,5 +52,5 @@ def patron(lib: Library, email: str = "", **fields: Any) -> Patron:
     return make_patron(
         library=lib, card=f"C{n:08d}", pin="", email=email or f"p{n}@example.org",
         first_name=fields.get("first_name", "Anne"), last_name=fields.get("last_name", f"Lecteur{n}"),
-        birth_date=None, membership_expires_on=dt.date(2030, 1, 1), last_activity_at=None,
+        birth_date=None, membership_expires_on=dt.date(2030, 1, 1), last_activity_at=None, registered=False,
     )  # fmt: skip

@@ -9,8 +9,13 @@ from typing import Any
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.network.models import Library
-from navette.patrons.models import Patron, PatronCategory
-from navette.patrons.services import ContactDetails, patron_register, patron_set_pin
+from navette.patrons.models import Patron, PatronCard, PatronCategory
+from navette.patrons.services import (
+    ContactDetails,
+    add_months,
+    patron_register,
+    patron_set_pin,
+)
 from tests.network.factories import make_library
 
 STAFF = Actor.system("tests")
@@ -39,6 +44,7 @@ def make_patron(
     birth_date: dt.date | None = MADE_UP,
     membership_expires_on: dt.date | None = None,
     now: dt.datetime = NOW,
+    registered: bool = True,
     **fields: Any,
 ) -> Patron:
     """A patron registered through ``patron_register`` (card, audit) and, unless ``pin=""``,
@@ -46,22 +52,29 @@ def make_patron(
 
     ``email=None`` gives a made-up address, ``email=""`` none; ``birth_date=None`` none. Membership runs for the
     category's months from ``now`` unless ``membership_expires_on``; ``fields`` set any
-    other column afterwards.
+    other column afterwards. ``registered=False`` writes the same rows without the
+    registration's audit event (tests that count audit events).
     """
     n = next(_seq)
-    patron = patron_register(
-        first_name=first_name,
-        last_name=last_name or f"Martin{n}",
-        birth_date=dt.date(1990, 1, 1) + dt.timedelta(days=n)
-        if birth_date is MADE_UP
-        else birth_date,
-        contact=ContactDetails(email=f"lecteur{n}@example.org" if email is None else email),
-        category=category if isinstance(category, PatronCategory) else make_category(code=category),
-        home_library=library or make_library(),
-        card_number=card or f"2900{n:08d}",
-        actor=STAFF,
-        now=now,
-    )
+    cat = category if isinstance(category, PatronCategory) else make_category(code=category)
+    number = card or f"2900{n:08d}"
+    email = f"lecteur{n}@example.org" if email is None else email
+    born = dt.date(1990, 1, 1) + dt.timedelta(days=n) if birth_date is MADE_UP else birth_date
+    home = library or make_library()
+    if registered:
+        patron = patron_register(
+            first_name=first_name, last_name=last_name or f"Martin{n}", birth_date=born,
+            contact=ContactDetails(email=email), category=cat, home_library=home,
+            card_number=number, actor=STAFF, now=now,
+        )  # fmt: skip
+    else:  # the same rows without the registration's audit event
+        patron = Patron.objects.create(
+            card_number=number, first_name=first_name, last_name=last_name or f"Martin{n}",
+            birth_date=born, email=email, category=cat, home_library=home,
+            membership_expires_on=add_months(clock.today(now), cat.membership_months),
+            last_activity_at=now,
+        )  # fmt: skip
+        PatronCard.objects.create(patron=patron, number=number, issued_at=now)
     if pin:
         patron_set_pin(patron=patron, secret=pin, actor=STAFF, now=now)
     if membership_expires_on is not None:

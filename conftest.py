@@ -49,7 +49,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    return [f"navette: database {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}"]
+    caches = "production" if settings.NAVETTE_TEST_PRODUCTION_CACHES else "off"
+    return [
+        f"navette: database {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}",
+        f"navette: in-process circulation caches {caches} (NAVETTE_TEST_PRODUCTION_CACHES)",
+    ]
 
 
 def missing(reason: str) -> None:
@@ -207,6 +211,20 @@ def relire(db):
 
     load_network_csv(DATA, network_name=NETWORK_NAME)
     return {lib.code: lib for lib in Library.objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_circulation_cache():
+    """Each test starts and ends with an empty in-process cache of rules, settings and hours.
+
+    Tests roll back what they wrote, which no signal sees; with the production caches on
+    (NAVETTE_TEST_PRODUCTION_CACHES=1) a test must not read what an earlier one cached.
+    """
+    from navette.circulation.services._common import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ os.environ.setdefault("NAVETTE_EMAIL_BACKEND", "django.core.mail.backends.locmem
 
 from navette.settings.base import *  # noqa: E402,F403
 from navette.settings.base import DATABASES  # noqa: E402
+from navette.settings.env import env_bool  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
@@ -16,6 +17,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(os.environ["NAVETTE_HOME"], "test.sqlite3")
     }
-# Tests create rules and opening hours by bulk inserts and roll back between tests: no
-# in-process cache of circulation rules (tests that measure it turn it on).
-NAVETTE_CIRCULATION_CACHE_SECONDS = 0
+#: NAVETTE_TEST_PRODUCTION_CACHES=1 (scripts/test sets it for the PostgreSQL pass) keeps the
+#: production caches: the in-process cache of circulation rules, settings and hours, which is
+#: the only cache these settings otherwise turn off (templates, Django's cache and the portal's
+#: network name are as in production; the root conftest clears the in-process caches around
+#: each test, as a restart would, since tests roll back what they wrote).
+NAVETTE_TEST_PRODUCTION_CACHES = env_bool("NAVETTE_TEST_PRODUCTION_CACHES", False)
+if not NAVETTE_TEST_PRODUCTION_CACHES:
+    # Tests create rules and opening hours by bulk inserts and roll back between tests: no
+    # in-process cache of circulation rules (tests that measure it turn it on).
+    NAVETTE_CIRCULATION_CACHE_SECONDS = 0

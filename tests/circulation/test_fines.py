@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 
 from navette.circulation.errors import PatronRefused, PaymentRefused
-from navette.circulation.models import CirculationSettings, Fine, FinePayment, Loan
+from navette.circulation.models import CirculationSettings, Fine, FinePayment
 from navette.circulation.selectors import patron_fines, patron_status
 from navette.circulation.services import fines_pay, fines_waive, loan_checkout
 from navette.core.clock import PARIS
 from navette.core.models import AuditEvent, User
 from navette.core.money import euros, parse_euros
+from tests.circulation.factories import make_fine
 
 NOW = dt.datetime(2025, 3, 4, 10, 0, tzinfo=PARIS)
 pytestmark = pytest.mark.django_db
@@ -25,14 +26,11 @@ def fined(libs, make_patron, make_item):
     patron = make_patron()
     fines = []
     for days, cents in ((20, 150), (10, 300)):
-        item = make_item()
         at = NOW - dt.timedelta(days=days)
-        loan = Loan.objects.create(
-            item=item, patron=patron, library=libs["Lens"], loaned_at=at - dt.timedelta(days=30),
-            due_on=(at - dt.timedelta(days=5)).date(), returned_at=at, doc_type="book",
-        )  # fmt: skip
         fines.append(
-            Fine.objects.create(patron=patron, loan=loan, amount_cents=cents, created_at=at)
+            make_fine(
+                patron=patron, library=libs["Lens"], amount_cents=cents, at=at, item=make_item()
+            )
         )
     return patron, fines
 

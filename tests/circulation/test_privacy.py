@@ -16,14 +16,19 @@ from navette.core.audit import ANONYMOUS_PATRON_LABEL, audit_patron_events, audi
 from navette.core.jobs import run_jobs
 from navette.core.models import AuditEvent
 from navette.notices.models import NoticeKind, SentNotice
-from tests.patrons.factories import NOW, STAFF, checkout, make_item, make_library, make_patron
+from tests.catalogue.factories import make_item
+from tests.circulation.factories import make_loan
+from tests.network.factories import make_library
+from tests.patrons.factories import NOW, STAFF, make_patron
 
 pytestmark = pytest.mark.django_db
 
 
 def _returned_loan(patron, library, returned_at):
-    item = make_item(library)
-    loan = checkout(item, patron, library, returned_at - dt.timedelta(days=20))
+    item = make_item(library=library)
+    loan = make_loan(
+        item=item, patron=patron, library=library, now=returned_at - dt.timedelta(days=20)
+    )
     Loan.objects.filter(pk=loan.pk).update(returned_at=returned_at)
     return loan
 
@@ -69,7 +74,12 @@ def test_open_loans_are_never_anonymised():
     """An open loan keeps its patron however old it is."""
     library = make_library()
     patron = make_patron(library=library)
-    loan = checkout(make_item(library), patron, library, NOW - dt.timedelta(days=300))
+    loan = make_loan(
+        item=make_item(library=library),
+        patron=patron,
+        library=library,
+        now=NOW - dt.timedelta(days=300),
+    )
     loans_anonymise(now=NOW)
     loan.refresh_from_db()
     assert loan.patron_id == patron.pk
@@ -106,16 +116,16 @@ def test_journal_forgets_the_patron_on_the_loan_schedule():
     library = make_library()
     patron = make_patron(library=library)
     old = NOW - dt.timedelta(days=200)
-    item = make_item(library, barcode="31000000000042")
-    checkout(item, patron, library, old)
+    item = make_item(library=library, barcode="31000000000042")
+    make_loan(item=item, patron=patron, library=library, now=old)
     loan_checkin(item=item, library=library, actor=STAFF, now=old + dt.timedelta(days=20))
     audit_record(
         actor=Actor.patron(patron.pk), action=AuditAction.HOLD_PLACE, now=old, data={"record": 1}
     )
     audit_record(actor=STAFF, action=AuditAction.PATRON_REPLACE_CARD, now=old, obj=patron,
                  data={"old": patron.card_number, "new": "29009999"})  # fmt: skip
-    recent_item = make_item(library)
-    checkout(recent_item, patron, library, NOW - dt.timedelta(days=10))
+    recent_item = make_item(library=library)
+    make_loan(item=recent_item, patron=patron, library=library, now=NOW - dt.timedelta(days=10))
     old_checkout = AuditEvent.objects.get(action="loan.checkout", at=old)
     assert old_checkout.data["patron"] == patron.pk  # the link the finding is about
 

@@ -18,6 +18,8 @@ from navette.digital.models import (
 )
 from navette.network.models import Library, Network
 from navette.patrons.models import Patron, PatronCategory
+from tests.network.factories import make_library
+from tests.patrons.factories import make_category, make_patron
 
 _seq = itertools.count(1)
 
@@ -25,33 +27,32 @@ VOD_SERVICE = "http://vod.example.test/sso/cas"
 
 
 def library(code: str = "lille") -> Library:
-    network = Network.current()
-    lib, _ = Library.objects.get_or_create(
-        code=code,
-        defaults={"network": network, "name": f"Médiathèque {code}", "commune": code.title()},
-    )
-    return lib
+    """The library ``code`` (created once)."""
+    found = Library.objects.filter(code=code).first()
+    return found or make_library(
+        code=code, name=f"Médiathèque {code}", commune=code.title(), network=Network.current(),
+        street="", postcode="", city="",
+    )  # fmt: skip
 
 
 def category(code: str = "adulte") -> PatronCategory:
-    cat, _ = PatronCategory.objects.get_or_create(code=code, defaults={"label": code.title()})
-    return cat
+    return make_category(code=code)
 
 
 def patron(**fields: Any) -> Patron:
+    """A patron of Lille whose PIN is 482915 (stored as the tests' hasher makes it)."""
     n = next(_seq)
     values: dict[str, Any] = {
-        "card_number": f"2900{n:08d}",
-        "first_name": "Camille",
-        "last_name": f"Lecteur{n}",
-        "birth_date": dt.date(1990, 5, 17),
-        "category": category(),
-        "home_library": library(),
-        "membership_expires_on": dt.date(2030, 1, 1),
-        "pin_hash": make_password("482915"),
-    }
+        "card": f"2900{n:08d}", "first_name": "Camille", "last_name": f"Lecteur{n}",
+        "birth_date": dt.date(1990, 5, 17), "category": category(),
+        "library": fields.pop("home_library", None) or library(),
+        "membership_expires_on": dt.date(2030, 1, 1), "pin": "", "email": "",
+        "last_activity_at": None, "pin_hash": make_password("482915"), "registered": False,
+    }  # fmt: skip
+    if "card_number" in fields:
+        values["card"] = fields.pop("card_number")
     values.update(fields)
-    return Patron.objects.create(**values)
+    return make_patron(**values)
 
 
 def vod(*, cas: bool = True) -> Resource:

@@ -11,6 +11,9 @@ from navette.core.clock import PARIS
 from navette.events.models import Event
 from navette.events.services import event_create
 from navette.network.models import Library, Network
+from navette.patrons.models import Patron
+from tests.network.factories import make_library
+from tests.patrons.factories import make_patron
 
 STAFF = Actor.system("tests")
 #: A Tuesday in May: far from any daylight-saving change.
@@ -20,10 +23,9 @@ _seq = itertools.count(1)
 
 def library(code: str = "", commune: str = "Lens", name: str = "") -> Library:
     n = next(_seq)
-    network = Network.current()
-    return Library.objects.create(
-        network=network, code=code or f"bib-{n}", commune=commune,
-        name=name or f"Médiathèque {n}", street="1 rue de la Gare", postcode="62300", city=commune,
+    return make_library(
+        code=code or f"bib-{n}", commune=commune, name=name or f"Médiathèque {n}",
+        network=Network.current(), street="1 rue de la Gare", postcode="62300", city=commune,
         phone="03 21 00 00 00",
     )  # fmt: skip
 
@@ -44,13 +46,11 @@ def bookable(lib: Library, capacity: int = 2, **fields: Any) -> Event:
     return event(lib, registration_required=True, capacity=capacity, **fields)
 
 
-def patron(lib: Library, email: str = "", **fields: Any):  # type: ignore[no-untyped-def]
-    from navette.patrons.models import Patron, PatronCategory
-
+def patron(lib: Library, email: str = "", **fields: Any) -> Patron:
+    """A patron of ``lib`` without PIN (the agenda's readers)."""
     n = next(_seq)
-    category, _c = PatronCategory.objects.get_or_create(code="adulte", defaults={"label": "Adulte"})
-    return Patron.objects.create(
-        card_number=f"C{n:08d}", first_name=fields.get("first_name", "Anne"),
-        last_name=fields.get("last_name", f"Lecteur{n}"), email=email or f"p{n}@example.org",
-        category=category, home_library=lib, membership_expires_on=dt.date(2030, 1, 1),
+    return make_patron(
+        library=lib, card=f"C{n:08d}", pin="", email=email or f"p{n}@example.org",
+        first_name=fields.get("first_name", "Anne"), last_name=fields.get("last_name", f"Lecteur{n}"),
+        birth_date=None, membership_expires_on=dt.date(2030, 1, 1), last_activity_at=None, registered=False,
     )  # fmt: skip

@@ -1,5 +1,6 @@
 """Fixtures for interface tests: the circulation factories (libraries open Tuesday to
-Saturday with network rules, patrons, records, copies) and staff accounts by role."""
+Saturday with network rules, patrons, records, copies), the search tests' index and small
+catalogue, and staff accounts by role."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from circulation.conftest import (  # noqa: F401  (fixtures shared with the circ
     make_patron,
     make_record,
 )
+from search.conftest import catalogue, index_dir  # noqa: F401  (shared with the search tests)
 
 from navette.core.models import Role, User
 

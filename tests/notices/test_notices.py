@@ -10,13 +10,16 @@ from navette.circulation.models import Hold, HoldStatus, Loan
 from navette.core.jobs import run_jobs
 from navette.notices.models import NoticeKind, SentNotice
 from navette.notices.services import notices_hold_ready, notices_loans, overdue_level
-from tests.patrons.factories import NOW, checkout, make_item, make_library, make_patron
+from tests.catalogue.factories import make_item
+from tests.circulation.factories import make_loan
+from tests.network.factories import make_library
+from tests.patrons.factories import NOW, make_patron
 
 pytestmark = pytest.mark.django_db
 
 
 def _ready_hold(patron, pickup, *, title="L'Assommoir", last_day=dt.date(2026, 3, 17)):
-    item = make_item(make_library(), title=title)
+    item = make_item(library=make_library(), title=title)
     return Hold.objects.create(
         patron=patron, record=item.record, pickup_library=pickup, status=HoldStatus.READY,
         placed_at=NOW - dt.timedelta(days=5), trapped_item=item, trapped_at=NOW,
@@ -91,7 +94,12 @@ def test_due_soon_and_overdue_reminders(settings, smtp_server):
     settings.NAVETTE_OVERDUE_REMINDER_DAYS = [2, 5, 9]
     library = make_library()
     patron = make_patron(library=library, email="late@example.org")
-    loan = checkout(make_item(library, title="La Bête humaine"), patron, library, NOW)
+    loan = make_loan(
+        item=make_item(library=library, title="La Bête humaine"),
+        patron=patron,
+        library=library,
+        now=NOW,
+    )
     due = dt.date(2026, 4, 1)
     Loan.objects.filter(pk=loan.pk).update(due_on=due)
     at = lambda day: dt.datetime.combine(day, dt.time(9), tzinfo=NOW.tzinfo)  # noqa: E731

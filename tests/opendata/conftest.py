@@ -11,7 +11,7 @@ from lxml import etree
 
 from navette.catalogue.models import Record
 from navette.search.index import rebuild_index
-from tests.search.factories import make_item, make_record
+from tests.catalogue.factories import make_item, make_record
 
 SCHEMAS = Path(__file__).parent / "schemas"
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -89,12 +89,12 @@ def small_catalogue(relire) -> dict[str, Record]:
         "orphan": unimarc_record("Une notice sans exemplaire"),
         "atlas": marc21_record("Atlas of the world", doc_type="map"),
     }  # fmt: skip
-    make_item(r["etoile"], lens, call_number="BD HER")
-    make_item(r["etoile"], harnes)
-    make_item(r["guerre"], lens)
-    make_item(r["ghost"], harnes, call_number="R STR")
-    make_item(r["film"], lens)
-    make_item(r["atlas"], harnes)
+    make_item(record=r["etoile"], library=lens, call_number="BD HER")
+    make_item(record=r["etoile"], library=harnes)
+    make_item(record=r["guerre"], library=lens)
+    make_item(record=r["ghost"], library=harnes, call_number="R STR")
+    make_item(record=r["film"], library=lens)
+    make_item(record=r["atlas"], library=harnes)
     return r
 
 
@@ -118,10 +118,10 @@ def sru_catalogue(relire, settings, tmp_path) -> dict[str, Record]:
         "revue": marc21_record("Revue des deux mondes", doc_type="magazine", year=1829,
                                issns=["0750-9278"], control_number="RDM1829"),
     }  # fmt: skip
-    make_item(r["etoile"], lens, call_number="BD HER")
-    make_item(r["etoile"], harnes, status="on_loan")
-    make_item(r["guerre"], lens)
-    make_item(r["ghost"], harnes, call_number="R STR")
-    make_item(r["journaux"], lens, status="on_loan")
+    make_item(record=r["etoile"], library=lens, call_number="BD HER")
+    make_item(record=r["etoile"], library=harnes, status="on_loan")
+    make_item(record=r["guerre"], library=lens)
+    make_item(record=r["ghost"], library=harnes, call_number="R STR")
+    make_item(record=r["journaux"], library=lens, status="on_loan")
     rebuild_index()
     return r

@@ -17,8 +17,8 @@ from navette.catalogue.models import Record
 from navette.catalogue.services import record_delete
 from navette.core.actors import Actor
 from navette.opendata.oai import oai_identifier
+from tests.catalogue.factories import make_item
 from tests.opendata.conftest import marc21_record, unimarc_record, valid_oai
-from tests.search.factories import make_item
 
 UTC = dt.UTC
 
@@ -44,7 +44,7 @@ def harvested_catalogue(relire):
         make = unimarc_record if n % 3 else marc21_record
         rec = make(f"Titre numéro {n}", authors=[f"Auteur {n}"], year=2000 + n)
         if n not in (9,):
-            make_item(rec, lens)
+            make_item(record=rec, library=lens)
         Record.objects.filter(pk=rec.pk).update(
             updated_at=dt.datetime(2025, 1, 1 + n, 12, 0, tzinfo=UTC)
         )

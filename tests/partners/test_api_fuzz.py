@@ -12,7 +12,7 @@ from navette.core.actors import Actor
 from navette.core.models import Role, User
 from navette.partners.models import Scope
 from navette.partners.services import api_key_create
-from tests.search.factories import make_item, make_record
+from tests.catalogue.factories import make_item, make_record
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
@@ -21,7 +21,7 @@ def test_schemathesis_finds_no_error_in_the_partner_api(live_server, relire, set
     """Every operation of the published schema, fuzzed with a key holding every scope."""
     settings.NAVETTE_SEARCH_INDEX_DIR = tmp_path / "index"
     record = make_record(title="Germinal", authors=["Émile Zola"])
-    make_item(record, relire["lens"])
+    make_item(record=record, library=relire["lens"])
     admin = User.objects.create_user("admin", role=Role.NETWORK_ADMIN)
     _key, token = api_key_create(
         name="fuzz", scopes=list(Scope.values), rate_per_minute=100_000,

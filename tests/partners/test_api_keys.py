@@ -13,9 +13,10 @@ from navette.core.models import AuditEvent, Role, User
 from navette.partners.models import ApiKey, Scope
 from navette.partners.services import api_key_create
 from navette.search.index import rebuild_index
+from tests.catalogue.factories import make_item, make_record
 from tests.events import factories as events_factories
-from tests.patrons.factories import make_library, make_patron
-from tests.search.factories import make_item, make_record
+from tests.network.factories import make_library
+from tests.patrons.factories import make_patron
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 2, 10, 0, 30, tzinfo=dt.UTC)
@@ -100,7 +101,7 @@ def test_every_call_is_audited_and_bad_keys_are_401(client, clock_at):
     clock_at(NOW)
     token = make_key([Scope.AVAILABILITY], rate=1)
     record = make_record(title="Germinal")
-    make_item(record, make_library("lens"), call_number="R ZOL")
+    make_item(record=record, library=make_library(code="lens"), call_number="R ZOL")
     path = f"/api/v1/catalogue/records/{record.pk}/availability"
     ok = call(client, "get", path, token)
     assert ok.json()["copies"][0] | {"barcode": ""} == {

@@ -14,7 +14,9 @@ from navette.notices.services import notices_hold_ready
 from navette.patrons.errors import CardLocked, LoginRefused
 from navette.patrons.models import Patron
 from navette.patrons.services import patron_authenticate
-from tests.patrons.factories import NOW, make_item, make_library, make_patron
+from tests.catalogue.factories import make_item
+from tests.network.factories import make_library
+from tests.patrons.factories import NOW, make_patron
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +53,7 @@ def test_parallel_wrong_pins_all_count():
 def test_two_notice_runs_at_once_send_once(mailoutbox):
     """Two job runs at the same moment mail a ready hold once."""
     patron = make_patron(email="once@example.org")
-    item = make_item(make_library())
+    item = make_item(library=make_library())
     Hold.objects.create(
         patron=patron, record=item.record, pickup_library=item.owning_library,
         status=HoldStatus.READY, placed_at=NOW, trapped_item=item, ready_at=NOW,

@@ -24,16 +24,21 @@ from navette.notices.models import NoticeKind, SentNotice
 from navette.patrons.models import Patron, PatronBlock
 from navette.patrons.privacy import export_csv, export_json, patron_data_export, patrons_purge
 from navette.patrons.services import add_months
+from tests.catalogue.factories import make_item
+from tests.circulation.factories import make_loan
 from tests.digital import factories as digital
 from tests.events import factories as events
-from tests.patrons.factories import NOW, checkout, make_item, make_library, make_patron
+from tests.network.factories import make_library
+from tests.patrons.factories import NOW, make_patron
 
 pytestmark = pytest.mark.django_db
 
 
 def _returned_loan(patron, library, returned_at):  # type: ignore[no-untyped-def]
-    item = make_item(library)
-    loan = checkout(item, patron, library, returned_at - dt.timedelta(days=20))
+    item = make_item(library=library)
+    loan = make_loan(
+        item=item, patron=patron, library=library, now=returned_at - dt.timedelta(days=20)
+    )
     Loan.objects.filter(pk=loan.pk).update(returned_at=returned_at)
     return loan
 
@@ -53,7 +58,12 @@ def test_inactive_patron_purged_only_without_open_loans():
         membership_expires_on=add_months(NOW.date(), -11), last_activity_at=long_ago
     )
     past = _returned_loan(gone, library, long_ago + dt.timedelta(days=30))
-    checkout(make_item(library), kept, library, long_ago + dt.timedelta(days=1))
+    make_loan(
+        item=make_item(library=library),
+        patron=kept,
+        library=library,
+        now=long_ago + dt.timedelta(days=1),
+    )
 
     assert audit_patron_events(gone.pk).exists()
 
@@ -72,7 +82,12 @@ def test_export_holds_everything_but_the_pin():
     """The JSON and CSV exports list identity, cards and loans; never the PIN hash."""
     library = make_library()
     patron = make_patron(library=library, first_name="Éloïse")
-    checkout(make_item(library, title="Les Misérables"), patron, library, NOW)
+    make_loan(
+        item=make_item(library=library, title="Les Misérables"),
+        patron=patron,
+        library=library,
+        now=NOW,
+    )
     data = json.loads(export_json(patron))
     assert data["lecteur"]["first_name"] == "Éloïse"
     assert data["cartes"][0]["numero"] == patron.card_number
@@ -88,8 +103,13 @@ def _patron_with_data_everywhere() -> Patron:
     """A patron with at least one row in every table that can hold patron data."""
     library = make_library()
     patron = make_patron(library=library, first_name="Éloïse")
-    loan = checkout(make_item(library, title="Les Misérables"), patron, library, NOW)
-    Hold.objects.create(patron=patron, record=make_item(library, title="Nana").record,
+    loan = make_loan(
+        item=make_item(library=library, title="Les Misérables"),
+        patron=patron,
+        library=library,
+        now=NOW,
+    )
+    Hold.objects.create(patron=patron, record=make_item(library=library, title="Nana").record,
                         pickup_library=library, placed_at=NOW)  # fmt: skip
     Fine.objects.create(patron=patron, loan=loan, amount_cents=120, created_at=NOW)
     FinePayment.objects.create(patron=patron, amount_cents=50, method=PaymentMethod.CASH,

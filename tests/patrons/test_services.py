@@ -20,7 +20,8 @@ from navette.patrons.services import (
     patron_set_pin,
     validate_secret,
 )
-from tests.patrons.factories import NOW, STAFF, make_category, make_library, make_patron
+from tests.network.factories import make_library
+from tests.patrons.factories import NOW, STAFF, make_category, make_patron
 
 pytestmark = pytest.mark.django_db
 

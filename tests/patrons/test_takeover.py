@@ -70,7 +70,7 @@ def test_email_change_tells_the_old_address_which_can_undo_it(
 
     assert patron_report_email_change(token=token, now=NOW + dt.timedelta(hours=2))
     assert Patron.objects.get(pk=patron.pk).email == "owner@example.org"
-    assert AuditEvent.objects.filter(action="patron_email_change_reported").count() == 1
+    assert AuditEvent.objects.filter(action="patron.email_change_reported").count() == 1
     # a second use finds the address already back: nothing changes
     assert not patron_report_email_change(token=token, now=NOW + dt.timedelta(hours=3))
 

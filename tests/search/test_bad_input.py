@@ -8,7 +8,7 @@ import re
 import pytest
 
 from navette.search.index import rebuild_index
-from tests.search.factories import make_item, make_record
+from tests.catalogue.factories import make_item, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_a_title_opening_a_comment_and_a_script_leaves_the_record_page_whole(
     <, > and & escaped, the JSON reads back as the title and the page ends normally."""
     title = "Piège <!--<script> & </script><b>gras</b>"
     record = make_record(title=title, authors=["Anne <!-- Autrice"], year=2020)
-    make_item(record, relire["lens"])
+    make_item(record=record, library=relire["lens"])
     html = client.get(f"/notice/{record.pk}/").content.decode()
     script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     assert script is not None
@@ -52,7 +52,7 @@ def test_an_impossible_decade_is_a_clear_400_in_the_api(client, relire, index_di
 def test_a_real_decade_still_filters(client, relire, index_dir):
     """A decade as offered by the facets (1990, -50 for BC dates) still searches."""
     record = make_record(title="Années quatre-vingt-dix", year=1994)
-    make_item(record, relire["lens"])
+    make_item(record=record, library=relire["lens"])
     rebuild_index()
     response = client.get("/recherche/", {"q": "années", "decennie": "1990"})
     assert response.status_code == 200 and "Années quatre-vingt-dix" in response.content.decode()

@@ -12,7 +12,7 @@ from navette.core.outbox import enqueue_records
 from navette.search import engine
 from navette.search import index as search_index
 from navette.search.index import rebuild_index
-from tests.search.factories import make_item, make_record
+from tests.catalogue.factories import make_item, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_facet_counts_stay_exact_after_changes_applied_through_the_outbox(
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             record = make_record(title="Nouvelle notice", languages=["ger", "fre"], year=1911)
-            make_item(record, catalogue["etoile"].items.first().owning_library)
+            make_item(record=record, library=catalogue["etoile"].items.first().owning_library)
             catalogue["hugo"].items.update(status=ItemStatus.ON_LOAN)
             enqueue_records([record.pk, catalogue["hugo"].pk])
     result = engine.search(engine.SearchParams(per_page=1))

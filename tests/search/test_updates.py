@@ -16,7 +16,7 @@ from navette.core.models import RecordChange
 from navette.core.outbox import enqueue_record
 from navette.search import engine, updater
 from navette.search.index import forget_index, rebuild_index
-from tests.search.factories import make_item, make_record
+from tests.catalogue.factories import make_item, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_each_index_directory_applies_the_outbox_on_its_own(
     other = tmp_path / "other-node"
     rebuild_index(other)
     record = make_record(title="Vingt mille lieues sous les mers", authors=["Jules Verne"])
-    make_item(record, catalogue["etoile"].items.first().owning_library)
+    make_item(record=record, library=catalogue["etoile"].items.first().owning_library)
     RecordChange.objects.create(record_id=record.pk)
     assert updater.process_outbox(index_dir) == 1
     assert updater.process_outbox(index_dir) == 0  # already applied here

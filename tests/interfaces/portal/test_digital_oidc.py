@@ -16,8 +16,7 @@ from authlib.oidc.core import CodeIDToken
 
 from navette.core.clock import PARIS
 from navette.digital.selectors import pairwise_id
-
-from . import factories as f
+from tests.digital import factories as f
 
 REDIRECT = "http://cours.example.test/oidc/callback"
 SECRET = "s3cret-client"

@@ -10,7 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from navette.core import clock
-from tests.patrons.factories import STAFF, checkout, make_item, make_library, make_patron
+from tests.catalogue.factories import make_item
+from tests.circulation.factories import make_loan
+from tests.network.factories import make_library
+from tests.patrons.factories import STAFF, make_patron
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,10 +26,10 @@ def journey(clock_at):
     make_library(code="lievin", name="Médiathèque de Liévin")
     patron = make_patron(library=lens, card="29001234", pin="4821", first_name="Lucie",
                          last_name="Bernard", now=now)  # fmt: skip
-    checkout(make_item(lens, title="Germinal"), patron, lens, now)
-    wanted = make_item(lens, title="La Terre")
+    make_loan(item=make_item(library=lens, title="Germinal"), patron=patron, library=lens, now=now)
+    wanted = make_item(library=lens, title="La Terre")
     other = make_patron(library=lens, now=now)
-    checkout(wanted, other, lens, now)
+    make_loan(item=wanted, patron=other, library=lens, now=now)
     from navette.circulation.services import hold_place
 
     first = make_patron(library=lens, now=now)

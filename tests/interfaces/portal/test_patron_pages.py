@@ -14,7 +14,8 @@ from navette.core.models import Role, User
 from navette.patrons.models import Patron
 from navette.patrons.services import patron_authenticate
 from navette.patrons.session import SESSION_KEY
-from tests.patrons.factories import make_category, make_library, make_patron
+from tests.network.factories import make_library
+from tests.patrons.factories import make_category, make_patron
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=clock.PARIS)

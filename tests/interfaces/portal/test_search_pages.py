@@ -152,12 +152,12 @@ def test_missing_index_is_rebuilt_by_the_page(client, catalogue):
 
 def test_titles_and_facet_values_are_escaped(client, indexed):
     """Markup in a title, an author or a subject is shown as text, in results and facets."""
-    from tests.search.factories import make_item, make_record
+    from tests.catalogue.factories import make_item, make_record
 
     record = make_record(
         title='Balises <b>"grasses"</b>', authors=["<i>Ana</i> & Bo"], subjects=['<x> "y"']
     )
-    make_item(record, indexed["etoile"].items.first().owning_library)
+    make_item(record=record, library=indexed["etoile"].items.first().owning_library)
     rebuild_index()
     html = client.get("/recherche/", {"q": "balises"}).content.decode()
     assert "<b>" not in html and "<i>" not in html and "<x>" not in html

@@ -11,8 +11,7 @@ import pytest
 
 from navette.core.clock import PARIS
 from navette.digital.selectors import pairwise_id
-
-from . import factories as f
+from tests.digital import factories as f
 
 
 @pytest.mark.browser

@@ -21,7 +21,7 @@ from Sip2.sip2 import Sip2
 
 from navette.sip2 import codec
 from navette.sip2.server import ServerConfig, ServerThread
-from tests.sip2.conftest import KIOSK_PASSWORD, NOW, PIN, build_world
+from tests.interfaces.sip2.conftest import KIOSK_PASSWORD, NOW, PIN, build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from navette.core.actors import Actor
 from navette.patrons.models import PatronBlock
 from navette.sip2 import codec, handlers
 from navette.sip2.models import KioskOperation
-from tests.sip2.conftest import KIOSK_PASSWORD, NOW, PIN
+from tests.interfaces.sip2.conftest import KIOSK_PASSWORD, NOW, PIN
 
 T = "20260303    143000"
 B = " " * 18

@@ -6,8 +6,7 @@ import pytest
 from django.contrib.auth.hashers import check_password
 
 from navette.digital.admin import ServiceRegistrationForm
-
-from . import factories as f
+from tests.digital import factories as f
 
 
 @pytest.mark.django_db

@@ -10,8 +10,7 @@ from navette.core.actors import Actor
 from navette.core.clock import PARIS
 from navette.digital.models import TokenEntry
 from navette.digital.services import tokens_spend
-
-from . import factories as f
+from tests.digital import factories as f
 
 pytestmark = pytest.mark.django_db
 NOV = dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)

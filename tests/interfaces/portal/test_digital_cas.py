@@ -13,8 +13,7 @@ from navette.core.clock import PARIS
 from navette.digital.models import CasTicket, UsageFact
 from navette.digital.selectors import pairwise_id
 from navette.patrons.models import PatronBlock
-
-from . import factories as f
+from tests.digital import factories as f
 
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)
 SERVICE = f.VOD_SERVICE + "?film=F42"

@@ -14,8 +14,7 @@ from navette.core.models import Role, User
 from navette.digital.models import EntryKind, TokenEntry
 from navette.digital.selectors import patron_balance
 from navette.digital.services import tokens_spend
-
-from . import factories as f
+from tests.digital import factories as f
 
 pytestmark = pytest.mark.django_db
 NOV = dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from navette.catalogue.models import Item
+from navette.core.rows import RowQuery
 from navette.patrons.models import Patron
 
 #: a record's long fields, never read when a copy is scanned (read later if ever needed)
@@ -42,3 +43,33 @@ def patron_by_card(raw: str | None) -> Patron | None:
         .filter(card_number=card)
         .first()
     )
+
+
+#: what a kiosk's answers say of a library (its address and contact details are read only if
+#: ever used)
+_LIBRARY_BRIEF = ("network", "code", "name", "commune")
+#: a card's patron with category and home library, read at every kiosk message: the SQL is
+#: built once per process from the models' metadata, not compiled by the ORM at each call
+_KIOSK_PATRON = RowQuery(
+    Patron, "t.card_number = %s", related=("category", ("home_library", _LIBRARY_BRIEF))
+)
+#: a copy with its title's type and title (not the MARC) and its libraries, likewise
+_KIOSK_ITEM = RowQuery(
+    Item, "t.barcode = %s",
+    related=(("record", ("doc_type", "title")), ("owning_library", _LIBRARY_BRIEF),
+             ("current_library", _LIBRARY_BRIEF)),
+)  # fmt: skip
+
+
+def kiosk_item_by_barcode(raw: str | None) -> Item | None:
+    """``item_by_barcode`` for self-service machines: the same copy, the same
+    normalisation, with only what a kiosk's answer reads loaded at once (any other field
+    is read by the ORM if used)."""
+    barcode = normal_barcode(raw)
+    return _KIOSK_ITEM.first(barcode) if barcode else None
+
+
+def kiosk_patron_by_card(raw: str | None) -> Patron | None:
+    """``patron_by_card`` for self-service machines, as ``kiosk_item_by_barcode``."""
+    card = normal_card(raw)
+    return _KIOSK_PATRON.first(card) if card else None

@@ -22,7 +22,7 @@ from navette.circulation.selectors import patron_status
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
-from navette.desk.identifiers import item_by_barcode, normal_card, patron_by_card
+from navette.desk.identifiers import kiosk_item_by_barcode, kiosk_patron_by_card, normal_card
 from navette.network.models import Library
 from navette.patrons.models import Patron
 from navette.patrons.services import patron_authenticate
@@ -143,7 +143,7 @@ class PatronCheck:
 
 def find_patron(card: str) -> Patron | None:
     """The patron of the card a kiosk sent (AA), as the desk finds it."""
-    return patron_by_card(card)
+    return kiosk_patron_by_card(card)
 
 
 def check_patron(session: Session, request: Request) -> PatronCheck:
@@ -227,7 +227,7 @@ def _fee_fields(fines_cents: int) -> list[tuple[str, str | None]]:
 
 def find_item(barcode: str) -> Item | None:
     """The copy a kiosk scanned (AB), as the desk finds it."""
-    return item_by_barcode(barcode)
+    return kiosk_item_by_barcode(barcode)
 
 
 def _unknown_item(barcode: str) -> str:

@@ -17,6 +17,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(os.environ["NAVETTE_HOME"], "test.sqlite3")
     }
+else:
+    # One test database per run (test_<name>_<run>), dropped by pytest-django at the end: two
+    # runs on one PostgreSQL server (two checkouts, CI beside a developer) never collide.
+    # NAVETTE_TEST_RUN names the run (scripts/test sets it); by default the process id.
+    _run = os.environ.setdefault("NAVETTE_TEST_RUN", str(os.getpid()))
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_run}"}
 #: NAVETTE_TEST_PRODUCTION_CACHES=1 (scripts/test sets it for the PostgreSQL pass) keeps the
 #: production caches: the in-process cache of circulation rules, settings and hours, which is
 #: the only cache these settings otherwise turn off (templates, Django's cache and the portal's

@@ -27,10 +27,20 @@ def demo_database_url() -> str | None:
     import psycopg
 
     base = url.rsplit("/", 1)[0]
+    # named after this run's test database, so that two runs on one server never collide
+    name = f"{url.rsplit('/', 1)[1]}_demo_{os.environ.get('NAVETTE_TEST_RUN', os.getpid())}"
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS navette_demo_test WITH (FORCE)")
-        conn.execute("CREATE DATABASE navette_demo_test")
-    return base + "/navette_demo_test"
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def drop_demo_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fetch(url: str, timeout: float = 10) -> str:
@@ -97,6 +107,8 @@ def demo(tmp_path_factory):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
     log.close()
+    if db_url:
+        drop_demo_database(db_url)
 
 
 def test_demo_serves_the_relire_network_in_french(demo):

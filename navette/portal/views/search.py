@@ -7,7 +7,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from navette.catalogue.models import Audience, DocType, ItemStatus, Record
 from navette.circulation.selectors import record_availability
+from navette.core.collation import collation_key
 from navette.core.formats import short_date
 from navette.network.models import Library
 from navette.portal.jsonld import json_ld
@@ -23,6 +24,8 @@ from navette.search.index import index_exists
 from navette.search.updater import schedule
 
 PER_PAGE = 20
+#: pages beyond this are not served (nobody reads 10,000 results in order; refine instead)
+MAX_PAGE = 500
 
 #: URL parameter -> engine facet
 PARAMS = {"type": "doc_type", "bib": "library", "langue": "language", "public": "audience",
@@ -167,13 +170,16 @@ def _params(request: HttpRequest) -> engine.SearchParams:
         page = max(1, int(get.get("page", "1")))
     except ValueError:
         page = 1
+    q = get.get("q", "").strip()[:500]
+    if not any(char.isalnum() for char in q):
+        q = ""  # punctuation alone searches nothing: the query is empty, not "everything"
     return engine.SearchParams(
-        q=get.get("q", "").strip()[:500],
+        q=q,
         filters=filters,
         available=get.get("dispo") == "1",
         available_at=get.get("dispo_bib", ""),
         sort=sort if sort in engine.SORTS else "relevance",
-        page=min(page, 500),
+        page=min(page, MAX_PAGE),
         per_page=PER_PAGE,
     )
 
@@ -192,6 +198,15 @@ def search(request: HttpRequest) -> HttpResponse:
             request, "portal/search/invalid.html", {"error": exc.message, "params": params},
             status=400,
         )  # fmt: skip
+    base = [(k, v) for k, values in request.GET.lists() for v in values if k != "page"]
+    pages = min((result.total + PER_PAGE - 1) // PER_PAGE, MAX_PAGE)
+
+    def page_url(n: int) -> str:
+        return "?" + urlencode([*base, ("page", str(n))])
+
+    if pages and params.page > pages:
+        # a page past the end (an old link, a typed URL): the last page, under its own address
+        return redirect(reverse("portal:search") + page_url(pages))
     libraries = {lib.code: lib for lib in every_library.values() if lib.is_active}
     labels = _Labels(libraries)
     facets = []
@@ -211,17 +226,11 @@ def search(request: HttpRequest) -> HttpResponse:
         for code, n in result.facets.get("available_at", [])
         if (lib := libraries.get(code))
     ]
-    shelves.sort(key=lambda pair: (pair[0].commune, pair[0].name))
+    shelves.sort(key=lambda pair: (collation_key(pair[0].commune), collation_key(pair[0].name)))
     available_libraries = [
         (lib.code, f"{lib.commune} — {lib.name} ({n})", lib.code == params.available_at)
         for lib, n in shelves
     ]
-    base = [(k, v) for k, values in request.GET.lists() for v in values if k != "page"]
-    pages = (result.total + PER_PAGE - 1) // PER_PAGE
-
-    def page_url(n: int) -> str:
-        return "?" + urlencode([*base, ("page", str(n))])
-
     return render(
         request,
         "portal/search/results.html",

@@ -165,3 +165,20 @@ def test_titles_and_facet_values_are_escaped(client, indexed):
     assert "&lt;i&gt;Ana&lt;/i&gt; &amp; Bo" in html
     assert 'value="&lt;x&gt; &quot;y&quot;"' in html
     assert "&lt;x&gt; &quot;y&quot; <span" in html
+
+
+def test_a_page_past_the_end_goes_to_the_last_page(client, indexed):
+    """Page 9999 of a one-page search is the last page under its own address, filters kept."""
+    response = client.get("/recherche/", {"q": "guerre", "bib": "lens", "page": "9999"})
+    assert response.status_code == 302
+    assert response["Location"] == "/recherche/?q=guerre&bib=lens&page=1"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_query_of_punctuation_alone_is_an_empty_query(client, indexed):
+    """'?!…' searches nothing in particular: the page is the catalogue's, not a search for it."""
+    page = text(client.get("/recherche/", {"q": "?! … --"}))
+    empty = text(client.get("/recherche/", {"q": ""}))
+    assert "pour «" not in page and "Recherche :" not in page
+    total = re.search(r"(\d+) résultats", empty)
+    assert total and f"{total.group(1)} résultats" in page

@@ -13,6 +13,7 @@ from navette.circulation.models import Fine, Hold, HoldStatus, Loan, Transit, Tr
 from navette.circulation.policies import Decision, check_patron, hold_is_suspended
 from navette.circulation.services._common import network_settings, patron_snapshot
 from navette.core import clock
+from navette.core.collation import collation_key
 from navette.network.models import Library
 from navette.patrons.models import Patron
 
@@ -143,7 +144,7 @@ def record_availability(record: Record) -> RecordAvailability:
         .filter(record_id=record.pk)
         .aggregate(active=Count("pk"), waiting=Count("pk", filter=Q(status=HoldStatus.WAITING)))
     )
-    libs = sorted(per_lib.values(), key=lambda e: e.library.commune)
+    libs = sorted(per_lib.values(), key=lambda e: collation_key(e.library.commune))
     return RecordAvailability(
         copies=copies,
         libraries=libs,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from navette.core.clock import PARIS
+from navette.core.collation import collation_key
 from navette.events.models import (
     Event,
     EventStatus,
@@ -17,6 +18,7 @@ from navette.events.models import (
     Theme,
 )
 from navette.network.models import Library
+from navette.network.selectors import in_french_order
 
 
 @dataclass(frozen=True)
@@ -138,14 +140,12 @@ class FilterChoices:
 
 def filter_choices(*, now: dt.datetime) -> FilterChoices:
     """The options of the agenda's filter form (four small queries)."""
-    libraries = list(
-        Library.objects.filter(is_active=True)
-        .order_by("commune", "name")
-        .values_list("code", "name", "commune")
+    libraries = in_french_order(
+        Library.objects.filter(is_active=True).only("code", "name", "commune")
     )
     return FilterChoices(
-        libraries=[(code, name) for code, name, _c in libraries],
-        communes=sorted({c for _code, _n, c in libraries}),
+        libraries=[(lib.code, lib.name) for lib in libraries],
+        communes=sorted({lib.commune for lib in libraries}, key=collation_key),
         themes=list(Theme.objects.order_by("label").values_list("code", "label")),
         programmes=list(
             Programme.objects.filter(is_published=True, ends_on__gte=now.astimezone(PARIS).date())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db.models import Q
 
+from navette.core.collation import sorted_by
 from navette.network.hours import ClosedSpan, Schedule, TimeRange
 from navette.network.models import Closure, Library, Network, OpeningPeriod
 
@@ -47,8 +49,13 @@ def library_schedule(library: Library, around: dt.date, days_after: int = 400) -
     return schedules_for([library], around, days_after)[library.pk]
 
 
+def in_french_order(libraries: Iterable[Library]) -> list[Library]:
+    """Libraries by commune then name, in French alphabetical order (Méricourt, Meurchin)."""
+    return sorted_by(libraries, lambda lib: lib.commune, lambda lib: lib.name)
+
+
 def active_libraries() -> list[Library]:
-    return list(Library.objects.filter(is_active=True).order_by("commune", "name"))
+    return in_french_order(Library.objects.filter(is_active=True))
 
 
 def network_name() -> str:

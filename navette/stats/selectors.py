@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from navette.core.errors import DomainError
 from navette.network.models import Library
+from navette.network.selectors import in_french_order
 from navette.stats.models import CirculationAction, CirculationFact
 
 #: age bands in the order a table shows them (as ``Patron.age_band`` names them)
@@ -108,7 +109,7 @@ def by_library(start: dt.date, end: dt.date) -> list[LibraryRow]:
         )
     }
     rows = []
-    for library in Library.objects.order_by("commune", "name"):
+    for library in in_french_order(Library.objects.all()):
         c = counts.get(library.pk, {})
         rows.append(
             LibraryRow(

@@ -19,6 +19,7 @@ from navette.core.errors import DomainError
 from navette.desk.copies import desk_copy_update, desk_copy_withdraw
 from navette.desk.holds import desk_hold_place
 from navette.network.models import Library
+from navette.network.selectors import active_libraries
 from navette.search import engine
 from navette.search.index import index_exists
 from navette.staff.outcomes import say, text
@@ -120,7 +121,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "marc_lines": selectors.marc_lines(record.marc),
             "form": form,
             "holds": record_hold_queue(record),
-            "pickup_libraries": Library.objects.filter(is_active=True).order_by("commune", "name"),
+            "pickup_libraries": active_libraries(),
             "desk_library_id": request.session.get(SESSION_LIBRARY),
         },
         status=400 if form.errors else 200,

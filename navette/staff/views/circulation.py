@@ -29,6 +29,7 @@ from navette.desk.outcomes import Code, refused
 from navette.desk.transits import desk_transit_lost, desk_transit_receive
 from navette.network.models import Library
 from navette.network.scope import staff_libraries
+from navette.network.selectors import in_french_order
 from navette.patrons.models import Patron
 from navette.staff.outcomes import say, text
 from navette.staff.permissions import librarian_required
@@ -48,12 +49,12 @@ def desk_library(request: HttpRequest) -> Library | None:
             return library
     pk = request.session.get(SESSION_LIBRARY)
     library = allowed.filter(pk=pk).first() if pk else None
-    return library or allowed.order_by("commune", "name").first()
+    return library or next(iter(in_french_order(allowed)), None)
 
 
 def _context(request: HttpRequest, library: Library | None, **extra):
     choices = staff_libraries(request.user)
-    return {"desk_library": library, "desk_libraries": choices.order_by("commune", "name"), **extra}
+    return {"desk_library": library, "desk_libraries": in_french_order(choices), **extra}
 
 
 @librarian_required

@@ -9,6 +9,7 @@ from navette.circulation.selectors import desk_summary
 from navette.core import clock
 from navette.core.models import User
 from navette.network.models import Library
+from navette.network.selectors import in_french_order
 from navette.staff.permissions import network_admin_required, staff_required
 from navette.staff.views.circulation import SESSION_LIBRARY
 
@@ -19,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     library chosen at the desk): documents to pull for holds, the navette to pack and to
     receive, the hold shelf, overdue loans and transits, each linking to its list."""
     user = request.user
-    libraries = list(user.libraries.order_by("commune", "name"))  # type: ignore[union-attr]
+    libraries = in_french_order(user.libraries.all())  # type: ignore[union-attr]
     shown = libraries
     if user.is_network_admin:  # type: ignore[union-attr]
         pk = request.session.get(SESSION_LIBRARY)

@@ -15,6 +15,7 @@ from navette.catalogue.models import DocType
 from navette.core import clock
 from navette.core.csvexport import csv_writer
 from navette.network.models import Library
+from navette.network.selectors import in_french_order
 from navette.patrons.models import PatronCategory
 from navette.staff.permissions import staff_required
 from navette.stats import selectors
@@ -56,7 +57,7 @@ def circulation(request: HttpRequest) -> HttpResponse:
         "staff/stats/circulation.html",
         {
             "start": start, "end": end, "library": library,
-            "libraries": Library.objects.order_by("commune", "name"),
+            "libraries": in_french_order(Library.objects.all()),
             "by_library": by_library,
             "totals": {
                 "checkouts": sum(r.checkouts for r in by_library),

@@ -142,3 +142,10 @@ def test_french_by_default_even_for_an_english_browser(client, hours):
     """The browser's Accept-Language does not switch the portal: only the language switch does."""
     html = client.get("/bibliotheques/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
     assert '<html lang="fr">' in html
+
+
+def test_directory_is_in_french_alphabetical_order(client, hours):
+    """Méricourt before Meurchin (a code-point sort puts it after Wingles): accents do not
+    count first."""
+    html = unescape(client.get("/bibliotheques/").content.decode())
+    assert html.index("Mazingarbe") < html.index("Méricourt") < html.index("Meurchin")

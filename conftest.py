@@ -141,14 +141,54 @@ def axe():
         # evaluated through the DevTools protocol: a <script> tag would be refused by the CSP
         pg.evaluate(source)
         result = pg.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        return [
+        found = [
             {"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in result["violations"]
             if v["impact"] in ("serious", "critical")
         ]  # fmt: skip
+        return found + horizontal_scroll(pg)
 
     return run
+
+
+#: phone widths every page checked by ``axe`` must fit without scrolling sideways
+PHONE_WIDTHS = (320, 360)
+
+_WIDEST = """() => {
+  const limit = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > limit + 1) {
+      wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+        + ' (' + Math.round(box.right) + 'px)');
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, width: limit, wide: wide.slice(-5)};
+}"""
+
+
+def horizontal_scroll(pg) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The page at 320 and 360 px wide: a violation for each width that scrolls sideways."""
+    size = pg.viewport_size
+    found = []
+    try:
+        for width in PHONE_WIDTHS:
+            pg.set_viewport_size({"width": width, "height": 800})
+            measure = pg.evaluate(_WIDEST)
+            if measure["scroll"] > measure["width"]:
+                found.append(
+                    {"id": "horizontal-scroll", "impact": "serious",
+                     "help": f"{pg.url} scrolls sideways at {width} px "
+                             f"({measure['scroll']} px wide)",
+                     "nodes": measure["wide"]}
+                )  # fmt: skip
+    finally:
+        if size:
+            pg.set_viewport_size(size)
+    return found
 
 
 # --- mail ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def journey(clock_at):
     """A patron of Lens with one loan; a title already reserved by someone else."""
     now = clock_at(dt.datetime(2026, 3, 10, 10, 0, tzinfo=clock.PARIS))
     lens = make_library(code="lens", name="Médiathèque Robert-Cousin de Lens")
-    make_library(code="lievin", name="Médiathèque de Liévin")
+    make_library(code="lievin", name="Médiathèque de Liévin", commune="Liévin")
     patron = make_patron(library=lens, card="29001234", pin="4821", first_name="Lucie",
                          last_name="Bernard", now=now)  # fmt: skip
     make_loan(item=make_item(library=lens, title="Germinal"), patron=patron, library=lens, now=now)
@@ -60,7 +60,9 @@ def test_patron_journey(page, journey, axe):
     expect(page.locator("#liste-prets")).to_contain_text("prolongé 1 fois")
 
     page.goto(page.base_url + f"/compte/reserver/{journey['record'].pk}/")
-    page.get_by_label("Bibliothèque de retrait").select_option(label="Médiathèque de Liévin")
+    page.get_by_label("Bibliothèque de retrait").select_option(
+        label="Liévin — Médiathèque de Liévin"
+    )
     assert axe(page) == []
     page.get_by_role("button", name="Confirmer la réservation").click()
     expect(page.locator(".messages")).to_contain_text("à retirer à Médiathèque de Liévin")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import ngettext
+
 from navette.circulation.models import Hold, HoldStatus
 from navette.circulation.privacy import loans_anonymise
 from navette.circulation.services import hold_expire
@@ -21,7 +23,9 @@ def expire_uncollected_holds(now: dt.datetime) -> str:
     ):
         if hold_expire(hold=hold, actor=actor, now=now) is not None:
             expired += 1
-    return f"{expired} réservation(s) expirée(s)"
+    return ngettext("%(n)d réservation expirée", "%(n)d réservations expirées", expired) % {
+        "n": expired
+    }
 
 
 def anonymise(now: dt.datetime) -> str:

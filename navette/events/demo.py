@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import ngettext
+
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.clock import PARIS
@@ -125,6 +127,11 @@ def load(ctx) -> None:
         )  # fmt: skip
         club_made += 1
     ctx.log(
-        f"Agenda : {made} événement(s) pour « {programme.title} », {series_made} série(s) "
-        f"hebdomadaire(s), {club_made} club(s) lecture."
+        "Agenda : "
+        + ngettext("%(n)d événement", "%(n)d événements", made) % {"n": made}
+        + f" pour « {programme.title} », "
+        + ngettext("%(n)d série hebdomadaire", "%(n)d séries hebdomadaires", series_made)
+        % {"n": series_made}
+        + ", "
+        + ngettext("%(n)d club lecture.", "%(n)d clubs lecture.", club_made) % {"n": club_made}
     )

@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import ngettext
 
 from navette.core.actors import Actor
 from navette.core.clock import PARIS
@@ -66,9 +67,16 @@ class ImportReport:
     programmes: set[str] = field(default_factory=set)
 
     def __str__(self) -> str:
-        return (
-            f"{self.created} événement(s) créé(s), {self.unchanged} déjà présent(s), "
-            f"{len(self.errors)} ligne(s) refusée(s)"
+        n_errors = len(self.errors)
+        return ", ".join(
+            (
+                ngettext("%(n)d événement créé", "%(n)d événements créés", self.created)
+                % {"n": self.created},
+                ngettext("%(n)d déjà présent", "%(n)d déjà présents", self.unchanged)
+                % {"n": self.unchanged},
+                ngettext("%(n)d ligne refusée", "%(n)d lignes refusées", n_errors)
+                % {"n": n_errors},
+            )
         )
 
 
@@ -218,7 +226,10 @@ def import_events_csv(source: Path | IO[str], *, actor: Actor, now: dt.datetime)
     reader.fieldnames = [_fold(name).replace("é", "e") for name in reader.fieldnames]
     missing = [c for c in REQUIRED if c not in reader.fieldnames]
     if missing:
-        raise ImportFileError(f"colonne(s) manquante(s) : {', '.join(missing)}")
+        raise ImportFileError(
+            ngettext("colonne manquante : %(cols)s", "colonnes manquantes : %(cols)s",
+                     len(missing)) % {"cols": ", ".join(missing)}
+        )  # fmt: skip
 
     report = ImportReport()
     libraries = _Libraries()

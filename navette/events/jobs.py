@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import ngettext
+
 from navette.events.models import anonymise_after_days
 from navette.events.privacy import registrations_journal_anonymise
 from navette.events.services import registrations_anonymise
@@ -13,7 +15,11 @@ def anonymise_registrations(now: dt.datetime) -> str:
     days = anonymise_after_days()
     count = registrations_anonymise(now=now, after_days=days)
     registrations_journal_anonymise(now=now, after_days=days)
-    return f"{count} inscription(s) anonymisée(s) ({days} jours après l'événement)"
+    return ngettext(
+        "%(n)d inscription anonymisée (%(days)d jours après l'événement)",
+        "%(n)d inscriptions anonymisées (%(days)d jours après l'événement)",
+        count,
+    ) % {"n": count, "days": days}
 
 
 JOBS = [("events_anonymise_registrations", anonymise_registrations)]

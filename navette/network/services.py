@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import ngettext
 
 from navette.network.models import Closure, Library, Network, OpeningPeriod
 
@@ -37,9 +38,17 @@ class LoadReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = (
-            f"{self.created} créée(s), {self.updated} mise(s) à jour, "
-            f"{self.unchanged} inchangée(s), {len(self.errors)} erreur(s)"
+        n_errors = len(self.errors)
+        text = ", ".join(
+            (
+                ngettext("%(n)d bibliothèque créée", "%(n)d bibliothèques créées", self.created)
+                % {"n": self.created},
+                ngettext("%(n)d mise à jour", "%(n)d mises à jour", self.updated)
+                % {"n": self.updated},
+                ngettext("%(n)d inchangée", "%(n)d inchangées", self.unchanged)
+                % {"n": self.unchanged},
+                ngettext("%(n)d erreur", "%(n)d erreurs", n_errors) % {"n": n_errors},
+            )
         )
         return text
 
@@ -82,7 +91,11 @@ def load_network_csv(path: Path | str, *, network_name: str | None = None) -> Lo
     columns = reader.fieldnames or []
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-        raise NetworkFileError(f"{path} : colonne(s) manquante(s) : {', '.join(missing)}")
+        raise NetworkFileError(
+            ngettext("%(path)s : colonne manquante : %(cols)s",
+                     "%(path)s : colonnes manquantes : %(cols)s", len(missing))
+            % {"path": path, "cols": ", ".join(missing)}
+        )  # fmt: skip
     rows = list(enumerate(reader, start=2))
     commune_counts = Counter((row.get("commune") or "").strip() for _, row in rows)
     report = LoadReport()

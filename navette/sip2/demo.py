@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import ngettext
 
 from navette.catalogue.models import Item, ItemStatus
 from navette.network.models import Library
@@ -46,4 +47,8 @@ def load(ctx) -> None:
                 "sample_items": samples,
             },
         )
-    ctx.log(f"SIP2 : {made} automate(s) créé(s), {Kiosk.objects.count()} au total")
+    ctx.log(
+        "SIP2 : "
+        + ngettext("%(n)d automate créé", "%(n)d automates créés", made) % {"n": made}
+        + f", {Kiosk.objects.count()} au total"
+    )

@@ -224,9 +224,9 @@ def test_held_copy_refused_to_others_and_expires_to_next(libs, make_patron, make
         loan_checkout(item=item, patron=b, library=libs["Lens"], actor=actor, now=NOW)
     assert exc.value.code == "item_held_for_other"
     assert "retrait à Lens" in exc.value.message
-    assert expire_uncollected_holds(NOW + dt.timedelta(days=5)) == "0 réservation(s) expirée(s)"
-    assert expire_uncollected_holds(NOW + dt.timedelta(days=12)) == "1 réservation(s) expirée(s)"
-    assert expire_uncollected_holds(NOW + dt.timedelta(days=12)) == "0 réservation(s) expirée(s)"
+    assert expire_uncollected_holds(NOW + dt.timedelta(days=5)) == "0 réservation expirée"
+    assert expire_uncollected_holds(NOW + dt.timedelta(days=12)) == "1 réservation expirée"
+    assert expire_uncollected_holds(NOW + dt.timedelta(days=12)) == "0 réservation expirée"
     hb.refresh_from_db()
     assert hb.status == HoldStatus.IN_TRANSIT and hb.trapped_item == item
 

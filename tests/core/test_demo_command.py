@@ -144,7 +144,7 @@ def test_demo_run_again_reuses_its_data(demo):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "0 créée(s), 0 mise(s) à jour, 27 inchangée(s)" in result.stdout
+    assert "0 bibliothèque créée, 0 mise à jour, 27 inchangées" in result.stdout
     second = json.loads((demo["home"] / "demo-accounts.json").read_text())
     assert second["staff"] == first["staff"]
 

@@ -98,4 +98,4 @@ def test_command_reports_bad_rows_and_fails(tmp_path: Path, capsys):
         call_command("load_network", str(path))
     captured = capsys.readouterr()
     assert "ligne 3" in captured.err
-    assert "1 créée(s)" in captured.out
+    assert "1 bibliothèque créée" in captured.out

@@ -108,7 +108,8 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _(
-                    "%(name)s est inscrit(e), carte n° %(card)s. Donnez-lui maintenant son premier code."
+                    "Inscription de %(name)s enregistrée, carte n° %(card)s. "
+                    "Donnez-lui maintenant son premier code."
                 )
                 % {"name": patron.full_name, "card": patron.card_number},
             )

@@ -13,6 +13,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.translation import ngettext
 
 from navette.core.supervisor import Child, Supervisor, SupervisorError
 
@@ -62,8 +63,13 @@ def serve(command: BaseCommand, options: dict) -> None:
     pending = pending_migrations()
     if pending:
         raise CommandError(
-            f"{len(pending)} migration(s) non appliquée(s) ({pending[0]}...). "
-            "Lancez « navette migrate » d'abord."
+            ngettext(
+                "%(n)d migration non appliquée (%(first)s). Lancez « navette migrate » d'abord.",
+                "%(n)d migrations non appliquées (%(first)s...). "
+                "Lancez « navette migrate » d'abord.",
+                len(pending),
+            )
+            % {"n": len(pending), "first": pending[0]}
         )
     host, port = options["host"], options["port"]
     env = dict(os.environ)

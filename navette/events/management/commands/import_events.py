@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from navette.core import clock
 from navette.core.actors import Actor
@@ -31,4 +32,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{path.name}, ligne {line} : {message}")
         self.stdout.write(str(report))
         if report.errors and options["strict"]:
-            raise CommandError(f"{len(report.errors)} ligne(s) refusée(s)")
+            n = len(report.errors)
+            raise CommandError(
+                ngettext("%(n)d ligne refusée", "%(n)d lignes refusées", n) % {"n": n}
+            )

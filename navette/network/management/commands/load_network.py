@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from navette.network.services import NetworkFileError, load_network_csv
 
@@ -21,4 +22,8 @@ class Command(BaseCommand):
             self.stderr.write(message)
         self.stdout.write(str(report))
         if report.errors:
-            raise CommandError(f"{len(report.errors)} ligne(s) rejetée(s)", returncode=2)
+            n = len(report.errors)
+            raise CommandError(
+                ngettext("%(n)d ligne rejetée", "%(n)d lignes rejetées", n) % {"n": n},
+                returncode=2,
+            )

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DigitalConfig(AppConfig):
     name = "navette.digital"
+    verbose_name = _("Ressources numériques")
     label = "digital"

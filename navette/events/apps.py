@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EventsConfig(AppConfig):
     name = "navette.events"
+    verbose_name = _("Agenda")
     label = "events"
 
     def ready(self) -> None:

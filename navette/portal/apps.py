@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.apps import AppConfig
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from navette.core.links import register_link
 
@@ -15,6 +16,7 @@ def _portal_link(name: str) -> Callable[..., str]:
 
 class PortalConfig(AppConfig):
     name = "navette.portal"
+    verbose_name = _("Portail")
     label = "portal"
 
     def ready(self) -> None:

@@ -82,13 +82,19 @@ def load(ctx: Any) -> None:
             f"catalogue : {report.created} notices de démonstration, {report.rejected} rejetées"
         )
         _add_copies(seed=2026)
-    for item in (
-        Item.objects.filter(is_demo=True)
+    ctx.before_write.append(_list_sample_copies)
+
+
+def _list_sample_copies(ctx: Any) -> None:
+    """Ten sample copies with their status once the whole demo has loaded (its desk day lends
+    and reserves some of them after the catalogue is in)."""
+    ctx.accounts["copies"] = [
+        {"barcode": item.barcode, "title": item.record.title, "record": item.record_id,
+         "library": item.owning_library.name, "status": item.get_status_display()}
+        for item in Item.objects.filter(is_demo=True)
         .select_related("record", "owning_library")
         .order_by("pk")[:10]
-    ):
-        ctx.add("copies", {"barcode": item.barcode, "title": item.record.title,
-                           "library": item.owning_library.name, "status": item.get_status_display()})  # fmt: skip
+    ]  # fmt: skip
 
 
 #: shelf-mark prefixes by document type, as French public libraries label their shelves

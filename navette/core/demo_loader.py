@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ class DemoContext:
     log: Any = print
     #: the accounts file of an earlier run, so generated passwords are reused
     previous: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: run just before the accounts file is written, once every app has loaded: an entry that
+    #: a later app may change (a sample copy the demo's desk day lends) is read back then
+    before_write: list[Callable[[DemoContext], None]] = field(default_factory=list)
 
     @classmethod
     def for_home(cls, home: Path, log: Any = print) -> DemoContext:
@@ -60,6 +64,8 @@ class DemoContext:
         self.accounts.setdefault(kind, []).append(entry)
 
     def write_accounts(self) -> Path:
+        for refresh in self.before_write:
+            refresh(self)
         path = self.home / "demo-accounts.json"
         path.write_text(json.dumps(self.accounts, ensure_ascii=False, indent=2) + "\n")
         path.chmod(0o600)

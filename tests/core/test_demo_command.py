@@ -133,6 +133,26 @@ def test_demo_serves_the_relire_network_in_french(demo):
     assert "Starting granian" in log
 
 
+def test_demo_accounts_file_tells_the_truth(demo):
+    """The accounts file names the SIP2 port given on the command line, and its sample copies
+    carry the status they have once the demo's desk day has run."""
+    accounts = json.loads((demo["home"] / "demo-accounts.json").read_text())
+    assert {k["sip2"] for k in accounts["kiosks"]} == {f"127.0.0.1:{demo['sip2_port']}"}
+    script = (
+        "import json; from navette.catalogue.models import Item;"
+        "print(json.dumps({'status': {i.barcode: "
+        "i.get_status_display() for i in Item.objects.filter(is_demo=True)}}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "navette", "shell", "-c", script],
+        env=demo["env"], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    truth = json.loads(result.stdout.strip().splitlines()[-1])
+    copies = accounts["copies"]
+    assert copies and all(c["status"] == truth["status"][c["barcode"]] for c in copies)
+
+
 def test_demo_run_again_reuses_its_data(demo):
     """A second run on the same data directory keeps the accounts and loads nothing twice."""
     first = json.loads((demo["home"] / "demo-accounts.json").read_text())

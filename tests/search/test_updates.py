@@ -6,12 +6,13 @@ import gc
 import logging
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from navette.catalogue.models import ItemStatus
+from navette.catalogue.models import ItemStatus, Record
 from navette.core.models import RecordChange
 from navette.core.outbox import enqueue_record
 from navette.search import engine, updater
@@ -216,3 +217,28 @@ def test_a_busy_index_is_left_to_its_writer(catalogue, index_dir, caplog):
         gc.collect()
     updater.follow_outbox(every=0, stop=_Looks(1), path=index_dir)
     assert engine.search(engine.SearchParams(q="horla")).record_ids == [record.pk]
+
+
+def test_the_demo_builds_the_index_once(relire, index_dir, monkeypatch):
+    """On a first start the catalogue's import queues its records and wakes the updater; the
+    demo's search step then only applies what is left: the index is built once, not twice."""
+    from navette.catalogue.importer import import_marc_files
+    from navette.core import clock
+    from navette.search import demo as search_demo
+    from navette.search import index as search_index
+
+    builds = []
+    real = search_index.rebuild_index
+    monkeypatch.setattr(
+        search_index, "rebuild_index", lambda *a, **k: builds.append(1) or real(*a, **k)
+    )
+    fixtures = sorted((Path(__file__).parents[1] / "catalogue" / "fixtures").glob("*.[mx][rm][cl]"))
+    report = import_marc_files(fixtures, now=clock.now(), default_library="lens")
+    assert report.created > 10
+    lines: list[str] = []
+    search_demo.load(type("Ctx", (), {"log": staticmethod(lines.append)})())
+    assert len(builds) == 1  # by the updater the import woke; the demo step had nothing left
+    assert lines == ["Index de recherche : 0 notice indexée"]
+    assert engine.search(engine.SearchParams(q="")).total == Record.objects.count()
+    search_demo.load(type("Ctx", (), {"log": staticmethod(lines.append)})())
+    assert len(builds) == 1 and lines[-1] == "Index de recherche : 0 notice indexée"

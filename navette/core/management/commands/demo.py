@@ -7,7 +7,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from navette.core.demo_loader import DemoContext, load_demo
-from navette.core.management.commands.serve import add_serve_arguments, serve
+from navette.core.management.commands.serve import (
+    add_serve_arguments,
+    serve,
+    use_served_address,
+)
 
 
 class Command(BaseCommand):
@@ -31,6 +35,10 @@ class Command(BaseCommand):
         call_command("check", fail_level="ERROR")
         self.stdout.write(f"Données : {home}")
         call_command("migrate", interactive=False, verbosity=0)
+        # the accounts file names the addresses actually served, not the defaults
+        settings.NAVETTE_SIP2_HOST = options["host"]
+        settings.NAVETTE_SIP2_PORT = options["sip2_port"]
+        use_served_address(options["host"], options["port"])
         ctx = DemoContext.for_home(home, log=self.stdout.write)
         load_demo(ctx)
         path = ctx.write_accounts()

@@ -72,6 +72,7 @@ def serve(command: BaseCommand, options: dict) -> None:
             % {"n": len(pending), "first": pending[0]}
         )
     host, port = options["host"], options["port"]
+    use_served_address(host, port)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "navette.settings.base")
     env["NAVETTE_HOME"] = str(settings.NAVETTE_HOME)
@@ -112,6 +113,20 @@ def serve(command: BaseCommand, options: dict) -> None:
     if sip2:
         command.stdout.write(f"SIP2 : {host}:{options['sip2_port']}")
     supervisor.supervise()
+
+
+def use_served_address(host: str, port: int) -> None:
+    """Links in mails and pages lead to the address served (``--host``, ``--port``) unless
+    NAVETTE_PUBLIC_URL names the public one (a proxy in front): the default, port 8000, is
+    wrong as soon as another port is served. Set here for this process and its children."""
+    if os.environ.get("NAVETTE_PUBLIC_URL"):
+        return
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    if ":" in shown:
+        shown = f"[{shown}]"
+    url = f"http://{shown}:{port}"
+    os.environ["NAVETTE_PUBLIC_URL"] = url
+    settings.NAVETTE_PUBLIC_URL = url
 
 
 def web_server_command(host: str, port: int, workers: int) -> list[str]:

@@ -17,7 +17,7 @@ record, a hold that now waits on a copy of the other record...).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from django.core import serializers
 from django.db import transaction
@@ -104,6 +104,8 @@ def _referrers(record_id: int) -> list[str]:
     found = []
     for rel in Record._meta.related_objects:
         model = rel.related_model
+        if isinstance(model, str):  # a relation to "self": none on records
+            continue
         label = f"{model._meta.app_label}.{model.__name__}"
         if label in handled:
             continue
@@ -146,7 +148,9 @@ def record_merge(*, kept: Record, merged: Record, actor: Actor, now: dt.datetime
         linked = _referrers(record.pk)
         if linked:
             raise MergeRefused(
-                _("La notice « %(title)s » est liée à : %(what)s ; elle ne peut pas être fusionnée.")
+                _(
+                    "La notice « %(title)s » est liée à : %(what)s ; elle ne peut pas être fusionnée."
+                )
                 % {"title": record.title, "what": ", ".join(linked)},
                 code="record_linked",
             )
@@ -232,7 +236,7 @@ def record_merge_undo(*, merge: RecordMerge, actor: Actor, now: dt.datetime) -> 
                 raise UndoRefused(_("Cette fusion ne peut plus être annulée."), code=code,
                                   **context)  # fmt: skip
         for restored in serializers.deserialize("json", snapshot["record"]):
-            restored.object.updated_at = now
+            restored.object.updated_at = now  # type: ignore[attr-defined]  # a Record
             restored.save()
         DeletedRecord.objects.filter(record_id=merged_id).delete()
         RecordIdentifier.objects.bulk_create(
@@ -263,7 +267,7 @@ def record_merge_undo(*, merge: RecordMerge, actor: Actor, now: dt.datetime) -> 
     return Record.objects.get(pk=merged_id)
 
 
-def _refuse_undo(code: str) -> None:
+def _refuse_undo(code: str) -> NoReturn:
     raise UndoRefused(UNDO_MESSAGES[code], code=code)
 
 
@@ -285,5 +289,3 @@ def records_not_duplicate(*, first: Record, second: Record, actor: Actor,
         audit_record(actor=actor, action=AuditAction.RECORD_NOT_DUPLICATE, now=now, obj=pair,
                      data={"records": [low, high]})  # fmt: skip
     return pair
-
-

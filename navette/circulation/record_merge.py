@@ -27,7 +27,7 @@ def _trapped(hold: Hold) -> bool:
 
 class HoldsFollowRecords:
     name = "holds"
-    handles = ("circulation.Hold",)
+    handles: tuple[str, ...] = ("circulation.Hold",)
 
     def move(self, *, kept_id: int, merged_id: int, item_ids: list[int],
              now: dt.datetime) -> dict[str, Any]:  # fmt: skip
@@ -74,12 +74,12 @@ class HoldsFollowRecords:
                     if item_id is not None and item_id in going_back:
                         return "copy_held_for_kept", {"hold_id": hold.pk}
         for entry in data.get("cancelled", []):
-            hold = Hold.objects.filter(pk=entry["id"]).first()
-            if hold is None or hold.status != HoldStatus.CANCELLED:
+            dropped = Hold.objects.filter(pk=entry["id"]).first()
+            if dropped is None or dropped.status != HoldStatus.CANCELLED:
                 return "hold_changed", {"hold_id": entry["id"]}
             # after the undo, its record holds the moved holds (merged) or the others (kept)
-            others = Hold.objects.active().filter(patron_id=hold.patron_id).exclude(pk=hold.pk)
-            if hold.pk in moved:
+            others = Hold.objects.active().filter(patron=dropped.patron_id).exclude(pk=dropped.pk)
+            if dropped.pk in moved:
                 others = others.filter(pk__in=moved)
             else:
                 others = others.filter(record_id=kept_id).exclude(pk__in=moved)
@@ -94,6 +94,3 @@ class HoldsFollowRecords:
             Hold.objects.filter(pk=entry["id"], status=HoldStatus.CANCELLED).update(
                 status=entry["status"], closed_at=None
             )
-
-
-

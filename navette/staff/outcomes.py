@@ -47,11 +47,14 @@ TABLE: dict[str, Wording] = {
     ),
     Code.COPY_UPDATED: lambda d: _("Exemplaire %(b)s modifié.") % {"b": d["barcode"]},
     Code.COPY_WITHDRAWN: lambda d: _("Exemplaire %(b)s retiré.") % {"b": d["barcode"]},
-    Code.RECORDS_MERGED: lambda d: ngettext(
-        "Notices fusionnées dans « %(title)s » ; %(n)d exemplaire déplacé.",
-        "Notices fusionnées dans « %(title)s » ; %(n)d exemplaires déplacés.",
-        d["copies"],
-    ) % {"title": d["title"], "n": d["copies"]},
+    Code.RECORDS_MERGED: lambda d: (
+        ngettext(
+            "Notices fusionnées dans « %(title)s » ; %(n)d exemplaire déplacé.",
+            "Notices fusionnées dans « %(title)s » ; %(n)d exemplaires déplacés.",
+            d["copies"],
+        )
+        % {"title": d["title"], "n": d["copies"]}
+    ),
     Code.MERGE_UNDONE: lambda d: (
         _("Fusion annulée : la notice « %(title)s » est rétablie.") % {"title": d["title"]}
     ),

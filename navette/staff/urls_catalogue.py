@@ -24,7 +24,5 @@ urlpatterns: list[URLPattern] = [
         duplicates.duplicate_pair,
         name="catalogue_duplicate_pair",
     ),
-    path(
-        "catalogue/fusions/<int:pk>/annuler/", duplicates.merge_undo, name="catalogue_merge_undo"
-    ),
+    path("catalogue/fusions/<int:pk>/annuler/", duplicates.merge_undo, name="catalogue_merge_undo"),
 ]

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from conftest import NOW as NOW_
+from conftest import sub
 from navette.catalogue.duplicates import duplicate_keys, keys_refresh, title_key
 from navette.catalogue.marc.extract import Extracted
 from navette.catalogue.marc.iso2709 import write_record
@@ -15,9 +17,6 @@ from navette.catalogue.merging import record_merge, records_not_duplicate
 from navette.catalogue.models import Item, Record
 from navette.catalogue.selectors import duplicate_pairs
 from navette.core.actors import Actor
-
-from conftest import NOW as NOW_
-from conftest import sub
 
 ACTOR = Actor.system("tests")
 
@@ -40,7 +39,7 @@ def test_identifier_keys(extracted, expected):
 
 
 def test_title_key_folds_accents_case_punctuation_and_articles():
-    """"L'Étranger" by "Camus, Albert, 1913-1960" and "Étranger (L')" by "CAMUS, A." share
+    """ "L'Étranger" by "Camus, Albert, 1913-1960" and "Étranger (L')" by "CAMUS, A." share
     the key; another year or another document type does not."""
     one = title_key(title="L'Étranger", authors=[{"name": "Camus, Albert, 1913-1960"}],
                     year=1942, doc_type="book")  # fmt: skip
@@ -129,7 +128,10 @@ def test_import_writes_keys_and_a_reimport_matches_the_kept_record(db, relire, i
     assert import_bytes(_file(kept)).created == 1
     assert import_bytes(_file(dup)).created == 1
     pairs, _ = duplicate_pairs()
-    first, second = Record.objects.get(pk=pairs[0].first_id), Record.objects.get(pk=pairs[0].second_id)
+    first, second = (
+        Record.objects.get(pk=pairs[0].first_id),
+        Record.objects.get(pk=pairs[0].second_id),
+    )
     assert (first.control_number, second.control_number) == ("K1", "D9")
     record_merge(kept=first, merged=second, actor=ACTOR, now=NOW_)
 
@@ -141,4 +143,3 @@ def test_import_writes_keys_and_a_reimport_matches_the_kept_record(db, relire, i
     assert set(Item.objects.values_list("barcode", "record_id")) == {
         ("K-0001", first.pk), ("D-0001", first.pk), ("D-0002", first.pk)}  # fmt: skip
     assert duplicate_pairs() == ([], 0)
-

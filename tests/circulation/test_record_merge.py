@@ -88,7 +88,9 @@ def test_undo_restores_the_record_its_copies_holds_and_identifiers(pair, actor):
     assert Item.objects.get(pk=pair["dup_item"].pk).record_id == dup_id
     assert [h.pk for h in record_hold_queue(restored)] == [holds["p2"].pk, holds["p3_dup"].pk]
     assert [h.pk for h in record_hold_queue(kept)] == [holds["p1"].pk, holds["p3_kept"].pk]
-    assert list(RecordIdentifier.objects.filter(record_id=dup_id).values_list("value", flat=True)) == ["AUTRE|D9"]
+    assert list(
+        RecordIdentifier.objects.filter(record_id=dup_id).values_list("value", flat=True)
+    ) == ["AUTRE|D9"]
     assert not MergedIdentifier.objects.exists()
     assert not DeletedRecord.objects.filter(record_id=dup_id).exists()
     with pytest.raises(UndoRefused) as refused:

@@ -40,7 +40,9 @@ def test_cataloguer_reviews_and_merges_a_pair(page, axe, libs, make_record, make
         expect(page.locator(f"section[aria-labelledby='notice-{dup.pk}']")).to_contain_text(moved)
         assert axe(page) == []
     with page.expect_navigation():
-        page.get_by_role("button", name=f"Garder la notice {kept.pk} et y fusionner l'autre").click()
+        page.get_by_role(
+            "button", name=f"Garder la notice {kept.pk} et y fusionner l'autre"
+        ).click()
     expect(page.locator(".messages")).to_contain_text("1 exemplaire déplacé")
     expect(page.locator("#pairs-count")).to_have_text("Aucune paire de notices à examiner.")
     assert list(Record.objects.values_list("pk", flat=True)) == [kept.pk]

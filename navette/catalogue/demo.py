@@ -88,7 +88,8 @@ def load(ctx: Any) -> None:
         _add_copies(seed=2026)
     merged = deduplicate(now=now)
     if merged:
-        ctx.log(f"catalogue : {merged} notices en double fusionnées")
+        said = "notice en double fusionnée" if merged == 1 else "notices en double fusionnées"
+        ctx.log(f"catalogue : {merged} {said}")
     ctx.before_write.append(_list_sample_copies)
 
 

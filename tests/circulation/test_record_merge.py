@@ -136,3 +136,49 @@ def test_only_cataloguers_at_the_copies_libraries_merge(libs, make_record, make_
     assert Record.objects.count() == 2
     record_merge(kept=kept, merged=dup, actor=user("cat-avion", Role.CATALOGUER, "Avion"), now=NOW)
     assert Record.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_merge_races_an_edit_of_the_copy_and_a_hold_without_deadlock(pair, libs, make_patron):
+    """A merge, an edit of the duplicate's copy (which locks the copy, then touches its
+    record) and a hold placed on the duplicate, at once: no deadlock, the merge done, and
+    every copy and hold on a record that exists."""
+    import threading  # noqa: PLC0415
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    from django.db import connection  # noqa: PLC0415
+
+    from navette.catalogue.models import RecordMerge  # noqa: PLC0415
+    from navette.catalogue.services import item_update  # noqa: PLC0415
+
+    actor, patron = Actor.system("tests"), make_patron()
+    kept, dup, dup_item = pair["kept"], pair["dup"], pair["dup_item"]
+    barrier = threading.Barrier(3)
+
+    def run(fn):
+        try:
+            barrier.wait()
+            return fn()
+        except Exception as exc:  # asserted below
+            return exc
+        finally:
+            connection.close()
+
+    calls = [
+        lambda: record_merge(kept=kept, merged=dup, actor=actor, now=NOW + 5 * H),
+        lambda: item_update(item=dup_item, actor=actor, now=NOW + 5 * H, call_number="R MAU"),
+        lambda: hold_place(
+            patron=patron, record=dup, pickup_library=libs["Lens"], actor=actor, now=NOW + 5 * H
+        ),  # fmt: skip
+    ]
+    with ThreadPoolExecutor(3) as pool:
+        merged, edited, held = pool.map(run, calls)
+    assert isinstance(merged, RecordMerge), merged
+    assert not isinstance(edited, Exception), edited
+    assert "deadlock" not in str(held).lower()
+    records = set(Record.objects.values_list("pk", flat=True))
+    assert records == {kept.pk}
+    assert set(Item.objects.values_list("record_id", flat=True)) <= records
+    assert set(Hold.objects.values_list("record_id", flat=True)) <= records
+    assert Item.objects.get(pk=dup_item.pk).call_number == "R MAU"

@@ -4,7 +4,10 @@ Use :func:`import_marc_files`. Each batch of records is one transaction (the
 records, their identifiers, their copies and the search outbox rows), so an
 interrupted import leaves whole batches only; running it again matches what
 is already there (001+003, then 035, then ISBN) and finishes the job without
-duplicates.
+duplicates. A record carrying an identifier of a record merged into another
+(``MergedIdentifier``) matches the kept record: its copies join it, its description
+is left as the cataloguer kept it. Each batch also writes its records' duplicate keys
+(``navette.catalogue.duplicates``).
 """
 
 from __future__ import annotations

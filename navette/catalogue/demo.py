@@ -3,8 +3,9 @@
 Loads the first 18,000 Library of Congress books plus the Evergreen variety
 (CDs, DVDs, scores, maps, French books) and the UNIMARC samples, then gives
 each record one to four demo copies; the larger libraries (Lens, Liévin,
-Avion, Harnes) hold more. Without the shared data the committed test
-fixtures are loaded instead. Idempotent: a second run adds nothing.
+Avion, Harnes) hold more; then merges the records the sample files hold twice
+(``deduplicate``). Without the shared data the committed test fixtures are
+loaded instead. Idempotent: a second run adds nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from django.conf import settings
 from django.db import transaction
 
 from navette.catalogue.importer import import_marc_files
-from navette.catalogue.models import Item, Record
+from navette.catalogue.merging import record_merge
+from navette.catalogue.models import DuplicateKeyKind, Item, Record
+from navette.catalogue.selectors import duplicate_pairs
 from navette.core import clock
+from navette.core.actors import Actor
 from navette.core.outbox import enqueue_records
 from navette.network.models import Library
 
@@ -82,6 +86,10 @@ def load(ctx: Any) -> None:
             f"catalogue : {report.created} notices de démonstration, {report.rejected} rejetées"
         )
         _add_copies(seed=2026)
+    merged = deduplicate(now=now)
+    if merged:
+        said = "notice en double fusionnée" if merged == 1 else "notices en double fusionnées"
+        ctx.log(f"catalogue : {merged} {said}")
     ctx.before_write.append(_list_sample_copies)
 
 
@@ -95,6 +103,26 @@ def _list_sample_copies(ctx: Any) -> None:
         .select_related("record", "owning_library")
         .order_by("pk")[:10]
     ]  # fmt: skip
+
+
+def deduplicate(*, now: Any) -> int:
+    """Merge the records loaded twice (the same book in two of the sample files, e.g. the
+    Evergreen French and Concerto sets): every candidate pair sharing the title-author-date
+    key, into the record loaded first. Pairs sharing only an identifier (a set's ISBN
+    printed in each volume) are left to the review page. Returns how many were merged."""
+    actor = Actor.system("demo")
+    pairs, _total = duplicate_pairs(offset=0, limit=1_000_000)
+    gone: set[int] = set()
+    merged = 0
+    for pair in pairs:
+        if DuplicateKeyKind.TITLE not in pair.kinds or {pair.first_id, pair.second_id} & gone:
+            continue
+        records = Record.objects.in_bulk([pair.first_id, pair.second_id])
+        record_merge(kept=records[pair.first_id], merged=records[pair.second_id], actor=actor,
+                     now=now)  # fmt: skip
+        gone.add(pair.second_id)
+        merged += 1
+    return merged
 
 
 #: shelf-mark prefixes by document type, as French public libraries label their shelves

@@ -4,7 +4,10 @@ Use :func:`import_marc_files`. Each batch of records is one transaction (the
 records, their identifiers, their copies and the search outbox rows), so an
 interrupted import leaves whole batches only; running it again matches what
 is already there (001+003, then 035, then ISBN) and finishes the job without
-duplicates.
+duplicates. A record carrying an identifier of a record merged into another
+(``MergedIdentifier``) matches the kept record: its copies join it, its description
+is left as the cataloguer kept it. Each batch also writes its records' duplicate keys
+(``navette.catalogue.duplicates``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from navette.catalogue.duplicates import duplicate_keys
 from navette.catalogue.marc import MarcError
 from navette.catalogue.marc.charset import marc21_decoder, unimarc_decoder
 from navette.catalogue.marc.extract import Extracted, extract
@@ -49,7 +53,14 @@ from navette.catalogue.marc.marcxml import (
     iter_xml_records,
     raw_xml,
 )
-from navette.catalogue.models import Item, LibraryCodeMapping, Record, RecordIdentifier
+from navette.catalogue.models import (
+    DuplicateKey,
+    Item,
+    LibraryCodeMapping,
+    MergedIdentifier,
+    Record,
+    RecordIdentifier,
+)
 from navette.core.dblocks import JobLockBusy, job_lock
 from navette.core.models import RecordChange
 from navette.core.outbox import consumers_wake
@@ -86,6 +97,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    #: records recognised as one merged into another: their copies go to the kept record
+    merged: int = 0
     items_created: int = 0
     items_updated: int = 0
     copies_without_barcode: int = 0
@@ -104,7 +117,8 @@ class ImportReport:
         text = (
             f"{self.read} notices lues : {self.created} créées, {self.updated} mises à jour, "
             f"{self.unchanged} inchangées, {self.rejected} rejetées ; "
-            f"{self.items_created} exemplaires créés, {self.items_updated} mis à jour"
+            + (f"{self.merged} reconnues comme fusionnées ; " if self.merged else "")
+            + f"{self.items_created} exemplaires créés, {self.items_updated} mis à jour"
         )
         if self.copies_without_barcode:
             text += f" ; {self.copies_without_barcode} exemplaires sans code-barres ignorés"
@@ -129,6 +143,8 @@ class Parsed:
     #: record columns up to marc_hash, serialised where the record was parsed
     row: list[Any] = field(default_factory=list)
     keys: list[tuple[str, str]] = field(default_factory=list)
+    #: the keys duplicates are found by (``navette.catalogue.duplicates``)
+    dup_keys: list[tuple[str, str]] = field(default_factory=list)
 
 
 class LibraryResolver:
@@ -210,6 +226,7 @@ def _finish(
         hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest(),
     )  # fmt: skip
     p.keys = _keys(p)
+    p.dup_keys = duplicate_keys(x)
     p.row = build_row(p)
     return p
 
@@ -404,6 +421,8 @@ class _Store:
         self.vendor = connection.vendor
         self.rec_table = Record._meta.db_table
         self.ident_table = RecordIdentifier._meta.db_table
+        self.key_table = DuplicateKey._meta.db_table
+        self.merged_table = MergedIdentifier._meta.db_table
         self.item_table = Item._meta.db_table
         json_ph = "%s::jsonb" if self.vendor == "postgresql" else "%s"
         self.rec_ph = [json_ph if c in self.JSON_COLUMNS else "%s" for c in self.RECORD_COLUMNS]
@@ -465,6 +484,28 @@ class _Store:
                     found.setdefault((k, v), rid)
         return found
 
+    def _lookup_merged(self, cursor: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Keys of records merged into others (``MergedIdentifier``): key -> kept record."""
+        found: dict[tuple[str, str], int] = {}
+        cursor.execute(f"SELECT 1 FROM {self.merged_table} LIMIT 1")  # noqa: S608
+        if cursor.fetchone() is None:
+            return found
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in keys:
+            by_kind.setdefault(kind, []).append(value)
+        for kind, values in by_kind.items():
+            for i in range(0, len(values), 5000):
+                chunk = values[i : i + 5000]
+                ph = ",".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT kind, value, record_id FROM {self.merged_table} "  # noqa: S608
+                    f"WHERE kind = %s AND value IN ({ph}) ORDER BY id DESC",
+                    [kind, *chunk],
+                )
+                for k, v, rid in cursor.fetchall():
+                    found.setdefault((k, v), rid)
+        return found
+
     def _enqueue(self, cursor: Any, record_ids: list[int]) -> None:
         """Search outbox rows for these records, in the batch's transaction.
 
@@ -483,7 +524,8 @@ class _Store:
         with transaction.atomic(), connection.cursor() as cursor:
             all_keys = {k for p in batch for k in p.keys}
             found = self._lookup(cursor, all_keys)
-            candidates = set(found.values())
+            merged_found = self._lookup_merged(cursor, all_keys - set(found))
+            candidates = set(found.values()) | set(merged_found.values())
             existing: dict[int, tuple[str, str, str]] = {}
             ids = list(candidates)
             for i in range(0, len(ids), 5000):
@@ -511,10 +553,15 @@ class _Store:
             new: list[Parsed] = []
             new_keys: dict[tuple[str, str], int] = {}  # key -> index in new
             updates: list[tuple[int, Parsed]] = []
+            copies_only: list[tuple[int, Parsed]] = []
             seen_update: set[int] = set()
             batch_barcodes: dict[str, Parsed] = {}
             for p in batch:
                 target = self._match(p, found, existing)
+                via_merge = False
+                if target is None:
+                    target = self._match_merged(p, merged_found, existing)
+                    via_merge = target is not None
                 pending_idx = None
                 if target is None:
                     pending_idx = self._match_pending(p, new, new_keys)
@@ -536,7 +583,13 @@ class _Store:
                         new_keys[k] = pending_idx
                     self.report.updated += 1
                     continue
-                if target is None:
+                if via_merge and target is not None:
+                    # a copy of a record merged into ``target``: the kept record's description
+                    # stays as the cataloguer chose it; the file's copies join it
+                    self.report.merged += 1
+                    self.report.unchanged += 1
+                    copies_only.append((target, p))
+                elif target is None:
                     new.append(p)
                     for k in p.keys:
                         new_keys.setdefault(k, len(new) - 1)
@@ -560,6 +613,7 @@ class _Store:
                 )  # fmt: skip
                 self.report.created += len(new)
                 self._write_identifiers(cursor, list(zip(new_ids, new, strict=True)))
+                self._write_duplicate_keys(cursor, list(zip(new_ids, new, strict=True)))
                 self._write_items(cursor, list(zip(new_ids, new, strict=True)), taken)
                 changed.extend(new_ids)
             if updates:
@@ -578,8 +632,16 @@ class _Store:
                     upd_ids,
                 )
                 self._write_identifiers(cursor, updates)
+                cursor.execute(
+                    f"DELETE FROM {self.key_table} WHERE record_id IN ({','.join(['%s'] * len(upd_ids))})",  # noqa: S608
+                    upd_ids,
+                )
+                self._write_duplicate_keys(cursor, updates)
                 self._write_items(cursor, updates, taken)
                 changed.extend(upd_ids)
+            if copies_only:
+                self._write_items(cursor, copies_only, taken)
+                changed.extend(rid for rid, _p in copies_only)
             if changed:
                 self._enqueue(cursor, changed)
 
@@ -595,6 +657,16 @@ class _Store:
                 if cn and (cn, cs) != (p.x.control_number[:64], p.x.control_source[:64]):
                     continue
             return rid
+        return None
+
+    @staticmethod
+    def _match_merged(p: Parsed, merged_found: dict[tuple[str, str], int],
+                      existing: dict[int, tuple[str, str, str]]) -> int | None:  # fmt: skip
+        """The kept record when ``p`` carries an identifier of a record merged into it."""
+        for key in p.keys:
+            rid = merged_found.get(key)
+            if rid is not None and rid in existing:
+                return rid
         return None
 
     @staticmethod
@@ -641,6 +713,11 @@ class _Store:
                 rows.append((rid, kind, value))
         if rows:
             self._insert(cursor, self.ident_table, ["record_id", "kind", "value"], rows)
+
+    def _write_duplicate_keys(self, cursor: Any, pairs: list[tuple[int, Parsed]]) -> None:
+        rows = [(rid, kind, value) for rid, p in pairs for kind, value in p.dup_keys]
+        if rows:
+            self._insert(cursor, self.key_table, ["record_id", "kind", "value"], rows)
 
     def _write_items(self, cursor: Any, pairs: list[tuple[int, Parsed]],
                      taken: dict[str, tuple[int, int]]) -> None:  # fmt: skip

@@ -223,3 +223,89 @@ class LibraryCodeMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_code} → {self.library_id}"
+
+
+class DuplicateKeyKind(models.TextChoices):
+    """What two records share when they are proposed as duplicates."""
+
+    ISBN = "isbn", _("ISBN")
+    EAN = "ean", _("EAN")
+    ISSN = "issn", _("ISSN")
+    CONTROL = "001+003", _("numéro de notice et organisme (001+003)")
+    SYSTEM = "035", _("numéro système (035)")
+    LCCN = "lccn", _("numéro de la Library of Congress")
+    BNF = "bnf", _("numéro de la BnF")
+    TITLE = "title", _("titre, auteur et date")
+
+
+class DuplicateKey(models.Model):
+    """A key two records share when they may be the same work: written with the record (the
+    MARC import, the merge and its undo), so that candidates are one indexed self-join."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="duplicate_keys")
+    kind = models.CharField(max_length=10, choices=DuplicateKeyKind.choices)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value", "record"], name="duplicate_key_lookup")]
+
+
+class NotDuplicate(models.Model):
+    """Two records a cataloguer said are not the same: never proposed again as a pair.
+    ``first`` has the smaller id."""
+
+    first = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    decided_at = models.DateTimeField(_("décidé le"))
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("paire de notices distinctes")
+        verbose_name_plural = _("paires de notices distinctes")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="not_duplicate_once"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="not_duplicate_ordered"
+            ),
+        ]
+
+
+class RecordMerge(models.Model):
+    """A record merged into another: what the merge changed, kept to undo it.
+
+    ``snapshot`` holds the merged record as it was (its row, its identifiers, its copies'
+    ids, and what each participant moved: holds). The merged record's identifiers stay
+    attached to the kept record (``MergedIdentifier``) while the merge stands.
+    """
+
+    kept = models.ForeignKey(
+        Record, on_delete=models.SET_NULL, null=True, related_name="merges",
+        verbose_name=_("notice conservée"),
+    )  # fmt: skip
+    merged_record_id = models.BigIntegerField(_("numéro de la notice fusionnée"), db_index=True)
+    merged_title = models.TextField(_("titre de la notice fusionnée"))
+    snapshot = models.JSONField(default=dict)
+    merged_at = models.DateTimeField(_("fusionnée le"))
+    merged_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fusion de notices")
+        verbose_name_plural = _("fusions de notices")
+        indexes = [models.Index(fields=["-merged_at"], name="record_merge_recent")]
+
+
+class MergedIdentifier(models.Model):
+    """An identifier of a merged record, now matched to the kept one by the MARC import."""
+
+    merge = models.ForeignKey(RecordMerge, on_delete=models.CASCADE, related_name="identifiers")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)
+    value = models.CharField(max_length=128)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"], name="merged_identifier_lookup")]

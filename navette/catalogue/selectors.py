@@ -7,10 +7,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from navette.catalogue.marc.holdings import HOLDINGS_TAG, availability_field, holdings_field
-from navette.catalogue.models import DeletedRecord, Item, Record
+from navette.catalogue.models import (
+    DeletedRecord,
+    DuplicateKey,
+    Item,
+    NotDuplicate,
+    Record,
+    RecordMerge,
+)
 
 
 def record_items(record: Record) -> QuerySet[Item]:
@@ -244,3 +252,85 @@ def records_with_availability(
 def record_by_id(record_id: int) -> Record | None:
     """The record, or None when there is no such record."""
     return Record.objects.filter(pk=record_id).first()
+
+
+# -- Duplicates: pairs of records sharing a key, for the cataloguers' review ---------------
+
+#: a key shared by more records than this says little (a series' ISSN, "Poèmes" without
+#: author): its pairs are not proposed
+MAX_GROUP = 30
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    first_id: int
+    second_id: int
+    #: the kinds of key the two records share (``DuplicateKeyKind`` values)
+    kinds: tuple[str, ...]
+
+
+def _pairs_sql() -> str:
+    key = DuplicateKey._meta.db_table
+    refused = NotDuplicate._meta.db_table
+    return f"""
+        WITH shared AS (
+            SELECT kind, value FROM {key} GROUP BY kind, value
+            HAVING COUNT(*) BETWEEN 2 AND %s
+        ), pairs AS (
+            SELECT a.record_id AS first_id, b.record_id AS second_id,
+                   COUNT(DISTINCT a.kind) AS strength
+            FROM shared s
+            JOIN {key} a ON a.kind = s.kind AND a.value = s.value
+            JOIN {key} b ON b.kind = s.kind AND b.value = s.value AND a.record_id < b.record_id
+            GROUP BY a.record_id, b.record_id
+        )
+        SELECT p.first_id, p.second_id, COUNT(*) OVER () FROM pairs p
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {refused} n WHERE n.first_id = p.first_id AND n.second_id = p.second_id
+        )
+        ORDER BY p.strength DESC, p.first_id, p.second_id
+    """  # noqa: S608 (table names from _meta)
+
+
+def duplicate_pairs(*, offset: int = 0, limit: int = 50) -> tuple[list[DuplicatePair], int]:
+    """A page of candidate pairs and how many there are: the pairs sharing most kinds of
+    key (identifiers, the title-author-date key) first; pairs said distinct
+    (``NotDuplicate``) left out. Computed by the database in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _pairs_sql() + " LIMIT %s OFFSET %s",
+            [MAX_GROUP, limit, offset],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return [], 0 if offset == 0 else duplicate_pairs(offset=0, limit=1)[1]
+    ids = {r[0] for r in rows} | {r[1] for r in rows}
+    keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for rid, kind, value in DuplicateKey.objects.filter(record_id__in=ids).values_list(
+        "record_id", "kind", "value"
+    ):
+        keys[rid].add((kind, value))
+    pairs = [
+        DuplicatePair(first, second, tuple(sorted({k for k, _v in keys[first] & keys[second]})))
+        for first, second, _total in rows
+    ]
+    return pairs, rows[0][2]
+
+
+@dataclass(frozen=True)
+class PairSide:
+    record: Record
+    items: list[Item]
+
+
+def duplicate_pair_sides(first_id: int, second_id: int) -> list[PairSide] | None:
+    """The two records of a pair with their copies; ``None`` when one is gone (merged
+    meanwhile)."""
+    by_id = Record.objects.in_bulk([first_id, second_id])
+    if len(by_id) != 2:
+        return None
+    return [PairSide(by_id[rid], list(record_items(by_id[rid]))) for rid in (first_id, second_id)]
+
+
+def recent_merges(limit: int = 20) -> QuerySet[RecordMerge]:
+    return RecordMerge.objects.select_related("kept").order_by("-merged_at", "-pk")[:limit]

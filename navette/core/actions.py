@@ -54,6 +54,9 @@ class AuditAction(models.TextChoices):
     ITEM_UPDATE = "item.update", _("Exemplaire modifié")
     ITEM_WITHDRAW = "item.withdraw", _("Exemplaire retiré")
     RECORD_DELETE = "record.delete", _("Notice supprimée")
+    RECORD_MERGE = "record.merge", _("Notices fusionnées")
+    RECORD_UNMERGE = "record.unmerge", _("Fusion de notices annulée")
+    RECORD_NOT_DUPLICATE = "record.not_duplicate", _("Notices déclarées distinctes")
     # patrons
     PATRON_REGISTER = "patron.register", _("Inscription d'un lecteur")
     PATRON_RENEW_MEMBERSHIP = "patron.renew_membership", _("Réinscription d'un lecteur")

@@ -13,6 +13,12 @@ class Role(models.TextChoices):
     NETWORK_ADMIN = "network_admin", _("Administrateur du réseau")
     LIBRARIAN = "librarian", _("Bibliothécaire")
     STATISTICIAN = "statistician", _("Statisticien (lecture seule)")
+    #: a librarian who also keeps the shared catalogue (merges duplicate records)
+    CATALOGUER = "cataloguer", _("Catalogueur")
+
+
+#: roles that work at the desk of their libraries
+DESK_ROLES = (Role.LIBRARIAN, Role.CATALOGUER)
 
 
 class User(AbstractUser):
@@ -47,7 +53,11 @@ class User(AbstractUser):
 
     @property
     def is_librarian(self) -> bool:
-        return self.is_active and self.role == Role.LIBRARIAN
+        return self.is_active and self.role in DESK_ROLES
+
+    @property
+    def is_cataloguer(self) -> bool:
+        return self.is_active and self.role == Role.CATALOGUER
 
     @property
     def is_statistician(self) -> bool:

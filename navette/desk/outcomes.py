@@ -28,6 +28,9 @@ class Code(StrEnum):
     COPY_UPDATED = "copy_updated"
     COPY_WITHDRAWN = "copy_withdrawn"
     PIN_SET = "pin_set"
+    RECORDS_MERGED = "records_merged"
+    MERGE_UNDONE = "merge_undone"
+    RECORDS_DISTINCT = "records_distinct"
     # refusals found at the desk, before any service
     CARD_NOT_FOUND = "card_not_found"
     ITEM_NOT_FOUND = "item_not_found"

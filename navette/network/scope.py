@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor, ActorKind
 from navette.core.audit import audit_record
-from navette.core.models import Role, User
+from navette.core.models import DESK_ROLES, Role, User
 from navette.network.models import Library
 
 #: the audit action of a refusal
@@ -92,7 +92,7 @@ def actor_may_act_at(actor: Actor, library_ids: Iterable[int | None]) -> bool:
     allowed = Q(role=Role.NETWORK_ADMIN)
     concrete = {i for i in ids if i is not None}
     if concrete:
-        allowed |= Q(role=Role.LIBRARIAN, libraries__in=concrete)
+        allowed |= Q(role__in=DESK_ROLES, libraries__in=concrete)
     return User.objects.filter(allowed, pk=actor.id, is_active=True).exists()
 
 
@@ -117,3 +117,47 @@ def scope_check(
         data={"attempted": action, "libraries": list(ids)},
     )  # fmt: skip
     raise OutOfScope(library_ids=ids, action=action)
+
+
+class CatalogueRoleRequired(PermissionDenied):
+    """Only cataloguers and network administrators change the shared catalogue's records
+    (merges of duplicates). A ``PermissionDenied``, like ``OutOfScope``."""
+
+    code = "forbidden_role"
+
+    def __init__(self, *, action: str) -> None:
+        self.action = action
+        self.message = gettext(
+            "Seuls les catalogueurs et les administrateurs du réseau peuvent fusionner des notices."
+        )
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def catalogue_scope_check(
+    *, actor: Actor, library_ids: Iterable[int], action: str, now: dt.datetime, obj: Any = None
+) -> None:
+    """Refuse, with an audit entry, a staff actor who is neither a network administrator nor a
+    cataloguer working at *every* library of ``library_ids`` (the owners of the copies the
+    change moves). Raises ``CatalogueRoleRequired`` or ``OutOfScope``; other actors (system
+    jobs) pass."""
+    if actor.kind != ActorKind.STAFF:
+        return
+    ids = tuple(sorted(set(library_ids)))
+    user = User.objects.filter(pk=actor.id or 0, is_active=True).first()
+    if user is not None and user.role == Role.NETWORK_ADMIN:
+        return
+    if user is None or user.role != Role.CATALOGUER:
+        audit_record(actor=actor, action=REFUSED, now=now, obj=obj,
+                     data={"attempted": action, "role": user.role if user else ""})  # fmt: skip
+        raise CatalogueRoleRequired(action=action)
+    mine = set(user.libraries.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = tuple(i for i in ids if i not in mine)
+    if missing:
+        audit_record(
+            actor=actor, action=REFUSED, now=now, library_id=missing[0], obj=obj,
+            data={"attempted": action, "libraries": list(missing)},
+        )  # fmt: skip
+        raise OutOfScope(library_ids=missing, action=action)

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from navette.circulation.messages import checkin_message, day, money, reason_message
 from navette.circulation.reasons import Reason
@@ -46,6 +47,34 @@ TABLE: dict[str, Wording] = {
     ),
     Code.COPY_UPDATED: lambda d: _("Exemplaire %(b)s modifié.") % {"b": d["barcode"]},
     Code.COPY_WITHDRAWN: lambda d: _("Exemplaire %(b)s retiré.") % {"b": d["barcode"]},
+    Code.RECORDS_MERGED: lambda d: (
+        ngettext(
+            "Notices fusionnées dans « %(title)s » ; %(n)d exemplaire déplacé.",
+            "Notices fusionnées dans « %(title)s » ; %(n)d exemplaires déplacés.",
+            d["copies"],
+        )
+        % {"title": d["title"], "n": d["copies"]}
+    ),
+    Code.MERGE_UNDONE: lambda d: (
+        _("Fusion annulée : la notice « %(title)s » est rétablie.") % {"title": d["title"]}
+    ),
+    Code.RECORDS_DISTINCT: lambda d: _("Ces deux notices ne seront plus proposées comme doublons."),
+    # an undo the circulation's holds refuse (``navette.circulation.record_merge``)
+    "hold_on_kept_copy": lambda d: _(
+        "La fusion ne peut plus être annulée : une réservation déplacée attend désormais un "
+        "exemplaire de la notice conservée."
+    ),
+    "copy_held_for_kept": lambda d: _(
+        "La fusion ne peut plus être annulée : un exemplaire déplacé est demandé par une "
+        "réservation de la notice conservée."
+    ),
+    "hold_moved": lambda d: _(
+        "La fusion ne peut plus être annulée : une réservation déplacée a changé de notice."
+    ),
+    "hold_changed": lambda d: _(
+        "La fusion ne peut plus être annulée : une réservation annulée par la fusion ne peut "
+        "pas être rétablie (le lecteur en a une autre)."
+    ),
     Code.PIN_SET: lambda d: (
         _("Code enregistré : %(pin)s. Remettez-le au lecteur ; il ne sera plus affiché.")
         % {"pin": d["pin"]}

@@ -37,7 +37,9 @@ def role_required(*roles: str) -> Callable[[View], View]:
     return decorator
 
 
-staff_required = role_required("librarian", "statistician")
-librarian_required = role_required("librarian")
+staff_required = role_required("librarian", "cataloguer", "statistician")
+librarian_required = role_required("librarian", "cataloguer")
+#: the shared catalogue's duplicates: cataloguers (and network administrators)
+cataloguer_required = role_required("cataloguer")
 statistician_required = role_required("statistician")
 network_admin_required = role_required()

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from navette.staff.views import catalogue
+from navette.staff.views import catalogue, duplicates
 
 urlpatterns: list[URLPattern] = [
     path("catalogue/", catalogue.record_search, name="catalogue_search"),
@@ -18,4 +18,11 @@ urlpatterns: list[URLPattern] = [
         catalogue.item_withdraw,
         name="catalogue_item_withdraw",
     ),
+    path("catalogue/doublons/", duplicates.duplicates, name="catalogue_duplicates"),
+    path(
+        "catalogue/doublons/<int:first>-<int:second>/",
+        duplicates.duplicate_pair,
+        name="catalogue_duplicate_pair",
+    ),
+    path("catalogue/fusions/<int:pk>/annuler/", duplicates.merge_undo, name="catalogue_merge_undo"),
 ]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -165,6 +166,10 @@ def test_demo_run_again_reuses_its_data(demo):
     )
     assert result.returncode == 0, result.stderr
     assert "0 bibliothèque créée, 0 mise à jour, 27 inchangées" in result.stdout
+    # the first run merged the records the sample files hold twice; none is left to merge
+    merged = re.search(r"catalogue : (\d+) notices en double fusionnées", demo["log"].read_text())
+    assert merged and int(merged.group(1)) > 300
+    assert "en double fusionnée" not in result.stdout
     second = json.loads((demo["home"] / "demo-accounts.json").read_text())
     assert second["staff"] == first["staff"]
 

@@ -7,7 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from navette.catalogue.marc.identifiers import normalise_ean, normalise_isbn, normalise_issn
+from navette.catalogue.marc.identifiers import (
+    normalise_bnf,
+    normalise_ean,
+    normalise_isbn,
+    normalise_issn,
+    normalise_lccn,
+)
 from navette.catalogue.marc.iso2709 import CompactField, nfc
 
 _TRAIL = re.compile(r"[\s/:;,.=]+$")
@@ -45,6 +51,10 @@ class Extracted:
     control_number: str = ""
     control_source: str = ""
     system_numbers: list[str] = field(default_factory=list)
+    #: Library of Congress control numbers (MARC21 010), normalised
+    lccns: list[str] = field(default_factory=list)
+    #: BnF record numbers (UNIMARC 020 FR, MARC21 016 $2 FrBN, FRBNF or ark:/12148 in 001/003/035)
+    bnf_numbers: list[str] = field(default_factory=list)
 
 
 def clean(text: str) -> str:
@@ -110,6 +120,13 @@ def _control(by_tag: dict[str, list[CompactField]], tag: str) -> str:
     return values[0].strip() if values and isinstance(values[0], str) else ""
 
 
+def _bnf_numbers(x: Extracted, national: list[str]) -> list[str]:
+    """BnF numbers from the national bibliography field, the 001/003 and the 035s."""
+    found = [normalise_bnf(f"FRBNF{v.strip()}") for v in national if v.strip()[:8].isdigit()]
+    found += [normalise_bnf(v) for v in (x.control_number, x.control_source, *x.system_numbers)]
+    return _dedupe(found)
+
+
 def _extract_marc21(leader: str, by_tag: dict[str, list[CompactField]]) -> Extracted:
     x = Extracted()
     x.control_number = _control(by_tag, "001")
@@ -161,6 +178,13 @@ def _extract_marc21(leader: str, by_tag: dict[str, list[CompactField]]) -> Extra
     x.system_numbers = _dedupe(
         [v.strip() for f in by_tag.get("035", ()) for v in _subs(f, "a") if v.strip()]
     )
+    x.lccns = _dedupe([normalise_lccn(v) for f in by_tag.get("010", ()) for v in _subs(f, "a")])
+    national = [
+        v for f in by_tag.get("016", ()) if any(s.startswith("FrBN") or s.startswith("FrPBN")
+                                                 for s in _subs(f, "2"))
+        for v in _subs(f, "a")
+    ]  # fmt: skip
+    x.bnf_numbers = _bnf_numbers(x, national)
     x.series = _dedupe(
         [clean(v) for t in ("490", "830", "440") for f in by_tag.get(t, ()) for v in _subs(f, "a")]
     )
@@ -273,6 +297,11 @@ def _extract_unimarc(leader: str, by_tag: dict[str, list[CompactField]]) -> Extr
     x.system_numbers = _dedupe(
         [v.strip() for f in by_tag.get("035", ()) for v in _subs(f, "a") if v.strip()]
     )
+    national = [
+        v for f in by_tag.get("020", ()) if [c.strip().upper() for c in _subs(f, "a")] == ["FR"]
+        for v in _subs(f, "b")
+    ]  # fmt: skip
+    x.bnf_numbers = _bnf_numbers(x, national)
     x.series = _dedupe(
         [clean(v) for t in ("225", "410", "461") for f in by_tag.get(t, ()) for v in _subs(f, "at")]
     )

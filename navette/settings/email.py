@@ -24,3 +24,5 @@ else:
 
 #: Absolute base of links in e-mails (cancellation links, password resets).
 NAVETTE_PUBLIC_URL = env_str("NAVETTE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+#: whether NAVETTE_PUBLIC_URL was configured; if not, `navette serve` uses the address it serves
+NAVETTE_PUBLIC_URL_CONFIGURED = bool(env_str("NAVETTE_PUBLIC_URL", ""))

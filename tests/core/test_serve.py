@@ -295,16 +295,15 @@ def test_a_second_serve_on_the_same_data_directory_is_refused(serve):
     assert get_home(first.web, timeout=15).startswith(b"HTTP/1.1 200")
 
 
-def test_links_lead_to_the_address_served_unless_a_public_one_is_set(monkeypatch, settings):
+def test_links_lead_to_the_address_served_unless_a_public_one_is_set(settings):
     """`navette serve --port 18080` without NAVETTE_PUBLIC_URL: mails link to port 18080,
     not to the default 8000; a configured public address (a proxy in front) wins."""
     from navette.core.management.commands.serve import use_served_address
 
-    monkeypatch.delenv("NAVETTE_PUBLIC_URL", raising=False)
+    settings.NAVETTE_PUBLIC_URL_CONFIGURED = False
     use_served_address("0.0.0.0", 18080)
     assert settings.NAVETTE_PUBLIC_URL == "http://127.0.0.1:18080"
-    assert os.environ["NAVETTE_PUBLIC_URL"] == "http://127.0.0.1:18080"
-    monkeypatch.setenv("NAVETTE_PUBLIC_URL", "https://bibliotheques.example.fr")
+    settings.NAVETTE_PUBLIC_URL_CONFIGURED = True
     settings.NAVETTE_PUBLIC_URL = "https://bibliotheques.example.fr"
     use_served_address("127.0.0.1", 18081)
     assert settings.NAVETTE_PUBLIC_URL == "https://bibliotheques.example.fr"

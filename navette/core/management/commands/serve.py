@@ -74,6 +74,7 @@ def serve(command: BaseCommand, options: dict) -> None:
     host, port = options["host"], options["port"]
     use_served_address(host, port)
     env = dict(os.environ)
+    env["NAVETTE_PUBLIC_URL"] = settings.NAVETTE_PUBLIC_URL
     env.setdefault("DJANGO_SETTINGS_MODULE", "navette.settings.base")
     env["NAVETTE_HOME"] = str(settings.NAVETTE_HOME)
     if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
@@ -118,15 +119,14 @@ def serve(command: BaseCommand, options: dict) -> None:
 def use_served_address(host: str, port: int) -> None:
     """Links in mails and pages lead to the address served (``--host``, ``--port``) unless
     NAVETTE_PUBLIC_URL names the public one (a proxy in front): the default, port 8000, is
-    wrong as soon as another port is served. Set here for this process and its children."""
-    if os.environ.get("NAVETTE_PUBLIC_URL"):
+    wrong as soon as another port is served. Set here for this process; `serve` hands it on
+    to the processes it starts."""
+    if settings.NAVETTE_PUBLIC_URL_CONFIGURED:
         return
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
     if ":" in shown:
         shown = f"[{shown}]"
-    url = f"http://{shown}:{port}"
-    os.environ["NAVETTE_PUBLIC_URL"] = url
-    settings.NAVETTE_PUBLIC_URL = url
+    settings.NAVETTE_PUBLIC_URL = f"http://{shown}:{port}"
 
 
 def web_server_command(host: str, port: int, workers: int) -> list[str]:

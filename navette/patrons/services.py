@@ -185,7 +185,9 @@ def patron_replace_card(
                 raise CardNumberTaken(
                     _("La carte n° %(number)s est déjà attribuée.") % {"number": number}
                 )
-            current = PatronCard.objects.filter(patron=locked, replaced_at__isnull=True).first()
+            current = PatronCard.objects.filter(
+                patron=locked, replaced_at__isnull=True, is_alias=False
+            ).first()
             if current is None:  # a patron registered before card history existed
                 current = PatronCard.objects.create(
                     patron=locked, number=locked.card_number, issued_at=locked.created_at or now

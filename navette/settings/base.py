@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "navette.stats",
     "navette.partners",
     "navette.opendata",
+    "navette.golive",
     "navette.portal",
     "navette.staff",
     "navette.api",

@@ -1031,7 +1031,7 @@ class NetworkImport:
 
     def _phase_history(self) -> None:
         """Anonymous history, streamed (millions of rows): batches numbered per file."""
-        batch_size = max(self.batch_size, 5000)
+        batch_size = self.batch_size * 5  # facts are small rows
         for path in export_files(self.directory, self.mapping, "history"):
             fingerprint = _fingerprint(path)
             done = set(ImportBatch.objects.filter(fingerprint=fingerprint)

@@ -12,6 +12,7 @@ from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.errors import DomainError
+from navette.golive.models import MergeDecision
 from navette.network.scope import scope_check
 from navette.patrons.models import Patron, PatronBlock, PatronCard
 
@@ -76,3 +77,19 @@ def patron_merge(*, keep: Patron, other: Patron, actor: Actor, now: dt.datetime)
         )  # fmt: skip
         gone.delete()
     return kept
+
+
+def merge_decide(
+    *, source_a: str, card_a: str, source_b: str, card_b: str, merge: bool, actor: Actor,
+    now: dt.datetime,
+) -> MergeDecision:  # fmt: skip
+    """Record a librarian's decision on two cards that may be one person: the next apply
+    merges them (``merge``) or keeps them apart, whatever the mapping's rule. Network
+    administrators only (``OutOfScope``)."""
+    scope_check(actor=actor, library_ids=(None,), action=AuditAction.PATRON_MERGE, now=now)
+    with transaction.atomic():
+        decision, _created = MergeDecision.objects.update_or_create(
+            source_a=source_a, card_a=card_a, source_b=source_b, card_b=card_b,
+            defaults={"merge": merge, "decided_by": actor.label, "decided_at": now},
+        )  # fmt: skip
+    return decision

@@ -25,9 +25,7 @@ def person_key(first_name: str, last_name: str, birth_date: dt.date | None) -> s
     return f"{surname}|{normal_name(first_name)}|{birth_date.isoformat()}"
 
 
-def may_be_same(
-    a: tuple[str, str, dt.date | None], b: tuple[str, str, dt.date | None]
-) -> bool:
+def may_be_same(a: tuple[str, str, dt.date | None], b: tuple[str, str, dt.date | None]) -> bool:
     """A looser test, for the list shown to librarians: the same first name and birth date,
     and one surname's words contained in the other's (a compound surname given in full in
     one library and in part in another: "Martin-Dupont" and "Dupont")."""

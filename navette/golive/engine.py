@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import os
 import signal
@@ -266,9 +267,7 @@ class NetworkImport:
             batch_size=2000,
         )  # fmt: skip
 
-    def _batches(
-        self, phase: str, items: list[Any], write: Callable[[list[Any]], None]
-    ) -> None:
+    def _batches(self, phase: str, items: list[Any], write: Callable[[list[Any]], None]) -> None:
         """Write ``items`` in batches, each one transaction with the run's progress."""
         assert self.run_row is not None
         total = len(items)
@@ -276,7 +275,7 @@ class NetworkImport:
         for number, start in enumerate(range(0, total, self.batch_size), start=1):
             chunk = items[start : start + self.batch_size]
             self._write_batch(phase, number, min(start + len(chunk), total), total,
-                              lambda chunk=chunk: write(chunk))  # fmt: skip
+                              functools.partial(write, chunk))  # fmt: skip
 
     def _write_batch(
         self, phase: str, number: int, done: int, total: int, write: Callable[[], None]
@@ -284,9 +283,7 @@ class NetworkImport:
         assert self.run_row is not None
         with transaction.atomic():
             write()
-            ImportRun.objects.filter(pk=self.run_row.pk).update(
-                phase=phase, done=done, total=total
-            )
+            ImportRun.objects.filter(pk=self.run_row.pk).update(phase=phase, done=done, total=total)
             self._maybe_die(phase, number, inside=True)
         self._maybe_die(phase, number, inside=False)
         self.progress(phase, done, total)
@@ -298,9 +295,9 @@ class NetworkImport:
     def _keys(self, kind: str) -> dict[tuple[str, str], tuple[int, str]]:
         return {
             (s, k): (t, d)
-            for s, k, t, d in SourceKey.objects.filter(kind=kind).values_list(
-                "source", "key", "target_id", "digest"
-            ).iterator(chunk_size=20000)
+            for s, k, t, d in SourceKey.objects.filter(kind=kind)
+            .values_list("source", "key", "target_id", "digest")
+            .iterator(chunk_size=20000)
         }
 
     def _reject(self, kind: str, row: Row, exc: Rejected) -> None:
@@ -473,9 +470,11 @@ class NetworkImport:
             pkey = person_key(values["first_name"], values["last_name"], values["birth_date"])
             if by_person is None:
                 by_person = {}
-                for pk, first, last, birth in Patron.objects.order_by("pk").values_list(
-                    "pk", "first_name", "last_name", "birth_date"
-                ).iterator(chunk_size=20000):
+                for pk, first, last, birth in (
+                    Patron.objects.order_by("pk")
+                    .values_list("pk", "first_name", "last_name", "birth_date")
+                    .iterator(chunk_size=20000)
+                ):
                     k = person_key(first, last, birth)
                     if k is not None:
                         by_person.setdefault(k, pk)
@@ -536,14 +535,14 @@ class NetworkImport:
         self.patrons = {k: t for k, (t, _) in self._keys("patron").items()}
 
     def _person_of(self, patron_id: int) -> str | None:
-        p = Patron.objects.filter(pk=patron_id).values_list(
-            "first_name", "last_name", "birth_date"
-        ).first()
+        p = (
+            Patron.objects.filter(pk=patron_id)
+            .values_list("first_name", "last_name", "birth_date")
+            .first()
+        )
         return person_key(*p) if p else None
 
-    def _first_card(
-        self, target: int | str, creates: dict[str, dict[str, Any]]
-    ) -> tuple[str, str]:
+    def _first_card(self, target: int | str, creates: dict[str, dict[str, Any]]) -> tuple[str, str]:
         if isinstance(target, str):
             source, card = target.split("\x1f")
             return source, card
@@ -852,9 +851,7 @@ class NetworkImport:
 
     def _phase_holds(self) -> None:
         keys = self._keys("hold")
-        active = set(
-            Hold.objects.active().values_list("patron_id", "record_id")
-        )
+        active = set(Hold.objects.active().values_list("patron_id", "record_id"))
         trapped = set(Hold.objects.filter(status__in=(HoldStatus.READY, HoldStatus.IN_TRANSIT))
                       .values_list("trapped_item_id", flat=True))  # fmt: skip
         on_loan = set(Loan.objects.open().values_list("item_id", flat=True))
@@ -1017,7 +1014,7 @@ class NetworkImport:
                                   returned_at=at, return_library_id=info[item][0]))  # fmt: skip
             Loan.objects.bulk_create(loans)
             fines = [Fine(patron_id=c[2], loan_id=lo.pk, amount_cents=c[4],
-                          created_at=lo.returned_at)
+                          created_at=lo.loaned_at)
                      for c, lo in zip(chunk, loans, strict=True)]  # fmt: skip
             Fine.objects.bulk_create(fines)
             SourceKey.objects.bulk_create(
@@ -1078,6 +1075,7 @@ class NetworkImport:
     def _fact(self, row: Row) -> CirculationFact:
         self._required("history", row)
         day = self._date(row, "day", required=True)
+        assert day is not None
         library = self._library(row, "library")
         action = HISTORY_ACTIONS.get(self.mapping.code("action", row["action"] or "checkout"))
         if action is None:

@@ -165,14 +165,14 @@ def mapping_from_dict(data: dict[str, Any], *, where: str = "mapping") -> Mappin
     patrons = _table(data, "patrons", where)
     m.merge_patrons = str(patrons.get("merge", m.merge_patrons))
     if m.merge_patrons not in ("none", "exact"):
-        raise MappingError(f"{where}: [patrons] merge vaut \"none\" ou \"exact\"")
+        raise MappingError(f'{where}: [patrons] merge vaut "none" ou "exact"')
     m.clear_pins = str(patrons.get("clear_pins", m.clear_pins))
     if m.clear_pins not in ("hash", "drop"):
-        raise MappingError(f"{where}: [patrons] clear_pins vaut \"hash\" ou \"drop\"")
+        raise MappingError(f'{where}: [patrons] clear_pins vaut "hash" ou "drop"')
     copies = _table(data, "copies", where)
     m.barcode_collision = str(copies.get("barcode_collision", m.barcode_collision))
     if m.barcode_collision not in ("reject", "prefix"):
-        raise MappingError(f"{where}: [copies] barcode_collision vaut \"reject\" ou \"prefix\"")
+        raise MappingError(f'{where}: [copies] barcode_collision vaut "reject" ou "prefix"')
     return m
 
 

@@ -15,9 +15,7 @@ def recent_runs(limit: int = 20) -> list[ImportRun]:
 
 
 def run_issue_counts(run: ImportRun) -> dict[str, int]:
-    return dict(
-        run.issues.values("kind").annotate(n=Count("pk")).values_list("kind", "n")
-    )
+    return dict(run.issues.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
 
 
 def run_issues(run: ImportRun, kind: str) -> QuerySet[ImportIssue]:

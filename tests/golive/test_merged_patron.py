@@ -20,7 +20,7 @@ from navette.golive.mapping import mapping_from_dict
 from navette.golive.services import MergeRefused, patron_merge
 from navette.network.scope import OutOfScope
 from navette.patrons.models import Patron, PatronCard
-from tests.interfaces.sip2.conftest import NOW, PIN, world  # noqa: F401 (the SIP2 test network)
+from tests.interfaces.sip2.conftest import NOW, PIN
 from tests.interfaces.sip2.test_handlers import B, T, logged_in, talk
 
 SYSTEM = Actor.system("tests")
@@ -36,14 +36,26 @@ def merged(world, tmp_path):
     "DUPONT MARTIN", card 8001 at Liévin (a loan of 31000002)."""
     pin = make_password(PIN)
     header = "card,last_name,first_name,birth_date,category,library,pin_hash\n"
-    write(tmp_path, "patrons.lens.csv",
-          header + f"7001,Dupont-Martin,Camille,1980-05-04,adulte,lens,{pin}\n")
-    write(tmp_path, "patrons.lievin.csv",
-          header + f"8001,DUPONT MARTIN,Camille,04/05/1980,adulte,lievin,{pin}\n")
-    write(tmp_path, "loans.lens.csv", "card,barcode,loaned_on,due_on\n"
-          "7001,31000001,2026-02-20,2026-03-20\n")
-    write(tmp_path, "loans.lievin.csv", "card,barcode,loaned_on,due_on\n"
-          "8001,31000002,2026-02-25,2026-03-25\n")
+    write(
+        tmp_path,
+        "patrons.lens.csv",
+        header + f"7001,Dupont-Martin,Camille,1980-05-04,adulte,lens,{pin}\n",
+    )
+    write(
+        tmp_path,
+        "patrons.lievin.csv",
+        header + f"8001,DUPONT MARTIN,Camille,04/05/1980,adulte,lievin,{pin}\n",
+    )
+    write(
+        tmp_path,
+        "loans.lens.csv",
+        "card,barcode,loaned_on,due_on\n7001,31000001,2026-02-20,2026-03-20\n",
+    )
+    write(
+        tmp_path,
+        "loans.lievin.csv",
+        "card,barcode,loaned_on,due_on\n8001,31000002,2026-02-25,2026-03-25\n",
+    )
     report = NetworkImport(tmp_path, mapping_from_dict({"patrons": {"merge": "exact"}}),
                            apply=True, now=NOW).run()  # fmt: skip
     assert report.counts["patrons.merged"] == 1

@@ -78,7 +78,7 @@ def test_each_reason_is_reported_with_file_and_line(net, tmp_path):
         + "H3,P1,999999,,lens,2026-11-01,3,waiting\n"  # 4 missing record
         + f"H4,P1,{net['record'].pk},,lens,2026-11-01,4,perhaps\n"  # 5 status
         + f"H5,P1,{net['record'].pk},,lens,2026-11-02,5,waiting\n",  # 6 second hold
-        fines="fine_id,card,barcode,amount,created_on\nF1,P1,B2,\"2,50\",2026-10-01\n"
+        fines='fine_id,card,barcode,amount,created_on\nF1,P1,B2,"2,50",2026-10-01\n'
         + "F2,P1,B2,-1,2026-10-01\nF3,P1,B2,abc,2026-10-01\n",
         history="day,library,action,doc_type\n2025-01-02,lens,checkout,book\n"
         + "2025-01-02,lens,dance,book\nhier,lens,checkout,book\n",
@@ -132,7 +132,8 @@ def test_conflicts_between_sources(net, tmp_path):
     conflicts (a dry run writes nothing); a librarian's decision merges the two cards."""
     d = files(
         tmp_path,
-        patrons__lens=PATRONS + "C1,Martin,Anne,1990-01-01,adulte,lens,,\n"
+        patrons__lens=PATRONS
+        + "C1,Martin,Anne,1990-01-01,adulte,lens,,\n"
         + "C2,Petit,Luc,1985-03-03,adulte,lens,,\n"
         + "C3,Petit,Luc,1985-03-03,adulte,lens,,\n",
         patrons__lievin=PATRONS + "C1,Durand,Paul,1970-01-01,adulte,lievin,,\n",
@@ -189,7 +190,10 @@ def test_koha_preset_reads_the_patron_import_layout(net, tmp_path):
     assert report.counts["patrons.created"] == 2, report.issues
     adele = Patron.objects.get(card_number="K1")
     assert (adele.last_name, adele.birth_date, adele.home_library) == (
-        "Hugo", dt.date(1830, 7, 28), net["lens"])
+        "Hugo",
+        dt.date(1830, 7, 28),
+        net["lens"],
+    )
     assert adele.membership_expires_on == dt.date(2027, 1, 15)
     assert adele.history_opt_in and adele.city == "Lens" and adele.postcode == "62300"
     assert check_password("1234", adele.pin_hash)
@@ -205,7 +209,9 @@ def test_generic_mapping_file_renames_columns_and_codes(net, tmp_path):
         '[files]\npatrons = "lecteurs"\n'
         '[columns.patrons]\ncard = "carte"\nlast_name = "nom"\nfirst_name = "prenom"\n'
         'birth_date = "naissance"\ncategory = "cat"\nlibrary = "site"\n'
-        '[codes.library]\nMED = "lens"\n[codes.category]\nA = "adulte"\n', encoding="utf-8")
+        '[codes.library]\nMED = "lens"\n[codes.category]\nA = "adulte"\n',
+        encoding="utf-8",
+    )
     (tmp_path / "lecteurs.csv").write_text(
         "carte;nom;prenom;naissance;cat;site\nG1;Vian;Boris;10/03/1920;A;MED\n",
         encoding="utf-8")  # fmt: skip

@@ -36,7 +36,8 @@ def export(db, tmp_path):
         HEADER + "A1,Le Bihan,Anne,1990-01-01,adulte,lens\n,Sans,Carte,,adulte,lens\n",
         encoding="utf-8")  # fmt: skip
     (tmp_path / "patrons.lievin.csv").write_text(
-        HEADER + "B1,LE-BIHAN,Anne,1990-01-01,adulte,lievin\n", encoding="utf-8")
+        HEADER + "B1,LE-BIHAN,Anne,1990-01-01,adulte,lievin\n", encoding="utf-8"
+    )
     return tmp_path
 
 
@@ -82,7 +83,10 @@ def test_decisions_before_and_after_the_apply(client, export):
     anne = Patron.objects.get()
     assert anne.card_number == "A1"
     assert PatronCard.objects.get(number="B1").is_alias
-    assert "fusionnés" in client.get(f"/personnel/reseau/mise-en-service/{applied.pk}/").content.decode()
+    assert (
+        "fusionnés"
+        in client.get(f"/personnel/reseau/mise-en-service/{applied.pk}/").content.decode()
+    )
 
 
 def test_progress_polls_while_running_and_librarians_are_refused(client, export):
@@ -96,7 +100,9 @@ def test_progress_polls_while_running_and_librarians_are_refused(client, export)
     assert 'hx-trigger="every 3s"' in text and 'value="40"' in text
     running.status = "done"
     running.save()
-    text = client.get(f"/personnel/reseau/mise-en-service/{running.pk}/avancement/").content.decode()
+    text = client.get(
+        f"/personnel/reseau/mise-en-service/{running.pk}/avancement/"
+    ).content.decode()
     assert "hx-trigger" not in text and "Terminé" in text
     client.force_login(user(Role.LIBRARIAN))
     assert client.get("/personnel/reseau/mise-en-service/").status_code == 403
@@ -109,7 +115,9 @@ def test_report_page_is_accessible(page, axe, export):
     violation."""
     dry = run(export, apply=False)
     User.objects.create_user("admin-reseau", password="pass-admin", role=Role.NETWORK_ADMIN)
-    page.goto(f"{page.base_url}/personnel/connexion/?next=/personnel/reseau/mise-en-service/{dry.pk}/")
+    page.goto(
+        f"{page.base_url}/personnel/connexion/?next=/personnel/reseau/mise-en-service/{dry.pk}/"
+    )
     page.get_by_label("Identifiant").fill("admin-reseau")
     page.get_by_label("Mot de passe").fill("pass-admin")
     page.get_by_role("button", name="Se connecter").click()

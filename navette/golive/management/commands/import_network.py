@@ -46,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         tty = sys.stdout.isatty()
         started = time.monotonic()
-        last = [0.0, ""]
+        last_time, last_phase = [0.0], [""]
 
         def progress(phase: str, done: int, total: int) -> None:
             elapsed = time.monotonic() - started
@@ -57,8 +57,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r{phase:<15} [{bar:<30}] {size} ({elapsed:,.0f} s) ",
                                   ending="")  # fmt: skip
                 self.stdout.flush()
-            elif elapsed - last[0] >= 5 or phase != last[1]:
-                last[0], last[1] = elapsed, phase
+            elif elapsed - last_time[0] >= 5 or phase != last_phase[0]:
+                last_time[0], last_phase[0] = elapsed, phase
                 self.stdout.write(f"{phase} : {done}{f'/{total}' if total else ''}")
 
         def on_term(_signo: int, _frame: Any) -> None:

@@ -53,10 +53,13 @@ from navette.golive.models import (
     RunStatus,
     SourceKey,
 )
+from navette.golive.store import insert_rows
 from navette.network.models import Library, Network
 from navette.patrons.models import Patron, PatronCard, PatronCategory
 from navette.stats.models import CirculationAction, CirculationFact
 
+FACT_FIELDS = ("day", "action", "library_id", "owning_library_id", "doc_type",
+               "patron_category", "age_band")  # fmt: skip
 PHASES = ("libraries", "patrons", "copies", "loans", "holds", "fines", "history")
 LOCK_NAME = "golive-import"
 #: the copies' states an export may set (on loan and on the hold shelf follow from the loans
@@ -597,7 +600,7 @@ class NetworkImport:
                 [PatronCard(patron_id=p.pk, number=p.card_number, issued_at=issued[t])
                  for t, p in zip(tokens, patrons, strict=True)]
             )  # fmt: skip
-            SourceKey.objects.bulk_create(
+            _insert_keys(
                 [SourceKey(source=creates[t]["_row"].source, kind="patron",
                            key=p.card_number, target_id=p.pk,
                            digest=creates[t]["_row"].digest())
@@ -622,7 +625,7 @@ class NetworkImport:
                 keys.append(SourceKey(source=row.source, kind="patron", key=card, target_id=pk,
                                       digest=row.digest()))  # fmt: skip
             PatronCard.objects.bulk_create(cards)
-            SourceKey.objects.bulk_create(keys)
+            _insert_keys(keys)
 
         self._batches("merges", merges, write_merges)
 
@@ -663,7 +666,9 @@ class NetworkImport:
                 "barcode", "pk", "owning_library_id", "status"
             ).iterator(chunk_size=20000)
         }
-        creates: list[tuple[Row, str, int, int, str]] = []  # barcode, library, record, status
+        #: what a new copy needs, without its row (half a million copies at go-live): source,
+        #: barcode in the source, digest, barcode, library, record, state, call number
+        creates: list[tuple[str, str, str, str, int, int, str, str]] = []
         matches: list[tuple[Row, int, str | None]] = []  # item, status to set
         library_code = {pk: code for code, pk in self.libraries.items() if pk != PENDING}
         for row in read_rows(self.directory, self.mapping, "copies"):
@@ -710,7 +715,8 @@ class NetworkImport:
                     raise Rejected("bad_record", row["record"]) from None
                 if record not in self._record_ids():
                     raise Rejected("record_missing", row["record"], conflict=True)
-                creates.append((row, barcode, library, record, status or ItemStatus.AVAILABLE))
+                creates.append((row.source, row["barcode"], row.digest(), barcode, library, record,
+                                status or ItemStatus.AVAILABLE, row["call_number"][:100]))  # fmt: skip
                 self.new_copy_library[barcode] = library
                 self.copies[key] = PENDING
                 self.report.count("copies", "created")
@@ -719,16 +725,14 @@ class NetworkImport:
         if not self.apply:
             return
 
-        def write_creates(chunk: list[tuple[Row, str, int, int, str]]) -> None:
+        def write_creates(chunk: list[tuple[str, str, str, str, int, int, str, str]]) -> None:
             items = [Item(record_id=record, barcode=barcode, owning_library_id=library,
-                          current_library_id=library, status=status,
-                          call_number=row["call_number"][:100])
-                     for row, barcode, library, record, status in chunk]  # fmt: skip
+                          current_library_id=library, status=status, call_number=call_number)
+                     for _s, _k, _d, barcode, library, record, status, call_number in chunk]  # fmt: skip
             Item.objects.bulk_create(items)
-            SourceKey.objects.bulk_create(
-                [SourceKey(source=row.source, kind="copy", key=row["barcode"], target_id=i.pk,
-                           digest=row.digest())
-                 for (row, *_), i in zip(chunk, items, strict=True)]
+            _insert_keys(
+                [SourceKey(source=c[0], kind="copy", key=c[1], target_id=i.pk, digest=c[2])
+                 for c, i in zip(chunk, items, strict=True)]
             )  # fmt: skip
 
         self._batches("copies", creates, write_creates)
@@ -832,7 +836,7 @@ class NetworkImport:
                      for row, patron, item, library, loaned, due, renewals in chunk]  # fmt: skip
             Loan.objects.bulk_create(loans)
             Item.objects.filter(pk__in=[c[2] for c in chunk]).update(status=ItemStatus.ON_LOAN)
-            SourceKey.objects.bulk_create(
+            _insert_keys(
                 [SourceKey(source=c[0].source, kind="loan", key=c[0]["barcode"], target_id=lo.pk,
                            digest=c[0].digest()) for c, lo in zip(chunk, loans, strict=True)]
             )  # fmt: skip
@@ -947,7 +951,7 @@ class NetworkImport:
             shelf = [parsed[i][4] for i in chunk if parsed[i][8] == HoldStatus.READY]
             if shelf:
                 Item.objects.filter(pk__in=shelf).update(status=ItemStatus.ON_HOLD_SHELF)
-            SourceKey.objects.bulk_create(
+            _insert_keys(
                 [SourceKey(source=parsed[i][0].source, kind="hold", key=parsed[i][1],
                            target_id=h.pk, digest=parsed[i][0].digest())
                  for i, h in zip(chunk, holds, strict=True)]
@@ -1017,7 +1021,7 @@ class NetworkImport:
                           created_at=lo.loaned_at)
                      for c, lo in zip(chunk, loans, strict=True)]  # fmt: skip
             Fine.objects.bulk_create(fines)
-            SourceKey.objects.bulk_create(
+            _insert_keys(
                 [SourceKey(source=c[0].source, kind="fine", key=c[1], target_id=f.pk,
                            digest=c[0].digest()) for c, f in zip(chunk, fines, strict=True)]
             )  # fmt: skip
@@ -1033,7 +1037,7 @@ class NetworkImport:
             fingerprint = _fingerprint(path)
             done = set(ImportBatch.objects.filter(fingerprint=fingerprint)
                        .values_list("number", flat=True))  # fmt: skip
-            rows: list[CirculationFact] = []
+            rows: list[tuple[Any, ...] | None] = []
             number = 0
             count = 0
             single = self.mapping.files.get("history")
@@ -1042,7 +1046,7 @@ class NetworkImport:
                 try:
                     rows.append(self._fact(row))
                 except Rejected as exc:
-                    rows.append(None)  # type: ignore[arg-type]  # keeps batches stable
+                    rows.append(None)  # keeps the batches' numbering stable
                     if number + 1 not in done:
                         self._reject("history", row, exc)
                 if len(rows) == batch_size:
@@ -1054,7 +1058,7 @@ class NetworkImport:
                 self._history_batch(fingerprint, number, rows, done, count)
 
     def _history_batch(
-        self, fingerprint: str, number: int, rows: list[CirculationFact], done: set[int],
+        self, fingerprint: str, number: int, rows: list[tuple[Any, ...] | None], done: set[int],
         count: int,
     ) -> None:  # fmt: skip
         facts = [f for f in rows if f is not None]
@@ -1067,12 +1071,13 @@ class NetworkImport:
             return
 
         def write() -> None:
-            CirculationFact.objects.bulk_create(facts)
+            insert_rows(CirculationFact, FACT_FIELDS, facts)
             ImportBatch.objects.create(fingerprint=fingerprint, number=number)
 
         self._write_batch("history", number, count, 0, write)
 
-    def _fact(self, row: Row) -> CirculationFact:
+    def _fact(self, row: Row) -> tuple[Any, ...]:
+        """A history row as the values of ``FACT_FIELDS``."""
         self._required("history", row)
         day = self._date(row, "day", required=True)
         assert day is not None
@@ -1082,9 +1087,12 @@ class NetworkImport:
             raise Rejected("unknown_action", f"action={row['action']}")
         doc_type = self.mapping.code("doc_type", row["doc_type"])[:20]
         category = self.mapping.code("category", row["patron_category"])[:30]
-        return CirculationFact(day=day, action=action, library_id=library,
-                               owning_library_id=library, doc_type=doc_type,
-                               patron_category=category, age_band=row["age_band"][:10])  # fmt: skip
+        return (day, action.value, library, library, doc_type, category, row["age_band"][:10])
+
+
+def _insert_keys(keys: list[SourceKey]) -> None:
+    insert_rows(SourceKey, ("source", "kind", "key", "target_id", "digest"),
+                [(k.source, k.kind, k.key, k.target_id, k.digest) for k in keys])  # fmt: skip
 
 
 def _only(mapping: Mapping, path: Path, stem: str | None) -> Mapping:

@@ -34,6 +34,15 @@ def kind_labels() -> dict[str, str]:
     }  # fmt: skip
 
 
+def phase_label(phase: str) -> str:
+    """A step of a running import, in words (its batches are named by the file kind)."""
+    steps = {
+        "merges": _("Lecteurs inscrits deux fois"), "updates": _("Lecteurs mis à jour"),
+        "copies-matched": _("Exemplaires retrouvés"), "loans-updated": _("Prêts mis à jour"),
+    }  # fmt: skip
+    return steps.get(phase) or kind_labels().get(phase, phase)
+
+
 def outcome_labels() -> list[str]:
     return [_("créés"), _("mis à jour"), _("fusionnés"), _("retrouvés"), _("inchangés"),
             _("rejetés")]  # fmt: skip
@@ -98,6 +107,7 @@ def _labelled(issues: Iterable[ImportIssue]) -> list[ImportIssue]:
 @network_admin_required
 def run(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ImportRun, pk=pk)
+    item.phase_label = phase_label(item.phase)  # type: ignore[attr-defined]
     candidates = selectors.run_candidates(item, SHOWN)
     _labelled(c.issue for c in candidates)
     return render(request, "staff/golive/run.html", {
@@ -113,8 +123,8 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of a run, polled by the run's page while it runs."""
     item = get_object_or_404(ImportRun, pk=pk)
-    return render(request, "staff/golive/_progress.html",
-                  {"run": item, "phases": kind_labels()})  # fmt: skip
+    item.phase_label = phase_label(item.phase)  # type: ignore[attr-defined]
+    return render(request, "staff/golive/_progress.html", {"run": item})
 
 
 @network_admin_required

@@ -234,6 +234,10 @@ class NetworkImport:
         try:
             if self.apply:
                 with job_lock(LOCK_NAME, wait=False):
+                    # holding the lock, no other apply runs: one still "running" was killed
+                    ImportRun.objects.filter(mode=RunMode.APPLY, status=RunStatus.RUNNING).exclude(
+                        pk=self.run_row.pk
+                    ).update(status=RunStatus.INTERRUPTED)
                     self._phases()
             else:
                 self._phases()

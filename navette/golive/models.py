@@ -16,6 +16,8 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("En cours")
     DONE = "done", _("Terminé")
     FAILED = "failed", _("Échec")
+    #: killed or stopped before its end (found so by the next apply); run again, it resumes
+    INTERRUPTED = "interrupted", _("Interrompu")
 
 
 class ImportRun(models.Model):
@@ -29,7 +31,7 @@ class ImportRun(models.Model):
     directory = models.CharField(_("dossier"), max_length=500)
     mode = models.CharField(_("mode"), max_length=10, choices=RunMode.choices)
     status = models.CharField(
-        _("état"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+        _("état"), max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING
     )
     started_at = models.DateTimeField(_("commencé le"))
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)

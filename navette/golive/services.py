@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from navette.circulation.models import Fine, FinePayment, Hold, HoldStatus, Loan
+from navette.circulation.models import Hold, HoldStatus
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.errors import DomainError
 from navette.golive.models import MergeDecision
 from navette.network.scope import scope_check
-from navette.patrons.models import Patron, PatronBlock, PatronCard
+from navette.patrons.models import Patron, PatronCard
 
 
 class MergeRefused(DomainError):
@@ -45,10 +45,6 @@ def patron_merge(*, keep: Patron, other: Patron, actor: Actor, now: dt.datetime)
         if len(locked) != 2:
             raise MergeRefused(_("Ce lecteur n’existe plus."))
         kept, gone = locked[keep.pk], locked[other.pk]
-        Loan.objects.filter(patron=gone).update(patron=kept)
-        Fine.objects.filter(patron=gone).update(patron=kept)
-        FinePayment.objects.filter(patron=gone).update(patron=kept)
-        PatronBlock.objects.filter(patron=gone).update(patron=kept)
         holds = list(
             Hold.objects.active().select_for_update().filter(patron__in=[kept, gone])
             .order_by("placed_at", "pk")
@@ -60,11 +56,10 @@ def patron_merge(*, keep: Patron, other: Patron, actor: Actor, now: dt.datetime)
                 hold.closed_at = now
                 hold.save(update_fields=["status", "closed_at"])
             seen.add(hold.record_id)
-        Hold.objects.filter(patron=gone).update(patron=kept)
         PatronCard.objects.filter(patron=gone, replaced_at__isnull=True).update(
             patron=kept, is_alias=True
         )
-        PatronCard.objects.filter(patron=gone).update(patron=kept)
+        _move_rows(gone, kept)
         if not PatronCard.objects.filter(number=gone.card_number).exists():
             PatronCard.objects.create(patron=kept, number=gone.card_number, issued_at=now,
                                       is_alias=True)  # fmt: skip
@@ -77,6 +72,29 @@ def patron_merge(*, keep: Patron, other: Patron, actor: Actor, now: dt.datetime)
         )  # fmt: skip
         gone.delete()
     return kept
+
+
+def _move_rows(gone: Patron, kept: Patron) -> None:
+    """Give ``kept`` every row of every app that points to ``gone`` (loans, holds, fines,
+    payments, cards, blocks, event registrations, digital tokens, notices sent...), found
+    through the model's relations so that no app is forgotten nor imported here. A row that
+    the other's would duplicate (one per patron and month, one registration per event)
+    stays with ``gone`` and goes with it (cascade) or is kept without a patron."""
+    for relation in Patron._meta.get_fields(include_hidden=True):
+        if not (relation.is_relation and relation.auto_created and not relation.concrete):
+            continue
+        model, name = relation.related_model, relation.field.name  # type: ignore[union-attr]
+        rows = model._base_manager.filter(**{name: gone})  # type: ignore[union-attr]
+        try:
+            with transaction.atomic():
+                rows.update(**{name: kept})
+        except IntegrityError:
+            for pk in list(rows.values_list("pk", flat=True)):
+                try:
+                    with transaction.atomic():
+                        model._base_manager.filter(pk=pk).update(**{name: kept})  # type: ignore[union-attr]
+                except IntegrityError:
+                    continue
 
 
 def merge_decide(

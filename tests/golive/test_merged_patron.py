@@ -19,7 +19,7 @@ from navette.golive.engine import NetworkImport
 from navette.golive.mapping import mapping_from_dict
 from navette.golive.services import MergeRefused, patron_merge
 from navette.network.scope import OutOfScope
-from navette.patrons.models import Patron, PatronCard
+from navette.patrons.models import Patron, PatronBlock, PatronCard
 from tests.interfaces.sip2.conftest import NOW, PIN
 from tests.interfaces.sip2.test_handlers import B, T, logged_in, talk
 
@@ -106,11 +106,13 @@ def test_patron_merge_moves_everything_and_keeps_the_queue(world, clock_at):
                                placed_at=NOW - dt.timedelta(days=1))  # fmt: skip
     Loan.objects.create(item=world.items[1], patron=other, library=world.lens, doc_type="book",
                         loaned_at=NOW, due_on=NOW.date())  # fmt: skip
+    PatronBlock.objects.create(patron=other, reason="Carte perdue", created_at=NOW)
     with pytest.raises(MergeRefused):
         patron_merge(keep=keep, other=keep, actor=SYSTEM, now=NOW)
     patron_merge(keep=keep, other=other, actor=SYSTEM, now=NOW)
     assert not Patron.objects.filter(pk=other.pk).exists()
     assert Loan.objects.get(item=world.items[1]).patron == keep
+    assert PatronBlock.objects.get().patron == keep
     queue = list(Hold.objects.active().filter(record=record).order_by("placed_at"))
     assert queue == [first, middle]
     assert queue[0].patron == keep

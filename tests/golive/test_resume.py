@@ -16,7 +16,7 @@ from bench.golive_export import write_network_export
 from navette.catalogue.models import Item
 from navette.circulation.models import Fine, Hold, Loan
 from navette.golive.engine import KILL_AT_ENV
-from navette.golive.models import ImportBatch, SourceKey
+from navette.golive.models import ImportBatch, ImportRun, SourceKey
 from navette.network.models import Library
 from navette.patrons.models import Patron, PatronCard, PatronCategory
 from navette.stats.models import CirculationFact
@@ -95,5 +95,6 @@ def test_killed_three_times_then_resumed_gives_the_same_rows(tmp_path):
     assert len(snapshot()["patrons"]) > 0  # the first kill came after batches had committed
     apply(tmp_path)
     assert snapshot() == expected
+    assert ImportRun.objects.filter(status="interrupted").count() == len(KILLS)
     apply(tmp_path)  # and once more: nothing changes
     assert snapshot() == expected

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher, make_password
 from django.db import transaction
 
@@ -71,8 +72,8 @@ HISTORY_ACTIONS = {
     "checkin": CirculationAction.CHECKIN,
     "renew": CirculationAction.RENEW,
 }
-#: a test hook: ``phase:N`` kills the process (SIGKILL) once batch N of the phase has
-#: committed, ``phase:N:inside`` before it commits (the kill tests use it)
+#: the environment variable of the kill tests' hook (read by the test settings only:
+#: ``settings.NAVETTE_GOLIVE_KILL_AT``)
 KILL_AT_ENV = "NAVETTE_GOLIVE_KILL_AT"
 
 
@@ -181,7 +182,7 @@ def _fingerprint(path: Path) -> str:
 
 
 def _kill_point() -> tuple[str, int, bool] | None:
-    spec = os.environ.get(KILL_AT_ENV, "")
+    spec = settings.NAVETTE_GOLIVE_KILL_AT
     if not spec:
         return None
     parts = spec.split(":")

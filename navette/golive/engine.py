@@ -499,11 +499,11 @@ class NetworkImport:
                     self.patrons[key] = owner if isinstance(owner, int) else PENDING
                     self.report.count("patrons", "merged")
                     self.report.issue(Issue(IssueKind.CONFLICT, row.file, row.line,
-                        "card_in_two_sources", f"{card} (même personne : fusionnée)",
+                        "card_in_two_sources", f"{card} ({row.source}) =",
                         {"source": row.source, "card": card}))  # fmt: skip
                 else:
                     self._reject("patrons", row, Rejected(
-                        "card_in_two_sources", f"{card} (une autre personne)", conflict=True))  # fmt: skip
+                        "card_in_two_sources", f"{card} ({row.source}) ≠", conflict=True))  # fmt: skip
                 continue
             target: int | str | None = None
             if pkey is not None:
@@ -698,12 +698,12 @@ class NetworkImport:
                 owner = self.item_by_barcode.get(barcode)
                 owner_library = owner[1] if owner else self.new_copy_library.get(barcode)
                 if owner_library is not None and owner_library != library:
-                    detail = f"{barcode} ({row.source})"
                     if self.mapping.barcode_collision == "reject":
-                        raise Rejected("barcode_in_two_libraries", detail, conflict=True)
+                        raise Rejected("barcode_in_two_libraries", barcode, conflict=True)
+                    prefixed = f"{library_code.get(library, library)}-{barcode}"[:64]
                     self.report.issue(Issue(IssueKind.CONFLICT, row.file, row.line,
-                                            "barcode_in_two_libraries", detail + " : préfixé"))  # fmt: skip
-                    barcode = f"{library_code.get(library, library)}-{barcode}"[:64]
+                                            "barcode_in_two_libraries", f"{barcode} → {prefixed}"))  # fmt: skip
+                    barcode = prefixed
                     owner = self.item_by_barcode.get(barcode)
                     if owner is not None or barcode in self.new_copy_library:
                         raise Rejected("barcode_in_two_libraries", barcode, conflict=True)

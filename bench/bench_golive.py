@@ -155,7 +155,8 @@ def main(argv: list[str]) -> None:
         f"{load_after[1]:.1f} on {os.cpu_count()} cores shared with other work. Writing the "
         f"export took {facts['generate_s']:.0f} s. Target: the apply in at most 10 minutes "
         f"at full size.\n\n"
-        "| command | wall s | CPU s | peak RSS MiB |\n|---|---|---|---|\n"
+        "| command | wall s | import CPU s | PostgreSQL CPU s | peak RSS MiB |\n"
+        "|---|---|---|---|---|\n"
         + "\n".join(rows)
         + "\n\nThe apply's own summary:\n\n```\n"
         + "\n".join(summary)

@@ -220,6 +220,7 @@ class NetworkImport:
         self.card_owner: dict[str, int] = {}
         self.item_by_barcode: dict[str, tuple[int, int, str]] = {}
         self.record_ids: set[int] | None = None
+        self.pending_ids: dict[str, int] = {}
         self.categories: dict[str, tuple[int, int]] = {}
 
     # --- running -------------------------------------------------------------------------
@@ -354,7 +355,8 @@ class NetworkImport:
             if not row["name"] or not row["commune"]:
                 self._reject("libraries", row, Rejected("missing_value", "name, commune"))
                 continue
-            self.libraries[code] = PENDING
+            # a placeholder of its own per new library, so that a dry run tells them apart
+            self.libraries[code] = -2 - len(new)
             new.append((row, code))
             self.report.count("libraries", "created")
         categories = dict(PatronCategory.objects.values_list("code", "pk"))
@@ -496,7 +498,7 @@ class NetworkImport:
                     owner_person = self._person_of(owner)
                 if pkey is not None and pkey == owner_person:
                     merges.append((row, card, owner))
-                    self.patrons[key] = owner if isinstance(owner, int) else PENDING
+                    self.patrons[key] = owner if isinstance(owner, int) else self._pending(owner)
                     self.report.count("patrons", "merged")
                     self.report.issue(Issue(IssueKind.CONFLICT, row.file, row.line,
                         "card_in_two_sources", f"{card} ({row.source}) =",
@@ -523,7 +525,7 @@ class NetworkImport:
                 if merge:
                     merges.append((row, card, target))
                     plan_card[card] = (target, pkey, row.source)
-                    self.patrons[key] = target if isinstance(target, int) else PENDING
+                    self.patrons[key] = target if isinstance(target, int) else self._pending(target)
                     self.report.count("patrons", "merged")
                     continue
             else:
@@ -535,12 +537,18 @@ class NetworkImport:
             plan_card[card] = (token, pkey, row.source)
             if pkey is not None:
                 plan_person.setdefault(pkey, token)
-            self.patrons[key] = PENDING
+            self.patrons[key] = self._pending(token)
             self.report.count("patrons", "created")
         if not self.apply:
             return
         self._write_patrons(creates, create_order, merges, updates)
         self.patrons = {k: t for k, (t, _) in self._keys("patron").items()}
+
+    def _pending(self, token: str) -> int:
+        """A placeholder id (negative, its own) for a row a dry run would create, so that the
+        checks that compare ids (a copy lent twice, two holds of one patron) tell new rows
+        apart as the apply will."""
+        return self.pending_ids.setdefault(token, -2 - len(self.pending_ids))
 
     def _person_of(self, patron_id: int) -> str | None:
         p = (
@@ -675,7 +683,7 @@ class NetworkImport:
         #: barcode in the source, digest, barcode, library, record, state, call number
         creates: list[tuple[str, str, str, str, int, int, str, str]] = []
         matches: list[tuple[Row, int, str | None]] = []  # item, status to set
-        library_code = {pk: code for code, pk in self.libraries.items() if pk != PENDING}
+        library_code = {pk: code for code, pk in self.libraries.items()}
         for row in read_rows(self.directory, self.mapping, "copies"):
             try:
                 self._required("copies", row)
@@ -723,7 +731,7 @@ class NetworkImport:
                 creates.append((row.source, row["barcode"], row.digest(), barcode, library, record,
                                 status or ItemStatus.AVAILABLE, row["call_number"][:100]))  # fmt: skip
                 self.new_copy_library[barcode] = library
-                self.copies[key] = PENDING
+                self.copies[key] = self._pending(f"copy\x1f{row.source}\x1f{barcode}")
                 self.report.count("copies", "created")
             except Rejected as exc:
                 self._reject("copies", row, exc)
@@ -822,8 +830,7 @@ class NetworkImport:
                 library = self._library(row, "library", required=False)
                 if item in on_loan:
                     raise Rejected("copy_already_on_loan", row["barcode"], conflict=True)
-                if item != PENDING:
-                    on_loan.add(item)
+                on_loan.add(item)
                 creates.append((row, patron, item, library, loaned, due, renewals))
                 self.report.count("loans", "created")
             except Rejected as exc:
@@ -901,7 +908,7 @@ class NetworkImport:
                         raise Rejected("bad_record", row["record"]) from None
                     if record not in self._record_ids():
                         raise Rejected("record_missing", row["record"], conflict=True)
-                elif item is not None and item != PENDING:
+                elif item is not None and item > 0:
                     if item not in item_record:
                         item_record[item] = Item.objects.values_list(
                             "record_id", flat=True).get(pk=item)  # fmt: skip
@@ -914,7 +921,7 @@ class NetworkImport:
                     if item in on_loan or item in trapped:
                         raise Rejected("ready_hold_copy_taken", row["barcode"], conflict=True)
                     trapped.add(item)
-                if patron != PENDING and record != PENDING:
+                if record != PENDING:
                     if (patron, record) in active:
                         raise Rejected("hold_duplicate", key_text, conflict=True)
                     active.add((patron, record))

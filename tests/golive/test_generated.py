@@ -53,7 +53,12 @@ def test_dry_run_writes_nothing_and_apply_brings_everything_in(export):
     assert dry.counts["patrons.merged"] == len(facts.twice)
     assert dry.counts["copies.created"] == facts.copies
     applied = run(directory, apply=True)
-    assert applied.counts["patrons.created"] == facts.people
+    assert applied.counts == dry.counts
+    assert sorted((i.kind, i.file, i.line, i.code) for i in applied.issues) == sorted(
+        (i.kind, i.file, i.line, i.code) for i in dry.issues
+    )
+    assert dry.counts["copies.created"] == facts.copies
+    assert sum(i.code == "barcode_in_two_libraries" for i in dry.issues) == len(facts.collisions)
     after = rows()
     assert after["patrons"] == facts.people
     assert after["cards"] == facts.patron_rows

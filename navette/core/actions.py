@@ -69,6 +69,7 @@ class AuditAction(models.TextChoices):
     )
     PATRON_BLOCK = "patron.block", _("Carte bloquée")
     PATRON_PURGE = "patron.purge", _("Suppression des lecteurs inactifs")
+    PATRON_MERGE = "patron.merge", _("Fusion de deux lecteurs")
     # events
     EVENT_CREATE = "event.create", _("Événement créé")
     EVENT_UPDATE = "event.update", _("Événement modifié")

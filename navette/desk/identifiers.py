@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from navette.catalogue.models import Item
 from navette.core.rows import RowQuery
-from navette.patrons.models import Patron
+from navette.patrons.models import Patron, PatronCard
 
 #: a record's long fields, never read when a copy is scanned (read later if ever needed)
 _RECORD_UNREAD = ("marc", "summary", "authors", "subjects", "series")
@@ -33,16 +33,30 @@ def item_by_barcode(raw: str | None) -> Item | None:
     )
 
 
+def alias_owner(card: str) -> int | None:
+    """The patron whose alias (a card kept from a merged patron) is ``card``, or None.
+
+    Read only once the card is not a patron's current card: the common case costs nothing.
+    """
+    return (
+        PatronCard.objects.filter(number=card, is_alias=True, replaced_at__isnull=True)
+        .values_list("patron_id", flat=True)
+        .first()
+    )
+
+
 def patron_by_card(raw: str | None) -> Patron | None:
-    """The patron holding this card (category and home library joined), or None."""
+    """The patron holding this card, their current one or an alias kept from a merge
+    (category and home library joined), or None."""
     card = normal_card(raw)
     if not card:
         return None
-    return (
-        Patron.objects.select_related("category", "home_library__network")
-        .filter(card_number=card)
-        .first()
-    )
+    patrons = Patron.objects.select_related("category", "home_library__network")
+    patron = patrons.filter(card_number=card).first()
+    if patron is None:
+        owner = alias_owner(card)
+        patron = patrons.filter(pk=owner).first() if owner is not None else None
+    return patron
 
 
 #: what a kiosk's answers say of a library (its address and contact details are read only if
@@ -52,6 +66,10 @@ _LIBRARY_BRIEF = ("network", "code", "name", "commune")
 #: built once per process from the models' metadata, not compiled by the ORM at each call
 _KIOSK_PATRON = RowQuery(
     Patron, "t.card_number = %s", related=("category", ("home_library", _LIBRARY_BRIEF))
+)
+#: the same patron found by key (after a card alias gave it)
+_KIOSK_PATRON_BY_ID = RowQuery(
+    Patron, "t.id = %s", related=("category", ("home_library", _LIBRARY_BRIEF))
 )
 #: a copy with its title's type and title (not the MARC) and its libraries, likewise
 _KIOSK_ITEM = RowQuery(
@@ -70,6 +88,13 @@ def kiosk_item_by_barcode(raw: str | None) -> Item | None:
 
 
 def kiosk_patron_by_card(raw: str | None) -> Patron | None:
-    """``patron_by_card`` for self-service machines, as ``kiosk_item_by_barcode``."""
+    """``patron_by_card`` for self-service machines, as ``kiosk_item_by_barcode``: one
+    statement when the card is a current card, the alias read only when it is not."""
     card = normal_card(raw)
-    return _KIOSK_PATRON.first(card) if card else None
+    if not card:
+        return None
+    patron = _KIOSK_PATRON.first(card)
+    if patron is None:
+        owner = alias_owner(card)
+        patron = _KIOSK_PATRON_BY_ID.first(owner) if owner is not None else None
+    return patron

@@ -118,6 +118,10 @@ class PatronCard(models.Model):
     opens a new one, so loans and history stay with the patron, not the card.
 
     A number is never given to a second patron, even after its card is replaced.
+
+    An alias (``is_alias``) is another card of the same person, kept when two patrons were
+    merged (at go-live, the same person registered in two libraries): it works at the desk
+    and at kiosks like the current card until it is replaced.
     """
 
     patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="cards")
@@ -125,6 +129,7 @@ class PatronCard(models.Model):
     issued_at = models.DateTimeField(_("délivrée le"))
     replaced_at = models.DateTimeField(_("remplacée le"), null=True, blank=True)
     reason = models.CharField(_("motif du remplacement"), max_length=200, blank=True)
+    is_alias = models.BooleanField(_("carte d'un lecteur fusionné"), default=False)
 
     class Meta:
         verbose_name = _("carte")
@@ -132,7 +137,7 @@ class PatronCard(models.Model):
         ordering = ["issued_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["patron"], condition=Q(replaced_at__isnull=True),
+                fields=["patron"], condition=Q(replaced_at__isnull=True, is_alias=False),
                 name="patroncard_one_current_per_patron",
             ),
         ]  # fmt: skip

@@ -185,7 +185,9 @@ def patron_replace_card(
                 raise CardNumberTaken(
                     _("La carte n° %(number)s est déjà attribuée.") % {"number": number}
                 )
-            current = PatronCard.objects.filter(patron=locked, replaced_at__isnull=True).first()
+            current = PatronCard.objects.filter(
+                patron=locked, replaced_at__isnull=True, is_alias=False
+            ).first()
             if current is None:  # a patron registered before card history existed
                 current = PatronCard.objects.create(
                     patron=locked, number=locked.card_number, issued_at=locked.created_at or now
@@ -379,6 +381,10 @@ def patron_authenticate(*, card_number: str, pin: str, now: dt.datetime, ip: str
             % {"m": conf.address_window_minutes()}
         )
     patron = Patron.objects.filter(card_number=number).first() if number else None
+    if patron is None and number:  # another card of a merged patron (read only then)
+        patron = Patron.objects.filter(
+            cards__number=number, cards__is_alias=True, cards__replaced_at__isnull=True
+        ).first()
     if patron is None:
         digest = _card_digest(number)
         locked_until = _unknown_card_locked_until(digest, now=now)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "navette.stats",
     "navette.partners",
     "navette.opendata",
+    "navette.golive",
     "navette.portal",
     "navette.staff",
     "navette.api",
@@ -233,3 +234,8 @@ from navette.settings.web import *  # noqa: E402,F403
 
 #: what could not be read from the environment, reported by the system checks (navette.E010)
 NAVETTE_SETTINGS_PROBLEMS = tuple(env.PROBLEMS)
+
+#: A test hook of ``navette import-network --apply`` (never set in production: only the test
+#: settings read it from the environment): "phase:N" kills the process once batch N of the
+#: phase has committed, "phase:N:inside" before it commits.
+NAVETTE_GOLIVE_KILL_AT = ""

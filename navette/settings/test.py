@@ -8,7 +8,7 @@ os.environ.setdefault("NAVETTE_EMAIL_BACKEND", "django.core.mail.backends.locmem
 
 from navette.settings.base import *  # noqa: E402,F403
 from navette.settings.base import DATABASES  # noqa: E402
-from navette.settings.env import env_bool  # noqa: E402
+from navette.settings.env import env_bool, env_str  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
@@ -33,3 +33,5 @@ if not NAVETTE_TEST_PRODUCTION_CACHES:
     # Tests create rules and opening hours by bulk inserts and roll back between tests: no
     # in-process cache of circulation rules (tests that measure it turn it on).
     NAVETTE_CIRCULATION_CACHE_SECONDS = 0
+#: the kill tests of ``import-network`` run the command with this variable (see base.py)
+NAVETTE_GOLIVE_KILL_AT = env_str("NAVETTE_GOLIVE_KILL_AT", "")

@@ -8,6 +8,7 @@ from navette.staff import (
     urls_circulation,
     urls_digital,
     urls_events,
+    urls_golive,
     urls_patrons,
     urls_stats,
 )
@@ -32,4 +33,5 @@ urlpatterns = [
     *urls_events.urlpatterns,
     *urls_digital.urlpatterns,
     *urls_stats.urlpatterns,
+    *urls_golive.urlpatterns,
 ]

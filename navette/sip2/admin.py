@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from navette.sip2.models import Kiosk, KioskOperation
+from navette.sip2.models import Kiosk, KioskOperation, KioskProfile
 
 
 class KioskForm(forms.ModelForm):
@@ -25,7 +25,9 @@ class KioskForm(forms.ModelForm):
 
     class Meta:
         model = Kiosk
-        fields = ["login", "name", "library", "allowed_operations", "encoding", "is_active"]
+        fields = [
+            "login", "name", "library", "profile", "allowed_operations", "encoding", "is_active",
+        ]  # fmt: skip
 
     def clean(self):
         data = super().clean()
@@ -45,7 +47,27 @@ class KioskForm(forms.ModelForm):
 @admin.register(Kiosk)
 class KioskAdmin(admin.ModelAdmin):
     form = KioskForm
-    list_display = ("login", "name", "library", "encoding", "is_active", "last_login_at")
-    list_filter = ("is_active", "library")
+    list_display = (
+        "login", "name", "library", "profile", "encoding", "is_active", "last_login_at",
+    )  # fmt: skip
+    list_filter = ("is_active", "library", "profile")
     search_fields = ("login", "name")
     readonly_fields = ("last_login_at",)
+
+
+@admin.register(KioskProfile)
+class KioskProfileAdmin(admin.ModelAdmin):
+    """How a make of machine is answered; docs/kiosks.md explains each option."""
+
+    list_display = ("name", "pin_for_checkout", "pin_for_renew", "pin_for_patron_info",
+                    "language", "checkin_not_on_loan_ok")  # fmt: skip
+    search_fields = ("name",)
+    fieldsets = (
+        (None, {"fields": ("name",)}),
+        (_("Code PIN"), {"fields": ("pin_for_checkout", "pin_for_renew", "pin_for_patron_info",
+                                    "name_without_pin")}),
+        (_("Réponses"), {"fields": ("checkin_not_on_loan_ok", "language", "fixed_language",
+                                    "checkin_patron", "counts_as_zero", "queue_position",
+                                    "media_type")}),
+        (_("Heures de service"), {"fields": ("works_from", "works_until")}),
+    )  # fmt: skip

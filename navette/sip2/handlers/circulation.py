@@ -7,34 +7,29 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from navette.catalogue.models import Record
-from navette.circulation.messages import (
-    reason_message,
-)
-from navette.circulation.models import Hold, HoldStatus, PaymentMethod
+from navette.circulation.models import HoldStatus, PaymentMethod
 from navette.circulation.reasons import Reason
 from navette.circulation.selectors import hold_queue_position
-from navette.circulation.services import (
-    fines_pay,
-    hold_cancel,
-    hold_change_pickup,
-    hold_place,
-    loans_renew_all,
-)
 from navette.circulation.services.routing import CheckinAction
 from navette.core import clock
-from navette.core.errors import DomainError
-from navette.core.money import euros, parse_euros
-from navette.desk.loans import desk_checkin, desk_checkout, desk_renew
-from navette.desk.outcomes import Code
-from navette.network.models import Library
+from navette.core.money import parse_euros
+from navette.desk.fines import desk_fines_pay
+from navette.desk.holds import (
+    active_hold,
+    desk_hold_cancel,
+    desk_hold_change_pickup,
+    desk_hold_place,
+)
+from navette.desk.identifiers import library_by_code, record_by_id
+from navette.desk.loans import desk_checkin, desk_checkout, desk_renew, desk_renew_all
+from navette.desk.outcomes import Code, Outcome, refused
 from navette.sip2.codec import Request, count4, format_date, yn
 from navette.sip2.handlers._common import (
     CURRENCY,
-    MEDIA_TYPE,
     Session,
     _institution,
     _loan_response,
+    _media_type,
     _not_authenticated_message,
     _now,
     _respond,
@@ -44,14 +39,26 @@ from navette.sip2.handlers._common import (
     find_item,
 )
 from navette.sip2.handlers.status import fines_enabled
-from navette.sip2.outcomes import screen
+from navette.sip2.models import KioskOperation
+from navette.sip2.outcomes import screen, screen_about
+
+
+def out_of_hours(session: Session) -> str | None:
+    """The refusal of a lending operation outside the hours the kiosk's profile allows."""
+    if session.profile.works_at(clock.local(_now()).time()):
+        return None
+    return _("Automate hors service à cette heure : adressez-vous à l'accueil.")
 
 
 def checkout(session: Session, request: Request) -> bytes:
     """11 -> 12: lend the copy through the desk's check-out; with SC renewal policy Y, a copy
     already lent to this patron is renewed instead."""
-    check = check_patron(session, request)
+    check = check_patron(session, request, KioskOperation.CHECKOUT)
     item = find_item(request.get("AB"))
+    closed = out_of_hours(session)
+    if closed:
+        return _loan_response(session, request, "12", ok=False, renewal=False, item=item, due=None,
+                              messages=[closed])  # fmt: skip
     if not check.authenticated or check.patron is None:
         return _loan_response(session, request, "12", ok=False, renewal=False, item=item, due=None,
                               messages=[_not_authenticated_message(check)])  # fmt: skip
@@ -76,7 +83,9 @@ def checkout(session: Session, request: Request) -> bytes:
 def checkin(session: Session, request: Request) -> bytes:
     """09 -> 10: return the copy through the desk's check-in. A copy trapped for a hold or
     bound for another library raises the alert, with the destination in the sort bin (CL)
-    and what to do with it in AF."""
+    and what to do with it in AF. The borrower's card (AA) and the media type (CK) when the
+    profile sends them; a copy that was not on loan answers ok=0 when the profile says so
+    (it is still routed: the copy is on the machine's shelf either way)."""
     item = find_item(request.get("AB"))
     now = _now()
     fields: list[tuple[str, str | None]] = [
@@ -98,20 +107,33 @@ def checkin(session: Session, request: Request) -> bytes:
     result = outcome.data["result"]
     alert = result.action != CheckinAction.SHELVE
     destination = result.destination.code if result.destination is not None else None
+    borrower = result.loan.patron if result.loan is not None and result.loan.patron_id else None
+    messages = screen(outcome)
+    ok = result.loan is not None or session.profile.checkin_not_on_loan_ok
+    if not ok:
+        messages.insert(0, _("Ce document n'était pas en prêt."))
     fields += [
         ("AQ", item.owning_library.code),
         ("AJ", item.record.title),
+        ("AA", borrower.card_number if borrower is not None and session.profile.checkin_patron
+         else None),
         ("CL", destination if alert else None),
-        ("CK", MEDIA_TYPE.get(item.doc_type, "000")),  # type: ignore[call-overload]
-        *_screen(screen(outcome)),
-    ]
-    return _respond(session, request, "10", ["1", "Y", "N", yn(alert), format_date(now)], fields)
+        ("CK", _media_type(session, item)),
+        *_screen(messages),
+    ]  # fmt: skip
+    return _respond(
+        session, request, "10", ["1" if ok else "0", "Y", "N", yn(alert), format_date(now)], fields
+    )
 
 
 def renew(session: Session, request: Request) -> bytes:
     """29 -> 30: renew the patron's loan of this copy through the desk's renewal."""
-    check = check_patron(session, request)
+    check = check_patron(session, request, KioskOperation.RENEW)
     item = find_item(request.get("AB"))
+    closed = out_of_hours(session)
+    if closed:
+        return _loan_response(session, request, "30", ok=False, renewal=False, item=item, due=None,
+                              messages=[closed])  # fmt: skip
     if not check.authenticated or check.patron is None:
         return _loan_response(session, request, "30", ok=False, renewal=False, item=item, due=None,
                               messages=[_not_authenticated_message(check)])  # fmt: skip
@@ -126,110 +148,111 @@ def renew(session: Session, request: Request) -> bytes:
 
 
 def renew_all(session: Session, request: Request) -> bytes:
-    """65 -> 66: ``loans_renew_all``; renewed copies in BM, the others in BN with their reasons."""
+    """65 -> 66: the desk's renew all; renewed copies in BM, the others in BN with their
+    reasons."""
 
-    check = check_patron(session, request)
+    check = check_patron(session, request, KioskOperation.RENEW)
     now = _now()
     institution = _institution(session, request)
-    if not check.authenticated or check.patron is None:
+    closed = out_of_hours(session)
+    if closed or not check.authenticated or check.patron is None:
         return _respond(session, request, "66", ["0", count4(0), count4(0), format_date(now)],
-                        [("AO", institution), *_screen([_not_authenticated_message(check)])])  # fmt: skip
-    outcomes = loans_renew_all(
-        patron=check.patron, actor=session.actor, now=now, library=session.library
+                        [("AO", institution),
+                         *_screen([closed or _not_authenticated_message(check)])])  # fmt: skip
+    outcome = desk_renew_all(
+        patron=check.patron, library=session.library, actor=session.actor, now=now
     )
-    renewed = [o for o in outcomes if o.renewed]
-    refused = [o for o in outcomes if not o.renewed]
+    renewed = [o for o in outcome.results if o.ok]
+    refusals = [o for o in outcome.results if not o.ok]
     fields: list[tuple[str, str | None]] = [("AO", institution)]
-    fields += [("BM", o.loan.item.barcode) for o in renewed]
-    fields += [("BN", o.loan.item.barcode) for o in refused]
-    messages = [f"{o.loan.item.barcode} : {o.error.message if o.error else ''}" for o in refused]
-    if not outcomes:
-        messages = [_("Aucun prêt en cours.")]
-    fields += _screen(messages)
+    fields += [("BM", o.data["loan"].item.barcode) for o in renewed]
+    fields += [("BN", o.data["loan"].item.barcode) for o in refusals]
+    messages = [m for o in refusals for m in screen_about(o, o.data["loan"].item.barcode)]
+    fields += _screen(messages or screen(outcome))
     return _respond(
         session,
         request,
         "66",
-        ["1", count4(len(renewed)), count4(len(refused)), format_date(now)],
+        ["1", count4(len(renewed)), count4(len(refusals)), format_date(now)],
         fields,
     )
 
 
 def hold(session: Session, request: Request) -> bytes:
-    """15 -> 16: place (+), cancel (-) or change the pickup library (*) of a hold."""
+    """15 -> 16: place (+), cancel (-) or change the pickup library (*) of a hold, through
+    the desk's hold actions."""
 
-    check = check_patron(session, request)
+    check = check_patron(session, request, KioskOperation.HOLD)
     now = _now()
     mode = request.fixed.get("hold_mode", "+")
     item = find_item(request.get("AB"))
-    record = item.record if item is not None else None
     title_id = request.get("AJ")
-    if record is None and title_id.isdigit():
-        record = Record.objects.filter(pk=int(title_id)).first()
+    record = item.record if item is not None else record_by_id(title_id)
     pickup_code = request.get("BS")
-    pickup = Library.objects.filter(code=pickup_code).first() if pickup_code else session.library
+    pickup = library_by_code(pickup_code) if pickup_code else session.library
 
-    def answer(
-        ok: bool, messages: list[str], held: Hold | None = None, position: int | None = None
-    ) -> bytes:
+    def answer(outcome: Outcome, position: int | None = None) -> bytes:
+        held = outcome.data.get("hold") if outcome.ok else None
         fields: list[tuple[str, str | None]] = [
             ("BW", format_date(clock.paris_datetime(held.shelf_expires_on, dt.time(23, 59, 59)))
              if held is not None and held.shelf_expires_on else None),
-            ("BR", str(position) if position else None),
-            ("BS", held.pickup_library.code if held is not None else None),
+            ("BR", str(position) if position and session.profile.queue_position else None),
+            ("BS", outcome.data["pickup_library"].code
+             if outcome.ok and "pickup_library" in outcome.data else None),
             ("AO", _institution(session, request)),
             ("AA", request.get("AA")),
             ("AB", request.get("AB") or None),
             ("AJ", record.title if record is not None else None),
-            *_screen(messages),
+            *_screen(screen(outcome)),
         ]  # fmt: skip
         available = held is not None and held.status == HoldStatus.READY
         return _respond(
-            session, request, "16", ["1" if ok else "0", yn(available), format_date(now)], fields
-        )
+            session, request, "16", ["1" if outcome.ok else "0", yn(available), format_date(now)],
+            fields,
+        )  # fmt: skip
 
+    def message(text: str) -> bytes:
+        """A refusal worded by SIP2 itself (before any desk action)."""
+        fields: list[tuple[str, str | None]] = [
+            ("AO", _institution(session, request)),
+            ("AA", request.get("AA")),
+            ("AB", request.get("AB") or None),
+            ("AJ", record.title if record is not None else None),
+            *_screen([text]),
+        ]
+        return _respond(session, request, "16", ["0", "N", format_date(now)], fields)
+
+    closed = out_of_hours(session)
+    if closed:
+        return message(closed)
     if not check.authenticated or check.patron is None:
-        return answer(False, [_not_authenticated_message(check)])
+        return message(_not_authenticated_message(check))
     if record is None:
-        return answer(False, [_unknown_item(request.get("AB") or title_id)])
+        return answer(refused(Code.RECORD_NOT_FOUND, barcode=request.get("AB") or title_id))
     if pickup is None:
-        return answer(
-            False, [_("Bibliothèque de retrait inconnue : %(code)s.") % {"code": pickup_code}]
-        )
+        return answer(refused(Code.LIBRARY_NOT_FOUND, library_code=pickup_code))
     patron = check.patron
-    try:
-        if mode == "+":
-            held = hold_place(patron=patron, record=record, item=None, pickup_library=pickup,
-                              actor=session.actor, now=now)  # fmt: skip
-            position = hold_queue_position(held)
-            return answer(True, [_("Réservation enregistrée, retrait à %(library)s.")
-                                 % {"library": held.pickup_library.short_name}], held, position)  # fmt: skip
-        existing = (
-            Hold.objects.select_related("pickup_library")
-            .active()
-            .filter(patron_id=patron.pk, record_id=record.pk)
-            .first()
-        )
+    if mode == "+":
+        placed = desk_hold_place(patron=patron, record=record, pickup_library=pickup,
+                                 library=session.library, actor=session.actor, now=now)  # fmt: skip
+        return answer(placed, hold_queue_position(placed.data["hold"]) if placed.ok else None)
+    if mode == "-":
+        return answer(desk_hold_cancel(record=record, patron=patron, library=session.library,
+                                       actor=session.actor, now=now))  # fmt: skip
+    if mode == "*":
+        existing = active_hold(patron=patron, record=record)
         if existing is None:
-            return answer(False, [reason_message(Reason.HOLD_CLOSED)])
-        if mode == "-":
-            hold_cancel(hold=existing, actor=session.actor, now=now, library=session.library)
-            return answer(True, [_("Réservation annulée.")])
-        if mode == "*":
-            changed = hold_change_pickup(
-                hold=existing, pickup_library=pickup, actor=session.actor, now=now
-            )
-            return answer(True, [_("Retrait à %(library)s.") % {"library": changed.pickup_library.short_name}],
-                          changed, hold_queue_position(changed))  # fmt: skip
-    except DomainError as exc:
-        return answer(False, [exc.message])
-    return answer(False, [_("Mode de réservation inconnu : %(mode)s.") % {"mode": mode}])
+            return answer(refused(Code.HOLD_NOT_ACTIVE))
+        changed = desk_hold_change_pickup(hold=existing, pickup_library=pickup,
+                                          library=session.library, actor=session.actor, now=now)  # fmt: skip
+        return answer(changed, hold_queue_position(existing) if changed.ok else None)
+    return message(_("Mode de réservation inconnu : %(mode)s.") % {"mode": mode})
 
 
 def fee_paid(session: Session, request: Request) -> bytes:
-    """37 -> 38: record a payment of the patron's fines with the circulation service."""
+    """37 -> 38: record a payment of the patron's fines with the desk's payment."""
 
-    check = check_patron(session, request)
+    check = check_patron(session, request, KioskOperation.FEE_PAID)
     now = _now()
     institution = _institution(session, request)
 
@@ -242,6 +265,9 @@ def fee_paid(session: Session, request: Request) -> bytes:
         return answer(
             False, [_("Le réseau n'applique pas d'amendes : aucun paiement à enregistrer.")]
         )
+    closed = out_of_hours(session)
+    if closed:
+        return answer(False, [closed])
     if not check.authenticated or check.patron is None:
         return answer(False, [_not_authenticated_message(check)])
     currency = request.fixed.get("currency_type", "") or CURRENCY
@@ -250,13 +276,6 @@ def fee_paid(session: Session, request: Request) -> bytes:
     amount = parse_euros(request.get("BV") or "")
     if amount is None:
         return answer(False, [_("Montant illisible : %(amount)s.") % {"amount": request.get("BV")}])
-    try:
-        settlement = fines_pay(
-            patron=check.patron, amount_cents=amount, method=PaymentMethod.KIOSK,
-            library=session.library, actor=session.actor, now=now,
-        )  # fmt: skip
-    except DomainError as exc:
-        return answer(False, [exc.message])
-    return answer(True, [_("Paiement de %(amount)s € enregistré ; reste dû : %(due)s €.")
-                         % {"amount": euros(settlement.amount_cents),
-                            "due": euros(settlement.due_cents)}])  # fmt: skip
+    paid = desk_fines_pay(patron=check.patron, amount_cents=amount, method=PaymentMethod.KIOSK,
+                          library=session.library, actor=session.actor, now=now)  # fmt: skip
+    return answer(paid.ok, screen(paid))

@@ -15,7 +15,9 @@ def login(session: Session, request: Request) -> tuple[bytes, bool]:
     """93: check the kiosk's login (CN) and password (CO); on success the session is its."""
     user, password = request.get("CN"), request.get("CO")
     kiosk = (
-        Kiosk.objects.select_related("library").filter(login=user, is_active=True).first()
+        Kiosk.objects.select_related("library", "profile")
+        .filter(login=user, is_active=True)
+        .first()
         if user
         else None
     )
@@ -32,6 +34,7 @@ def login(session: Session, request: Request) -> tuple[bytes, bool]:
     session.library = kiosk.library
     session.encoding = kiosk.encoding
     session.operations = frozenset(kiosk.allowed_operations or [])
+    session.profile = kiosk.effective_profile()
     session.forget_patron()
     Kiosk.objects.filter(pk=kiosk.pk).update(last_login_at=_now())
     return codec.format_response(

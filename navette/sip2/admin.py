@@ -49,10 +49,16 @@ class KioskAdmin(admin.ModelAdmin):
     form = KioskForm
     list_display = (
         "login", "name", "library", "profile", "encoding", "is_active", "last_login_at",
+        "locked_until",
     )  # fmt: skip
     list_filter = ("is_active", "library", "profile")
     search_fields = ("login", "name")
-    readonly_fields = ("last_login_at",)
+    readonly_fields = ("last_login_at", "failed_logins", "locked_until")
+    actions = ["unlock"]
+
+    @admin.action(description=_("Débloquer la connexion"))
+    def unlock(self, request, queryset):
+        queryset.update(failed_logins=0, locked_until=None)
 
 
 @admin.register(KioskProfile)

@@ -149,6 +149,9 @@ class Kiosk(models.Model):
     )  # fmt: skip
     is_active = models.BooleanField(_("actif"), default=True)
     last_login_at = models.DateTimeField(_("dernière connexion"), null=True, blank=True)
+    #: wrong passwords in a row; ``NAVETTE_SIP2_LOCKOUT_ATTEMPTS`` lock the account
+    failed_logins = models.PositiveIntegerField(_("échecs de connexion"), default=0)
+    locked_until = models.DateTimeField(_("connexion bloquée jusqu'à"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("automate SIP2")

@@ -38,7 +38,14 @@ from navette.sip2.handlers.patron import (
     patron_information,
     patron_status,
 )
-from navette.sip2.handlers.status import fines_enabled, login, login_refused
+from navette.sip2.handlers.status import (
+    fines_enabled,
+    login,
+    login_check,
+    login_finish,
+    login_lookup,
+    login_refused,
+)
 
 
 def supported_codes(session: Session) -> set[str]:
@@ -72,7 +79,10 @@ def sc_status(session: Session, request: Request) -> bytes:
     )  # fmt: skip
 
 
-__all__ = ["HANDLERS", "Session", "dispatch", "failure", "login", "login_refused"]
+__all__ = [
+    "HANDLERS", "Session", "dispatch", "failure", "login", "login_check", "login_finish",
+    "login_lookup", "login_refused",
+]  # fmt: skip
 
 HANDLERS: dict[str, Callable[[Session, Request], bytes]] = {
     "99": sc_status,

@@ -31,6 +31,8 @@ class Code(StrEnum):
     RECORDS_MERGED = "records_merged"
     MERGE_UNDONE = "merge_undone"
     RECORDS_DISTINCT = "records_distinct"
+    OFFLINE_REPLAYED = "offline_replayed"
+    OFFLINE_RECORDED = "offline_recorded"
     CARD_BLOCKED = "card_blocked"
     CARD_ENABLED = "card_enabled"
     # refusals found at the desk, before any service
@@ -42,6 +44,7 @@ class Code(StrEnum):
     HOLD_NOT_ACTIVE = "hold_not_active"
     RECORD_NOT_FOUND = "record_not_found"
     LIBRARY_NOT_FOUND = "library_not_found"
+    LENT_MEANWHILE = "lent_meanwhile"
     TRANSIT_CLOSED = "transit_closed"
     WAIVER_NEEDS_REASON = "waiver_needs_reason"
     FORBIDDEN_LIBRARY = OutOfScope.code

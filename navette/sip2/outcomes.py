@@ -45,6 +45,11 @@ TABLE: dict[str, Callable[[dict[str, Any]], list[str]]] = {
         % {"amount": money(d["amount_cents"]), "due": money(d["due_cents"])}
     ],
     Code.CARD_BLOCKED: lambda d: [],
+    Code.CARD_NOT_FOUND: lambda d: [_("Carte inconnue : adressez-vous à l'accueil.")],
+    Code.LENT_MEANWHILE: lambda d: [
+        _("Document prêté entre-temps à l'accueil : opération signalée au personnel.")
+    ],
+    Code.OFFLINE_RECORDED: lambda d: [_("Opération hors ligne enregistrée.")],
     Code.CARD_ENABLED: lambda d: [_("Carte réactivée.")] if d["lifted"] else [],
     Code.RENEWED_ALL: lambda d: [] if d["results"] else [_("Aucun prêt en cours.")],
 }

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from navette.circulation.models import HoldStatus, PaymentMethod
+from navette.circulation.models import HoldStatus, OfflineKind, OfflineSource, PaymentMethod
 from navette.circulation.reasons import Reason
 from navette.circulation.selectors import hold_queue_position
 from navette.circulation.services.routing import CheckinAction
@@ -22,8 +22,9 @@ from navette.desk.holds import (
 )
 from navette.desk.identifiers import library_by_code, record_by_id
 from navette.desk.loans import desk_checkin, desk_checkout, desk_renew, desk_renew_all
+from navette.desk.offline import desk_offline_one
 from navette.desk.outcomes import Code, Outcome, refused
-from navette.sip2.codec import Request, count4, format_date, yn
+from navette.sip2.codec import Request, count4, format_date, parse_date, yn
 from navette.sip2.handlers._common import (
     CURRENCY,
     Session,
@@ -50,9 +51,37 @@ def out_of_hours(session: Session) -> str | None:
     return _("Automate hors service à cette heure : adressez-vous à l'accueil.")
 
 
+def offline_at(request: Request, *names: str) -> dt.datetime:
+    """When a no-block (offline) transaction happened: the first date given, else now."""
+    for name in names:
+        at = parse_date(request.fixed.get(name, ""))
+        if at is not None:
+            return at
+    return _now()
+
+
+def offline_checkout(session: Session, request: Request) -> bytes:
+    """11 with no block: a loan the machine made while off the network, replayed as the
+    desk would have made it then (due date from then); the card alone identifies the
+    patron (the machine checked what it could at the time). Logged as offline; a conflict
+    (the copy lent at a desk since) answers ok=0 and waits for staff."""
+    assert session.library is not None
+    outcome = desk_offline_one(
+        kind=OfflineKind.CHECKOUT, barcode=request.get("AB"), card=request.get("AA"),
+        at=offline_at(request, "transaction_date"), library=session.library,
+        actor=session.actor, now=_now(), source=OfflineSource.KIOSK,
+    )  # fmt: skip
+    return _loan_response(session, request, "12", ok=outcome.ok, renewal=False,
+                          item=find_item(request.get("AB")),
+                          due=outcome.data["due_on"] if outcome.ok else None,
+                          messages=screen(outcome))  # fmt: skip
+
+
 def checkout(session: Session, request: Request) -> bytes:
     """11 -> 12: lend the copy through the desk's check-out; with SC renewal policy Y, a copy
-    already lent to this patron is renewed instead."""
+    already lent to this patron is renewed instead. With no block: ``offline_checkout``."""
+    if request.flag("no_block"):
+        return offline_checkout(session, request)
     check = check_patron(session, request, KioskOperation.CHECKOUT)
     item = find_item(request.get("AB"))
     closed = out_of_hours(session)
@@ -92,6 +121,17 @@ def checkin(session: Session, request: Request) -> bytes:
         ("AO", _institution(session, request)),
         ("AB", request.get("AB")),
     ]
+    if item is not None and request.flag("no_block"):
+        assert session.library is not None
+        offline = desk_offline_one(
+            kind=OfflineKind.CHECKIN, barcode=item.barcode,
+            at=offline_at(request, "return_date", "transaction_date"), library=session.library,
+            actor=session.actor, now=now, source=OfflineSource.KIOSK,
+        )  # fmt: skip
+        fields += [("AQ", item.owning_library.code), ("AJ", item.record.title),
+                   *_screen(screen(offline))]  # fmt: skip
+        return _respond(session, request, "10",
+                        ["1" if offline.ok else "0", "Y", "N", "N", format_date(now)], fields)  # fmt: skip
     if item is None:
         fields += [("AQ", ""), *_screen([_unknown_item(request.get("AB"))])]
         return _respond(session, request, "10", ["0", "N", "U", "N", format_date(now)], fields)

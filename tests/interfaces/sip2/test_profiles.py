@@ -10,7 +10,10 @@ import datetime as dt
 
 import pytest
 
+from navette.circulation.models import Loan, OfflineTransaction
+from navette.circulation.services import loan_checkout
 from navette.core.actors import Actor
+from navette.core.clock import PARIS
 from navette.core.models import AuditEvent
 from navette.patrons.blocks import patron_block
 from navette.patrons.models import PatronBlock
@@ -231,3 +234,33 @@ def test_patron_enable_lifts_what_a_machine_blocked(world):
          f"26YYYY          000{T}AOrelire|AA29000001|{NAME}BLY|AFCarte bloquée : litige.|"),
     ])  # fmt: skip
     assert AuditEvent.objects.filter(action="patron.unblock").count() == 1
+
+
+def test_offline_transactions_with_the_no_block_flag(world):
+    """A machine replays what it did off the network (no block, the original date): the
+    loan is made as at that date (due 21 days later), the return ends it then; a copy lent
+    at the desk since is refused as a conflict, listed for staff; all logged as offline."""
+    profile(world)
+    down = "20260228    090000"  # Saturday 28 February, 09:00
+    later = "20260228    100000"
+    desk = Actor.system("desk")
+    loan_checkout(item=world.items[2], patron=world.other, library=world.lens, actor=desk,
+                  now=dt.datetime(2026, 3, 1, 11, tzinfo=dt.UTC))  # fmt: skip
+    play([
+        (f"11NY{down}{B}AOrelire|AA29000001|AB31000001|AC|",
+         f"121NNY{T}AOrelire|AA29000001|AB31000001|AJTitre 1|AH20260321    235959|CK001|"
+         "AFPrêt enregistré : à rendre le 21/03/2026.|"),
+        (f"09Y{later}{later}APlens|AOrelire|AB31000001|AC|",
+         f"101YNN{T}AOrelire|AB31000001|AQlens|AJTitre 1|AFOpération hors ligne enregistrée.|"),
+        (f"11NY{down}{B}AOrelire|AA29000001|AB31000003|AC|",
+         f"120NUN{T}AOrelire|AA29000001|AB31000003|AJTitre 3|AH|CK001|"
+         "AFDocument prêté entre-temps à l'accueil : opération signalée au personnel.|"),
+    ])  # fmt: skip
+    loan = Loan.objects.get(item=world.items[0])
+    assert loan.loaned_at == dt.datetime(2026, 2, 28, 9, tzinfo=PARIS)
+    assert loan.returned_at == dt.datetime(2026, 2, 28, 10, tzinfo=PARIS)
+    logged = OfflineTransaction.objects.order_by("pk")
+    assert [(t.kind, t.source, t.outcome, t.code) for t in logged] == [
+        ("checkout", "kiosk", "applied", ""), ("checkin", "kiosk", "applied", ""),
+        ("checkout", "kiosk", "conflict", "lent_meanwhile"),
+    ]  # fmt: skip

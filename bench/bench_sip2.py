@@ -486,7 +486,7 @@ async def _idle(
         writer.close()
 
 
-async def _spam(port: int, attempts: list[int], stop: asyncio.Event) -> None:
+async def _spam(port: int, attempts: list[int], refused: list[int], stop: asyncio.Event) -> None:
     """Failed logins as fast as answered, reconnecting whenever the server closes."""
     while not stop.is_set():
         try:
@@ -502,7 +502,8 @@ async def _spam(port: int, attempts: list[int], stop: asyncio.Event) -> None:
                 if answer != b"940\r":
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+            refused.append(1)
+            await asyncio.sleep(0.05)  # closed unanswered (a cap): try again shortly
         finally:
             writer.close()
 
@@ -518,6 +519,7 @@ def siege_case(
     held: list[int] = []
     closed: list[int] = []
     attempts: list[int] = []
+    refused: list[int] = []
 
     async def main() -> float:
         stop = asyncio.Event()
@@ -531,7 +533,7 @@ def siege_case(
             await asyncio.sleep(0.05)
         idle_task = asyncio.create_task(_idle(port, idle, held, closed, stop))
         await asyncio.sleep(1.0)  # the idle connections are open (or refused) first
-        spam = [asyncio.create_task(_spam(port, attempts, stop)) for _ in range(spammers)]
+        spam = [asyncio.create_task(_spam(port, attempts, refused, stop)) for _ in range(spammers)]
         clock.warm_until = time.perf_counter() + warmup
         clock.deadline = clock.warm_until + seconds
         clock.go.set()
@@ -547,10 +549,13 @@ def siege_case(
         return spam_during
 
     spam_during = asyncio.run(main())
-    latency = summarise(samples)
     used = meter.used()
+    nan = float("nan")
+    latency = summarise(samples) if samples else None
     return {
-        "n": latency.count, "p50": latency.p50_ms, "p99": latency.p99_ms, "max": latency.max_ms,
+        "n": len(samples), "p50": latency.p50_ms if latency else nan,
+        "p99": latency.p99_ms if latency else nan, "max": latency.max_ms if latency else nan,
+        "spam_refused": len(refused),
         "failed": len(failures), "held": len(held), "closed": len(closed),
         "spam_per_s": spam_during / seconds,
         "server_cpu_s": used["server"], "pg_cpu_s": used["postgres"],
@@ -626,7 +631,8 @@ def siege_main(argv: list[str]) -> None:
             rows.append(
                 f"| {label} | {r['n']} | {r['failed']} | {r['p50']:.1f} | {r['p99']:.1f} "
                 f"| {r['max']:.1f} | {r['held']} / {r['held'] + r['closed']} "
-                f"| {r['spam_per_s']:.0f} | {r['server_cpu_s'] / args.seconds:.2f} "
+                f"| {r['spam_per_s']:.0f} ({r['spam_refused']} refused unanswered) "
+                f"| {r['server_cpu_s'] / args.seconds:.2f} "
                 f"| {r['pg_cpu_s'] / args.seconds:.2f} | {r['client_cpu_s'] / args.seconds:.2f} |"
             )
             print(rows[-1], flush=True)
@@ -652,7 +658,7 @@ def siege_main(argv: list[str]) -> None:
         "read on a quiet machine.\n"
         + (f"\n{args.note}\n" if args.note else "")
         + "\n| case | kiosk tx | failed | p50 ms | p99 ms | max ms | idle held / opened "
-        "| failed logins/s | server cores | PostgreSQL cores | client cores |\n"
+        "| failed logins answered/s | server cores | PostgreSQL cores | client cores |\n"
         "|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
     write_section("sip2_siege", "SIP2 server under siege: idle connections, failed logins",

@@ -173,3 +173,26 @@ class Kiosk(models.Model):
     def effective_profile(self) -> KioskProfile:
         """The account's profile, or an unsaved one with the defaults."""
         return self.profile if self.profile is not None else KioskProfile(name="")
+
+
+class KioskActivity(models.Model):
+    """What a kiosk asked today, counted per message and outcome ("ok" or the refusal's
+    code): one row per (kiosk, day, message, outcome), incremented by one statement per
+    SIP2 request. The kiosk monitor reads it (last seen, transactions by type, refusal
+    rate, top refusal reasons)."""
+
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.CASCADE, related_name="activity")
+    day = models.DateField(_("jour"))
+    message = models.CharField(_("message"), max_length=2)
+    outcome = models.CharField(_("résultat"), max_length=60)
+    count = models.PositiveIntegerField(_("nombre"), default=0)
+    last_at = models.DateTimeField(_("dernière fois"))
+
+    class Meta:
+        verbose_name = _("activité d'automate")
+        verbose_name_plural = _("activité des automates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kiosk", "day", "message", "outcome"], name="kiosk_activity_one_row"
+            )
+        ]

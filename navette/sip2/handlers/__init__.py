@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from navette.sip2 import codec
+from navette.sip2.activity import OK, activity_count
 from navette.sip2.codec import Request, count4, format_date, patron_status_flags, yn
 from navette.sip2.handlers._common import (
     OPERATION_FOR,
@@ -106,14 +107,35 @@ def dispatch(session: Session, request: Request) -> bytes:
     """Answer one request of a logged-in kiosk, in the language it asked for (or its
     profile's)."""
     session.answer_language(request)
+    session.refusal = ""
     with translation.override(session.django_language or settings.LANGUAGE_CODE):
         handler = HANDLERS.get(request.code)
-        if handler is None:
-            return failure(session, request)
         operation = OPERATION_FOR.get(request.code)
-        if operation is not None and operation not in session.operations:
-            return refused(session, request, _not_permitted())
-        return handler(session, request)
+        if handler is None:
+            response = failure(session, request)
+            session.refusal = "unsupported"
+        elif operation is not None and operation not in session.operations:
+            response = refused(session, request, _not_permitted())
+            session.refusal = "not_permitted"
+        else:
+            response = handler(session, request)
+    assert session.kiosk_id is not None
+    activity_count(kiosk_id=session.kiosk_id, message=request.code,
+                   outcome=_outcome(session, response), now=_now())  # fmt: skip
+    return response
+
+
+#: where a response's ok flag is (the byte after the two-digit code), by response code
+_OK_FLAG = {"12", "10", "30", "16", "38", "66", "20"}
+
+
+def _outcome(session: Session, response: bytes) -> str:
+    """``ok``, or why the request was refused (the code a handler noted, else ``refused``)."""
+    if response[:2] in (b"96",) or (
+        response[:2].decode() in _OK_FLAG and response[2:3] not in (b"1", b"Y")
+    ):
+        return session.refusal or "refused"
+    return OK
 
 
 def refused(session: Session, request: Request, message: str) -> bytes:

@@ -90,6 +90,8 @@ class Session:
     profile: KioskProfile = field(default_factory=lambda: KioskProfile(name=""))
     #: the SIP2 language the answers are in (asked in 23 or 63, or the profile's fixed one)
     language: str = LANGUAGE
+    #: why the current request is refused (an outcome code), for the kiosk monitor
+    refusal: str = ""
     peer_ip: str = "127.0.0.1"
     #: the card whose PIN was verified in this session, and a salted digest of that PIN
     patron_card: str = ""

@@ -27,6 +27,7 @@ from navette.desk.outcomes import Code, Outcome, refused
 from navette.sip2.codec import Request, count4, format_date, parse_date, yn
 from navette.sip2.handlers._common import (
     CURRENCY,
+    PatronCheck,
     Session,
     _institution,
     _loan_response,
@@ -48,7 +49,14 @@ def out_of_hours(session: Session) -> str | None:
     """The refusal of a lending operation outside the hours the kiosk's profile allows."""
     if session.profile.works_at(clock.local(_now()).time()):
         return None
+    session.refusal = "out_of_hours"
     return _("Automate hors service à cette heure : adressez-vous à l'accueil.")
+
+
+def not_identified(session: Session, check: PatronCheck) -> str:
+    """The refusal of an unidentified patron, noted for the monitor."""
+    session.refusal = "card_not_found" if check.patron is None else "not_identified"
+    return _not_authenticated_message(check)
 
 
 def offline_at(request: Request, *names: str) -> dt.datetime:
@@ -71,6 +79,7 @@ def offline_checkout(session: Session, request: Request) -> bytes:
         at=offline_at(request, "transaction_date"), library=session.library,
         actor=session.actor, now=_now(), source=OfflineSource.KIOSK,
     )  # fmt: skip
+    session.refusal = outcome.code
     return _loan_response(session, request, "12", ok=outcome.ok, renewal=False,
                           item=find_item(request.get("AB")),
                           due=outcome.data["due_on"] if outcome.ok else None,
@@ -90,14 +99,16 @@ def checkout(session: Session, request: Request) -> bytes:
                               messages=[closed])  # fmt: skip
     if not check.authenticated or check.patron is None:
         return _loan_response(session, request, "12", ok=False, renewal=False, item=item, due=None,
-                              messages=[_not_authenticated_message(check)])  # fmt: skip
+                              messages=[not_identified(session, check)])  # fmt: skip
     if item is None:
+        session.refusal = "item_not_found"
         return _loan_response(session, request, "12", ok=False, renewal=False, item=None, due=None,
                               messages=[_unknown_item(request.get("AB"))])  # fmt: skip
     assert session.library is not None
     now = _now()
     lent = desk_checkout(item=item, patron=check.patron, library=session.library,
                          actor=session.actor, now=now)  # fmt: skip
+    session.refusal = lent.code
     if lent.code == Reason.ITEM_ALREADY_LENT_TO_PATRON and request.flag("sc_renewal_policy"):
         renewed = desk_renew(barcode=item.barcode, patron=check.patron, library=session.library,
                              actor=session.actor, now=now)  # fmt: skip
@@ -128,15 +139,18 @@ def checkin(session: Session, request: Request) -> bytes:
             at=offline_at(request, "return_date", "transaction_date"), library=session.library,
             actor=session.actor, now=now, source=OfflineSource.KIOSK,
         )  # fmt: skip
+        session.refusal = offline.code
         fields += [("AQ", item.owning_library.code), ("AJ", item.record.title),
                    *_screen(screen(offline))]  # fmt: skip
         return _respond(session, request, "10",
                         ["1" if offline.ok else "0", "Y", "N", "N", format_date(now)], fields)  # fmt: skip
     if item is None:
+        session.refusal = "item_not_found"
         fields += [("AQ", ""), *_screen([_unknown_item(request.get("AB"))])]
         return _respond(session, request, "10", ["0", "N", "U", "N", format_date(now)], fields)
     assert session.library is not None
     outcome = desk_checkin(item=item, library=session.library, actor=session.actor, now=now)
+    session.refusal = outcome.code if not outcome.ok else "not_on_loan"
     if not outcome.ok:
         fields += [
             ("AQ", item.owning_library.code),
@@ -176,12 +190,14 @@ def renew(session: Session, request: Request) -> bytes:
                               messages=[closed])  # fmt: skip
     if not check.authenticated or check.patron is None:
         return _loan_response(session, request, "30", ok=False, renewal=False, item=item, due=None,
-                              messages=[_not_authenticated_message(check)])  # fmt: skip
+                              messages=[not_identified(session, check)])  # fmt: skip
     if item is None:
+        session.refusal = "item_not_found"
         return _loan_response(session, request, "30", ok=False, renewal=False, item=None, due=None,
                               messages=[_unknown_item(request.get("AB"))])  # fmt: skip
     outcome = desk_renew(barcode=item.barcode, patron=check.patron, library=session.library,
                          actor=session.actor, now=_now())  # fmt: skip
+    session.refusal = outcome.code
     return _loan_response(session, request, "30", ok=outcome.ok, renewal=outcome.ok, item=item,
                           due=outcome.data["due_on"] if outcome.ok else None,
                           messages=screen(outcome))  # fmt: skip
@@ -198,7 +214,7 @@ def renew_all(session: Session, request: Request) -> bytes:
     if closed or not check.authenticated or check.patron is None:
         return _respond(session, request, "66", ["0", count4(0), count4(0), format_date(now)],
                         [("AO", institution),
-                         *_screen([closed or _not_authenticated_message(check)])])  # fmt: skip
+                         *_screen([closed or not_identified(session, check)])])  # fmt: skip
     outcome = desk_renew_all(
         patron=check.patron, library=session.library, actor=session.actor, now=now
     )
@@ -232,6 +248,7 @@ def hold(session: Session, request: Request) -> bytes:
     pickup = library_by_code(pickup_code) if pickup_code else session.library
 
     def answer(outcome: Outcome, position: int | None = None) -> bytes:
+        session.refusal = outcome.code
         held = outcome.data.get("hold") if outcome.ok else None
         fields: list[tuple[str, str | None]] = [
             ("BW", format_date(clock.paris_datetime(held.shelf_expires_on, dt.time(23, 59, 59)))
@@ -266,7 +283,7 @@ def hold(session: Session, request: Request) -> bytes:
     if closed:
         return message(closed)
     if not check.authenticated or check.patron is None:
-        return message(_not_authenticated_message(check))
+        return message(not_identified(session, check))
     if record is None:
         return answer(refused(Code.RECORD_NOT_FOUND, barcode=request.get("AB") or title_id))
     if pickup is None:
@@ -309,7 +326,7 @@ def fee_paid(session: Session, request: Request) -> bytes:
     if closed:
         return answer(False, [closed])
     if not check.authenticated or check.patron is None:
-        return answer(False, [_not_authenticated_message(check)])
+        return answer(False, [not_identified(session, check)])
     currency = request.fixed.get("currency_type", "") or CURRENCY
     if currency != CURRENCY:
         return answer(False, [_("Devise non acceptée : %(currency)s.") % {"currency": currency}])
@@ -318,4 +335,5 @@ def fee_paid(session: Session, request: Request) -> bytes:
         return answer(False, [_("Montant illisible : %(amount)s.") % {"amount": request.get("BV")}])
     paid = desk_fines_pay(patron=check.patron, amount_cents=amount, method=PaymentMethod.KIOSK,
                           library=session.library, actor=session.actor, now=now)  # fmt: skip
+    session.refusal = paid.code
     return answer(paid.ok, screen(paid))

@@ -152,6 +152,9 @@ class Kiosk(models.Model):
     #: wrong passwords in a row; ``NAVETTE_SIP2_LOCKOUT_ATTEMPTS`` lock the account
     failed_logins = models.PositiveIntegerField(_("échecs de connexion"), default=0)
     locked_until = models.DateTimeField(_("connexion bloquée jusqu'à"), null=True, blank=True)
+    #: the last silence and the last day of refusals its library was told of by e-mail
+    silence_reported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    refusals_reported_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("automate SIP2")

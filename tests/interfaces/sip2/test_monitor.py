@@ -10,6 +10,7 @@ import pytest
 from navette.core.clock import PARIS
 from navette.core.models import User
 from navette.sip2.activity import kiosk_monitor
+from navette.sip2.jobs import kiosk_alerts_send
 from navette.sip2.models import KioskActivity
 from tests.interfaces.sip2.conftest import build_world
 from tests.interfaces.sip2.test_handlers import B, logged_in, talk
@@ -94,3 +95,21 @@ def test_the_monitor_page_and_the_home_alert(busy_world, client, clock_at):
     client.force_login(other)
     assert "Borne de prêt" not in client.get("/personnel/automates/").content.decode()
     assert "automate silencieux" not in client.get("/personnel/").content.decode()
+
+
+def test_the_library_is_told_by_e_mail_once_per_silence(busy_world, mailoutbox):
+    """The job mails the kiosk's library when the machine falls silent during opening
+    hours, not outside them, once per silence: again only after it was seen and fell
+    silent anew."""
+    busy_world.lens.email = "lens@example.org"
+    busy_world.lens.save()
+    assert kiosk_alerts_send(at(18, 45)) == "0 alerte(s) d'automate envoyée(s)"
+    assert kiosk_alerts_send(at(14, 30)) == "1 alerte(s) d'automate envoyée(s)"
+    (mail,) = mailoutbox
+    assert mail.to == ["lens@example.org"]
+    assert mail.subject == "Automate à vérifier : Borne de prêt, Lens (Médiathèque Robert Cousin)"
+    assert "ne s'est plus manifesté depuis le 03/03/2026 13:00" in mail.body
+    assert kiosk_alerts_send(at(15, 0)) == "0 alerte(s) d'automate envoyée(s)"
+    KioskActivity.objects.filter(message="11").update(last_at=at(15, 10))
+    assert kiosk_alerts_send(at(16, 0)) == "1 alerte(s) d'automate envoyée(s)"
+    assert len(mailoutbox) == 2

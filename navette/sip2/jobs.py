@@ -52,7 +52,7 @@ def kiosk_alerts_send(now: dt.datetime) -> str:
         }  # fmt: skip
         build_mail("sip2/kiosk_alert", context, None, to=[kiosk.library.email]).send()
         sent += 1
-    return f"{sent} alerte(s) d'automate envoyée(s)"
+    return f"alertes d'automate envoyées : {sent}"
 
 
 JOBS = [("kiosk-alerts", kiosk_alerts_send)]

@@ -103,13 +103,13 @@ def test_the_library_is_told_by_e_mail_once_per_silence(busy_world, mailoutbox):
     silent anew."""
     busy_world.lens.email = "lens@example.org"
     busy_world.lens.save()
-    assert kiosk_alerts_send(at(18, 45)) == "0 alerte(s) d'automate envoyée(s)"
-    assert kiosk_alerts_send(at(14, 30)) == "1 alerte(s) d'automate envoyée(s)"
+    assert kiosk_alerts_send(at(18, 45)) == "alertes d'automate envoyées : 0"
+    assert kiosk_alerts_send(at(14, 30)) == "alertes d'automate envoyées : 1"
     (mail,) = mailoutbox
     assert mail.to == ["lens@example.org"]
     assert mail.subject == "Automate à vérifier : Borne de prêt, Lens (Médiathèque Robert Cousin)"
     assert "ne s'est plus manifesté depuis le 03/03/2026 13:00" in mail.body
-    assert kiosk_alerts_send(at(15, 0)) == "0 alerte(s) d'automate envoyée(s)"
+    assert kiosk_alerts_send(at(15, 0)) == "alertes d'automate envoyées : 0"
     KioskActivity.objects.filter(message="11").update(last_at=at(15, 10))
-    assert kiosk_alerts_send(at(16, 0)) == "1 alerte(s) d'automate envoyée(s)"
+    assert kiosk_alerts_send(at(16, 0)) == "alertes d'automate envoyées : 1"
     assert len(mailoutbox) == 2

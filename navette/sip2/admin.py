@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from navette.sip2.models import Kiosk, KioskOperation, KioskProfile
 
 
-class KioskForm(forms.ModelForm):
+class KioskForm(forms.ModelForm):  # type: ignore[type-arg]
     password = forms.CharField(
         label=_("mot de passe"),
         required=False,
@@ -29,8 +33,8 @@ class KioskForm(forms.ModelForm):
             "login", "name", "library", "profile", "allowed_operations", "encoding", "is_active",
         ]  # fmt: skip
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if not self.instance.pk and not data.get("password"):
             self.add_error("password", _("Un mot de passe est requis pour un nouvel automate."))
         return data
@@ -41,11 +45,11 @@ class KioskForm(forms.ModelForm):
             kiosk.set_password(self.cleaned_data["password"])
         if commit:
             kiosk.save()
-        return kiosk
+        return kiosk  # type: ignore[no-any-return]
 
 
 @admin.register(Kiosk)
-class KioskAdmin(admin.ModelAdmin):
+class KioskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = KioskForm
     list_display = (
         "login", "name", "library", "profile", "encoding", "is_active", "last_login_at",
@@ -57,12 +61,12 @@ class KioskAdmin(admin.ModelAdmin):
     actions = ["unlock"]
 
     @admin.action(description=_("Débloquer la connexion"))
-    def unlock(self, request, queryset):
+    def unlock(self, request: HttpRequest, queryset: QuerySet[Kiosk]) -> None:
         queryset.update(failed_logins=0, locked_until=None)
 
 
 @admin.register(KioskProfile)
-class KioskProfileAdmin(admin.ModelAdmin):
+class KioskProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """How a make of machine is answered; docs/kiosks.md explains each option."""
 
     list_display = ("name", "pin_for_checkout", "pin_for_renew", "pin_for_patron_info",

@@ -469,7 +469,7 @@ def run(config: ServerConfig) -> int:
                 os._exit(status)
         children.append(pid)
 
-    def forward(signum, frame):
+    def forward(signum: int | None, frame: object) -> None:
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)

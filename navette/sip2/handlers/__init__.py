@@ -148,7 +148,7 @@ def refused(session: Session, request: Request, message: str) -> bytes:
     blank = patron_status_flags([0, 1, 2, 3])
     language = session.language
     counts = [count4(0 if session.profile.counts_as_zero else None)] * 6
-    layouts: dict[str, tuple[list[str], list]] = {
+    layouts: dict[str, tuple[list[str], list[tuple[str, str | None]]]] = {
         "24": ([blank, language, now], [ao, aa, ("AE", ""), af]),
         "64": ([blank, language, now, *counts], [ao, aa, ("AE", ""), af]),
         "36": (["N", now], [ao, aa, af]),

@@ -134,8 +134,9 @@ class Session:
 
 
 def _respond(
-    session: Session, request: Request, code: str, fixed: list[str], fields: list
-) -> bytes:
+    session: Session, request: Request, code: str, fixed: list[str],
+    fields: list[tuple[str, str | None]],
+) -> bytes:  # fmt: skip
     return codec.format_response(
         code, fixed, fields, sequence=request.sequence, checksummed=request.checksummed,
         encoding=session.encoding,
@@ -293,7 +294,7 @@ def _media_type(session: Session, item: Item | None) -> str | None:
     """CK, when the profile sends it."""
     if item is None or not session.profile.media_type:
         return None
-    return MEDIA_TYPE.get(item.doc_type, "000")  # type: ignore[call-overload]
+    return str(MEDIA_TYPE.get(item.doc_type, "000"))  # type: ignore[call-overload]
 
 
 def _loan_response(

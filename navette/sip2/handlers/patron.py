@@ -3,6 +3,8 @@ enable (25)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from navette.circulation.models import HoldStatus
@@ -101,9 +103,9 @@ def patron_information(session: Session, request: Request) -> bytes:
         start, end = _range(request)
         wanted = codec.summary_index(request.fixed.get("summary", ""))
 
-        def hold_label(view) -> str:
+        def hold_label(view: Any) -> str:
             item = view.hold.trapped_item or view.hold.item
-            return item.barcode if item is not None else view.hold.record.title
+            return str(item.barcode if item is not None else view.hold.record.title)
 
         chosen: list[tuple[str, str]] = []
         if wanted == 0:

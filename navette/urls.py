@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from navette.api.urls import api
 from navette.api.v1 import api_v1
 from navette.portal.views.media import media_file
+from navette.sip2.views import monitor as kiosk_monitor
 
 admin.site.site_header = _("Navette — administration du réseau")
 admin.site.site_title = "Navette"
@@ -15,6 +16,7 @@ admin.site.site_title = "Navette"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("personnel/automates/", kiosk_monitor, name="kiosk_monitor"),
     path("personnel/", include("navette.staff.urls")),
     path("api/v1/", api_v1.urls),
     path("api/", api.urls),

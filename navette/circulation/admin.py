@@ -23,6 +23,7 @@ from navette.circulation.models import (
     LibraryCirculationSettings,
     Loan,
     LoanRule,
+    OfflineTransaction,
     Transit,
 )
 from navette.circulation.policies import PARAMETERS
@@ -353,3 +354,23 @@ class FinePaymentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("carte"))
     def patron_card(self, obj: FinePayment) -> str:
         return obj.patron.card_number if obj.patron else "—"
+
+
+@admin.register(OfflineTransaction)
+class OfflineTransactionAdmin(admin.ModelAdmin):
+    """The offline log, read only: what was replayed, when it happened, how it ended."""
+
+    list_display = ("happened_at", "kind", "barcode", "card_number", "library", "source",
+                    "outcome", "code", "replayed_at")  # fmt: skip
+    list_filter = ("outcome", "source", "kind", "library")
+    search_fields = ("barcode", "card_number")
+    date_hierarchy = "happened_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

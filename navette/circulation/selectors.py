@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 
 from navette.catalogue.models import Item, ItemStatus, Record
-from navette.circulation.models import Fine, Hold, HoldStatus, Loan, Transit, TransitStatus
+from navette.circulation.models import (
+    Fine,
+    Hold,
+    HoldStatus,
+    Loan,
+    OfflineOutcome,
+    OfflineTransaction,
+    Transit,
+    TransitStatus,
+)
 from navette.circulation.policies import Decision, check_patron, hold_is_suspended
 from navette.circulation.services._common import network_settings, patron_snapshot
 from navette.core import clock
@@ -352,3 +361,10 @@ def item_circulation(item: Item) -> ItemCirculation:
         holds_waiting=Hold.objects.waiting_for(item).count(),
         shelf_expires_on=ready,
     )
+
+
+def offline_conflicts(library: Library) -> QuerySet[OfflineTransaction]:
+    """Offline transactions replayed at ``library`` that staff must settle, newest first."""
+    return OfflineTransaction.objects.filter(
+        library=library, outcome=OfflineOutcome.CONFLICT
+    ).order_by("-replayed_at", "-pk")

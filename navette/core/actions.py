@@ -68,8 +68,11 @@ class AuditAction(models.TextChoices):
         _("Changement d'adresse signalé par l'ancienne adresse"),
     )
     PATRON_BLOCK = "patron.block", _("Carte bloquée")
+    PATRON_UNBLOCK = "patron.unblock", _("Carte débloquée")
     PATRON_PURGE = "patron.purge", _("Suppression des lecteurs inactifs")
     PATRON_MERGE = "patron.merge", _("Fusion de deux lecteurs")
+    # kiosks
+    KIOSK_LOGIN_LOCKED = "kiosk.login_locked", _("Connexion d'automate bloquée")
     # events
     EVENT_CREATE = "event.create", _("Événement créé")
     EVENT_UPDATE = "event.update", _("Événement modifié")

@@ -27,11 +27,29 @@ def desk_hold_place(
     return done(Code.HOLD_PLACED, hold=hold, patron=patron, pickup_library=pickup_library)
 
 
+def active_hold(*, patron: Patron, record: Record) -> Hold | None:
+    """``patron``'s active hold on ``record`` (there is at most one), or None."""
+    return (
+        Hold.objects.select_related("record", "pickup_library")
+        .active()
+        .filter(patron_id=patron.pk, record_id=record.pk)
+        .first()
+    )
+
+
 def desk_hold_cancel(
-    *, hold_id: int, patron: Patron, library: Library | None, actor: Actor, now: dt.datetime
-) -> Outcome:
-    """Cancel one of ``patron``'s active holds: ``hold_cancelled`` with ``title``."""
-    hold = Hold.objects.select_related("record").active().filter(pk=hold_id, patron=patron).first()
+    *, hold_id: int | None = None, record: Record | None = None, patron: Patron,
+    library: Library | None, actor: Actor, now: dt.datetime,
+) -> Outcome:  # fmt: skip
+    """Cancel one of ``patron``'s active holds, given by its id or its ``record`` (a kiosk
+    knows only the title): ``hold_cancelled`` with ``title``."""
+    hold: Hold | None = None
+    if record is not None:
+        hold = active_hold(patron=patron, record=record)
+    elif hold_id is not None:
+        hold = (
+            Hold.objects.select_related("record").active().filter(pk=hold_id, patron=patron).first()
+        )
     if hold is None:
         return refused(Code.HOLD_NOT_ACTIVE, hold_id=hold_id)
     try:

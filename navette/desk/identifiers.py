@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from navette.catalogue.models import Item
+from navette.catalogue.models import Item, Record
 from navette.core.rows import RowQuery
+from navette.network.models import Library
 from navette.patrons.models import Patron, PatronCard
 
 #: a record's long fields, never read when a copy is scanned (read later if ever needed)
@@ -43,6 +44,20 @@ def alias_owner(card: str) -> int | None:
         .values_list("patron_id", flat=True)
         .first()
     )
+
+
+def record_by_id(raw: str | None) -> Record | None:
+    """The record a title identifier (its number) names, or None."""
+    text = (raw or "").strip()
+    if not text.isdigit():
+        return None
+    return Record.objects.filter(pk=int(text)).first()
+
+
+def library_by_code(raw: str | None) -> Library | None:
+    """The library with this code (as printed on the kiosk's settings), or None."""
+    code = (raw or "").strip()
+    return Library.objects.filter(code=code).first() if code else None
 
 
 def patron_by_card(raw: str | None) -> Patron | None:

@@ -31,6 +31,10 @@ class Code(StrEnum):
     RECORDS_MERGED = "records_merged"
     MERGE_UNDONE = "merge_undone"
     RECORDS_DISTINCT = "records_distinct"
+    OFFLINE_REPLAYED = "offline_replayed"
+    OFFLINE_RECORDED = "offline_recorded"
+    CARD_BLOCKED = "card_blocked"
+    CARD_ENABLED = "card_enabled"
     # refusals found at the desk, before any service
     CARD_NOT_FOUND = "card_not_found"
     ITEM_NOT_FOUND = "item_not_found"
@@ -38,6 +42,9 @@ class Code(StrEnum):
     MISSING_LOAN = "missing_loan"
     NO_OPEN_LOAN = "no_open_loan"
     HOLD_NOT_ACTIVE = "hold_not_active"
+    RECORD_NOT_FOUND = "record_not_found"
+    LIBRARY_NOT_FOUND = "library_not_found"
+    LENT_MEANWHILE = "lent_meanwhile"
     TRANSIT_CLOSED = "transit_closed"
     WAIVER_NEEDS_REASON = "waiver_needs_reason"
     FORBIDDEN_LIBRARY = OutOfScope.code

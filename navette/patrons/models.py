@@ -102,6 +102,8 @@ class PatronBlock(models.Model):
     reason = models.CharField(_("motif"), max_length=200)
     created_at = models.DateTimeField(_("posé le"))
     created_by = models.CharField(_("posé par"), max_length=150, blank=True)
+    #: placed by a self-service machine (SIP2 01), which may lift it again (SIP2 25)
+    by_machine = models.BooleanField(_("posé par un automate"), default=False)
     lifted_at = models.DateTimeField(_("levé le"), null=True, blank=True)
 
     class Meta:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from navette.sip2.models import Kiosk, KioskOperation
+from navette.sip2.models import Kiosk, KioskOperation, KioskProfile
 
 
-class KioskForm(forms.ModelForm):
+class KioskForm(forms.ModelForm):  # type: ignore[type-arg]
     password = forms.CharField(
         label=_("mot de passe"),
         required=False,
@@ -25,10 +29,12 @@ class KioskForm(forms.ModelForm):
 
     class Meta:
         model = Kiosk
-        fields = ["login", "name", "library", "allowed_operations", "encoding", "is_active"]
+        fields = [
+            "login", "name", "library", "profile", "allowed_operations", "encoding", "is_active",
+        ]  # fmt: skip
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if not self.instance.pk and not data.get("password"):
             self.add_error("password", _("Un mot de passe est requis pour un nouvel automate."))
         return data
@@ -39,13 +45,39 @@ class KioskForm(forms.ModelForm):
             kiosk.set_password(self.cleaned_data["password"])
         if commit:
             kiosk.save()
-        return kiosk
+        return kiosk  # type: ignore[no-any-return]
 
 
 @admin.register(Kiosk)
-class KioskAdmin(admin.ModelAdmin):
+class KioskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = KioskForm
-    list_display = ("login", "name", "library", "encoding", "is_active", "last_login_at")
-    list_filter = ("is_active", "library")
+    list_display = (
+        "login", "name", "library", "profile", "encoding", "is_active", "last_login_at",
+        "locked_until",
+    )  # fmt: skip
+    list_filter = ("is_active", "library", "profile")
     search_fields = ("login", "name")
-    readonly_fields = ("last_login_at",)
+    readonly_fields = ("last_login_at", "failed_logins", "locked_until")
+    actions = ["unlock"]
+
+    @admin.action(description=_("Débloquer la connexion"))
+    def unlock(self, request: HttpRequest, queryset: QuerySet[Kiosk]) -> None:
+        queryset.update(failed_logins=0, locked_until=None)
+
+
+@admin.register(KioskProfile)
+class KioskProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """How a make of machine is answered; docs/kiosks.md explains each option."""
+
+    list_display = ("name", "pin_for_checkout", "pin_for_renew", "pin_for_patron_info",
+                    "language", "checkin_not_on_loan_ok")  # fmt: skip
+    search_fields = ("name",)
+    fieldsets = (
+        (None, {"fields": ("name",)}),
+        (_("Code PIN"), {"fields": ("pin_for_checkout", "pin_for_renew", "pin_for_patron_info",
+                                    "name_without_pin")}),
+        (_("Réponses"), {"fields": ("checkin_not_on_loan_ok", "language", "fixed_language",
+                                    "checkin_patron", "counts_as_zero", "queue_position",
+                                    "media_type")}),
+        (_("Heures de service"), {"fields": ("works_from", "works_until")}),
+    )  # fmt: skip

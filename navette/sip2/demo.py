@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import ngettext
 
@@ -10,7 +12,7 @@ from navette.network.models import Library
 from navette.sip2.models import Kiosk
 
 
-def load(ctx) -> None:
+def load(ctx: Any) -> None:
     """Create (or refresh) kiosk ``borne-<library code>`` for every active library.
 
     Idempotent: the password of an earlier run (read back from demo-accounts.json)

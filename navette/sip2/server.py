@@ -5,10 +5,13 @@ One coroutine per connection reads frames, and hands each request to
 connection between requests (one per thread, closed when the server stops),
 so a request costs its queries, not a connection set-up.
 
-Defences, all per connection so one bad peer never hurts the others:
-bounded line length, idle timeout, login first, three failed logins close, a
-TLS handshake on the plain port or repeated junk closes, any handler error is
-logged with the kiosk's name and answered, never raised.
+Defences, so that one bad peer never hurts the others: a cap on connections, in all
+and per address; a few seconds to log in, then the idle timeout; bounded line length;
+login first, three failed logins close; an address with too many failed logins is
+refused without any check, and a kiosk account is locked after repeated wrong
+passwords (audited); passwords are hashed in their own threads, never in a
+database thread; a TLS handshake on the plain port or repeated junk closes; any
+handler error is logged with the kiosk's name and answered, never raised.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import signal
 import ssl
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,6 +57,15 @@ class ServerConfig:
     #: processes sharing the port (SO_REUSEPORT): Python runs one thread at a time per process
     workers: int = 1
     reuse_port: bool = False
+    max_connections: int = 1000
+    max_per_address: int = 64
+    #: seconds to log in after connecting
+    login_timeout: float = 10.0
+    hash_threads: int = 2
+    #: failed logins from one address within ``failure_window`` seconds before its logins
+    #: are refused unchecked
+    address_max_failures: int = 30
+    failure_window: float = 900.0
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> ServerConfig:
@@ -65,6 +78,12 @@ class ServerConfig:
             workers=settings.NAVETTE_SIP2_WORKERS,
             tls_cert=settings.NAVETTE_SIP2_TLS_CERT,
             tls_key=settings.NAVETTE_SIP2_TLS_KEY,
+            max_connections=settings.NAVETTE_SIP2_MAX_CONNECTIONS,
+            max_per_address=settings.NAVETTE_SIP2_MAX_PER_ADDRESS,
+            login_timeout=float(settings.NAVETTE_SIP2_LOGIN_TIMEOUT),
+            hash_threads=settings.NAVETTE_SIP2_HASH_THREADS,
+            address_max_failures=settings.NAVETTE_SIP2_ADDRESS_MAX_FAILURES,
+            failure_window=60.0 * settings.NAVETTE_SIP2_LOCKOUT_MINUTES,
         )
         for key, value in overrides.items():
             if value is not None:
@@ -120,8 +139,15 @@ class Sip2Server:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.pool = ThreadPoolExecutor(max_workers=config.db_threads, thread_name_prefix="sip2-db")
+        self.hash_pool = ThreadPoolExecutor(
+            max_workers=config.hash_threads, thread_name_prefix="sip2-hash"
+        )
         self.server: asyncio.Server | None = None
         self.connections: set[asyncio.Task[None]] = set()
+        #: open connections per address, and the times of recent failed logins per address
+        #: (this process's view: each worker process counts its own connections)
+        self.per_address: Counter[str] = Counter()
+        self.failures: dict[str, deque[float]] = {}
 
     @property
     def port(self) -> int:
@@ -159,6 +185,7 @@ class Sip2Server:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 2)
         await asyncio.get_running_loop().run_in_executor(None, self._close_pool)
+        self.hash_pool.shutdown(wait=True)
 
     def _close_pool(self) -> None:
         # Each worker thread closes its own database connection: run one closing
@@ -180,7 +207,21 @@ class Sip2Server:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        address = _address(writer)
+        if (
+            len(self.connections) >= self.config.max_connections
+            or self.per_address[address] >= self.config.max_per_address
+        ):
+            log.warning(
+                "SIP2 %s : trop de connexions (%d en tout, %d de cette adresse), refusée",
+                address, len(self.connections), self.per_address[address],
+            )  # fmt: skip
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1)
+            return
         self.connections.add(task)
+        self.per_address[address] += 1
         conn = _Connection(self, reader, writer)
         try:
             await conn.run()
@@ -190,6 +231,9 @@ class Sip2Server:
             log.exception("SIP2 %s : erreur inattendue, connexion fermée", conn.name)
         finally:
             self.connections.discard(task)
+            self.per_address[address] -= 1
+            if self.per_address[address] <= 0:
+                del self.per_address[address]
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1)
@@ -197,6 +241,27 @@ class Sip2Server:
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, _run_db, fn, *args)
+
+    async def hashing(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` (a password check, no database) in the hashing threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.hash_pool, fn, *args)
+
+    def _recent_failures(self, address: str) -> deque[float]:
+        times = self.failures.setdefault(address, deque())
+        horizon = time.monotonic() - self.config.failure_window
+        while times and times[0] < horizon:
+            times.popleft()
+        return times
+
+    def address_refused(self, address: str) -> bool:
+        """Whether logins from ``address`` are refused unchecked (too many recent failures)."""
+        refused = len(self._recent_failures(address)) >= self.config.address_max_failures
+        if not self.failures.get(address):
+            self.failures.pop(address, None)
+        return refused
+
+    def note_failed_login(self, address: str) -> None:
+        self._recent_failures(address).append(time.monotonic())
 
 
 class _Connection:
@@ -208,7 +273,8 @@ class _Connection:
         self.writer = writer
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        self.session = handlers.Session(peer_ip=peer[0] if isinstance(peer, tuple) else "127.0.0.1")
+        self.session = handlers.Session(peer_ip=_address(writer))
+        self.login_deadline = time.monotonic() + server.config.login_timeout
         self.failed_logins = 0
         self.bad_frames = 0
         self.last_response: bytes | None = None
@@ -222,12 +288,16 @@ class _Connection:
         buffer = b""
         config = self.server.config
         while True:
+            timeout = config.idle_timeout
+            if self.session.kiosk_id is None:
+                timeout = min(timeout, max(0.0, self.login_deadline - time.monotonic()))
             try:
-                chunk = await asyncio.wait_for(self.reader.read(READ_CHUNK), config.idle_timeout)
+                chunk = await asyncio.wait_for(self.reader.read(READ_CHUNK), timeout)
             except TimeoutError:
-                log.info(
-                    "SIP2 %s : inactif depuis %ss, connexion fermée", self.name, config.idle_timeout
-                )
+                if self.session.kiosk_id is None:
+                    log.info("SIP2 %s : pas de connexion (93) à temps, fermé", self.name)
+                else:
+                    log.info("SIP2 %s : inactif depuis %ss, connexion fermée", self.name, timeout)
                 return
             except (ConnectionError, OSError, ssl.SSLError) as exc:
                 log.info("SIP2 %s : connexion interrompue (%s)", self.name, exc)
@@ -268,6 +338,13 @@ class _Connection:
         self.writer.write(data)
         await self.writer.drain()
 
+    async def _login(self, request: codec.Request) -> tuple[bytes, bool]:
+        """The account (database thread), its password (hashing thread), the outcome
+        (database thread): a hash never holds a database thread."""
+        kiosk = await self.server.db(handlers.login_lookup, request)
+        ok = await self.server.hashing(handlers.login_check, kiosk, request)
+        return await self.server.db(handlers.login_finish, self.session, request, kiosk, ok)
+
     async def handle(self, frame: bytes) -> bool:
         """Answer one frame; ``False`` closes the connection."""
         try:
@@ -287,11 +364,17 @@ class _Connection:
             )
             return True
         if request.code == "93":
-            try:
-                response, ok = await self.server.db(handlers.login, self.session, request)
-            except Exception:
-                log.exception("SIP2 %s : erreur pendant la connexion (93)", self.name)
+            address = self.session.peer_ip
+            if self.server.address_refused(address):
                 response, ok = handlers.login_refused(request), False
+            else:
+                try:
+                    response, ok = await self._login(request)
+                except Exception:
+                    log.exception("SIP2 %s : erreur pendant la connexion (93)", self.name)
+                    response, ok = handlers.login_refused(request), False
+                if not ok:
+                    self.server.note_failed_login(address)
             await self.send(response)
             if ok:
                 self.failed_logins = 0
@@ -313,6 +396,11 @@ class _Connection:
         self.last_response = response
         await self.send(response)
         return True
+
+
+def _address(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) else "127.0.0.1"
 
 
 def _terminator(buffer: bytes) -> int:
@@ -381,7 +469,7 @@ def run(config: ServerConfig) -> int:
                 os._exit(status)
         children.append(pid)
 
-    def forward(signum, frame):
+    def forward(signum: int | None, frame: object) -> None:
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)

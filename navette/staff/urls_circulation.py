@@ -15,5 +15,6 @@ urlpatterns: list[URLPattern] = [
     ),
     path("circulation/retour/", circulation.checkin, name="circulation_checkin"),
     path("circulation/navette/", circulation.transits, name="circulation_transits"),
+    path("circulation/hors-ligne/", circulation.offline, name="circulation_offline"),
     path("circulation/navette/perdu/", circulation.transit_lost, name="circulation_transit_lost"),
 ]

@@ -11,6 +11,12 @@ from navette.circulation.models.loans import (
     TransitReason,
     TransitStatus,
 )
+from navette.circulation.models.offline import (
+    OfflineKind,
+    OfflineOutcome,
+    OfflineSource,
+    OfflineTransaction,
+)
 from navette.circulation.models.rules import (
     CirculationSettings,
     LibraryCirculationSettings,
@@ -28,6 +34,10 @@ __all__ = [
     "LibraryCirculationSettings",
     "Loan",
     "LoanRule",
+    "OfflineKind",
+    "OfflineOutcome",
+    "OfflineSource",
+    "OfflineTransaction",
     "PaymentMethod",
     "PenaltyKind",
     "ReturnPolicy",

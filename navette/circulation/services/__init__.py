@@ -21,6 +21,7 @@ from navette.circulation.services.loans import (
     loan_renew,
     loans_renew_all,
 )
+from navette.circulation.services.offline import OfflineEntry, offline_apply, offline_replay
 from navette.circulation.services.routing import CheckinAction, CheckinKind, CheckinResult
 from navette.circulation.services.transits import transit_declare_lost, transit_receive
 
@@ -29,6 +30,7 @@ __all__ = [
     "CheckinKind",
     "CheckinResult",
     "FinesSettlement",
+    "OfflineEntry",
     "RenewOutcome",
     "fines_pay",
     "fines_waive",
@@ -38,6 +40,8 @@ __all__ = [
     "hold_place",
     "hold_suspend",
     "loan_checkin",
+    "offline_apply",
+    "offline_replay",
     "loan_checkout",
     "loan_renew",
     "loans_renew_all",

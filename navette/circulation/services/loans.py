@@ -270,6 +270,8 @@ def loan_checkin(*, item: Item, library: Library, actor: Actor, now: dt.datetime
             item=it, library=library, settings=settings, actor=actor, now=now,
             holds_waiting=bool(getattr(loan, "holds_waiting", True)),
         )  # fmt: skip
+        if patron is not None:
+            loan.patron = patron  # the borrower, already read: a kiosk's answer names the card
         result.loan = loan
         result.days_late = penalty.days_late
         result.suspended_until, result.fine_cents = suspended_until, fine_cents

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from navette.sip2 import codec
-from navette.sip2.codec import Request, format_date, patron_status_flags, yn
+from navette.sip2.activity import OK, activity_count
+from navette.sip2.codec import Request, count4, format_date, patron_status_flags, yn
 from navette.sip2.handlers._common import (
-    LANGUAGE,
     OPERATION_FOR,
     Session,
     _institution,
@@ -37,7 +39,14 @@ from navette.sip2.handlers.patron import (
     patron_information,
     patron_status,
 )
-from navette.sip2.handlers.status import fines_enabled, login, login_refused
+from navette.sip2.handlers.status import (
+    fines_enabled,
+    login,
+    login_check,
+    login_finish,
+    login_lookup,
+    login_refused,
+)
 
 
 def supported_codes(session: Session) -> set[str]:
@@ -71,7 +80,10 @@ def sc_status(session: Session, request: Request) -> bytes:
     )  # fmt: skip
 
 
-__all__ = ["HANDLERS", "Session", "dispatch", "failure", "login", "login_refused"]
+__all__ = [
+    "HANDLERS", "Session", "dispatch", "failure", "login", "login_check", "login_finish",
+    "login_lookup", "login_refused",
+]  # fmt: skip
 
 HANDLERS: dict[str, Callable[[Session, Request], bytes]] = {
     "99": sc_status,
@@ -92,14 +104,38 @@ HANDLERS: dict[str, Callable[[Session, Request], bytes]] = {
 
 
 def dispatch(session: Session, request: Request) -> bytes:
-    """Answer one request of a logged-in kiosk."""
-    handler = HANDLERS.get(request.code)
-    if handler is None:
-        return failure(session, request)
-    operation = OPERATION_FOR.get(request.code)
-    if operation is not None and operation not in session.operations:
-        return refused(session, request, _not_permitted())
-    return handler(session, request)
+    """Answer one request of a logged-in kiosk, in the language it asked for (or its
+    profile's)."""
+    session.answer_language(request)
+    session.refusal = ""
+    with translation.override(session.django_language or settings.LANGUAGE_CODE):
+        handler = HANDLERS.get(request.code)
+        operation = OPERATION_FOR.get(request.code)
+        if handler is None:
+            response = failure(session, request)
+            session.refusal = "unsupported"
+        elif operation is not None and operation not in session.operations:
+            response = refused(session, request, _not_permitted())
+            session.refusal = "not_permitted"
+        else:
+            response = handler(session, request)
+    assert session.kiosk_id is not None
+    activity_count(kiosk_id=session.kiosk_id, message=request.code,
+                   outcome=_outcome(session, response), now=_now())  # fmt: skip
+    return response
+
+
+#: where a response's ok flag is (the byte after the two-digit code), by response code
+_OK_FLAG = {"12", "10", "30", "16", "38", "66", "20"}
+
+
+def _outcome(session: Session, response: bytes) -> str:
+    """``ok``, or why the request was refused (the code a handler noted, else ``refused``)."""
+    if response[:2] in (b"96",) or (
+        response[:2].decode() in _OK_FLAG and response[2:3] not in (b"1", b"Y")
+    ):
+        return session.refusal or "refused"
+    return OK
 
 
 def refused(session: Session, request: Request, message: str) -> bytes:
@@ -110,9 +146,11 @@ def refused(session: Session, request: Request, message: str) -> bytes:
     ab = ("AB", request.get("AB"))
     af = ("AF", message)
     blank = patron_status_flags([0, 1, 2, 3])
-    layouts: dict[str, tuple[list[str], list]] = {
-        "24": ([blank, LANGUAGE, now], [ao, aa, ("AE", ""), af]),
-        "64": ([blank, LANGUAGE, now, *(["    "] * 6)], [ao, aa, ("AE", ""), af]),
+    language = session.language
+    counts = [count4(0 if session.profile.counts_as_zero else None)] * 6
+    layouts: dict[str, tuple[list[str], list[tuple[str, str | None]]]] = {
+        "24": ([blank, language, now], [ao, aa, ("AE", ""), af]),
+        "64": ([blank, language, now, *counts], [ao, aa, ("AE", ""), af]),
         "36": (["N", now], [ao, aa, af]),
         "12": (["0", "N", "U", "N", now], [ao, aa, ab, ("AJ", ""), ("AH", ""), af]),
         "30": (["0", "N", "U", "N", now], [ao, aa, ab, ("AJ", ""), ("AH", ""), af]),
@@ -120,7 +158,7 @@ def refused(session: Session, request: Request, message: str) -> bytes:
         "66": (["0", "0000", "0000", now], [ao, af]),
         "18": (["01", "00", "01", now], [ab, ("AJ", ""), af]),
         "16": (["0", "N", now], [ao, aa, af]),
-        "26": ([blank, LANGUAGE, now], [ao, aa, ("AE", ""), af]),
+        "26": ([blank, language, now], [ao, aa, ("AE", ""), af]),
         "38": (["N", now], [ao, aa, af]),
         "20": (["0", now], [ab, af]),
         "98": (["N", "N", "N", "N", "N", "N", "030", "003", now, "2.00"],

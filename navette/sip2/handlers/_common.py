@@ -28,7 +28,7 @@ from navette.patrons.models import Patron
 from navette.patrons.services import patron_authenticate
 from navette.sip2 import codec
 from navette.sip2.codec import Request, format_date, patron_status_flags, yn
-from navette.sip2.models import KioskOperation
+from navette.sip2.models import SIP2_LANGUAGES, KioskOperation, KioskProfile, LanguageRule, PinRule
 
 #: Which kiosk permission each request needs (login, status and resend need none).
 OPERATION_FOR = {
@@ -86,11 +86,23 @@ class Session:
     library: Library | None = None
     encoding: str = "utf-8"
     operations: frozenset[str] = frozenset()
+    #: how this make of machine is answered (the defaults until the login reads the kiosk's)
+    profile: KioskProfile = field(default_factory=lambda: KioskProfile(name=""))
+    #: the SIP2 language the answers are in (asked in 23 or 63, or the profile's fixed one)
+    language: str = LANGUAGE
+    #: why the current request is refused (an outcome code), for the kiosk monitor
+    refusal: str = ""
     peer_ip: str = "127.0.0.1"
     #: the card whose PIN was verified in this session, and a salted digest of that PIN
     patron_card: str = ""
     patron_pin_digest: bytes = b""
     salt: bytes = field(default_factory=lambda: secrets.token_bytes(16))
+
+    @property
+    def attempts_key(self) -> str:
+        """What failed PINs are counted under besides the card: this kiosk, not the
+        address (machines behind one NAT, and the portal, count apart)."""
+        return f"sip2:{self.kiosk_id}" if self.kiosk_id is not None else self.peer_ip
 
     @property
     def actor(self) -> Actor:
@@ -104,10 +116,27 @@ class Session:
         self.patron_card = ""
         self.patron_pin_digest = b""
 
+    def answer_language(self, request: Request) -> str:
+        """The SIP2 language of the answer to ``request``, remembered for the next ones:
+        the profile's fixed language, or the one the machine asked for when Navette speaks
+        it ("000", the network's language, otherwise)."""
+        if self.profile.language == LanguageRule.FIXED:
+            self.language = self.profile.fixed_language
+        elif "language" in request.fixed:
+            asked = request.fixed["language"]
+            self.language = asked if asked in SIP2_LANGUAGES else LANGUAGE
+        return self.language
+
+    @property
+    def django_language(self) -> str | None:
+        """The Django language of the answers (None: the network's)."""
+        return SIP2_LANGUAGES.get(self.language)
+
 
 def _respond(
-    session: Session, request: Request, code: str, fixed: list[str], fields: list
-) -> bytes:
+    session: Session, request: Request, code: str, fixed: list[str],
+    fields: list[tuple[str, str | None]],
+) -> bytes:  # fmt: skip
     return codec.format_response(
         code, fixed, fields, sequence=request.sequence, checksummed=request.checksummed,
         encoding=session.encoding,
@@ -135,10 +164,14 @@ class PatronCheck:
     #: True: PIN verified now or earlier in this session; False: wrong PIN; None: no PIN given
     pin_ok: bool | None
     message: str = ""
+    #: no PIN given and the kiosk's profile does not ask for one: the card is enough
+    trusted: bool = False
 
     @property
     def authenticated(self) -> bool:
-        return self.patron is not None and self.pin_ok is True
+        return self.patron is not None and (
+            self.pin_ok is True or (self.pin_ok is None and self.trusted)
+        )
 
 
 def find_patron(card: str) -> Patron | None:
@@ -146,15 +179,19 @@ def find_patron(card: str) -> Patron | None:
     return kiosk_patron_by_card(card)
 
 
-def check_patron(session: Session, request: Request) -> PatronCheck:
+def check_patron(session: Session, request: Request, operation: str) -> PatronCheck:
     """Who the message is about (AA), and whether they proved their PIN (AD) in this session.
 
-    A PIN is checked by ``patron_authenticate`` (the portal's check, same lockout)
-    once per session; later messages for the same card may repeat it or leave it out.
+    A PIN is checked by ``patron_authenticate`` (the portal's check, same lockout per
+    card; the failures counted per kiosk rather than per address) once per session; later
+    messages for the same card may repeat it or leave it out. The kiosk's profile says,
+    for ``operation``, whether a PIN is needed (``always``), checked only when sent
+    (``if_sent``) or ignored (``never``).
     """
 
+    rule = session.profile.pin_rule(operation)
     card = normal_card(request.get("AA"))
-    pin = request.get("AD")
+    pin = request.get("AD") if rule != PinRule.NEVER else ""
     if session.patron_card and session.patron_card != card:
         session.forget_patron()
     if pin:
@@ -163,7 +200,7 @@ def check_patron(session: Session, request: Request) -> PatronCheck:
         ):
             return PatronCheck(find_patron(card), True)
         try:
-            patron_authenticate(card_number=card, pin=pin, now=_now(), ip=session.peer_ip)
+            patron_authenticate(card_number=card, pin=pin, now=_now(), ip=session.attempts_key)
         except DomainError as exc:
             session.forget_patron()
             return PatronCheck(find_patron(card), False, exc.message)
@@ -172,7 +209,16 @@ def check_patron(session: Session, request: Request) -> PatronCheck:
         return PatronCheck(find_patron(card), True)
     if session.patron_card and session.patron_card == card:
         return PatronCheck(find_patron(card), True)
-    return PatronCheck(find_patron(card), None)
+    return PatronCheck(find_patron(card), None, trusted=rule != PinRule.ALWAYS)
+
+
+def patron_name(session: Session, check: PatronCheck) -> str:
+    """The patron's name (AE) when identified, or when the profile gives it without a PIN."""
+    if check.patron is None:
+        return ""
+    if check.authenticated or session.profile.name_without_pin:
+        return check.patron.full_name
+    return ""
 
 
 def _not_authenticated_message(check: PatronCheck) -> str:
@@ -244,6 +290,13 @@ def _due(day: dt.date) -> str:
     return format_date(clock.paris_datetime(day, dt.time(23, 59, 59)))
 
 
+def _media_type(session: Session, item: Item | None) -> str | None:
+    """CK, when the profile sends it."""
+    if item is None or not session.profile.media_type:
+        return None
+    return str(MEDIA_TYPE.get(item.doc_type, "000"))  # type: ignore[call-overload]
+
+
 def _loan_response(
     session: Session, request: Request, code: str, *, ok: bool, renewal: bool,
     item: Item | None, due: dt.date | None, messages: list[str],
@@ -254,11 +307,12 @@ def _loan_response(
         ("AB", request.get("AB")),
         ("AJ", item.record.title if item is not None else ""),
         ("AH", _due(due) if due is not None else ""),
-        ("CK", MEDIA_TYPE.get(item.doc_type, "000") if item is not None else None),  # type: ignore[call-overload]
+        ("CK", _media_type(session, item)),
         *_screen(messages),
     ]
+    # a renewed copy stays in the patron's bag: nothing to desensitize
     fixed = [
-        "1" if ok else "0", yn(renewal), "N", yn(ok), format_date(_now()),
+        "1" if ok else "0", yn(renewal), "N", yn(ok and code != "30"), format_date(_now()),
     ]  # fmt: skip
     if not ok:
         fixed[2] = "U"

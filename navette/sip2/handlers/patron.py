@@ -3,18 +3,19 @@ enable (25)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from navette.circulation.models import HoldStatus
 from navette.circulation.selectors import patron_fines, patron_holds, patron_loans
 from navette.core import clock
-from navette.patrons.blocks import patron_block
+from navette.desk.patrons import desk_patron_block, desk_patron_enable
 from navette.sip2 import codec
 from navette.sip2.codec import Request, count4, format_date, yn
 from navette.sip2.handlers._common import (
     CURRENCY,
     DEFAULT_LIST_SIZE,
-    LANGUAGE,
     PatronCheck,
     Session,
     _euros,
@@ -26,16 +27,22 @@ from navette.sip2.handlers._common import (
     _screen,
     check_patron,
     find_patron,
+    patron_name,
     standing,
 )
+from navette.sip2.models import KioskOperation
+from navette.sip2.outcomes import screen
 
 
-def patron_status_response(session: Session, request: Request, code: str = "24") -> bytes:
-    """23 -> 24 (also the answer to 01 and, as 26, to 25)."""
-    check = check_patron(session, request)
+def patron_status_response(
+    session: Session, request: Request, code: str = "24", *, before: list[str] | None = None
+) -> bytes:
+    """23 -> 24 (also, as 26, the answer to 25, with ``before`` in AF first)."""
+    check = check_patron(session, request, KioskOperation.PATRON_STATUS)
     info = standing(check.patron)
-    name = check.patron.full_name if check.authenticated and check.patron else ""
-    messages = list(info.messages) if check.authenticated else []
+    name = patron_name(session, check)
+    messages = list(before or [])
+    messages += info.messages if check.authenticated else []
     if check.pin_ok is False or (check.patron is None and request.get("AA")):
         messages.insert(0, _not_authenticated_message(check))
     fields: list[tuple[str, str | None]] = [
@@ -48,7 +55,9 @@ def patron_status_response(session: Session, request: Request, code: str = "24")
     if code == "24" and check.authenticated:
         fields += _fee_fields(info.fines_cents)
     fields += _screen(messages)
-    return _respond(session, request, code, [info.flags, LANGUAGE, format_date(_now())], fields)
+    return _respond(
+        session, request, code, [info.flags, session.language, format_date(_now())], fields
+    )
 
 
 def patron_status(session: Session, request: Request) -> bytes:
@@ -68,11 +77,11 @@ def _range(request: Request) -> tuple[int, int]:
 def patron_information(session: Session, request: Request) -> bytes:
     """63 -> 64: counts, the list asked for in the summary (BP..BQ), contact details."""
 
-    check = check_patron(session, request)
+    check = check_patron(session, request, KioskOperation.PATRON_STATUS)
     info = standing(check.patron)
     now = _now()
     today = clock.today(now)
-    counts = ["    "] * 6
+    counts = [count4(0 if session.profile.counts_as_zero else None)] * 6
     lists: list[tuple[str, str]] = []
     messages: list[str] = []
     fields: list[tuple[str, str | None]] = [
@@ -94,9 +103,9 @@ def patron_information(session: Session, request: Request) -> bytes:
         start, end = _range(request)
         wanted = codec.summary_index(request.fixed.get("summary", ""))
 
-        def hold_label(view) -> str:
+        def hold_label(view: Any) -> str:
             item = view.hold.trapped_item or view.hold.item
-            return item.barcode if item is not None else view.hold.record.title
+            return str(item.barcode if item is not None else view.hold.record.title)
 
         chosen: list[tuple[str, str]] = []
         if wanted == 0:
@@ -125,7 +134,7 @@ def patron_information(session: Session, request: Request) -> bytes:
         messages = list(info.messages)
     else:
         fields += [
-            ("AE", ""),
+            ("AE", patron_name(session, check)),
             ("BL", yn(info.valid)),
             ("CQ", None if check.pin_ok is None else "N"),
         ]
@@ -133,7 +142,7 @@ def patron_information(session: Session, request: Request) -> bytes:
             messages = [_not_authenticated_message(check)]
     fields += _screen(messages)
     return _respond(
-        session, request, "64", [info.flags, LANGUAGE, format_date(now), *counts], fields
+        session, request, "64", [info.flags, session.language, format_date(now), *counts], fields
     )
 
 
@@ -147,24 +156,31 @@ def end_session(session: Session, request: Request) -> bytes:
 
 
 def block_patron(session: Session, request: Request) -> bytes:
-    """01 -> 24: the kiosk blocks the card (card swallowed, suspected fraud), with its reason (AL)."""
+    """01 -> 24: the kiosk blocks the card (card swallowed, suspected fraud), with its reason
+    (AL), through the desk; a later 25 from a machine may lift it."""
 
     patron = find_patron(request.get("AA"))
     if patron is not None:
         reason = request.get("AL") or _("carte bloquée par l'automate")
         if request.flag("card_retained"):
             reason = _("%(reason)s (carte retenue par l'automate)") % {"reason": reason}
-        patron_block(patron=patron, reason=reason, actor=session.actor, now=_now())
+        desk_patron_block(patron=patron, reason=reason, actor=session.actor, now=_now())
         session.forget_patron()
     check = PatronCheck(find_patron(request.get("AA")), None)
     info = standing(check.patron)
     return _respond(
-        session, request, "24", [info.flags, LANGUAGE, format_date(_now())],
-        [("AO", _institution(session, request)), ("AA", request.get("AA")), ("AE", ""),
-         ("BL", yn(info.valid)), *_screen(info.messages)],
+        session, request, "24", [info.flags, session.language, format_date(_now())],
+        [("AO", _institution(session, request)), ("AA", request.get("AA")),
+         ("AE", patron_name(session, check)), ("BL", yn(info.valid)), *_screen(info.messages)],
     )  # fmt: skip
 
 
 def patron_enable(session: Session, request: Request) -> bytes:
-    """25 -> 26: the card's standing. Blocks are lifted at the desk, never by a machine."""
-    return patron_status_response(session, request, "26")
+    """25 -> 26: lift the blocks a machine placed on the card (those placed by staff stay:
+    they are lifted at the desk), then the card's standing. The patron is identified as
+    for patron information (the profile's PIN rule)."""
+    check = check_patron(session, request, KioskOperation.PATRON_ENABLE)
+    before: list[str] = []
+    if check.authenticated and check.patron is not None:
+        before = screen(desk_patron_enable(patron=check.patron, actor=session.actor, now=_now()))
+    return patron_status_response(session, request, "26", before=before)

@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from navette.circulation import selectors
-from navette.circulation.messages import penalty_message
-from navette.circulation.models import PaymentMethod
+from navette.circulation.messages import penalty_message, reason_message
+from navette.circulation.models import OfflineSource, PaymentMethod
+from navette.circulation.reasons import Reason
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.money import parse_euros
@@ -25,6 +26,7 @@ from navette.desk.fines import desk_fines_pay, desk_fines_waive
 from navette.desk.holds import desk_hold_cancel
 from navette.desk.identifiers import normal_barcode, normal_card, patron_by_card
 from navette.desk.loans import desk_checkin, desk_checkout, desk_renew, desk_renew_all
+from navette.desk.offline import desk_offline_replay, parse_offline_file
 from navette.desk.outcomes import Code, refused
 from navette.desk.transits import desk_transit_lost, desk_transit_receive
 from navette.network.models import Library
@@ -240,3 +242,61 @@ def transit_lost(request: HttpRequest) -> HttpResponse:
         actor=Actor.staff(request.user), now=clock.now(),
     ))  # fmt: skip
     return redirect(f"{reverse('staff:circulation_transits')}#transits-en-retard")
+
+
+#: what is wrong with a line of an offline file
+OFFLINE_LINE_ERRORS = {
+    "bad_columns": _("il manque des colonnes (date ; opération ; carte ; code-barres)"),
+    "bad_kind": _("opération inconnue (prêt ou retour attendu)"),
+    "bad_time": _("date illisible (attendue : 2026-03-02T09:15)"),
+    "missing_card": _("prêt sans numéro de carte"),
+    "missing_barcode": _("code-barres manquant"),
+}
+
+
+#: why an offline transaction waits for staff (besides the loan rules' refusals)
+OFFLINE_CONFLICTS = {
+    "lent_meanwhile": _("document prêté entre-temps à l'accueil"),
+    "item_not_found": _("code-barres inconnu"),
+    "card_not_found": _("carte inconnue"),
+}
+
+
+def offline_conflict_reason(code: str) -> str:
+    """A conflict's reason in words: the offline codes, else the loan rules' refusal."""
+    if code in OFFLINE_CONFLICTS:
+        return str(OFFLINE_CONFLICTS[code])
+    try:
+        message = reason_message(Reason(code))
+    except ValueError:
+        return code
+    # a refusal worded with details the log does not keep (a limit, a day): its gist
+    return message.split(" (")[0].split(" : ")[0].split("{")[0].rstrip(" .") + "."
+
+
+@librarian_required
+def offline(request: HttpRequest) -> HttpResponse:
+    """Upload the file of loans and returns a desk recorded while the network was down:
+    replayed in time order as the desk would have made them then; the conflicts (a copy
+    lent meanwhile, a card refused) are listed for staff. A file with an unreadable line
+    is refused whole, each bad line named."""
+    library = desk_library(request)
+    ctx = _context(request, library)
+    if request.method == "POST" and library is not None:
+        upload = request.FILES.get("fichier")
+        text = upload.read().decode("utf-8-sig", errors="replace") if upload else ""
+        text = text or request.POST.get("texte", "")
+        entries, errors = parse_offline_file(text)
+        if errors or not entries:
+            ctx["line_errors"] = [(e.line, OFFLINE_LINE_ERRORS[e.code], e.text) for e in errors]
+            ctx["empty"] = not errors
+            return render(request, "staff/circulation/offline.html", ctx, status=400)
+        replayed = desk_offline_replay(entries=entries, library=library,
+                                       actor=Actor.staff(request.user), now=clock.now(),
+                                       source=OfflineSource.UPLOAD)  # fmt: skip
+        ctx["replayed"] = replayed.data
+    if library is not None:
+        ctx["conflicts"] = [
+            (t, offline_conflict_reason(t.code)) for t in selectors.offline_conflicts(library)[:200]
+        ]
+    return render(request, "staff/circulation/offline.html", ctx)

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from navette.circulation.selectors import desk_summary
 from navette.core import clock
+from navette.core.alerts import StaffAlert, staff_alerts
 from navette.core.models import User
 from navette.network.models import Library
 from navette.network.selectors import in_french_order
@@ -26,10 +27,14 @@ def home(request: HttpRequest) -> HttpResponse:
         pk = request.session.get(SESSION_LIBRARY)
         shown = list(Library.objects.filter(pk=pk)) if pk else []
     summaries = []
+    alerts: list[StaffAlert] = []
     if user.is_librarian or user.is_network_admin:  # type: ignore[union-attr]
         now = clock.now()
         summaries = [desk_summary(library, now) for library in shown]
-    return render(request, "staff/home.html", {"libraries": libraries, "summaries": summaries})
+        watched = list(Library.objects.all()) if user.is_network_admin else libraries  # type: ignore[union-attr]
+        alerts = staff_alerts(watched, now)
+    return render(request, "staff/home.html",
+                  {"libraries": libraries, "summaries": summaries, "alerts": alerts})  # fmt: skip
 
 
 @network_admin_required

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from navette.sip2.server import ServerConfig, run, use_prepared_statements
 
@@ -10,7 +12,7 @@ from navette.sip2.server import ServerConfig, run, use_prepared_statements
 class Command(BaseCommand):
     help = "Serveur SIP2 pour les automates de prêt (TLS si NAVETTE_SIP2_TLS_CERT est défini)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=None, help="Adresse d'écoute (NAVETTE_SIP2_HOST).")
         parser.add_argument(
             "--port", type=int, default=None, help="Port (NAVETTE_SIP2_PORT, 6001)."
@@ -25,7 +27,7 @@ class Command(BaseCommand):
             help="Fils d'accès à la base (NAVETTE_SIP2_DB_THREADS).",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         config = ServerConfig.from_settings(
             host=options["host"],
             port=options["port"],

@@ -16,5 +16,5 @@ def desk_pin_set(*, patron: Patron, pin: str, actor: Actor, now: dt.datetime) ->
     try:
         patron_set_pin(patron=patron, secret=pin, actor=actor, now=now)
     except DomainError as exc:
-        return from_error(exc, message=exc.message)
+        return from_error(exc)
     return done(Code.PIN_SET, pin=pin)

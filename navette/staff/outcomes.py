@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from navette.circulation.messages import checkin_message, day, money, reason_message
 from navette.circulation.reasons import Reason
+from navette.core.errors import worded
 from navette.desk.outcomes import Code, Outcome
 
 Wording = Callable[[dict[str, Any]], str]
@@ -106,9 +107,8 @@ def text(outcome: Outcome, *, about: bool = True) -> str:
         said = reason_message(Reason(outcome.code), **data)
         concerns = next((data[k] for k in _ABOUT if data.get(k)), None) if about else None
         return f"{concerns} : {said}" if concerns else said
-    # a catalogue or patron refusal: its service's message (those services are not worded
-    # by codes yet)
-    return str(data.get("message") or outcome.code)
+    # a catalogue or patron refusal: worded by its app's table (``<app>/messages.py``)
+    return worded(outcome.code, data) or outcome.code
 
 
 def say(request: HttpRequest, outcome: Outcome) -> None:

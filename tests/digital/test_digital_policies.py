@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from navette.core.clock import PARIS
 from navette.digital import policies
+from navette.digital.errors import AccessRefused
 
 UTC = dt.UTC
 
@@ -79,7 +81,13 @@ def test_access_decisions():
     assert _decide().allowed
     expired = _decide(membership_expires_on=dt.date(2026, 11, 21))
     assert (expired.allowed, expired.code) == (False, "card_expired")
-    assert "21 novembre 2026" in expired.reason
+    assert expired.data == {"expired_on": dt.date(2026, 11, 21)}
+    # the policy says when; the words, with the date in the reader's format, are the
+    # interface's (digital.messages through the error's code)
+    refusal = AccessRefused(reason=expired.code, **expired.data)
+    assert "21 novembre 2026" in refusal.message
+    with translation.override("en"):
+        assert "November 21, 2026" in refusal.message
     assert _decide(blocked=True).code == "card_blocked"
     assert _decide(allowed_categories=["jeune"]).code == "category_not_allowed"
     assert _decide(allowed_categories=["adulte"]).allowed

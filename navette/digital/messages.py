@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from navette.core.errors import Wording
 from navette.core.formats import long_date
-from navette.digital.models import CapPeriod
-from navette.digital.policies import format_tokens
+from navette.digital.formats import format_tokens
+from navette.digital.models import CapPeriod, ResourceKind
 
 #: why a card or a title is refused (``AccessRefused``'s ``reason``)
 ACCESS: dict[str, Wording] = {
@@ -65,6 +65,22 @@ def _cap_reached(c: Mapping[str, Any]) -> str:
         "label": _("mensuel") if monthly else _("annuel"),
         "when": _("le 1er du mois prochain") if monthly else _("le 1er janvier"),
     }
+
+
+def action_label(kind: str) -> str:
+    """'Regarder', 'Lire' or 'Suivre': what a patron does with a title of this kind."""
+    labels = {
+        ResourceKind.VOD: _("Regarder"),
+        ResourceKind.PRESS: _("Lire"),
+        ResourceKind.EBOOKS: _("Lire"),
+        ResourceKind.COURSES: _("Suivre"),
+        ResourceKind.MUSIC: _("Écouter"),
+    }
+    return (
+        labels.get(ResourceKind(kind), _("Accéder"))
+        if kind in ResourceKind.values
+        else _("Accéder")
+    )
 
 
 TABLE: dict[str, Wording] = {

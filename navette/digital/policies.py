@@ -9,11 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
-
-from django.utils.formats import number_format
 
 from navette.core.clock import local
 
@@ -59,11 +56,6 @@ def token_cost(
 def monthly_allowance(default: int, overrides: dict[str, int], category_code: str) -> int:
     """The category's allowance if configured, else the network's."""
     return overrides.get(category_code, default)
-
-
-def format_tokens(halves: int) -> str:
-    """``3`` -> ``"1,5"``, ``8`` -> ``"4"`` (in French; ``"1.5"`` in English)."""
-    return number_format(Decimal(halves) / 2, decimal_pos=1 if halves % 2 else 0, use_l10n=True)
 
 
 def alert_threshold(cap: int, percent: int) -> int:

@@ -118,7 +118,7 @@ def _alert_admins(*, period: str, key: str, spent: int, cap: int, percent: int) 
     with translation.override(django_settings.LANGUAGE_CODE):
         context = {
             "monthly": period == CapPeriod.MONTH, "key": key, "percent": percent,
-            "spent": policies.format_tokens(spent), "cap": policies.format_tokens(cap),
+            "spent_halves": spent, "cap_halves": cap,
         }  # fmt: skip
         build_mail("digital/token_cap_alert", context, None, to=recipients).send()
 

@@ -10,6 +10,7 @@ from django.utils import translation
 from navette.core.clock import PARIS
 from navette.digital import policies
 from navette.digital.errors import AccessRefused
+from navette.digital.formats import format_tokens
 
 UTC = dt.UTC
 
@@ -49,7 +50,7 @@ def test_configured_cost_rule():
 
 @pytest.mark.parametrize(("halves", "text"), [(8, "4"), (5, "2,5"), (1, "0,5"), (0, "0")])
 def test_format_tokens(halves, text):
-    assert policies.format_tokens(halves) == text
+    assert format_tokens(halves) == text
 
 
 def test_allowance_override_by_category():

@@ -147,7 +147,10 @@ def patron_register(
 
 def patron_renew_membership(*, patron: Patron, actor: Actor, now: dt.datetime) -> dt.date:
     """Extend membership (free) by the category's duration from today or from the
-    current end if it is still ahead. Returns the new end date."""
+    current end if it is still ahead. Returns the new end date. Only staff working at the
+    patron's home library may (else ``OutOfScope``, audited)."""
+    scope_check(actor=actor, library_ids=[patron.home_library_id], action="patron.renew",
+                now=now, obj=patron)  # fmt: skip
     with transaction.atomic():
         locked = Patron.objects.select_for_update().select_related("category").get(pk=patron.pk)
         today = clock.today(now)
@@ -167,7 +170,10 @@ def patron_replace_card(
     *, patron: Patron, new_number: str, reason: str, actor: Actor, now: dt.datetime
 ) -> PatronCard:
     """Give the patron a new card. The old number stops working at once but stays in
-    the card history (and is never reissued); loans, holds and history are untouched."""
+    the card history (and is never reissued); loans, holds and history are untouched.
+    Only staff working at the patron's home library may (else ``OutOfScope``, audited)."""
+    scope_check(actor=actor, library_ids=[patron.home_library_id], action="patron.replace_card",
+                now=now, obj=patron)  # fmt: skip
     number = _normalise_card(new_number)
     if not number:
         raise PatronInvalid(code="new_card_number_missing")

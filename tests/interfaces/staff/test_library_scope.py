@@ -120,3 +120,32 @@ def test_setting_a_lens_patrons_pin(login, who, make_patron):
         assert not check_password("4821", patron.pin_hash)
     else:
         assert resp.status_code == 302 and check_password("4821", patron.pin_hash)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_renewing_a_lens_patrons_membership(login, who, make_patron):
+    """Only staff working at the patron's home library (or everywhere) renew the membership."""
+    patron = make_patron(home="Lens")
+    before = patron.membership_expires_on
+    resp = login(who).post(f"/personnel/lecteurs/{patron.pk}/renouveler/")
+    patron.refresh_from_db()
+    if who == "avion":
+        _refused(resp, "patron.renew")
+        assert patron.membership_expires_on == before
+    else:
+        assert resp.status_code == 302 and patron.membership_expires_on > before
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_replacing_a_lens_patrons_card(login, who, make_patron):
+    """Only staff working at the patron's home library (or everywhere) replace the card."""
+    patron = make_patron(home="Lens")
+    old = patron.card_number
+    resp = login(who).post(f"/personnel/lecteurs/{patron.pk}/carte/",
+                           {"new_number": "99887766", "reason": "perdue"})  # fmt: skip
+    patron.refresh_from_db()
+    if who == "avion":
+        _refused(resp, "patron.replace_card")
+        assert patron.card_number == old
+    else:
+        assert resp.status_code == 302 and patron.card_number == "99887766"

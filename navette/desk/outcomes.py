@@ -31,6 +31,9 @@ class Code(StrEnum):
     RECORDS_MERGED = "records_merged"
     MERGE_UNDONE = "merge_undone"
     RECORDS_DISTINCT = "records_distinct"
+    PATRON_REGISTERED = "patron_registered"
+    MEMBERSHIP_RENEWED = "membership_renewed"
+    CARD_REPLACED = "card_replaced"
     # refusals found at the desk, before any service
     CARD_NOT_FOUND = "card_not_found"
     ITEM_NOT_FOUND = "item_not_found"

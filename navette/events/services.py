@@ -29,6 +29,7 @@ from navette.events.errors import (
     EventInvalid,
     RegistrationRefused,
 )
+from navette.events.mail import RegistrationMail
 from navette.events.models import (
     Event,
     EventSeries,
@@ -164,7 +165,7 @@ def event_update(
             actor=actor, action=AuditAction.EVENT_UPDATE, now=now, library_id=locked.library_id,
             obj=locked, data={"fields": sorted(fields), "promoted": [r.pk for r in promoted]},
         )  # fmt: skip
-        _mail_after_commit("promoted", promoted)
+        _mail_after_commit(RegistrationMail.PROMOTED, promoted)
     return locked
 
 
@@ -247,7 +248,7 @@ def event_cancel(*, event: Event, actor: Actor, now: dt.datetime) -> Event:
             library_id=locked.library_id,
             obj=locked,
         )
-        _mail_after_commit("event_cancelled", active)
+        _mail_after_commit(RegistrationMail.EVENT_CANCELLED, active)
     return locked
 
 
@@ -358,7 +359,9 @@ def registration_create(
             obj=registration, data={"event": locked.pk, "seats": seats, "status": registration.status},
         )  # fmt: skip
         _mail_after_commit(
-            "confirmed" if registration.status == RegistrationStatus.CONFIRMED else "waiting",
+            RegistrationMail.CONFIRMED
+            if registration.status == RegistrationStatus.CONFIRMED
+            else RegistrationMail.WAITING,
             [registration],
         )
     return registration
@@ -505,8 +508,8 @@ def registration_cancel(
             actor=actor, action=AuditAction.REGISTRATION_CANCEL, now=now, library_id=event.library_id,
             obj=locked, data={"event": event.pk, "promoted": [r.pk for r in promoted]},
         )  # fmt: skip
-        _mail_after_commit("cancelled", [locked])
-        _mail_after_commit("promoted", promoted)
+        _mail_after_commit(RegistrationMail.CANCELLED, [locked])
+        _mail_after_commit(RegistrationMail.PROMOTED, promoted)
     registration.status = locked.status
     registration.cancelled_at = locked.cancelled_at
     return promoted
@@ -555,7 +558,7 @@ def registrations_anonymise(*, now: dt.datetime, after_days: int) -> int:
     return count
 
 
-def _mail_after_commit(kind: str, registrations: list[Registration]) -> None:
+def _mail_after_commit(kind: RegistrationMail, registrations: list[Registration]) -> None:
     ids = [r.pk for r in registrations]
     if ids:
         transaction.on_commit(lambda: mail.send_registration_mails(kind, ids), robust=True)

@@ -70,6 +70,15 @@ def staff_libraries(user: Any) -> QuerySet[Library]:
     return Library.objects.none()
 
 
+def statistics_libraries(user: Any) -> QuerySet[Library] | None:
+    """The libraries whose circulation statistics a staff user reads: ``None`` for every
+    library and the network's totals (network administrators, statisticians, whose work is
+    the whole network), a librarian's own libraries otherwise."""
+    if getattr(user, "is_network_admin", False) or getattr(user, "is_statistician", False):
+        return None
+    return staff_libraries(user)
+
+
 def user_may_act_at(user: Any, library_id: int | None) -> bool:
     """Whether a staff user may act at ``library_id`` (``None``: the whole network)."""
     if library_id is None:

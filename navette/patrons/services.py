@@ -100,8 +100,10 @@ def patron_register(
 
     Raises ``DuplicateSuspected`` (with ``context["duplicates"]``) when a patron with
     the same name and birth date exists, unless ``allow_duplicate``; raises
-    ``CardNumberTaken`` when the card number was ever given to someone.
+    ``CardNumberTaken`` when the card number was ever given to someone; ``OutOfScope``
+    (audited) when a staff actor does not work at ``home_library``.
     """
+    scope_check(actor=actor, library_ids=[home_library.pk], action="patron.register", now=now)
     number = _normalise_card(card_number)
     first_name, last_name = first_name.strip(), last_name.strip()
     if not number:

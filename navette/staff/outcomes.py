@@ -80,6 +80,20 @@ TABLE: dict[str, Wording] = {
         _("Code enregistré : %(pin)s. Remettez-le au lecteur ; il ne sera plus affiché.")
         % {"pin": d["pin"]}
     ),
+    Code.PATRON_REGISTERED: lambda d: (
+        _(
+            "Inscription de %(name)s enregistrée, carte n° %(card)s. "
+            "Donnez-lui maintenant son premier code."
+        )
+        % {"name": d["name"], "card": d["card"]}
+    ),
+    Code.MEMBERSHIP_RENEWED: lambda d: (
+        _("Adhésion renouvelée jusqu'au %(day)s.") % {"day": day(d["until"])}
+    ),
+    Code.CARD_REPLACED: lambda d: (
+        _("Nouvelle carte n° %(card)s : l'ancienne ne fonctionne plus, l'historique est conservé.")
+        % {"card": d["card"]}
+    ),
     Code.CARD_NOT_FOUND: lambda d: _("Carte inconnue : %(card)s.") % {"card": d["card"]},
     Code.ITEM_NOT_FOUND: lambda d: (
         _("Code-barres inconnu : %(barcode)s.") % {"barcode": d["barcode"]}

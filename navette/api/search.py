@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Query, Router, Schema, Status
 
 from navette.search import engine, selectors
+from navette.search.messages import availability
 
 router = Router(tags=["catalogue"])
 
@@ -75,7 +76,7 @@ def search(request, params: Query[SearchIn]):
                 year=row.record.year,
                 doc_type=row.record.doc_type,
                 available_at=[lib.code for lib in row.available_at],
-                availability=row.summary,
+                availability=availability(row),
             )  # fmt: skip
             for row in rows
         ],

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from navette.catalogue.models import DeletedRecord, DocType, Item, ItemStatus, Record
 from navette.core.actions import AuditAction
@@ -46,25 +45,18 @@ STAFF_STATUSES = {ItemStatus.AVAILABLE, ItemStatus.LOST, ItemStatus.DAMAGED}
 def _clean_barcode(barcode: str) -> str:
     barcode = (barcode or "").strip()
     if not barcode:
-        raise ValidationFailed(_("Le code-barres est obligatoire."), code="barcode_required")
+        raise ValidationFailed(code="barcode_required")
     if len(barcode) > 64:
-        raise ValidationFailed(_("Le code-barres dépasse 64 caractères."), code="barcode_too_long")
+        raise ValidationFailed(code="barcode_too_long", barcode=barcode, limit=64)
     return barcode
 
 
 def _barcode_in_use(barcode: str) -> BarcodeInUse:
     other = Item.objects.filter(barcode=barcode).select_related("record", "owning_library").first()
     if other is None:
-        return BarcodeInUse(
-            _("Le code-barres %(barcode)s est déjà utilisé.") % {"barcode": barcode}
-        )
-    return BarcodeInUse(
-        _(
-            "Le code-barres %(barcode)s est déjà utilisé par un exemplaire de « %(title)s » (%(library)s)."
-        )
-        % {"barcode": barcode, "title": other.record.title, "library": other.owning_library.name},
-        item_id=other.pk,
-    )
+        return BarcodeInUse(barcode=barcode)
+    return BarcodeInUse(barcode=barcode, item_id=other.pk, title=other.record.title,
+                        library=other.owning_library.name)  # fmt: skip
 
 
 def item_add(
@@ -89,7 +81,7 @@ def item_add(
                 obj=record)  # fmt: skip
     barcode = _clean_barcode(barcode)
     if doc_type_override and doc_type_override not in DocType.values:
-        raise ValidationFailed(_("Type de document inconnu."), code="bad_doc_type")
+        raise ValidationFailed(code="bad_doc_type", doc_type=doc_type_override)
     try:
         with transaction.atomic():
             item = Item.objects.create(
@@ -117,7 +109,7 @@ def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -
                 now=now, obj=item)  # fmt: skip
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationFailed(f"champs non modifiables : {', '.join(sorted(unknown))}")
+        raise ValidationFailed(code="fields_not_editable", fields=sorted(unknown))
     if "barcode" in changes:
         changes["barcode"] = _clean_barcode(changes["barcode"])
     if (
@@ -125,10 +117,7 @@ def item_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: Any) -
         and changes["status"] != item.status
         and changes["status"] not in STAFF_STATUSES
     ):
-        raise ValidationFailed(
-            _("Ce statut est donné par la circulation (prêt, retour, transit), pas à la main."),
-            code="status_not_editable",
-        )
+        raise ValidationFailed(code="status_not_editable", status=str(changes["status"]))
     before = {k: str(getattr(item, k)) for k in changes}
     try:
         with transaction.atomic():
@@ -154,15 +143,15 @@ def item_withdraw(*, item: Item, actor: Actor, now: dt.datetime, reason: str = "
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
         if locked.status in (ItemStatus.ON_LOAN, ItemStatus.IN_TRANSIT, ItemStatus.ON_HOLD_SHELF):
-            raise ItemNotWithdrawable(
-                _("L'exemplaire %(barcode)s ne peut pas être retiré : il est %(status)s.")
-                % {"barcode": locked.barcode, "status": locked.get_status_display().lower()}
-            )
+            raise ItemNotWithdrawable(barcode=locked.barcode, status=str(locked.status))
         if locked.status == ItemStatus.WITHDRAWN:
             return locked
         locked.status = ItemStatus.WITHDRAWN
         if reason:
-            locked.notes = (locked.notes + "\n" if locked.notes else "") + f"Retrait : {reason}"
+            # the note is the copy's record kept in the network's language, not a message
+            locked.notes = (
+                locked.notes + "\n" if locked.notes else ""
+            ) + f"Retrait : {reason}"  # stored
         locked.save(update_fields=["status", "notes", "updated_at"])
         audit_record(actor=actor, action=AuditAction.ITEM_WITHDRAW, now=now,
                      library_id=locked.owning_library_id, obj=locked, data={"reason": reason})  # fmt: skip
@@ -181,19 +170,11 @@ def record_delete(*, record: Record, actor: Actor, now: dt.datetime) -> DeletedR
     with transaction.atomic():
         locked = Record.objects.select_for_update().filter(pk=record.pk).first()
         if locked is None:
-            raise RecordNotDeletable(_("Cette notice n'existe plus."), record_id=record.pk)
+            raise RecordNotDeletable(why="gone", record_id=record.pk)
         if Item.objects.filter(record_id=locked.pk).exists():
-            raise RecordNotDeletable(
-                _("La notice « %(title)s » a des exemplaires : elle ne peut pas être supprimée.")
-                % {"title": locked.title},
-                record_id=locked.pk,
-            )
+            raise RecordNotDeletable(why="copies", record_id=locked.pk, title=locked.title)  # fmt: skip
         if locked.holds.exists():
-            raise RecordNotDeletable(
-                _("La notice « %(title)s » a des réservations : elle ne peut pas être supprimée.")
-                % {"title": locked.title},
-                record_id=locked.pk,
-            )
+            raise RecordNotDeletable(why="holds", record_id=locked.pk, title=locked.title)  # fmt: skip
         tombstone = DeletedRecord.objects.create(
             record_id=locked.pk, flavour=locked.flavour, doc_type=locked.doc_type,
             title=locked.title, deleted_at=now,

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from navette.catalogue.models import ItemStatus
+from navette.circulation.models.rules import PenaltyKind
 from navette.circulation.reasons import Reason as Reason  # re-exported: the codes of its decisions
 from navette.network.hours import Schedule, next_open_day
 
@@ -202,9 +204,9 @@ def check_checkout(
     if item.trapped_for is not None and item.trapped_for[0] != patron_id:
         return refuse(Reason.ITEM_HELD_FOR_OTHER, library=item.trapped_for[1])
     if item.trapped_for is None:
-        if item.status == "in_transit":
+        if item.status == ItemStatus.IN_TRANSIT:
             return refuse(Reason.ITEM_IN_TRANSIT, library=item.transit_to)
-        if item.status not in ("available", "on_loan"):
+        if item.status not in (ItemStatus.AVAILABLE, ItemStatus.ON_LOAN):
             return refuse(Reason.ITEM_UNAVAILABLE, status=item.status)
     if not item.circulates:
         return refuse(Reason.ITEM_NOT_CIRCULATING)
@@ -337,9 +339,9 @@ def overdue_penalty(
 ) -> Penalty:
     """The penalty for returning late. Suspensions add up from the later of today and any current one."""
     days_late = max(0, (returned_on - due_on).days)
-    if days_late == 0 or kind == "none":
+    if days_late == 0 or kind == PenaltyKind.NONE:
         return Penalty(days_late)
-    if kind == "suspension":
+    if kind == PenaltyKind.SUSPENSION:
         start = returned_on
         if current_suspension is not None and current_suspension >= returned_on:
             start = current_suspension

@@ -143,10 +143,10 @@ def record_availability(record: Record) -> RecordAvailability:
     copies = []
     for it in items:
         copies.append(CopyView(it, it.get_status_display(), dues.get(it.pk)))
-        where = it.current_library if it.status == "available" else it.owning_library
+        where = it.current_library if it.status == ItemStatus.AVAILABLE else it.owning_library
         entry = per_lib.setdefault(where.pk, LibraryAvailability(where))
         entry.total += 1
-        if it.status == "available" and it.circulates:
+        if it.status == ItemStatus.AVAILABLE and it.circulates:
             entry.available += 1
     holds = (
         Hold.objects.active()

@@ -76,3 +76,10 @@ def amount(cents: int | None) -> str:
 def euros(cents: int | None) -> str:
     """An amount of cents in euros with its currency: "12,50 €" ("€12.50")."""
     return pgettext("amount in euros", "%(amount)s €") % {"amount": amount(cents)}
+
+
+def tokens(halves: int | None) -> str:
+    """A count kept in halves (the online media library's tokens) as people read it:
+    ``3`` -> "1,5" ("1.5"), ``8`` -> "4"."""
+    halves = int(halves or 0)
+    return number_format(Decimal(halves) / 2, decimal_pos=1 if halves % 2 else 0, use_l10n=True)

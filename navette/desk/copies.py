@@ -19,8 +19,7 @@ def desk_copy_update(*, item: Item, actor: Actor, now: dt.datetime, **changes: A
     try:
         updated = services.item_update(item=item, actor=actor, now=now, **changes)
     except DomainError as exc:
-        return from_error(exc, field="barcode" if "barcode" in exc.code else None,
-                          message=exc.message)  # fmt: skip
+        return from_error(exc, field="barcode" if "barcode" in exc.code else None)
     return done(Code.COPY_UPDATED, barcode=updated.barcode, item=updated)
 
 
@@ -29,5 +28,5 @@ def desk_copy_withdraw(*, item: Item, reason: str, actor: Actor, now: dt.datetim
     try:
         services.item_withdraw(item=item, actor=actor, now=now, reason=reason.strip())
     except DomainError as exc:
-        return from_error(exc, barcode=item.barcode, message=exc.message)
+        return from_error(exc, barcode=item.barcode)
     return done(Code.COPY_WITHDRAWN, barcode=item.barcode)

@@ -35,6 +35,9 @@ class Code(StrEnum):
     OFFLINE_RECORDED = "offline_recorded"
     CARD_BLOCKED = "card_blocked"
     CARD_ENABLED = "card_enabled"
+    PATRON_REGISTERED = "patron_registered"
+    MEMBERSHIP_RENEWED = "membership_renewed"
+    CARD_REPLACED = "card_replaced"
     # refusals found at the desk, before any service
     CARD_NOT_FOUND = "card_not_found"
     ITEM_NOT_FOUND = "item_not_found"

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from navette.digital.policies import format_tokens
+from navette.digital.formats import format_tokens
 
 #: The longest access window a resource may give (four weeks): shorter than the shortest
 #: retention of the token ledger, which the window is read from.

@@ -7,16 +7,12 @@ Amounts are integers counting half-tokens.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
-
 from navette.core.clock import local
-from navette.core.formats import long_date
 
 #: Default cost rule: [max years since release, cost in half-tokens].
 #: Less than 1 year: 2 tokens; up to 3 years: 1.5; up to 10 years: 1; older: 0.5.
@@ -27,11 +23,12 @@ DEFAULT_MONTHLY_ALLOWANCE = 8
 
 def month_key(now: dt.datetime) -> str:
     """The token month of an instant: ``YYYY-MM`` in Paris time (renews on the 1st)."""
-    return local(now).strftime("%Y-%m")
+    day = local(now).date()
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def year_key(now: dt.datetime) -> str:
-    return local(now).strftime("%Y")
+    return f"{local(now).year:04d}"
 
 
 def token_cost(
@@ -61,11 +58,6 @@ def monthly_allowance(default: int, overrides: dict[str, int], category_code: st
     return overrides.get(category_code, default)
 
 
-def format_tokens(halves: int) -> str:
-    """``3`` -> ``"1,5"``, ``8`` -> ``"4"`` (in French; ``"1.5"`` in English)."""
-    return number_format(Decimal(halves) / 2, decimal_pos=1 if halves % 2 else 0, use_l10n=True)
-
-
 def alert_threshold(cap: int, percent: int) -> int:
     """The amount at which the administrators are alerted (rounded up)."""
     return -(-cap * percent // 100)
@@ -73,9 +65,13 @@ def alert_threshold(cap: int, percent: int) -> int:
 
 @dataclass(frozen=True)
 class AccessDecision:
+    """``allowed``, or a refusal's ``code`` (``card_expired``, ``card_blocked``,
+    ``category_not_allowed``, ``too_young``) with its ``data`` (``expired_on``,
+    ``minimum_age``): worded by ``digital.messages``."""
+
     allowed: bool
     code: str = ""
-    reason: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 def access_decision(
@@ -90,30 +86,14 @@ def access_decision(
 ) -> AccessDecision:
     """May this card open the resource? Expired or blocked cards never may."""
     if membership_expires_on < today:
-        return AccessDecision(
-            False, "card_expired",
-            _("Votre carte a expiré le %(date)s : renouvelez votre adhésion dans une bibliothèque "
-              "du réseau pour accéder aux ressources en ligne.")
-            % {"date": long_date(membership_expires_on)},
-        )  # fmt: skip
+        return AccessDecision(False, "card_expired", {"expired_on": membership_expires_on})
     if blocked:
-        return AccessDecision(
-            False, "card_blocked",
-            _("Votre carte est bloquée : adressez-vous à votre bibliothèque pour accéder aux "
-              "ressources en ligne."),
-        )  # fmt: skip
+        return AccessDecision(False, "card_blocked")
     categories = set(allowed_categories)
     if categories and category_code not in categories:
-        return AccessDecision(
-            False, "category_not_allowed",
-            _("Cette ressource n'est pas ouverte à votre catégorie de lecteur."),
-        )  # fmt: skip
+        return AccessDecision(False, "category_not_allowed")
     if minimum_age and (age is None or age < minimum_age):
-        return AccessDecision(
-            False, "too_young",
-            _("Cette ressource est réservée aux lecteurs de %(age)s ans et plus.")
-            % {"age": minimum_age},
-        )  # fmt: skip
+        return AccessDecision(False, "too_young", {"minimum_age": minimum_age})
     return AccessDecision(True)
 
 

@@ -24,6 +24,7 @@ from navette.core.actors import Actor
 from navette.core.audit import audit_anonymise, audit_record
 from navette.core.privacy import PatronData, Row
 from navette.digital import policies
+from navette.digital.formats import format_tokens
 from navette.digital.models import (
     CasTicket,
     OidcAccessToken,
@@ -84,14 +85,14 @@ def _entries(patron: Any) -> list[Row]:
     return [
         {"le": e.at, "mouvement": e.get_kind_display(), "ressource": e.resource.name,
          "titre": e.title.title if e.title else "",
-         "jetons": policies.format_tokens(abs(e.amount_halves)), "motif": e.reason}
+         "jetons": format_tokens(abs(e.amount_halves)), "motif": e.reason}
         for e in TokenEntry.objects.filter(patron=patron).select_related("resource", "title")
     ]  # fmt: skip
 
 
 def _months(patron: Any) -> list[Row]:
     return [
-        {"mois": m.month, "jetons_depenses": policies.format_tokens(m.spent_halves)}
+        {"mois": m.month, "jetons_depenses": format_tokens(m.spent_halves)}
         for m in PatronTokenMonth.objects.filter(patron=patron).order_by("-month")
     ]
 

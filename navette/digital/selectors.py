@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext_lazy as _
 
 from navette.core.clock import local
 from navette.core.links import link_for
@@ -20,7 +19,6 @@ from navette.digital.models import (
     NetworkTokenPeriod,
     PatronTokenMonth,
     Resource,
-    ResourceKind,
     ServiceRegistration,
     TokenEntry,
     TokenSettings,
@@ -66,14 +64,6 @@ class Balance:
     @property
     def left(self) -> int:
         return max(0, self.allowance - self.spent)
-
-    @property
-    def left_display(self) -> str:
-        return policies.format_tokens(self.left)
-
-    @property
-    def allowance_display(self) -> str:
-        return policies.format_tokens(self.allowance)
 
 
 def patron_balance(patron: Patron, now: dt.datetime, ts: TokenSettings | None = None) -> Balance:
@@ -170,30 +160,17 @@ def active_resources() -> list[Resource]:
     )
 
 
-ACTION_LABELS: dict[str, Any] = {
-    ResourceKind.VOD: _("Regarder"),
-    ResourceKind.PRESS: _("Lire"),
-    ResourceKind.EBOOKS: _("Lire"),
-    ResourceKind.COURSES: _("Suivre"),
-    ResourceKind.MUSIC: _("Écouter"),
-}
-
-
-def action_label(kind: str) -> str:
-    """'Regarder', 'Lire' or 'Suivre': what a patron does with a title of this kind."""
-    return str(ACTION_LABELS.get(kind, _("Accéder")))
-
-
 @dataclass(frozen=True)
 class OnlineAccess:
     title_id: int
     resource_name: str
-    action: str
+    #: the resource's kind (``digital.messages.action_label`` words what a patron does)
+    kind: str
     url: str
 
 
 def online_access_for_records(record_ids: Iterable[int]) -> dict[int, OnlineAccess]:
-    """For search results: how to open each online record ('Regarder' + page URL).
+    """For search results: how to open each online record (its kind and page URL).
 
     Records without a vendor title are absent from the result.
     """
@@ -204,7 +181,7 @@ def online_access_for_records(record_ids: Iterable[int]) -> dict[int, OnlineAcce
         t.record_id: OnlineAccess(
             title_id=t.pk,
             resource_name=t.resource.name,
-            action=action_label(t.resource.kind),
+            kind=t.resource.kind,
             url=link_for("digital_title", t.pk),
         )
         for t in titles
@@ -254,10 +231,6 @@ class UsageRow:
     library: str
     launches: int
     tokens_halves: int
-
-    @property
-    def tokens_display(self) -> str:
-        return policies.format_tokens(self.tokens_halves)
 
 
 def usage_by_month_resource_library(*, month_from: str = "", month_to: str = "") -> list[UsageRow]:

@@ -27,14 +27,12 @@ from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.clock import local
 from navette.core.errors import ValidationFailed
-from navette.core.formats import long_date
 from navette.core.mail import build_mail
 from navette.core.models import Role, User
 from navette.digital import policies
@@ -120,7 +118,7 @@ def _alert_admins(*, period: str, key: str, spent: int, cap: int, percent: int) 
     with translation.override(django_settings.LANGUAGE_CODE):
         context = {
             "monthly": period == CapPeriod.MONTH, "key": key, "percent": percent,
-            "spent": policies.format_tokens(spent), "cap": policies.format_tokens(cap),
+            "spent_halves": spent, "cap_halves": cap,
         }  # fmt: skip
         build_mail("digital/token_cap_alert", context, None, to=recipients).send()
 
@@ -151,43 +149,22 @@ def _spend_network(network_id: int, cost: int, now: dt.datetime, ts: TokenSettin
 
 def _insufficient(*, left: int, cost: int, allowance: int, title: VendorTitle,
                   now: dt.datetime) -> InsufficientTokens:  # fmt: skip
-    return InsufficientTokens(
-        _("Votre solde de jetons ce mois-ci est de %(left)s et « %(title)s » en coûte %(cost)s : "
-          "vous ne pouvez pas le lancer. Votre solde revient à %(allowance)s le %(renew)s.")
-        % {
-            "left": policies.format_tokens(left), "title": title.title,
-            "cost": policies.format_tokens(cost),
-            "allowance": policies.format_tokens(allowance),
-            "renew": long_date(_first_of_next_month(now)),
-        },
-        left=left, cost=cost,
-    )  # fmt: skip
+    return InsufficientTokens(left=left, cost=cost, allowance=allowance, title=title.title,
+                              renews_on=_first_of_next_month(now))  # fmt: skip
 
 
 def _cap_reached(period: str) -> NetworkCapReached:
-    return NetworkCapReached(
-        _("La médiathèque en ligne a atteint son plafond %(label)s de jetons : aucun titre "
-          "payant ne peut être lancé avant %(when)s.")
-        % {
-            "label": _("mensuel") if period == CapPeriod.MONTH else _("annuel"),
-            "when": _("le 1er du mois prochain") if period == CapPeriod.MONTH
-            else _("le 1er janvier"),
-        },
-        period=str(period),
-    )  # fmt: skip
+    return NetworkCapReached(period=str(period))
 
 
 def _title_unavailable() -> AccessRefused:
-    return AccessRefused(
-        _("Ce titre n'est pas ou plus disponible dans la médiathèque en ligne."),
-        reason="title_unavailable",
-    )
+    return AccessRefused(reason="title_unavailable")
 
 
 def _refuse_unless_allowed(patron: Patron, resource: Resource, now: dt.datetime) -> None:
     decision = patron_access_decision(patron, resource, now)
     if not decision.allowed:
-        raise AccessRefused(decision.reason, reason=decision.code)
+        raise AccessRefused(reason=decision.code, **decision.data)
 
 
 def _charge(
@@ -269,9 +246,9 @@ def tokens_refund(*, entry: TokenEntry, reason: str, actor: Actor, now: dt.datet
     """
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed(_("Indiquez le motif du remboursement."), field="reason")
+        raise ValidationFailed(code="refund_reason_missing", field="reason")
     if entry.kind != EntryKind.SPEND:
-        raise NotRefundable(_("Seul un débit peut être remboursé."))
+        raise NotRefundable()
     amount = entry.amount_halves
     with transaction.atomic():
         try:
@@ -283,7 +260,7 @@ def tokens_refund(*, entry: TokenEntry, reason: str, actor: Actor, now: dt.datet
                     refund_of=entry, reason=reason[:300], actor_label=actor.label[:150],
                 )  # fmt: skip
         except IntegrityError:
-            raise AlreadyRefunded(_("Ce débit a déjà été remboursé."))
+            raise AlreadyRefunded() from None
         if entry.patron_id is not None:
             PatronTokenMonth.objects.filter(
                 patron_id=entry.patron_id, month=entry.month, spent_halves__gte=amount
@@ -347,7 +324,7 @@ def access_decide(
     """
     decision = patron_card_decision(patron, now)
     if not decision.allowed:
-        raise AccessRefused(decision.reason, reason=decision.code)
+        raise AccessRefused(reason=decision.code, **decision.data)
     if title is not None:
         resources = [title.resource]
         if not (title.is_active and title.resource.is_active):
@@ -385,7 +362,7 @@ def access_complete(
     it may have been blocked since)."""
     decision = patron_card_decision(patron, now)
     if not decision.allowed:
-        raise AccessRefused(decision.reason, reason=decision.code)
+        raise AccessRefused(reason=decision.code, **decision.data)
     if title is not None and title.resource.uses_tokens:
         return tokens_spend(patron=patron, title=title, actor=actor, now=now)
     resource = title.resource if title is not None else resource
@@ -470,9 +447,7 @@ def cas_title_named(
         if not refs:
             continue
         if len(set(refs)) > 1:
-            raise AccessRefused(
-                _("Cette adresse désigne plusieurs titres à la fois."), reason="ambiguous_title"
-            )
+            raise AccessRefused(reason="ambiguous_title")
         title = (
             VendorTitle.objects.select_related("resource")
             .filter(resource=resource, vendor_ref=refs[0])

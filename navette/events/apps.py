@@ -8,6 +8,8 @@ class EventsConfig(AppConfig):
     label = "events"
 
     def ready(self) -> None:
-        from navette.events import agenda_cache
+        from navette.core.errors import register_wordings
+        from navette.events import agenda_cache, messages
 
         agenda_cache.connect()
+        register_wordings(messages.TABLE)

@@ -1,4 +1,4 @@
-"""Refusals of the agenda, each with a stable code and a French message."""
+"""Refusals of the agenda, each with a stable code (worded in ``events.messages``)."""
 
 from __future__ import annotations
 

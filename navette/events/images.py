@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.db.models.fields.files import FieldFile
-from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from navette.events.errors import EventInvalid
@@ -40,9 +39,7 @@ def is_new_upload(value: Any) -> bool:
 
 
 def _refused() -> EventInvalid:
-    return EventInvalid(
-        _("L'image doit être une photo JPEG, PNG ou WebP (15 Mo et 40 mégapixels au plus).")
-    )
+    return EventInvalid(code="image_refused")
 
 
 def reencoded(upload: File) -> ContentFile:

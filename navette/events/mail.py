@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from enum import StrEnum
 
 from django.conf import settings
 
@@ -35,6 +36,16 @@ def public_url(path: str) -> str:
     return base + path
 
 
+class RegistrationMail(StrEnum):
+    """What a registration's e-mail tells (the ``kind`` its template branches on)."""
+
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    PROMOTED = "promoted"
+    CANCELLED = "cancelled"
+    EVENT_CANCELLED = "event_cancelled"
+
+
 def send_registration_mails(kind: str, registration_ids: list[int]) -> int:
     """Send one e-mail of ``kind`` (confirmed, waiting, promoted, cancelled,
     event_cancelled) per registration, in the patron's language (the site's for a guest);
@@ -49,11 +60,15 @@ def send_registration_mails(kind: str, registration_ids: list[int]) -> int:
             continue
         event = registration.event
         cancel_link = ""
-        if kind in ("confirmed", "waiting", "promoted"):
+        if kind in (
+            RegistrationMail.CONFIRMED,
+            RegistrationMail.WAITING,
+            RegistrationMail.PROMOTED,
+        ):
             token = registration_token(registration)
             cancel_link = public_url(link_for("registration_cancel", token))
         context = {
-            "kind": kind,
+            "kind": str(kind),
             "registration": registration,
             "name": mail_safe_name(registration.display_name),
             "event": event,

@@ -17,7 +17,6 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor
@@ -30,6 +29,7 @@ from navette.events.errors import (
     EventInvalid,
     RegistrationRefused,
 )
+from navette.events.mail import RegistrationMail
 from navette.events.models import (
     Event,
     EventSeries,
@@ -71,32 +71,28 @@ MAX_CAPACITY = 100_000
 
 def _check_event(event: Event) -> None:
     if not event.title.strip():
-        raise EventInvalid(_("Le titre de l'événement est obligatoire."))
+        raise EventInvalid(code="event_title_missing")
     if event.starts_at is None or event.ends_at is None:
-        raise EventInvalid(_("Le début et la fin de l'événement sont obligatoires."))
+        raise EventInvalid(code="event_times_missing")
     if event.ends_at < event.starts_at:
-        raise EventInvalid(_("La fin de l'événement précède son début."))
+        raise EventInvalid(code="event_ends_before_start")
     if event.library_id is None and not event.place_name.strip():
-        raise EventInvalid(_("Indiquez une bibliothèque ou un lieu."))
+        raise EventInvalid(code="event_place_missing")
     if event.registration_required and not event.capacity:
-        raise EventInvalid(_("Un événement sur inscription doit avoir un nombre de places."))
+        raise EventInvalid(code="event_capacity_missing")
     if event.capacity is not None and event.capacity > MAX_CAPACITY:
-        raise EventInvalid(
-            _("Nombre de places trop grand : %(max)d au plus.") % {"max": MAX_CAPACITY}
-        )
+        raise EventInvalid(code="event_capacity_too_large", max=MAX_CAPACITY)
     if event.capacity is not None and event.capacity < event.seats_taken:
-        raise EventInvalid(
-            _("Impossible de réduire à %(cap)s places : %(taken)s sont déjà réservées.")
-            % {"cap": event.capacity, "taken": event.seats_taken}
-        )
+        raise EventInvalid(code="event_capacity_below_taken", cap=event.capacity,
+                           taken=event.seats_taken)  # fmt: skip
     if (
         event.registration_opens_at
         and event.registration_closes_at
         and event.registration_closes_at < event.registration_opens_at
     ):
-        raise EventInvalid(_("La fin des inscriptions précède leur ouverture."))
+        raise EventInvalid(code="registration_window_reversed")
     if event.image and not event.image_alt.strip():
-        raise EventInvalid(_("Une image doit avoir un texte alternatif."))
+        raise EventInvalid(code="event_image_alt_missing")
 
 
 def _library_id(fields: dict[str, Any]) -> int | None:
@@ -169,7 +165,7 @@ def event_update(
             actor=actor, action=AuditAction.EVENT_UPDATE, now=now, library_id=locked.library_id,
             obj=locked, data={"fields": sorted(fields), "promoted": [r.pk for r in promoted]},
         )  # fmt: skip
-        _mail_after_commit("promoted", promoted)
+        _mail_after_commit(RegistrationMail.PROMOTED, promoted)
     return locked
 
 
@@ -206,11 +202,11 @@ def event_series_create(
     scope_check(actor=actor, library_ids=[_library_id(fields)], action="event.series_create",
                 now=now)  # fmt: skip
     if interval_weeks < 1:
-        raise EventInvalid(_("L'intervalle de répétition doit être d'au moins une semaine."))
+        raise EventInvalid(code="series_interval_too_short")
     first_start = fields["starts_at"].astimezone(PARIS)
     duration = fields["ends_at"] - fields["starts_at"]
     if until < first_start.date():
-        raise EventInvalid(_("La date de fin de la série précède le premier événement."))
+        raise EventInvalid(code="series_ends_before_start")
     fields = _with_safe_image(fields)
     if images.is_new_upload(fields.get("image")):
         # stored once, shared by every date of the series
@@ -252,7 +248,7 @@ def event_cancel(*, event: Event, actor: Actor, now: dt.datetime) -> Event:
             library_id=locked.library_id,
             obj=locked,
         )
-        _mail_after_commit("event_cancelled", active)
+        _mail_after_commit(RegistrationMail.EVENT_CANCELLED, active)
     return locked
 
 
@@ -264,17 +260,15 @@ def programme_save(
     for name, value in fields.items():
         setattr(target, name, value)
     if not target.title.strip() or not target.slug:
-        raise EventInvalid(_("Le titre et l'identifiant du programme sont obligatoires."))
+        raise EventInvalid(code="programme_incomplete")
     if target.ends_on < target.starts_on:
-        raise EventInvalid(_("La fin du programme précède son début."))
+        raise EventInvalid(code="programme_ends_before_start")
     with transaction.atomic():
         try:
             with transaction.atomic():
                 target.save()
         except IntegrityError:
-            raise EventInvalid(
-                _("L'identifiant « %(slug)s » est déjà pris.") % {"slug": target.slug}
-            )
+            raise EventInvalid(code="programme_slug_taken", slug=target.slug) from None
         audit_record(
             actor=actor,
             action=AuditAction.PROGRAMME_SAVE,
@@ -290,24 +284,18 @@ def programme_save(
 
 def _check_open(event: Event, seats: int, now: dt.datetime) -> None:
     if not event.registration_required or event.capacity is None:
-        raise RegistrationRefused(
-            _("Cet événement est en accès libre, sans inscription."),
-            code="registration_not_needed",
-        )
+        raise RegistrationRefused(code="registration_not_needed")
     if event.status != EventStatus.PUBLISHED:
-        raise RegistrationRefused(_("Cet événement est annulé."), code="event_cancelled")
+        raise RegistrationRefused(code="event_cancelled")
     if event.registration_opens_at and now < event.registration_opens_at:
         raise RegistrationRefused(
-            _("Les inscriptions ne sont pas encore ouvertes."), code="registration_not_open"
+            code="registration_not_open", opens_at=event.registration_opens_at
         )
     closes = event.registration_closes_at or event.starts_at
     if now >= closes:
-        raise RegistrationRefused(_("Les inscriptions sont closes."), code="registration_closed")
+        raise RegistrationRefused(code="registration_closed")
     if not 1 <= seats <= MAX_SEATS_PER_REGISTRATION:
-        raise RegistrationRefused(
-            _("Vous pouvez réserver de 1 à %(max)s places.") % {"max": MAX_SEATS_PER_REGISTRATION},
-            code="too_many_seats",
-        )
+        raise RegistrationRefused(code="too_many_seats", max=MAX_SEATS_PER_REGISTRATION)
 
 
 def _take_seats(event_id: int, seats: int) -> bool:
@@ -341,9 +329,7 @@ def registration_create(
     """
     guest_name, guest_email = guest_name.strip(), guest_email.strip().lower()
     if patron is None and (not guest_name or not guest_email):
-        raise RegistrationRefused(
-            _("Indiquez votre nom et votre adresse électronique."), code="identity_missing"
-        )
+        raise RegistrationRefused(code="identity_missing")
     with transaction.atomic():
         # The lock makes registrations to one event queue up, so the waiting
         # list keeps arrival order; the conditional UPDATE below keeps the count.
@@ -363,9 +349,7 @@ def registration_create(
             with transaction.atomic():
                 registration.save()
         except IntegrityError:
-            raise RegistrationRefused(
-                _("Vous êtes déjà inscrit à cet événement."), code="already_registered"
-            )
+            raise RegistrationRefused(code="already_registered") from None
         if not someone_waiting and _take_seats(locked.pk, seats):
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = now
@@ -375,7 +359,9 @@ def registration_create(
             obj=registration, data={"event": locked.pk, "seats": seats, "status": registration.status},
         )  # fmt: skip
         _mail_after_commit(
-            "confirmed" if registration.status == RegistrationStatus.CONFIRMED else "waiting",
+            RegistrationMail.CONFIRMED
+            if registration.status == RegistrationStatus.CONFIRMED
+            else RegistrationMail.WAITING,
             [registration],
         )
     return registration
@@ -416,9 +402,7 @@ def guest_registration_request(
     """
     guest_name, guest_email = " ".join(guest_name.split()), guest_email.strip().lower()
     if not guest_name or not guest_email:
-        raise RegistrationRefused(
-            _("Indiquez votre nom et votre adresse électronique."), code="identity_missing"
-        )
+        raise RegistrationRefused(code="identity_missing")
     _check_open(event, seats, now)
     digest = _email_digest(guest_email)
     with transaction.atomic():
@@ -427,10 +411,7 @@ def guest_registration_request(
             recent.filter(ip=ip).count() >= GUEST_REQUESTS_PER_ADDRESS
             or recent.filter(email_digest=digest).count() >= GUEST_REQUESTS_PER_EMAIL
         ):
-            raise RegistrationRefused(
-                _("Trop de demandes d'inscription : réessayez dans une heure."),
-                code="too_many_requests",
-            )
+            raise RegistrationRefused(code="too_many_requests")
         GuestRequest.objects.create(ip=ip[:45], email_digest=digest, at=now)
         GuestRequest.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
     token = signing.dumps(
@@ -451,12 +432,12 @@ def guest_request_check(*, token: str, now: dt.datetime) -> tuple[Event, str, st
     try:
         data = signing.loads(token, salt=GUEST_SALT)
     except signing.BadSignature:
-        raise BadToken(_("Ce lien de confirmation n'est pas valide.")) from None
+        raise BadToken(code="link_invalid") from None
     if now.timestamp() - int(data.get("t", 0)) > GUEST_LINK_HOURS * 3600:
-        raise BadToken(_("Ce lien de confirmation a expiré : inscrivez-vous à nouveau."))
+        raise BadToken(code="link_expired", hours=GUEST_LINK_HOURS)
     event = Event.objects.filter(pk=data.get("e")).first()
     if event is None:
-        raise BadToken(_("Cet événement n'existe plus."))
+        raise BadToken(code="event_gone")
     return event, str(data["n"]), str(data["m"]), int(data["s"])
 
 
@@ -512,11 +493,9 @@ def registration_cancel(
         event = Event.objects.select_for_update().get(pk=registration.event_id)
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status == RegistrationStatus.CANCELLED:
-            raise CancellationRefused(_("Cette inscription est déjà annulée."))
+            raise CancellationRefused(code="registration_already_cancelled")
         if event.starts_at <= now:
-            raise CancellationRefused(
-                _("L'événement a commencé : l'inscription ne peut plus être annulée.")
-            )
+            raise CancellationRefused(code="event_started")
         was_confirmed = locked.status == RegistrationStatus.CONFIRMED
         locked.status = RegistrationStatus.CANCELLED
         locked.cancelled_at = now
@@ -529,8 +508,8 @@ def registration_cancel(
             actor=actor, action=AuditAction.REGISTRATION_CANCEL, now=now, library_id=event.library_id,
             obj=locked, data={"event": event.pk, "promoted": [r.pk for r in promoted]},
         )  # fmt: skip
-        _mail_after_commit("cancelled", [locked])
-        _mail_after_commit("promoted", promoted)
+        _mail_after_commit(RegistrationMail.CANCELLED, [locked])
+        _mail_after_commit(RegistrationMail.PROMOTED, promoted)
     registration.status = locked.status
     registration.cancelled_at = locked.cancelled_at
     return promoted
@@ -552,10 +531,7 @@ def registrations_mark_attendance(
         # compared in Python: a forged number may not fit a database integer
         unknown = present - set(confirmed.values_list("pk", flat=True))
         if unknown:
-            raise EventInvalid(
-                _("Inscription inconnue pour cet événement : %(numbers)s. Rechargez la liste.")
-                % {"numbers": ", ".join(str(n)[:20] for n in sorted(unknown)[:5])}
-            )
+            raise EventInvalid(code="attendance_unknown", numbers=sorted(unknown)[:5])
         came = confirmed.filter(pk__in=present).update(attended=True)
         confirmed.exclude(pk__in=present).update(attended=False)
         audit_record(
@@ -582,7 +558,7 @@ def registrations_anonymise(*, now: dt.datetime, after_days: int) -> int:
     return count
 
 
-def _mail_after_commit(kind: str, registrations: list[Registration]) -> None:
+def _mail_after_commit(kind: RegistrationMail, registrations: list[Registration]) -> None:
     ids = [r.pk for r in registrations]
     if ids:
         transaction.on_commit(lambda: mail.send_registration_mails(kind, ids), robust=True)

@@ -6,3 +6,9 @@ class GoLiveConfig(AppConfig):
     name = "navette.golive"
     label = "golive"
     verbose_name = _("Mise en service")
+
+    def ready(self) -> None:
+        from navette.core.errors import register_wordings
+        from navette.golive import messages
+
+        register_wordings(messages.TABLE)

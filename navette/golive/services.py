@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from navette.circulation.models import Hold, HoldStatus
 from navette.core.actions import AuditAction
@@ -33,7 +32,7 @@ def patron_merge(*, keep: Patron, other: Patron, actor: Actor, now: dt.datetime)
     Audited. Rows are locked patron by patron in key order, then the holds.
     """
     if keep.pk == other.pk:
-        raise MergeRefused(_("Un lecteur ne peut être fusionné avec lui-même."))
+        raise MergeRefused(code="merge_with_itself")
     scope_check(actor=actor, library_ids=(None,), action=AuditAction.PATRON_MERGE, now=now,
                 obj=keep)  # fmt: skip
     with transaction.atomic():
@@ -43,7 +42,7 @@ def patron_merge(*, keep: Patron, other: Patron, actor: Actor, now: dt.datetime)
             .order_by("pk")
         }  # fmt: skip
         if len(locked) != 2:
-            raise MergeRefused(_("Ce lecteur n’existe plus."))
+            raise MergeRefused(code="patron_gone")
         kept, gone = locked[keep.pk], locked[other.pk]
         holds = list(
             Hold.objects.active().select_for_update().filter(patron__in=[kept, gone])

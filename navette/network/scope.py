@@ -22,11 +22,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext
 
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor, ActorKind
 from navette.core.audit import audit_record
+from navette.core.errors import worded
 from navette.core.models import DESK_ROLES, Role, User
 from navette.network.models import Library
 
@@ -48,19 +48,14 @@ class OutOfScope(PermissionDenied):
                 "pk", "commune"
             )
         )
-        places = [names[i] for i in library_ids if i in names]
-        if not places:
-            self.message = gettext(
-                "Seuls les administrateurs du réseau peuvent agir pour tout le réseau."
-            )
-        elif len(places) == 1:
-            self.message = gettext("Vous ne travaillez pas à %(library)s.") % {"library": places[0]}
-        else:
-            self.message = gettext("Vous ne travaillez ni à %(first)s ni à %(second)s.") % {
-                "first": places[0],
-                "second": places[1],
-            }
-        super().__init__(self.message)
+        #: the communes refused, in the order asked (none: the whole network)
+        self.context = {"libraries": [names[i] for i in library_ids if i in names]}
+        super().__init__(self.code)
+
+    @property
+    def message(self) -> str:
+        """Worded by ``network.messages`` in the language active when read."""
+        return worded(self.code, self.context) or self.code
 
     def __str__(self) -> str:
         return self.message
@@ -73,6 +68,15 @@ def staff_libraries(user: Any) -> QuerySet[Library]:
     if getattr(user, "is_librarian", False):
         return Library.objects.filter(staff=user)
     return Library.objects.none()
+
+
+def statistics_libraries(user: Any) -> QuerySet[Library] | None:
+    """The libraries whose circulation statistics a staff user reads: ``None`` for every
+    library and the network's totals (network administrators, statisticians, whose work is
+    the whole network), a librarian's own libraries otherwise."""
+    if getattr(user, "is_network_admin", False) or getattr(user, "is_statistician", False):
+        return None
+    return staff_libraries(user)
 
 
 def user_may_act_at(user: Any, library_id: int | None) -> bool:
@@ -127,10 +131,13 @@ class CatalogueRoleRequired(PermissionDenied):
 
     def __init__(self, *, action: str) -> None:
         self.action = action
-        self.message = gettext(
-            "Seuls les catalogueurs et les administrateurs du réseau peuvent fusionner des notices."
-        )
-        super().__init__(self.message)
+        self.context: dict[str, Any] = {}
+        super().__init__(self.code)
+
+    @property
+    def message(self) -> str:
+        """Worded by ``network.messages`` in the language active when read."""
+        return worded(self.code, self.context) or self.code
 
     def __str__(self) -> str:
         return self.message

@@ -8,8 +8,13 @@ from navette.notices.privacy import notices_anonymise
 from navette.notices.services import notices_send
 
 
+def send(now: dt.datetime) -> str:
+    ready, loans = notices_send(now)
+    return f"{ready} avis de réservation disponible, {loans} avis de prêt"
+
+
 def anonymise(now: dt.datetime) -> str:
     return f"{notices_anonymise(now=now)} avis anonymisés"
 
 
-JOBS = [("notices", notices_send), ("notices-anonymise", anonymise)]
+JOBS = [("notices", send), ("notices-anonymise", anonymise)]

@@ -164,8 +164,7 @@ def notices_loans(*, now: dt.datetime) -> int:
     return _send(list(grouped.values()), now)
 
 
-def notices_send(now: dt.datetime) -> str:
-    """The scheduled job: every kind of notice, each once."""
-    ready = notices_hold_ready(now=now)
-    loans = notices_loans(now=now)
-    return f"{ready} avis de réservation disponible, {loans} avis de prêt"
+def notices_send(now: dt.datetime) -> tuple[int, int]:
+    """The scheduled job: every kind of notice, each once. Returns how many hold-ready and
+    loan notices were sent."""
+    return notices_hold_ready(now=now), notices_loans(now=now)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils.translation import gettext as _
 
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor, ActorKind
@@ -46,17 +45,12 @@ def api_key_create(
     unknown scopes and a rate under 1 are refused (``bad_scope``, ``bad_rate``).
     """
     if actor.kind != ActorKind.STAFF or not is_network_admin:
-        raise ValidationFailed(
-            _("Seuls les administrateurs du réseau créent des clés d'API."), code="not_allowed"
-        )
+        raise ValidationFailed(code="not_allowed")
     unknown = sorted(set(scopes) - set(Scope.values))
     if unknown or not scopes:
-        raise ValidationFailed(
-            _("Droits inconnus ou absents : %(scopes)s.") % {"scopes": ", ".join(unknown) or "-"},
-            code="bad_scope",
-        )
+        raise ValidationFailed(code="bad_scope", scopes=unknown)
     if rate_per_minute < 1:
-        raise ValidationFailed(_("Au moins un appel par minute."), code="bad_rate")
+        raise ValidationFailed(code="bad_rate")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -89,16 +83,13 @@ def api_call_admit(*, token: str, scope: str, method: str, path: str, now: dt.da
     prefix, _dot, secret = token.partition(".")
     key = ApiKey.objects.filter(prefix=prefix, is_active=True).first() if secret else None
     if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
-        raise ApiKeyRefused(_("Clé d'API absente, inconnue ou révoquée."))
+        raise ApiKeyRefused()
     caller = Caller(key.pk, key.name)
     data = {"method": method, "path": path[:300], "scope": scope}
     if scope not in key.scopes:
         audit_record(actor=caller.actor, action=AuditAction.API_KEY_CALL, now=now, obj=key,
                      data={**data, "outcome": "scope_missing"})  # fmt: skip
-        raise ApiKeyRefused(
-            _("Cette clé n'a pas le droit « %(scope)s ».") % {"scope": scope},
-            code="scope_missing", scope=scope,
-        )  # fmt: skip
+        raise ApiKeyRefused(code="scope_missing", scope=scope)
     minute = now.replace(second=0, microsecond=0)
     with transaction.atomic():
         under_rate = ApiKeyWindow.objects.filter(
@@ -117,10 +108,7 @@ def api_call_admit(*, token: str, scope: str, method: str, path: str, now: dt.da
                      data={**data, "outcome": outcome})  # fmt: skip
     if not counted:
         retry_after = 60 - now.second
-        raise RateLimited(
-            _("Trop d'appels avec cette clé : réessayez dans %(s)d secondes.") % {"s": retry_after},
-            retry_after=retry_after,
-        )
+        raise RateLimited(retry_after=retry_after)
     return caller
 
 

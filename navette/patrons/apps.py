@@ -6,3 +6,9 @@ class PatronsConfig(AppConfig):
     name = "navette.patrons"
     verbose_name = _("Lecteurs")
     label = "patrons"
+
+    def ready(self) -> None:
+        from navette.core.errors import register_wordings
+        from navette.patrons import messages
+
+        register_wordings(messages.TABLE)

@@ -1,8 +1,6 @@
-"""Patron errors, each with a stable code."""
+"""Patron errors, each with a stable code (worded in ``patrons.messages``)."""
 
 from __future__ import annotations
-
-from django.utils.translation import gettext as _
 
 from navette.core.errors import DomainError
 
@@ -11,9 +9,6 @@ class LoginRefused(DomainError):
     """Unknown card or wrong PIN: one message for both, so cards cannot be probed."""
 
     code = "login_refused"
-
-    def __init__(self) -> None:
-        super().__init__(_("Numéro de carte ou code incorrect."))
 
 
 class CardLocked(DomainError):

@@ -17,8 +17,6 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from navette.core import clock
 from navette.core.actions import AuditAction
@@ -102,30 +100,27 @@ def patron_register(
 
     Raises ``DuplicateSuspected`` (with ``context["duplicates"]``) when a patron with
     the same name and birth date exists, unless ``allow_duplicate``; raises
-    ``CardNumberTaken`` when the card number was ever given to someone.
+    ``CardNumberTaken`` when the card number was ever given to someone; ``OutOfScope``
+    (audited) when a staff actor does not work at ``home_library``.
     """
+    scope_check(actor=actor, library_ids=[home_library.pk], action="patron.register", now=now)
     number = _normalise_card(card_number)
     first_name, last_name = first_name.strip(), last_name.strip()
     if not number:
-        raise PatronInvalid(_("Le numéro de carte est obligatoire."))
+        raise PatronInvalid(code="card_number_missing")
     if not first_name or not last_name:
-        raise PatronInvalid(_("Le nom et le prénom sont obligatoires."))
+        raise PatronInvalid(code="name_missing")
     if not allow_duplicate:
         duplicates = possible_duplicates(
             first_name=first_name, last_name=last_name, birth_date=birth_date
         )
         if duplicates:
-            raise DuplicateSuspected(
-                _("Un lecteur porte déjà ce nom avec cette date de naissance : doublon probable."),
-                duplicates=duplicates,
-            )
+            raise DuplicateSuspected(duplicates=duplicates)
     today = clock.today(now)
     try:
         with transaction.atomic():
             if _card_is_taken(number):
-                raise CardNumberTaken(
-                    _("La carte n° %(number)s est déjà attribuée.") % {"number": number}
-                )
+                raise CardNumberTaken(number=number)
             patron = Patron.objects.create(
                 card_number=number,
                 first_name=first_name,
@@ -148,13 +143,16 @@ def patron_register(
                 data={"duplicate_confirmed": allow_duplicate},
             )  # fmt: skip
     except IntegrityError:
-        raise CardNumberTaken(_("La carte n° %(number)s est déjà attribuée.") % {"number": number})
+        raise CardNumberTaken(number=number) from None
     return patron
 
 
 def patron_renew_membership(*, patron: Patron, actor: Actor, now: dt.datetime) -> dt.date:
     """Extend membership (free) by the category's duration from today or from the
-    current end if it is still ahead. Returns the new end date."""
+    current end if it is still ahead. Returns the new end date. Only staff working at the
+    patron's home library may (else ``OutOfScope``, audited)."""
+    scope_check(actor=actor, library_ids=[patron.home_library_id], action="patron.renew",
+                now=now, obj=patron)  # fmt: skip
     with transaction.atomic():
         locked = Patron.objects.select_for_update().select_related("category").get(pk=patron.pk)
         today = clock.today(now)
@@ -174,17 +172,18 @@ def patron_replace_card(
     *, patron: Patron, new_number: str, reason: str, actor: Actor, now: dt.datetime
 ) -> PatronCard:
     """Give the patron a new card. The old number stops working at once but stays in
-    the card history (and is never reissued); loans, holds and history are untouched."""
+    the card history (and is never reissued); loans, holds and history are untouched.
+    Only staff working at the patron's home library may (else ``OutOfScope``, audited)."""
+    scope_check(actor=actor, library_ids=[patron.home_library_id], action="patron.replace_card",
+                now=now, obj=patron)  # fmt: skip
     number = _normalise_card(new_number)
     if not number:
-        raise PatronInvalid(_("Le numéro de la nouvelle carte est obligatoire."))
+        raise PatronInvalid(code="new_card_number_missing")
     try:
         with transaction.atomic():
             locked = Patron.objects.select_for_update().get(pk=patron.pk)
             if _card_is_taken(number):
-                raise CardNumberTaken(
-                    _("La carte n° %(number)s est déjà attribuée.") % {"number": number}
-                )
+                raise CardNumberTaken(number=number)
             current = PatronCard.objects.filter(
                 patron=locked, replaced_at__isnull=True, is_alias=False
             ).first()
@@ -206,7 +205,7 @@ def patron_replace_card(
                 data={"old": old, "new": number},
             )  # fmt: skip
     except IntegrityError:
-        raise CardNumberTaken(_("La carte n° %(number)s est déjà attribuée.") % {"number": number})
+        raise CardNumberTaken(number=number) from None
     patron.card_number = number
     return card
 
@@ -217,13 +216,7 @@ def validate_secret(secret: str) -> None:
         return
     if secret and not secret.isdigit() and len(secret) >= MIN_PASSWORD_LENGTH:
         return
-    raise InvalidSecret(
-        _(
-            "Le code doit compter de 4 à 8 chiffres, ou être un mot de passe "
-            "d'au moins %(n)d caractères."
-        )
-        % {"n": MIN_PASSWORD_LENGTH}
-    )
+    raise InvalidSecret(code="secret_too_weak", min_length=MIN_PASSWORD_LENGTH)
 
 
 def patron_set_pin(*, patron: Patron, secret: str, actor: Actor, now: dt.datetime) -> None:
@@ -282,7 +275,7 @@ def _check_current_pin(*, patron: Patron, pin: str, now: dt.datetime) -> None:
         with transaction.atomic():
             locked_until = _count_failure(patron.pk, now=now)
         if locked_until is None:
-            raise InvalidSecret(_("Le code actuel est incorrect."))
+            raise InvalidSecret(code="current_pin_wrong")
     raise _card_locked(locked_until)
 
 
@@ -297,14 +290,7 @@ def _card_digest(number: str) -> str:
 
 
 def _card_locked(until: dt.datetime) -> CardLocked:
-    return CardLocked(
-        _(
-            "Trop de codes erronés : cette carte est bloquée jusqu'à %(time)s. "
-            "Réessayez plus tard ou demandez un nouveau code."
-        )
-        % {"time": date_format(clock.local(until), "TIME_FORMAT")},
-        until=until,
-    )
+    return CardLocked(until=until)
 
 
 def _unlocked(now: dt.datetime) -> Q:
@@ -376,10 +362,7 @@ def patron_authenticate(*, card_number: str, pin: str, now: dt.datetime, ip: str
     window_start = now - dt.timedelta(minutes=conf.address_window_minutes())
     failures = LoginAttempt.objects.filter(ip=ip, at__gte=window_start, succeeded=False).count()
     if failures >= conf.address_max_failures():
-        raise TooManyAttempts(
-            _("Trop de tentatives de connexion depuis cette adresse. Réessayez dans %(m)d minutes.")
-            % {"m": conf.address_window_minutes()}
-        )
+        raise TooManyAttempts(minutes=conf.address_window_minutes())
     patron = Patron.objects.filter(card_number=number).first() if number else None
     if patron is None and number:  # another card of a merged patron (read only then)
         patron = Patron.objects.filter(
@@ -442,9 +425,7 @@ def reset_token_make(*, patron: Patron, now: dt.datetime) -> str:
 
 def reset_token_check(*, token: str, now: dt.datetime) -> Patron:
     """The patron a reset link belongs to; ``InvalidResetLink`` if forged, used or expired."""
-    refused = InvalidResetLink(
-        _("Ce lien de réinitialisation n'est pas valide ou a expiré : demandez-en un nouveau.")
-    )
+    refused = InvalidResetLink()
     try:
         payload = signing.loads(token, salt=RESET_SALT)
     except signing.BadSignature:
@@ -497,9 +478,7 @@ def patron_reset_pin(*, token: str, secret: str, now: dt.datetime) -> Patron:
         replacing=patron.pin_hash,
     )  # fmt: skip
     if not stored:  # the PIN changed since the link was checked: the link is spent
-        raise InvalidResetLink(
-            _("Ce lien de réinitialisation n'est pas valide ou a expiré : demandez-en un nouveau.")
-        )
+        raise InvalidResetLink()
     return patron
 
 
@@ -536,16 +515,14 @@ def patron_update_contact(
     """
     email = contact.email.strip()
     if notify_by_email and not email:
-        raise PatronInvalid(_("Indiquez une adresse électronique pour recevoir les avis."))
+        raise PatronInvalid(code="notice_email_missing")
     if preferred_language not in ("fr", "en"):
-        raise PatronInvalid(_("Langue inconnue."))
+        raise PatronInvalid(code="unknown_language", language=preferred_language)
     previous = Patron.objects.values_list("email", flat=True).get(pk=patron.pk)
     email_changed = email.lower() != previous.lower()
     if email_changed and actor.kind == ActorKind.PATRON:
         if not current_pin:
-            raise InvalidSecret(
-                _("Pour changer d'adresse électronique, saisissez votre code actuel.")
-            )
+            raise InvalidSecret(code="current_pin_needed")
         _check_current_pin(patron=patron, pin=current_pin, now=now)
     with transaction.atomic():
         Patron.objects.filter(pk=patron.pk).update(
@@ -593,7 +570,7 @@ def email_report_check(*, token: str, now: dt.datetime) -> tuple[Patron, str, st
 
     Raises ``InvalidResetLink`` for a forged, expired or unknown link.
     """
-    refused = InvalidResetLink(_("Ce lien n'est pas valable ou a expiré."))
+    refused = InvalidResetLink(code="invalid_report_link")
     try:
         payload = signing.loads(token, salt=EMAIL_REPORT_SALT)
     except signing.BadSignature:

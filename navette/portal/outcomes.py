@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from navette.circulation.messages import day, reason_message, renewed_message
 from navette.circulation.reasons import Reason
+from navette.core.errors import worded
 from navette.desk.outcomes import Code, Outcome
 
 #: code -> sentence; a refusal of the circulation rules is worded by ``reason_message``
@@ -20,6 +21,13 @@ TABLE: dict[str, Callable[[dict[str, Any]], str]] = {
         _("« %(title)s » est prolongé jusqu'au %(day)s.")
         % {"title": d["title"], "day": day(d["due_on"])}
     ),
+    Code.HOLD_PLACED: lambda d: (
+        _(
+            "« %(title)s » est réservé, à retirer à %(library)s. Nous vous préviendrons quand il "
+            "sera disponible."
+        )
+        % {"title": d["hold"].record.title, "library": d["pickup_library"].name}
+    ),  # fmt: skip
     Code.HOLD_CANCELLED: lambda d: (
         _("Réservation de « %(title)s » annulée.") % {"title": d["title"]}
     ),
@@ -33,7 +41,16 @@ TABLE: dict[str, Callable[[dict[str, Any]], str]] = {
 
 
 def _reason(outcome: Outcome) -> str:
-    return reason_message(Reason(outcome.code), **outcome.data)
+    if outcome.code in Reason.__members__.values():
+        return reason_message(Reason(outcome.code), **outcome.data)
+    # a refusal of another app (patrons, catalogue): worded by its ``messages`` table
+    return worded(outcome.code, outcome.data) or outcome.code
+
+
+def refusal(outcome: Outcome) -> str:
+    """A refusal said alone, without what it concerns (a form's error under its title)."""
+    wording = TABLE.get(outcome.code)
+    return wording(outcome.data) if wording is not None else _reason(outcome)
 
 
 def text(outcome: Outcome) -> str:

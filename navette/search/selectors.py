@@ -10,9 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-
 from navette.catalogue.models import Item, ItemStatus, Record
 from navette.network.models import Library
 from navette.search import engine
@@ -24,31 +21,10 @@ class ResultRow:
     record: Record
     available_at: list[Library]
     copies: int
-    summary: str
 
     @property
     def is_available(self) -> bool:
         return bool(self.available_at)
-
-
-def _summary(available: list[Library], copies: int) -> str:
-    if available:
-        first = available[0].commune
-        others = len(available) - 1
-        if others == 0:
-            return _("Disponible à %(lib)s") % {"lib": first}
-        return ngettext(
-            "Disponible à %(lib)s et dans %(n)d autre bibliothèque",
-            "Disponible à %(lib)s et dans %(n)d autres bibliothèques",
-            others,
-        ) % {"lib": first, "n": others}
-    if copies:
-        return ngettext(
-            "Aucun exemplaire disponible pour le moment (%(n)d exemplaire)",
-            "Aucun exemplaire disponible pour le moment (%(n)d exemplaires)",
-            copies,
-        ) % {"n": copies}
-    return _("Pas d'exemplaire en bibliothèque")
 
 
 #: What a result row shows of a record (the full MARC is not read for a results page).
@@ -87,7 +63,7 @@ def result_rows(
             (libraries[i] for i in on_shelf[rid]),
             key=lambda lib: (lib.code != prefer, lib.commune, lib.name),
         )
-        out.append(ResultRow(record, libs, copies[rid], _summary(libs, copies[rid])))
+        out.append(ResultRow(record, libs, copies[rid]))
     return out
 
 

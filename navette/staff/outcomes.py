@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from navette.circulation.messages import checkin_message, day, money, reason_message
 from navette.circulation.reasons import Reason
+from navette.core.errors import worded
 from navette.desk.outcomes import Code, Outcome
 
 Wording = Callable[[dict[str, Any]], str]
@@ -79,6 +80,20 @@ TABLE: dict[str, Wording] = {
         _("Code enregistré : %(pin)s. Remettez-le au lecteur ; il ne sera plus affiché.")
         % {"pin": d["pin"]}
     ),
+    Code.PATRON_REGISTERED: lambda d: (
+        _(
+            "Inscription de %(name)s enregistrée, carte n° %(card)s. "
+            "Donnez-lui maintenant son premier code."
+        )
+        % {"name": d["name"], "card": d["card"]}
+    ),
+    Code.MEMBERSHIP_RENEWED: lambda d: (
+        _("Adhésion renouvelée jusqu'au %(day)s.") % {"day": day(d["until"])}
+    ),
+    Code.CARD_REPLACED: lambda d: (
+        _("Nouvelle carte n° %(card)s : l'ancienne ne fonctionne plus, l'historique est conservé.")
+        % {"card": d["card"]}
+    ),
     Code.CARD_NOT_FOUND: lambda d: _("Carte inconnue : %(card)s.") % {"card": d["card"]},
     Code.ITEM_NOT_FOUND: lambda d: (
         _("Code-barres inconnu : %(barcode)s.") % {"barcode": d["barcode"]}
@@ -106,9 +121,8 @@ def text(outcome: Outcome, *, about: bool = True) -> str:
         said = reason_message(Reason(outcome.code), **data)
         concerns = next((data[k] for k in _ABOUT if data.get(k)), None) if about else None
         return f"{concerns} : {said}" if concerns else said
-    # a catalogue or patron refusal: its service's message (those services are not worded
-    # by codes yet)
-    return str(data.get("message") or outcome.code)
+    # a catalogue or patron refusal: worded by its app's table (``<app>/messages.py``)
+    return worded(outcome.code, data) or outcome.code
 
 
 def say(request: HttpRequest, outcome: Outcome) -> None:

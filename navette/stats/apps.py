@@ -6,3 +6,9 @@ class StatsConfig(AppConfig):
     name = "navette.stats"
     verbose_name = _("Statistiques")
     label = "stats"
+
+    def ready(self) -> None:
+        from navette.core.errors import register_wordings
+        from navette.stats import messages
+
+        register_wordings(messages.TABLE)

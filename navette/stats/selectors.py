@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils.translation import gettext as _
 
 from navette.core.errors import DomainError
 from navette.network.models import Library
@@ -52,10 +51,7 @@ def month_bounds(month_from: str, month_to: str, today: dt.date) -> tuple[dt.dat
     first, last = parse(month_from), parse(month_to)
     for month in (first, last):
         if month is not None and not FIRST_YEAR <= month.year <= LAST_YEAR:
-            raise InvalidPeriod(
-                _("Mois hors limites : %(month)s. Choisissez un mois entre %(first)d et %(last)d.")
-                % {"month": month.strftime("%Y-%m"), "first": FIRST_YEAR, "last": LAST_YEAR}
-            )
+            raise InvalidPeriod(month=month, first=FIRST_YEAR, last=LAST_YEAR)
     if first is not None and last is not None and first > last:
         first, last = last, first
     start = first or today.replace(month=1, day=1)
@@ -209,7 +205,7 @@ def csv_rows(start: dt.date, end: dt.date, library: Library | None = None) -> It
     )
     for r in rows.iterator(chunk_size=2000):
         yield [
-            r["month"].strftime("%Y-%m"),
+            r["month"].isoformat()[:7],
             codes.get(r["library_id"], ""),
             r["action"],
             r["doc_type"],

@@ -108,7 +108,7 @@ def test_cas_login_charges_the_named_film_when_the_vendor_validates(client, cloc
     assert user == pairwise_id(patron.pk, resource.sso_service)
     assert attributes["title"] == film.vendor_ref
     assert attributes["accessUntil"] == "2026-11-22T14:00:00+00:00"
-    assert patron_balance(patron, NOW).left_display == "2,5"
+    assert patron_balance(patron, NOW).left == 5  # 2.5 tokens
     entry = TokenEntry.objects.get(patron=patron)
     assert (entry.title, entry.amount_halves) == (film, 3)
     assert CasTicket.objects.get(ticket=ticket).entry == entry
@@ -368,7 +368,7 @@ def test_oidc_title_started_on_the_portal_is_charged_at_the_code_exchange(client
     claims = _exchange(client, authorized["Location"])["claims"]
     assert claims["title"] == film.vendor_ref
     assert claims["sub"] == pairwise_id(patron.pk, registration)
-    assert patron_balance(patron, NOW).left_display == "2,5"
+    assert patron_balance(patron, NOW).left == 5  # 2.5 tokens
     assert OidcCode.objects.get().entry == TokenEntry.objects.get()
 
 

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from navette.catalogue.models import DocType, Record
 from navette.core.models import RecordChange
-from navette.digital.models import VendorTitle
+from navette.digital.messages import action_label
+from navette.digital.models import ResourceKind, VendorTitle
 from navette.digital.selectors import online_access_for_records
 
 from . import factories as f
@@ -47,7 +48,8 @@ def test_csv_import_creates_online_records_and_reports_rejections(tmp_path):
         t.record_id for t in VendorTitle.objects.all()
     }
     access = online_access_for_records([record.pk])[record.pk]
-    assert access.action == "Regarder" and access.url == f"/mediatheque-en-ligne/titre/{title.pk}/"
+    assert access.kind == ResourceKind.VOD and action_label(access.kind) == "Regarder"
+    assert access.url == f"/mediatheque-en-ligne/titre/{title.pk}/"
 
 
 def test_reimport_updates_in_place(tmp_path):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from navette.core.clock import PARIS
 from navette.digital import policies
+from navette.digital.errors import AccessRefused
+from navette.digital.formats import format_tokens
 
 UTC = dt.UTC
 
@@ -47,7 +50,7 @@ def test_configured_cost_rule():
 
 @pytest.mark.parametrize(("halves", "text"), [(8, "4"), (5, "2,5"), (1, "0,5"), (0, "0")])
 def test_format_tokens(halves, text):
-    assert policies.format_tokens(halves) == text
+    assert format_tokens(halves) == text
 
 
 def test_allowance_override_by_category():
@@ -79,7 +82,13 @@ def test_access_decisions():
     assert _decide().allowed
     expired = _decide(membership_expires_on=dt.date(2026, 11, 21))
     assert (expired.allowed, expired.code) == (False, "card_expired")
-    assert "21 novembre 2026" in expired.reason
+    assert expired.data == {"expired_on": dt.date(2026, 11, 21)}
+    # the policy says when; the words, with the date in the reader's format, are the
+    # interface's (digital.messages through the error's code)
+    refusal = AccessRefused(reason=expired.code, **expired.data)
+    assert "21 novembre 2026" in refusal.message
+    with translation.override("en"):
+        assert "November 21, 2026" in refusal.message
     assert _decide(blocked=True).code == "card_blocked"
     assert _decide(allowed_categories=["jeune"]).code == "category_not_allowed"
     assert _decide(allowed_categories=["adulte"]).allowed

@@ -61,7 +61,7 @@ def test_spend_debits_cost_and_records_entry_and_usage(films):
     assert patron_balance(patron, NOV).left == 8
     entry = spend(patron, films["one_and_half"])
     assert entry.amount_halves == 3 and entry.month == "2026-11"
-    assert patron_balance(patron, NOV).left_display == "2,5"
+    assert patron_balance(patron, NOV).left == 5  # 2.5 tokens
     fact = UsageFact.objects.get()
     assert (fact.launches, fact.tokens_halves, fact.library_id) == (1, 3, patron.home_library_id)
 
@@ -72,7 +72,7 @@ def test_refused_when_balance_too_low_then_renewed_on_the_first(films):
     patron = f.patron()
     spend(patron, films["two"])
     spend(patron, films["one_and_half"])  # 0.5 left
-    assert patron_balance(patron, NOV).left_display == "0,5"
+    assert patron_balance(patron, NOV).left == 1  # 0.5 token
     before = (TokenEntry.objects.count(), UsageFact.objects.count())
     with pytest.raises(InsufficientTokens) as exc:
         spend(patron, films["one"])
@@ -83,11 +83,11 @@ def test_refused_when_balance_too_low_then_renewed_on_the_first(films):
     assert PatronTokenMonth.objects.get(patron=patron).spent_halves == 7
 
     last_minute = dt.datetime(2026, 11, 30, 23, 59, tzinfo=PARIS)
-    assert patron_balance(patron, last_minute).left_display == "0,5"
+    assert patron_balance(patron, last_minute).left == 1  # 0.5 token
     first = dt.datetime(2026, 12, 1, 0, 1, tzinfo=PARIS)
-    assert patron_balance(patron, first).left_display == "4"
+    assert patron_balance(patron, first).left == 8  # 4 tokens
     spend(patron, films["one"], now=first)
-    assert patron_balance(patron, first).left_display == "3"
+    assert patron_balance(patron, first).left == 6  # 3 tokens
 
 
 def test_category_allowance_overrides_network_default(films):
@@ -95,7 +95,7 @@ def test_category_allowance_overrides_network_default(films):
     ts = token_settings()
     CategoryAllowance.objects.create(settings=ts, category=f.category("jeune"), allowance_halves=4)
     young = f.patron(category=f.category("jeune"))
-    assert patron_balance(young, NOV).allowance_display == "2"
+    assert patron_balance(young, NOV).allowance == 4  # 2 tokens
     spend(young, films["one_and_half"])
     with pytest.raises(InsufficientTokens):
         spend(young, films["one"])

@@ -27,6 +27,7 @@ from navette.circulation.models import (
     CirculationSettings,
     LibraryCirculationSettings,
     LoanRule,
+    PenaltyKind,
     ReturnPolicy,
 )
 from navette.circulation.policies import PatronFacts, Rule, RuleRow, resolve_rule
@@ -214,7 +215,7 @@ def patron_snapshot(
 def snapshot_from_rows(
     patron: Patron, settings: CirculationSettings, found: list[tuple[Any, ...]]
 ) -> PatronSnapshot:
-    fining = settings.penalty == "fine"
+    fining = settings.penalty == PenaltyKind.FINE
     blocks = sorted((n, t) for k, t, n in found if k == "b")
     unpaid = sum(n for k, _t, n in found if k == "f")
     return PatronSnapshot(

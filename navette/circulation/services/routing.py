@@ -17,6 +17,7 @@ from navette.circulation.models import (
     Hold,
     HoldStatus,
     Loan,
+    ReturnPolicy,
     Transit,
     TransitReason,
     TransitStatus,
@@ -100,7 +101,7 @@ def route_item(
         hold = next(h for h in holds if h.pk == chosen.hold_id)
         return trap_for_hold(item=item, hold=hold, library=library, actor=actor, now=now)
     policy = return_policy(library, settings)
-    if policy == "home" and item.owning_library_id != library.pk:
+    if policy == ReturnPolicy.HOME and item.owning_library_id != library.pk:
         home = Library.objects.get(pk=item.owning_library_id)
         send_in_navette(
             item=item, to_library=home, from_library=library, hold=None, actor=actor, now=now

@@ -32,6 +32,7 @@ _dates("long_datetime", formats.long_datetime)
 _dates("short_datetime", formats.short_datetime)
 register.filter("euros", formats.euros)
 register.filter("amount", formats.amount)
+register.filter("tokens", formats.tokens)
 
 
 @register.filter

@@ -22,14 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from navette.catalogue.models import Record
-from navette.circulation import services as circulation_services
 from navette.circulation.models import Hold, Loan
 from navette.circulation.selectors import patron_fines, patron_holds, patron_loans
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.client import client_ip
 from navette.core.errors import DomainError
-from navette.desk.holds import desk_hold_cancel, desk_hold_change_pickup
+from navette.desk.holds import desk_hold_cancel, desk_hold_change_pickup, desk_hold_place
 from navette.desk.loans import desk_renew, desk_renew_all
 from navette.digital.selectors import patron_digital_summary
 from navette.network.models import Library
@@ -48,7 +47,7 @@ from navette.patrons.services import (
     reset_token_check,
 )
 from navette.patrons.session import current_patron, login_patron, logout_patron
-from navette.portal.outcomes import say
+from navette.portal.outcomes import refusal, say
 
 View = Callable[..., HttpResponse]
 
@@ -452,22 +451,13 @@ def hold_place(request: HttpRequest, patron: Patron, record_id: int) -> HttpResp
             error = _("Choisissez une bibliothèque de retrait dans la liste.")
         else:
             selected = library.pk
-            try:
-                circulation_services.hold_place(
-                    patron=patron, record=record, pickup_library=library,
-                    actor=Actor.patron(patron.pk), now=clock.now(),
-                )  # fmt: skip
-            except DomainError as exc:
-                error = exc.message
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "« %(title)s » est réservé, à retirer à %(library)s. Nous vous préviendrons quand il sera disponible."
-                    )
-                    % {"title": record.title, "library": library.name},
-                )
+            outcome = desk_hold_place(patron=patron, record=record, pickup_library=library,
+                                      library=None, actor=Actor.patron(patron.pk),
+                                      now=clock.now())  # fmt: skip
+            if outcome.ok:
+                say(request, outcome)
                 return redirect("portal:account")
+            error = refusal(outcome)
     return render(
         request,
         "portal/account/hold_place.html",

@@ -29,11 +29,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from navette.core import clock
 from navette.core.actors import Actor
-from navette.digital import cas, oidc, policies
+from navette.digital import cas, oidc
 from navette.digital.errors import AccessRefused, InsufficientTokens, NetworkCapReached
+from navette.digital.formats import format_tokens
+from navette.digital.messages import action_label
 from navette.digital.models import Resource, VendorTitle
 from navette.digital.selectors import (
-    action_label,
     active_resources,
     patron_balance,
     title_cost,
@@ -94,10 +95,7 @@ def resource_detail(request: HttpRequest, code: str) -> HttpResponse:
     if query:
         titles = titles.filter(title__icontains=query)
     page = Paginator(titles, 30).get_page(request.GET.get("page"))
-    rows = [
-        {"title": t, "cost": policies.format_tokens(title_cost(t, now, ts))}
-        for t in page.object_list
-    ]
+    rows = [{"title": t, "cost": format_tokens(title_cost(t, now, ts))} for t in page.object_list]
     return render(
         request,
         "portal/digital/resource.html",
@@ -121,8 +119,8 @@ def _title_context(request: HttpRequest, title: VendorTitle) -> dict:
     return {
         "title": title, "resource": title.resource, "patron": patron, "balance": balance,
         "paid_until": paid_until,
-        "cost": policies.format_tokens(cost), "cost_halves": cost,
-        "after": policies.format_tokens(balance.left - cost) if balance and balance.left >= cost else None,
+        "cost": format_tokens(cost), "cost_halves": cost,
+        "after": format_tokens(balance.left - cost) if balance and balance.left >= cost else None,
         "action": action_label(title.resource.kind),
         "login_url": _login_url(request.get_full_path()),
     }  # fmt: skip

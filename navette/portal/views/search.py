@@ -21,6 +21,7 @@ from navette.network.models import Library
 from navette.portal.jsonld import json_ld
 from navette.search import engine, selectors
 from navette.search.index import index_exists
+from navette.search.messages import availability
 from navette.search.updater import schedule
 
 PER_PAGE = 20
@@ -103,7 +104,7 @@ def _result_items(rows: list[selectors.ResultRow], labels: _Labels) -> list[Resu
         )
         items.append(
             ResultItem(
-                reverse("portal:record", args=[record.pk]), kind, record.title, authors, row.summary,
+                reverse("portal:record", args=[record.pk]), kind, record.title, authors, availability(row),
                 row.is_available,
             )
         )  # fmt: skip

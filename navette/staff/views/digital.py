@@ -15,7 +15,7 @@ from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.csvexport import csv_writer
 from navette.core.errors import DomainError
-from navette.digital import policies
+from navette.digital.formats import format_tokens
 from navette.digital.models import EntryKind, TokenEntry
 from navette.digital.selectors import (
     network_cap_usage,
@@ -52,8 +52,8 @@ def usage(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows, "caps": caps, "month_from": month_from, "month_to": month_to,
             "total_launches": sum(r.launches for r in rows),
-            "total_tokens": policies.format_tokens(sum(r.tokens_halves for r in rows)),
-            "fmt": policies.format_tokens,
+            "total_tokens": format_tokens(sum(r.tokens_halves for r in rows)),
+            "fmt": format_tokens,
         },
     )  # fmt: skip
 
@@ -66,7 +66,9 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
     writer = csv_writer(response, delimiter=";")
     writer.writerow(["mois", "ressource", "bibliotheque", "lancements", "jetons"])
     for row in usage_by_month_resource_library(month_from=month_from, month_to=month_to):
-        writer.writerow([row.month, row.resource, row.library, row.launches, row.tokens_display])
+        writer.writerow(
+            [row.month, row.resource, row.library, row.launches, format_tokens(row.tokens_halves)]
+        )
     return response
 
 

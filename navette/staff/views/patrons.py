@@ -6,30 +6,25 @@ from __future__ import annotations
 import secrets
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from navette.circulation.messages import day
 from navette.core import clock
 from navette.core.actors import Actor
-from navette.core.errors import DomainError
-from navette.desk.patrons import desk_pin_set
+from navette.desk.patrons import (
+    desk_card_replace,
+    desk_membership_renew,
+    desk_patron_register,
+    desk_pin_set,
+)
 from navette.network.models import Library
 from navette.network.scope import staff_libraries
 from navette.patrons.models import Patron, PatronCategory
 from navette.patrons.selectors import patron_search
-from navette.patrons.services import (
-    ContactDetails,
-    DuplicateSuspected,
-    patron_register,
-    patron_renew_membership,
-    patron_replace_card,
-)
-from navette.staff.outcomes import say
+from navette.patrons.services import ContactDetails
+from navette.staff.outcomes import say, text
 from navette.staff.permissions import librarian_required
 
 
@@ -87,33 +82,22 @@ def register(request: HttpRequest) -> HttpResponse:
     duplicates: list[Patron] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            patron = patron_register(
-                first_name=data["first_name"], last_name=data["last_name"],
-                birth_date=data["birth_date"],
-                contact=ContactDetails(
-                    email=data["email"], phone=data["phone"], street=data["street"],
-                    postcode=data["postcode"], city=data["city"],
-                ),
-                category=data["category"], home_library=data["home_library"],
-                card_number=data["card_number"], actor=Actor.staff(request.user),
-                now=clock.now(), allow_duplicate=data["confirm_not_duplicate"],
-            )  # fmt: skip
-        except DuplicateSuspected as exc:
-            duplicates = exc.context["duplicates"]
-            form.add_error(None, exc.message)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Inscription de %(name)s enregistrée, carte n° %(card)s. "
-                    "Donnez-lui maintenant son premier code."
-                )
-                % {"name": patron.full_name, "card": patron.card_number},
-            )
-            return redirect("staff:patron", pk=patron.pk)
+        outcome = desk_patron_register(
+            first_name=data["first_name"], last_name=data["last_name"],
+            birth_date=data["birth_date"],
+            contact=ContactDetails(
+                email=data["email"], phone=data["phone"], street=data["street"],
+                postcode=data["postcode"], city=data["city"],
+            ),
+            category=data["category"], home_library=data["home_library"],
+            card_number=data["card_number"], allow_duplicate=data["confirm_not_duplicate"],
+            actor=Actor.staff(request.user), now=clock.now(),
+        )  # fmt: skip
+        if outcome.ok:
+            say(request, outcome)
+            return redirect("staff:patron", pk=outcome.data["patron"].pk)
+        duplicates = outcome.data.get("duplicates", [])
+        form.add_error(None, text(outcome))
     return render(request, "staff/patrons/register.html", {"form": form, "duplicates": duplicates})
 
 
@@ -137,8 +121,8 @@ def patron_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @librarian_required
 def renew(request: HttpRequest, pk: int) -> HttpResponse:
     patron = get_object_or_404(Patron.objects.select_related("category"), pk=pk)
-    until = patron_renew_membership(patron=patron, actor=Actor.staff(request.user), now=clock.now())
-    messages.success(request, _("Adhésion renouvelée jusqu'au %(day)s.") % {"day": day(until)})
+    say(request, desk_membership_renew(patron=patron, actor=Actor.staff(request.user),
+                                       now=clock.now()))  # fmt: skip
     return redirect("staff:patron", pk=pk)
 
 
@@ -146,21 +130,10 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
 @librarian_required
 def replace_card(request: HttpRequest, pk: int) -> HttpResponse:
     patron = get_object_or_404(Patron, pk=pk)
-    try:
-        patron_replace_card(
-            patron=patron, new_number=request.POST.get("new_number", ""),
-            reason=request.POST.get("reason", ""), actor=Actor.staff(request.user), now=clock.now(),
-        )  # fmt: skip
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _(
-                "Nouvelle carte n° %(card)s : l'ancienne ne fonctionne plus, l'historique est conservé."
-            )
-            % {"card": patron.card_number},
-        )
+    say(request, desk_card_replace(
+        patron=patron, new_number=request.POST.get("new_number", ""),
+        reason=request.POST.get("reason", ""), actor=Actor.staff(request.user), now=clock.now(),
+    ))  # fmt: skip
     return redirect("staff:patron", pk=pk)
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 
 from navette.catalogue.models import DocType
 from navette.core import clock
+from navette.core.actors import Actor
 from navette.core.csvexport import csv_writer
 from navette.network.models import Library
+from navette.network.scope import scope_check, statistics_libraries
 from navette.network.selectors import in_french_order
 from navette.patrons.models import PatronCategory
 from navette.staff.permissions import staff_required
@@ -22,11 +25,28 @@ from navette.stats import selectors
 
 
 def _filters(request: HttpRequest) -> tuple[dt.date, dt.date, Library | None]:
+    """The period and the library asked for. A librarian reads the statistics of the
+    libraries of the account only: by default the first of them; another one is refused
+    (``OutOfScope``: 403, audited)."""
     month_from, month_to = request.GET.get("de", ""), request.GET.get("a", "")
     start, end = selectors.month_bounds(month_from, month_to, clock.today())
     code = request.GET.get("bibliotheque", "")
     library = Library.objects.filter(code=code).first() if code else None
+    readable = statistics_libraries(request.user)
+    if readable is not None:
+        if library is None:
+            library = next(iter(in_french_order(readable)), None)
+        if library is None or not readable.filter(pk=library.pk).exists():
+            scope_check(actor=Actor.staff(request.user),
+                        library_ids=[library.pk if library else None],
+                        action="stats.read", now=clock.now())  # fmt: skip
     return start, end, library
+
+
+def _libraries(request: HttpRequest) -> QuerySet[Library]:
+    """The libraries the user may choose (and whose rows the per-library table shows)."""
+    readable = statistics_libraries(request.user)
+    return readable if readable is not None else Library.objects.all()
 
 
 @staff_required
@@ -35,7 +55,9 @@ def circulation(request: HttpRequest) -> HttpResponse:
         start, end, library = _filters(request)
     except selectors.InvalidPeriod as exc:
         return render(request, "staff/stats/invalid.html", {"error": exc.message}, status=400)
-    by_library = selectors.by_library(start, end)
+    choices = _libraries(request)
+    mine = set(choices.values_list("pk", flat=True))
+    by_library = [r for r in selectors.by_library(start, end) if r.library.pk in mine]
     doc_labels = dict(DocType.choices)
     categories = dict(PatronCategory.objects.values_list("code", "label"))
     libraries = {str(lib.pk): str(lib) for lib in Library.objects.all()}
@@ -57,7 +79,8 @@ def circulation(request: HttpRequest) -> HttpResponse:
         "staff/stats/circulation.html",
         {
             "start": start, "end": end, "library": library,
-            "libraries": in_french_order(Library.objects.all()),
+            "libraries": in_french_order(choices),
+            "whole_network": statistics_libraries(request.user) is None,
             "by_library": by_library,
             "totals": {
                 "checkouts": sum(r.checkouts for r in by_library),

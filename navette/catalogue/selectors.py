@@ -183,10 +183,10 @@ def _harvest_rows(records: QuerySet[Record], content: str, limit: int) -> list[t
     if content == "headers":
         return list(ordered.values_list(*_HEAD_COLUMNS)[: limit + 1])
     if content == "marc":
-        rows = ordered.annotate(marc_text=_json_text("marc")).values_list(
+        marc_rows = ordered.annotate(marc_text=_json_text("marc")).values_list(
             *_HEAD_COLUMNS, "marc_text"
         )[: limit + 1]
-        return [(*row[:4], orjson.loads(row[4])) for row in rows]
+        return [(*row[:4], orjson.loads(row[4])) for row in marc_rows]
     annotations = {f"{name}_text": _json_text(name) for name, is_json in _DC_COLUMNS if is_json}
     names = [f"{name}_text" if is_json else name for name, is_json in _DC_COLUMNS]
     rows = ordered.annotate(**annotations).values_list(*_HEAD_COLUMNS, *names)[: limit + 1]
@@ -232,8 +232,10 @@ def _harvest_copies(record_ids: list[int]) -> dict[int, list[HarvestCopy]]:
             "status",
         )  # fmt: skip
     )
-    for record_id, *values in rows:
-        copies[record_id].append(HarvestCopy(*values))
+    for record_id, owning, current, barcode, call, where, doc_type, notes, acquired, status in rows:
+        copies[record_id].append(
+            HarvestCopy(owning, current, barcode, call, where, doc_type, notes, acquired, status)
+        )
     return copies
 
 

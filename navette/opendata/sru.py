@@ -250,10 +250,11 @@ class Reply:
 
     def envelope(self, element: str, body: str, *, namespace: str | None = None) -> str:
         ns = namespace or (SRU20_NS if self.v2 else SRU12_NS)
+        # SRU 2.0 removed the version element (its scan response schema has none)
+        version = "" if self.v2 else f"<srw:version>{self.version}</srw:version>"
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<srw:{element} xmlns:srw="{ns}"><srw:version>{self.version}</srw:version>'
-            f"{body}</srw:{element}>\n"
+            f'<srw:{element} xmlns:srw="{ns}">{version}{body}</srw:{element}>\n'
         )
 
 

@@ -179,10 +179,10 @@ def _copy(records: int, library_ids: list[int], log) -> None:  # type: ignore[no
 # -- CPU accounting from /proc -----------------------------------------------------------------
 
 
-def cpu_seconds(root: int | None) -> tuple[float, float]:
-    """CPU seconds so far of (this process, or the process ``root`` and its descendants: the
-    server's supervisor and granian's workers, in their own process groups; PostgreSQL's
-    backends). Processes gone meanwhile are not counted (none go during a harvest)."""
+def cpu_seconds(root: int | None) -> tuple[float, dict[int, float]]:
+    """CPU seconds so far of this process, or of the process ``root`` and its descendants (the
+    server's supervisor and granian's workers, in their own process groups); and of each
+    PostgreSQL backend by pid (compare two samples with ``pg_spent``)."""
     procs: dict[int, tuple[int, str, int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -198,10 +198,16 @@ def cpu_seconds(root: int | None) -> tuple[float, float]:
         children = {pid for pid, (ppid, _c, _j) in procs.items() if ppid in ours} - ours
         ours |= children
         grew = bool(children)
-    mine = sum(procs[pid][2] for pid in ours if pid in procs)
-    pg = sum(j for pid, (_p, comm, j) in procs.items() if comm == "postgres" and pid not in ours)
     tick = os.sysconf("SC_CLK_TCK")
-    return mine / tick, pg / tick
+    mine = sum(procs[pid][2] for pid in ours if pid in procs) / tick
+    pg = {pid: j / tick for pid, (_p, comm, j) in procs.items() if comm == "postgres"}
+    return mine, pg
+
+
+def pg_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """PostgreSQL CPU seconds between two samples, over the backends alive at both (others'
+    short connections come and go on a shared machine: an upper bound still)."""
+    return sum(after[pid] - before[pid] for pid in after.keys() & before.keys())
 
 
 # -- harvesters --------------------------------------------------------------------------------
@@ -308,7 +314,7 @@ def main(argv: list[str]) -> None:
                 sys.exit(f"harvested {got} records of {args.records} ({prefix})")
             per_second = got / seconds
             provider = (cpu1[0] - cpu0[0]) / got * 1000
-            database = (cpu1[1] - cpu0[1]) / got * 1000
+            database = pg_spent(cpu0[1], cpu1[1]) / got * 1000
             rows.append(
                 f"| {prefix} | {got:,} | {pages:,} | {seconds:.1f} | {per_second:,.0f} | "
                 f"{500_000 / per_second / 60:.1f} | {provider:.3f} | {database:.3f} | "

@@ -22,7 +22,7 @@ import sys
 import time
 import urllib.parse
 
-from bench.bench_oai import cpu_seconds
+from bench.bench_oai import cpu_seconds, pg_spent
 from bench.bench_search import HOME, free_port, generate
 from bench.harness import LATENCY_HEADER, concurrent, write_section
 
@@ -140,7 +140,7 @@ def main(argv: list[str]) -> None:
             rows.append(
                 f"| {label} | {latency.p50_ms:.1f} | {latency.p95_ms:.1f} | {latency.p99_ms:.1f} "
                 f"| {latency.mean_ms:.1f} | {latency.count} | {rate:.0f} "
-                f"| {(after[0] - before[0]) * per:.1f} | {(after[1] - before[1]) * per:.1f} |"
+                f"| {(after[0] - before[0]) * per:.1f} | {pg_spent(before[1], after[1]) * per:.1f} |"
             )
             print(rows[-1])
     finally:

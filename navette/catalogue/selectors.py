@@ -331,11 +331,12 @@ HOLDINGS_TAGS = frozenset({"852", "952", "995"})
 
 
 def records_with_availability(
-    record_ids: list[int], holdings_tag: str
+    record_ids: list[int], holdings_tag: str | dict[str, str]
 ) -> list[tuple[Record, dict[str, Any]]]:
     """The records in ``record_ids`` order (missing ones left out), each with its MARC where the
     holdings fields (852, 952 and 995) are replaced by one ``holdings_tag`` field per copy
-    telling its library and status. Two queries."""
+    telling its library and status; ``holdings_tag`` is one tag, or one per MARC flavour
+    (``{"unimarc": "995", "": "852"}``: "" for the others). Two queries."""
     records = Record.objects.in_bulk(record_ids)
     copies: dict[int, list[Item]] = defaultdict(list)
     for item in (
@@ -350,7 +351,12 @@ def records_with_availability(
         if record is None:  # deleted since indexing
             continue
         fields = [f for f in record.marc.get("fields", []) if next(iter(f)) not in HOLDINGS_TAGS]
-        fields.extend(availability_field(item, holdings_tag) for item in copies[record_id])
+        tag = (
+            holdings_tag
+            if isinstance(holdings_tag, str)
+            else holdings_tag.get(record.flavour, holdings_tag.get("", "852"))
+        )
+        fields.extend(availability_field(item, tag) for item in copies[record_id])
         out.append((record, {"leader": record.marc.get("leader", ""), "fields": fields}))
     return out
 

@@ -345,13 +345,8 @@ def search_retrieve(request: HttpRequest, params: dict[str, str], reply: Reply) 
 def _rows_in_order(ids: list[int]) -> list[tuple[Record, dict[str, Any]]]:
     """Records with availability, each with the holdings field of its flavour (or the setting)."""
     configured: str = settings.NAVETTE_SRU_HOLDINGS_FIELD
-    if configured:
-        return catalogue.records_with_availability(ids, configured)
-    rows = {r.pk: (r, m) for r, m in catalogue.records_with_availability(ids, "852")}
-    unimarc = [rid for rid, (r, _m) in rows.items() if r.flavour == "unimarc"]
-    if unimarc:
-        rows.update({r.pk: (r, m) for r, m in catalogue.records_with_availability(unimarc, "995")})
-    return [rows[i] for i in ids if i in rows]
+    # by flavour when not configured: 995 in UNIMARC records, 852 in the others (one read)
+    return catalogue.records_with_availability(ids, configured or {"unimarc": "995", "": "852"})
 
 
 def scan(request: HttpRequest, params: dict[str, str], reply: Reply) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, Min, OuterRef, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from navette.catalogue.marc.holdings import availability_field
@@ -250,24 +250,35 @@ def harvest_page(
 
     Keyset order on the (updated_at, id) index, so a harvest resumed later neither skips nor
     repeats a record that did not change meanwhile. ``content`` (HARVEST_CONTENTS) says what
-    is read of a live record besides its header. Three queries: records, tombstones, copies.
+    is read of a live record besides its header. Queries: records and tombstones (two each
+    after a key), copies.
     """
     if content not in HARVEST_CONTENTS:
         raise ValueError(f"content is one of {HARVEST_CONTENTS}, not {content!r}")
     records = _records_matching(f)
     tombstones = _tombstones_matching(f)
+    # After a key, the rest of its datestamp then the later ones: two index range scans. One
+    # query with "(stamp = s and id > i) or stamp > s" reads the index from the start of s
+    # and filters, which made a harvest of records sharing a datestamp quadratic.
+    record_parts, tomb_parts = [records], [tombstones]
     if after is not None:
         stamp, last_id = after
-        records = records.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, pk__gt=last_id))
-        tombstones = tombstones.filter(
-            Q(deleted_at__gt=stamp) | Q(deleted_at=stamp, record_id__gt=last_id)
-        )
-    alive = _harvest_rows(records, content, limit)
-    gone = list(
-        tombstones.order_by("deleted_at", "record_id").values_list(
+        record_parts = [records.filter(updated_at=stamp, pk__gt=last_id),
+                        records.filter(updated_at__gt=stamp)]  # fmt: skip
+        tomb_parts = [tombstones.filter(deleted_at=stamp, record_id__gt=last_id),
+                      tombstones.filter(deleted_at__gt=stamp)]  # fmt: skip
+    alive: list[tuple[Any, ...]] = []
+    for part in record_parts:
+        alive += _harvest_rows(part, content, limit - len(alive))
+        if len(alive) > limit:
+            break
+    gone: list[tuple[Any, ...]] = []
+    for tomb_part in tomb_parts:
+        gone += tomb_part.order_by("deleted_at", "record_id").values_list(
             "deleted_at", "record_id", "doc_type", "flavour"
-        )[: limit + 1]
-    )
+        )[: limit + 1 - len(gone)]
+        if len(gone) > limit:
+            break
     merged: list[tuple[dt.datetime, int, bool, tuple[Any, ...]]] = [
         (row[1], row[0], True, row) for row in alive
     ] + [(row[0], row[1], False, row) for row in gone]

@@ -76,7 +76,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def _refusal_message(outcome: Outcome) -> str:
+def refusal_message(outcome: Outcome) -> str:
+    """The words of a desk refusal, in the active language (also the partner API's)."""
     wording = MESSAGES.get(outcome.code)
     if wording is not None:
         return wording(outcome.data)
@@ -176,12 +177,12 @@ def _patron(card: str, status: int = 422) -> Patron:
     patron = patron_by_card(card)
     if patron is None:
         raise Refusal(
-            status, Code.CARD_NOT_FOUND, _refusal_message(refused(Code.CARD_NOT_FOUND, card=card))
+            status, Code.CARD_NOT_FOUND, refusal_message(refused(Code.CARD_NOT_FOUND, card=card))
         )
     return patron
 
 
-def _loan_out(loan: Loan, today: dt.date) -> LoanOut:
+def loan_out(loan: Loan, today: dt.date) -> LoanOut:
     return LoanOut(
         id=loan.pk,
         barcode=loan.item.barcode,
@@ -206,7 +207,7 @@ def _answer(call: Any) -> Any:
 
 def _refused(outcome: Outcome) -> Status[ErrorOut]:
     return Status(
-        status_for(outcome.code), ErrorOut(code=outcome.code, message=_refusal_message(outcome))
+        status_for(outcome.code), ErrorOut(code=outcome.code, message=refusal_message(outcome))
     )
 
 
@@ -224,7 +225,7 @@ def checkout(request: HttpRequest, data: CheckoutIn) -> Any:
         loan = Loan.objects.select_related("item__record", "library").get(
             pk=outcome.data["loan"].pk
         )
-        return Status(201, _loan_out(loan, clock.today(now)))
+        return Status(201, loan_out(loan, clock.today(now)))
 
     return _answer(run)
 
@@ -268,7 +269,7 @@ def renew(request: HttpRequest, data: RenewIn) -> Any:
         if not outcome.ok:
             return _refused(outcome)
         loans = Loan.objects.select_related("item__record", "library")
-        return _loan_out(loans.get(pk=outcome.data["loan"].pk), clock.today(now))
+        return loan_out(loans.get(pk=outcome.data["loan"].pk), clock.today(now))
 
     return _answer(run)
 
@@ -281,7 +282,7 @@ def patron_loans(request: HttpRequest, card: str) -> Any:
         _desk_user(request)
         patron = _patron(card, status=404)
         today = clock.today()
-        return [_loan_out(loan, today) for loan in selectors.patron_loans(patron)]
+        return [loan_out(loan, today) for loan in selectors.patron_loans(patron)]
 
     return _answer(run)
 

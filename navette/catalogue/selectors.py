@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import connection
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, QuerySet, TextField
+from django.db.models.functions import Cast
 
-from navette.catalogue.marc.holdings import HOLDINGS_TAG, availability_field, holdings_field
+from navette.catalogue.marc.holdings import availability_field
 from navette.catalogue.models import (
     DeletedRecord,
     DuplicateKey,
@@ -64,6 +67,43 @@ class HarvestFilter:
 
 
 @dataclass(frozen=True)
+class HarvestCopy:
+    """One copy as a harvest writes it in the record's holdings field (plain values)."""
+
+    owning_code: str
+    current_code: str
+    barcode: str
+    call_number: str
+    shelving_location: str
+    doc_type_override: str
+    notes: str
+    acquired_on: dt.date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class HarvestRecord:
+    """A live record's columns a harvest writes, read as plain values (no ORM object):
+    ``marc`` for the MARC formats, the display columns for Dublin Core (empty otherwise)."""
+
+    pk: int
+    flavour: str
+    doc_type: str
+    marc: dict[str, Any]
+    title: str = ""
+    subtitle: str = ""
+    authors: list[Any] = dataclasses.field(default_factory=list)
+    subjects: list[Any] = dataclasses.field(default_factory=list)
+    summary: str = ""
+    publisher: str = ""
+    year: int | None = None
+    isbns: list[str] = dataclasses.field(default_factory=list)
+    issns: list[str] = dataclasses.field(default_factory=list)
+    languages: list[str] = dataclasses.field(default_factory=list)
+    series: list[Any] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class HarvestEntry:
     """One record as a harvester sees it: alive (``record`` set) or deleted."""
 
@@ -71,8 +111,9 @@ class HarvestEntry:
     datestamp: dt.datetime
     doc_type: str
     flavour: str
-    record: Record | None = None
+    record: HarvestRecord | None = None
     library_codes: tuple[str, ...] = ()
+    copies: tuple[HarvestCopy, ...] = ()
 
     @property
     def deleted(self) -> bool:
@@ -118,63 +159,161 @@ def harvest_count(f: HarvestFilter) -> int:
     return _records_matching(f).count() + _tombstones_matching(f).count()
 
 
+#: what a harvest page reads of each live record: headers only, the MARC, or Dublin Core's
+HARVEST_CONTENTS = ("headers", "marc", "dc")
+_HEAD_COLUMNS = ("id", "updated_at", "doc_type", "flavour")
+#: Dublin Core's columns: (name, JSON or not); JSON is read as text and decoded by orjson
+_DC_COLUMNS = (
+    ("title", False), ("subtitle", False), ("authors", True), ("subjects", True),
+    ("summary", False), ("publisher", False), ("year", False), ("isbns", True),
+    ("issns", True), ("languages", True), ("series", True),
+)  # fmt: skip
+
+
+def _json_text(name: str) -> Cast:
+    return Cast(name, output_field=TextField())
+
+
+def _harvest_rows(records: QuerySet[Record], content: str, limit: int) -> list[tuple[Any, ...]]:
+    """The page's live records as tuples: the header columns, then (content "marc") the MARC or
+    (content "dc") Dublin Core's columns, JSON decoded. One query, no model instances: the
+    stored JSON is read as text and decoded by orjson (Django's per-value converters and model
+    building were most of a page's time)."""
+    ordered = records.order_by("updated_at", "id")
+    if content == "headers":
+        return list(ordered.values_list(*_HEAD_COLUMNS)[: limit + 1])
+    if content == "marc":
+        marc_rows = ordered.annotate(marc_text=_json_text("marc")).values_list(
+            *_HEAD_COLUMNS, "marc_text"
+        )[: limit + 1]
+        return [(*row[:4], orjson.loads(row[4])) for row in marc_rows]
+    annotations = {f"{name}_text": _json_text(name) for name, is_json in _DC_COLUMNS if is_json}
+    names = [f"{name}_text" if is_json else name for name, is_json in _DC_COLUMNS]
+    rows = ordered.annotate(**annotations).values_list(*_HEAD_COLUMNS, *names)[: limit + 1]
+    json_at = [4 + i for i, (_name, is_json) in enumerate(_DC_COLUMNS) if is_json]
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in json_at:
+            values[i] = orjson.loads(values[i]) if values[i] else []
+        out.append(tuple(values))
+    return out
+
+
+def _harvest_record(row: tuple[Any, ...], content: str) -> HarvestRecord:
+    pk, _stamp, doc_type, flavour = row[:4]
+    if content == "marc":
+        return HarvestRecord(pk, flavour, doc_type, row[4])
+    (title, subtitle, authors, subjects, summary, publisher, year, isbns, issns, languages,
+     series) = row[4:]  # fmt: skip
+    return HarvestRecord(
+        pk, flavour, doc_type, {}, title=title, subtitle=subtitle, authors=authors,
+        subjects=subjects, summary=summary, publisher=publisher, year=year, isbns=isbns,
+        issns=issns, languages=languages, series=series,
+    )  # fmt: skip
+
+
+def _harvest_copies(record_ids: list[int]) -> dict[int, list[HarvestCopy]]:
+    """The copies of ``record_ids`` in creation order, as plain values (one query)."""
+    copies: dict[int, list[HarvestCopy]] = defaultdict(list)
+    rows = (
+        Item.objects.filter(record_id__in=record_ids)
+        .order_by("pk")
+        .values_list(
+            "record_id",
+            "owning_library__code",
+            "current_library__code",
+            "barcode",
+            "call_number",
+            "shelving_location",
+            "doc_type_override",
+            "notes",
+            "acquired_on",
+            "status",
+        )  # fmt: skip
+    )
+    for record_id, owning, current, barcode, call, where, doc_type, notes, acquired, status in rows:
+        copies[record_id].append(
+            HarvestCopy(owning, current, barcode, call, where, doc_type, notes, acquired, status)
+        )
+    return copies
+
+
 def harvest_page(
     f: HarvestFilter,
     *,
     after: tuple[dt.datetime, int] | None,
     limit: int,
-    with_records: bool = True,
+    content: str = "marc",
 ) -> tuple[list[HarvestEntry], bool]:
     """The next ``limit`` entries after the (datestamp, id) key ``after``; and whether more follow.
 
-    Keyset order, so a harvest resumed later neither skips nor repeats a
-    record that did not change meanwhile. ``with_records`` False reads the
-    headers' columns only (ListIdentifiers). Queries: records, tombstones,
-    copies' libraries (and, with records, their copies for the holdings).
+    Keyset order on the (updated_at, id) index, so a harvest resumed later neither skips nor
+    repeats a record that did not change meanwhile. ``content`` (HARVEST_CONTENTS) says what
+    is read of a live record besides its header. Queries: records and tombstones (two each
+    after a key), copies.
     """
+    if content not in HARVEST_CONTENTS:
+        raise ValueError(f"content is one of {HARVEST_CONTENTS}, not {content!r}")
     records = _records_matching(f)
     tombstones = _tombstones_matching(f)
+    # After a key, the rest of its datestamp then the later ones: two index range scans. One
+    # query with "(stamp = s and id > i) or stamp > s" reads the index from the start of s
+    # and filters, which made a harvest of records sharing a datestamp quadratic.
+    record_parts, tomb_parts = [records], [tombstones]
     if after is not None:
         stamp, last_id = after
-        records = records.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, pk__gt=last_id))
-        tombstones = tombstones.filter(
-            Q(deleted_at__gt=stamp) | Q(deleted_at=stamp, record_id__gt=last_id)
-        )
-    if not with_records:
-        records = records.only("id", "updated_at", "doc_type", "flavour")
-    alive = list(records.order_by("updated_at", "id")[: limit + 1])
-    gone = list(tombstones.order_by("deleted_at", "record_id")[: limit + 1])
-    merged: list[tuple[dt.datetime, int, Record | DeletedRecord]] = [
-        (r.updated_at, r.pk, r) for r in alive
-    ] + [(t.deleted_at, t.record_id, t) for t in gone]
+        record_parts = [records.filter(updated_at=stamp, pk__gt=last_id),
+                        records.filter(updated_at__gt=stamp)]  # fmt: skip
+        tomb_parts = [tombstones.filter(deleted_at=stamp, record_id__gt=last_id),
+                      tombstones.filter(deleted_at__gt=stamp)]  # fmt: skip
+    alive: list[tuple[Any, ...]] = []
+    for part in record_parts:
+        alive += _harvest_rows(part, content, limit - len(alive))
+        if len(alive) > limit:
+            break
+    gone: list[tuple[Any, ...]] = []
+    for tomb_part in tomb_parts:
+        gone += tomb_part.order_by("deleted_at", "record_id").values_list(
+            "deleted_at", "record_id", "doc_type", "flavour"
+        )[: limit + 1 - len(gone)]
+        if len(gone) > limit:
+            break
+    merged: list[tuple[dt.datetime, int, bool, tuple[Any, ...]]] = [
+        (row[1], row[0], True, row) for row in alive
+    ] + [(row[0], row[1], False, row) for row in gone]
     merged.sort(key=lambda row: (row[0], row[1]))
     more = len(merged) > limit
     merged = merged[:limit]
-    alive_ids = [pk for _stamp, pk, obj in merged if isinstance(obj, Record)]
-    codes: dict[int, set[str]] = defaultdict(set)
-    for record_id, code in Item.objects.filter(record_id__in=alive_ids).values_list(
-        "record_id", "owning_library__code"
-    ):
-        codes[record_id].add(code)
+    copies = _harvest_copies([pk for _stamp, pk, is_alive, _row in merged if is_alive])
     entries = []
-    for stamp, pk, obj in merged:
-        if isinstance(obj, Record):
-            entries.append(HarvestEntry(pk, stamp, obj.doc_type, obj.flavour, obj,
-                                        tuple(sorted(codes[pk]))))  # fmt: skip
+    for stamp, pk, is_alive, row in merged:
+        if is_alive:
+            own = copies.get(pk, [])
+            codes = tuple(sorted({c.owning_code for c in own}))
+            record = _harvest_record(row, content) if content != "headers" else None
+            entries.append(
+                HarvestEntry(pk, stamp, row[2], row[3], record or _HEADER_ONLY, codes, tuple(own))
+            )
         else:
-            entries.append(HarvestEntry(pk, stamp, obj.doc_type, obj.flavour))
+            entries.append(HarvestEntry(pk, stamp, row[2], row[3]))
     return entries, more
 
 
-def harvest_entry(record_id: int) -> HarvestEntry | None:
-    """One record or its tombstone by id; None when it never existed."""
-    record = Record.objects.filter(pk=record_id).first()
-    if record is not None:
-        codes = Item.objects.filter(record_id=record_id).values_list(
-            "owning_library__code", flat=True
-        )
-        return HarvestEntry(record.pk, record.updated_at, record.doc_type, record.flavour,
-                            record, tuple(sorted(set(codes))))  # fmt: skip
+#: the ``record`` of a live entry read for its header only (ListIdentifiers)
+_HEADER_ONLY = HarvestRecord(0, "", "", {})
+
+
+def harvest_entry(record_id: int, content: str = "headers") -> HarvestEntry | None:
+    """One record (read as ``harvest_page`` reads it) or its tombstone by id; None when it
+    never existed."""
+    rows = _harvest_rows(Record.objects.filter(pk=record_id), content, 0)
+    if rows:
+        row = rows[0]
+        own = _harvest_copies([record_id]).get(record_id, [])
+        record = _harvest_record(row, content) if content != "headers" else _HEADER_ONLY
+        return HarvestEntry(record_id, row[1], row[2], row[3], record,
+                            tuple(sorted({c.owning_code for c in own})), tuple(own))  # fmt: skip
     tomb = DeletedRecord.objects.filter(record_id=record_id).first()
     if tomb is None:
         return None
@@ -198,38 +337,17 @@ def harvest_doc_types() -> list[str]:
     return sorted(types)
 
 
-def records_with_holdings(records: list[Record]) -> dict[int, dict[str, Any]]:
-    """Each record's MARC with its flavour's holdings fields (952 or 995) rebuilt from its
-    copies, as the MARC export writes them (record id -> MARC-in-JSON). One query.
-
-    The stored MARC is not copied: the fields kept are shared with ``records``, read only.
-    """
-    copies: dict[int, list[Item]] = defaultdict(list)
-    for item in (
-        Item.objects.filter(record_id__in=[r.pk for r in records])
-        .select_related("owning_library", "current_library")
-        .order_by("pk")
-    ):
-        copies[item.record_id].append(item)
-    out = {}
-    for record in records:
-        tag = HOLDINGS_TAG.get(record.flavour, "952")
-        fields = [f for f in record.marc.get("fields", []) if next(iter(f)) != tag]
-        fields.extend(holdings_field(item, record.flavour) for item in copies[record.pk])
-        out[record.pk] = {"leader": record.marc.get("leader", ""), "fields": fields}
-    return out
-
-
 #: fields that carry copies in the formats Navette reads
 HOLDINGS_TAGS = frozenset({"852", "952", "995"})
 
 
 def records_with_availability(
-    record_ids: list[int], holdings_tag: str
+    record_ids: list[int], holdings_tag: str | dict[str, str]
 ) -> list[tuple[Record, dict[str, Any]]]:
     """The records in ``record_ids`` order (missing ones left out), each with its MARC where the
     holdings fields (852, 952 and 995) are replaced by one ``holdings_tag`` field per copy
-    telling its library and status. Two queries."""
+    telling its library and status; ``holdings_tag`` is one tag, or one per MARC flavour
+    (``{"unimarc": "995", "": "852"}``: "" for the others). Two queries."""
     records = Record.objects.in_bulk(record_ids)
     copies: dict[int, list[Item]] = defaultdict(list)
     for item in (
@@ -244,7 +362,12 @@ def records_with_availability(
         if record is None:  # deleted since indexing
             continue
         fields = [f for f in record.marc.get("fields", []) if next(iter(f)) not in HOLDINGS_TAGS]
-        fields.extend(availability_field(item, holdings_tag) for item in copies[record_id])
+        tag = (
+            holdings_tag
+            if isinstance(holdings_tag, str)
+            else holdings_tag.get(record.flavour, holdings_tag.get("", "852"))
+        )
+        fields.extend(availability_field(item, tag) for item in copies[record_id])
         out.append((record, {"leader": record.marc.get("leader", ""), "fields": fields}))
     return out
 

@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from navette.catalogue import selectors as catalogue
+from navette.catalogue.marc.holdings import HOLDINGS_TAG, holdings_pairs
 from navette.catalogue.models import DocType, MarcFlavour
 from navette.core import clock
 from navette.network import selectors as network
@@ -195,49 +196,71 @@ class Request:
         self.args = args
         self.now = now
         self.base_url = http.build_absolute_uri(reverse("oai"))
+        # built once per response, not per record: a page writes hundreds of them
+        self.id_prefix = escape(f"oai:{repository_id()}:")
+        marker = 987654321
+        link = http.build_absolute_uri(reverse("portal:record", args=[marker]))
+        self._link_head, _sep, self._link_tail = link.partition(str(marker))
 
     def record_link(self, record_id: int) -> str:
-        return self.http.build_absolute_uri(reverse("portal:record", args=[record_id]))
+        return f"{self._link_head}{record_id}{self._link_tail}"
 
 
-def _header(entry: catalogue.HarvestEntry) -> str:
+def _header(req: Request, entry: catalogue.HarvestEntry) -> str:
     status = ' status="deleted"' if entry.deleted else ""
-    specs = [f"type:{entry.doc_type}"]
+    specs = f"<setSpec>type:{escape(entry.doc_type)}</setSpec>"
     if entry.library_codes:
-        specs.append("library")
-        specs.extend(f"library:{code}" for code in entry.library_codes)
-    spec_xml = "".join(f"<setSpec>{escape(s)}</setSpec>" for s in specs)
+        specs += "<setSpec>library</setSpec>" + "".join(
+            f"<setSpec>library:{escape(code)}</setSpec>" for code in entry.library_codes
+        )
     return (
-        f"<header{status}><identifier>{escape(oai_identifier(entry.record_id))}</identifier>"
-        f"<datestamp>{_stamp(entry.datestamp)}</datestamp>{spec_xml}</header>"
+        f"<header{status}><identifier>{req.id_prefix}{entry.record_id}</identifier>"
+        f"<datestamp>{_stamp(entry.datestamp)}</datestamp>{specs}</header>"
     )
 
 
-def _metadata(
-    req: Request, fmt: Format, entry: catalogue.HarvestEntry, marc: dict[str, Any] | None
-) -> str:
+def _metadata(req: Request, fmt: Format, entry: catalogue.HarvestEntry) -> str:
     record = entry.record
     assert record is not None
     if fmt.prefix == "oai_dc":
-        body = xmlout.dublin_core(record, link=req.record_link(record.pk))
-    elif fmt.prefix == "marcxml":
-        body = xmlout.marc21_xml(marc or record.marc)
-    else:
-        body = xmlout.unimarc_xml(marc or record.marc)
+        return f"<metadata>{xmlout.dublin_core(record, link=req.record_link(record.pk))}</metadata>"
+    # the stored holdings field is replaced by one field per copy, as the MARC export does
+    tag = HOLDINGS_TAG.get(record.flavour, "952")
+    copies = [
+        holdings_pairs(
+            record.flavour,
+            owning=c.owning_code,
+            current=c.current_code,
+            shelving_location=c.shelving_location,
+            call_number=c.call_number,
+            barcode=c.barcode,
+            doc_type_override=c.doc_type_override,
+            notes=c.notes,
+            acquired_on=c.acquired_on,
+            status=c.status,
+        )  # fmt: skip
+        for c in entry.copies
+    ]
+    root = xmlout.MARC21_ROOT if fmt.prefix == "marcxml" else xmlout.UNIMARC_ROOT
+    body = xmlout.marc_record_xml(
+        record.marc, root, drop_tags=frozenset((tag,)), extra_fields=copies
+    )
     return f"<metadata>{body}</metadata>"
 
 
 def _records_xml(req: Request, fmt: Format, entries: list[catalogue.HarvestEntry]) -> str:
-    alive = [e.record for e in entries if e.record is not None]
-    marcs = catalogue.records_with_holdings(alive) if fmt.prefix != "oai_dc" else {}
     out = []
     for entry in entries:
         if entry.deleted:
-            out.append(f"<record>{_header(entry)}</record>")
+            out.append(f"<record>{_header(req, entry)}</record>")
         else:
-            metadata = _metadata(req, fmt, entry, marcs.get(entry.record_id))
-            out.append(f"<record>{_header(entry)}{metadata}</record>")
+            out.append(f"<record>{_header(req, entry)}{_metadata(req, fmt, entry)}</record>")
     return "".join(out)
+
+
+def _content(fmt: Format) -> str:
+    """What a page reads of each live record for ``fmt`` (catalogue.HARVEST_CONTENTS)."""
+    return "dc" if fmt.prefix == "oai_dc" else "marc"
 
 
 def identify(req: Request) -> str:
@@ -291,9 +314,9 @@ def list_sets(req: Request) -> str:
     return f"<ListSets>{body}</ListSets>"
 
 
-def _entry(identifier: str) -> catalogue.HarvestEntry:
+def _entry(identifier: str, content: str = "headers") -> catalogue.HarvestEntry:
     record_id = _record_id(identifier)
-    entry = catalogue.harvest_entry(record_id) if record_id is not None else None
+    entry = catalogue.harvest_entry(record_id, content) if record_id is not None else None
     if entry is None:
         raise OaiError("idDoesNotExist", _("Identifiant inconnu : %(id)s.") % {"id": identifier})
     return entry
@@ -301,7 +324,7 @@ def _entry(identifier: str) -> catalogue.HarvestEntry:
 
 def get_record(req: Request) -> str:
     fmt = _format(req.args["metadataPrefix"])
-    entry = _entry(req.args["identifier"])
+    entry = _entry(req.args["identifier"], _content(fmt))
     if fmt.flavour is not None and entry.flavour != fmt.flavour:
         raise OaiError(
             "cannotDisseminateFormat",
@@ -334,10 +357,14 @@ def _list(req: Request, verb: str) -> str:
     limit = (
         settings.NAVETTE_OAI_RECORDS_PER_PAGE if records else settings.NAVETTE_OAI_HEADERS_PER_PAGE
     )
-    entries, more = catalogue.harvest_page(filt, after=after, limit=limit, with_records=records)
+    content = _content(fmt) if records else "headers"
+    entries, more = catalogue.harvest_page(filt, after=after, limit=limit, content=content)
     if not entries:
         raise OaiError("noRecordsMatch", _("Aucune notice ne correspond à cette demande."))
-    body = _records_xml(req, fmt, entries) if records else "".join(_header(e) for e in entries)
+    if records:
+        body = _records_xml(req, fmt, entries)
+    else:
+        body = "".join(_header(req, e) for e in entries)
     cursor = state["cursor"]
     size = max(state["size"], cursor + len(entries))
     if more or token is not None:

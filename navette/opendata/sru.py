@@ -250,10 +250,11 @@ class Reply:
 
     def envelope(self, element: str, body: str, *, namespace: str | None = None) -> str:
         ns = namespace or (SRU20_NS if self.v2 else SRU12_NS)
+        # SRU 2.0 removed the version element (its scan response schema has none)
+        version = "" if self.v2 else f"<srw:version>{self.version}</srw:version>"
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<srw:{element} xmlns:srw="{ns}"><srw:version>{self.version}</srw:version>'
-            f"{body}</srw:{element}>\n"
+            f'<srw:{element} xmlns:srw="{ns}">{version}{body}</srw:{element}>\n'
         )
 
 
@@ -344,13 +345,8 @@ def search_retrieve(request: HttpRequest, params: dict[str, str], reply: Reply) 
 def _rows_in_order(ids: list[int]) -> list[tuple[Record, dict[str, Any]]]:
     """Records with availability, each with the holdings field of its flavour (or the setting)."""
     configured: str = settings.NAVETTE_SRU_HOLDINGS_FIELD
-    if configured:
-        return catalogue.records_with_availability(ids, configured)
-    rows = {r.pk: (r, m) for r, m in catalogue.records_with_availability(ids, "852")}
-    unimarc = [rid for rid, (r, _m) in rows.items() if r.flavour == "unimarc"]
-    if unimarc:
-        rows.update({r.pk: (r, m) for r, m in catalogue.records_with_availability(unimarc, "995")})
-    return [rows[i] for i in ids if i in rows]
+    # by flavour when not configured: 995 in UNIMARC records, 852 in the others (one read)
+    return catalogue.records_with_availability(ids, configured or {"unimarc": "995", "": "852"})
 
 
 def scan(request: HttpRequest, params: dict[str, str], reply: Reply) -> str:

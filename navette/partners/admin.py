@@ -23,13 +23,22 @@ class ApiKeyForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = ["name", "scopes", "rate_per_minute", "is_active"]
+        fields = ["name", "scopes", "rate_per_minute", "library", "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if Scope.CIRCULATION in (data.get("scopes") or []) and not data.get("library"):
+            self.add_error(
+                "library",
+                _("Le droit de circulation demande la bibliothèque où le partenaire prête."),
+            )
+        return data
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     form = ApiKeyForm
-    list_display = ["name", "prefix", "rate_per_minute", "is_active", "created_at"]
+    list_display = ["name", "prefix", "rate_per_minute", "library", "is_active", "created_at"]
     readonly_fields = ["prefix", "created_at", "created_by"]
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
@@ -41,6 +50,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             name=obj.name, scopes=form.cleaned_data["scopes"],
             rate_per_minute=obj.rate_per_minute, actor=Actor.staff(user), user_id=user.pk,
             is_network_admin=user.is_network_admin, now=clock.now(),
+            library_id=obj.library_id,
         )  # fmt: skip
         obj.pk = key.pk
         obj.prefix, obj.created_at = key.prefix, key.created_at

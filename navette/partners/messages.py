@@ -13,6 +13,9 @@ TABLE: dict[str, Wording] = {
         _("Droits inconnus ou absents : %(scopes)s.") % {"scopes": ", ".join(c["scopes"]) or "-"}
     ),
     "bad_rate": lambda c: _("Au moins un appel par minute."),
+    "library_needed": lambda c: _(
+        "Le droit de circulation demande la bibliothèque où le partenaire prête."
+    ),
     "invalid_key": lambda c: _("Clé d'API absente, inconnue ou révoquée."),
     "scope_missing": lambda c: (
         _("Cette clé n'a pas le droit « %(scope)s ».") % {"scope": c["scope"]}

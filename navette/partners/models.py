@@ -33,6 +33,12 @@ class ApiKey(models.Model):
         related_name="+", verbose_name=_("créée par"),
     )  # fmt: skip
     created_at = models.DateTimeField(_("créée le"))
+    #: where a circulation partner lends and takes back (its desk); required by that scope
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("bibliothèque (circulation)"),
+        help_text=_("Le prêt et le retour par cette clé se font dans cette bibliothèque."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("clé d'API")

@@ -302,6 +302,30 @@ def test_resumption_survives_changes_during_the_harvest(client, relire, settings
     assert doc.findtext(".//dc:title", namespaces=NS) == "Notice changée"
 
 
+def test_pages_cross_a_datestamp_shared_by_records_and_tombstones(client, relire, settings):
+    """Seven records changed in the same second, two of them deleted then: pages of two walk
+    them in identifier order, records and tombstones interleaved, each exactly once."""
+    settings.NAVETTE_OAI_HEADERS_PER_PAGE = 2
+    instant = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    records = [unimarc_record(f"Notice {n}") for n in range(7)]
+    for rec in records:
+        set_datestamp(rec, instant)
+    for gone in (records[2], records[5]):
+        record_delete(record=gone, actor=Actor.system("test"), now=instant)
+    doc = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    seen = []
+    while True:
+        seen += [(h.findtext("oai:identifier", namespaces=NS), h.get("status"))
+                 for h in doc.iterfind(".//oai:header", NS)]  # fmt: skip
+        token = doc.find(".//oai:resumptionToken", NS)
+        if token is None or not token.text:
+            break
+        doc = oai(client, verb="ListIdentifiers", resumptionToken=token.text)
+    assert seen == [
+        (oai_identifier(r.pk), "deleted" if n in (2, 5) else None) for n, r in enumerate(records)
+    ]
+
+
 def test_post_requests_are_answered_like_get(client, small_catalogue):
     """The protocol allows POST (form-encoded): same answer, no CSRF token needed."""
     response = client.post("/oai", {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"})

@@ -26,7 +26,7 @@ def test_schemathesis_finds_no_error_in_the_partner_api(live_server, relire, set
     _key, token = api_key_create(
         name="fuzz", scopes=list(Scope.values), rate_per_minute=100_000,
         actor=Actor.staff(admin), user_id=admin.pk, is_network_admin=True,
-        now=dt.datetime.now(dt.UTC),
+        now=dt.datetime.now(dt.UTC), library_id=relire["lens"].pk,
     )  # fmt: skip
     done = subprocess.run(
         [

@@ -170,3 +170,25 @@ def test_control_characters_in_a_card_are_refused_as_invalid(client, clock_at):
     assert response.json()["code"] == "invalid_request"
     events_key = make_key([Scope.EVENTS_READ])
     assert call(client, "get", "/api/v1/events?library=le%00ns", events_key).status_code == 422
+
+
+def test_the_administration_asks_a_circulation_key_for_its_library(client, clock_at):
+    """The add form refuses the circulation scope without a library (nothing made); with one,
+    the key is made through the service, attached to that library, its token shown once."""
+    clock_at(NOW)
+    lens = make_library(code="lens")
+    admin = User.objects.create_user("chef", password="x", role=Role.NETWORK_ADMIN,
+                                     is_staff=True, is_superuser=True)  # fmt: skip
+    client.force_login(admin)
+    form = {"name": "Automate", "scopes": [Scope.CIRCULATION], "rate_per_minute": 60,
+            "is_active": "on"}  # fmt: skip
+    refused = client.post("/admin/partners/apikey/add/", form)
+    assert refused.status_code == 200
+    assert "Le droit de circulation demande la bibliothèque" in refused.content.decode()
+    assert not ApiKey.objects.exists()
+    made = client.post("/admin/partners/apikey/add/", {**form, "library": lens.pk}, follow=True)
+    assert made.status_code == 200
+    key = ApiKey.objects.get()
+    assert key.library == lens and key.scopes == [Scope.CIRCULATION]
+    assert f"{key.prefix}." in made.content.decode()
+    assert AuditEvent.objects.filter(action="api_key.create", library_id=lens.pk).exists()

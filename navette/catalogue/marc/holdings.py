@@ -111,29 +111,38 @@ def copies_from(marc: dict[str, Any]) -> list[HoldingCopy]:
     return [c for c in out if c.source_tag != "852" or not c.barcode or c.barcode not in primary]
 
 
+def holdings_pairs(
+    flavour: str, *, owning: str, current: str, shelving_location: str, call_number: str,
+    barcode: str, doc_type_override: str, notes: str, acquired_on: dt.date | None, status: str,
+) -> tuple[str, list[tuple[str, str]]]:  # fmt: skip
+    """The holdings field of a copy given by its values: its tag (952 or 995) and its
+    non-empty (code, value) subfields."""
+    if flavour == "unimarc":
+        pairs = [("b", owning), ("c", current), ("f", barcode), ("k", call_number),
+                 ("e", shelving_location), ("r", doc_type_override), ("u", notes)]  # fmt: skip
+        return "995", [(c, v) for c, v in pairs if v]
+    pairs = [("a", owning), ("b", current), ("c", shelving_location), ("o", call_number),
+             ("p", barcode), ("y", doc_type_override), ("z", notes)]  # fmt: skip
+    if acquired_on:
+        pairs.insert(3, ("d", acquired_on.isoformat()))
+    if status == "withdrawn":
+        pairs.append(("0", "1"))
+    elif status == "lost":
+        pairs.append(("1", "1"))
+    elif status == "damaged":
+        pairs.append(("4", "1"))
+    return "952", [(c, v) for c, v in pairs if v]
+
+
 def holdings_field(item: Any, flavour: str) -> dict[str, Any]:
     """The holdings field describing ``item`` (an Item with libraries loaded)."""
-    owning = item.owning_library.code
-    current = item.current_library.code
-    if flavour == "unimarc":
-        pairs = [("b", owning), ("c", current), ("f", item.barcode), ("k", item.call_number),
-                 ("e", item.shelving_location), ("r", item.doc_type_override),
-                 ("u", item.notes)]  # fmt: skip
-        tag = "995"
-    else:
-        pairs = [("a", owning), ("b", current), ("c", item.shelving_location),
-                 ("o", item.call_number), ("p", item.barcode), ("y", item.doc_type_override),
-                 ("z", item.notes)]  # fmt: skip
-        if item.acquired_on:
-            pairs.insert(3, ("d", item.acquired_on.isoformat()))
-        if item.status == "withdrawn":
-            pairs.append(("0", "1"))
-        elif item.status == "lost":
-            pairs.append(("1", "1"))
-        elif item.status == "damaged":
-            pairs.append(("4", "1"))
-        tag = "952"
-    return {tag: {"ind1": " ", "ind2": " ", "subfields": [{c: v} for c, v in pairs if v]}}
+    tag, pairs = holdings_pairs(
+        flavour, owning=item.owning_library.code, current=item.current_library.code,
+        shelving_location=item.shelving_location, call_number=item.call_number,
+        barcode=item.barcode, doc_type_override=item.doc_type_override, notes=item.notes,
+        acquired_on=item.acquired_on, status=item.status,
+    )  # fmt: skip
+    return {tag: {"ind1": " ", "ind2": " ", "subfields": [{c: v} for c, v in pairs]}}
 
 
 #: status words written in holdings for search clients (stable codes, not prose)

@@ -116,7 +116,13 @@ def _refused(request: HttpRequest, exc: ApiKeyRefused) -> HttpResponse:
     if exc.code in ("scope_missing", "no_library"):
         return problem(403, exc.code, _("Droit manquant"), exc.message)
     if exc.code == OutOfScope.code:
-        return problem(403, exc.code, _("Bibliothèque non autorisée"), exc.message)
+        detail = exc.message
+        if "key_library" in exc.context:  # a partner naming another library than its key's
+            detail = _("Cette clé prête à %(library)s, pas à %(other)s.") % {
+                "library": exc.context["key_library"],
+                "other": exc.context["libraries"][0],
+            }
+        return problem(403, exc.code, _("Bibliothèque non autorisée"), detail)
     return problem(401, exc.code, _("Clé d'API absente, inconnue ou révoquée."))
 
 

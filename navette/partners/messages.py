@@ -17,6 +17,10 @@ TABLE: dict[str, Wording] = {
         "Le droit de circulation demande la bibliothèque où le partenaire prête."
     ),
     "invalid_key": lambda c: _("Clé d'API absente, inconnue ou révoquée."),
+    "no_library": lambda c: _("Cette clé n'est attachée à aucune bibliothèque."),
+    "library_not_found": lambda c: (
+        _("Bibliothèque inconnue : %(code)s.") % {"code": c["library_code"]}
+    ),
     "scope_missing": lambda c: (
         _("Cette clé n'a pas le droit « %(scope)s ».") % {"scope": c["scope"]}
     ),

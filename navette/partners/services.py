@@ -135,19 +135,15 @@ def partner_library(*, caller: Caller, asked: str, action: str, now: dt.datetime
         else None
     )
     if library is None:
-        raise ApiKeyRefused(_("Cette clé n'est attachée à aucune bibliothèque."), code="no_library")
+        raise ApiKeyRefused(code="no_library")
     if asked and asked != library.code:
         other = Library.objects.filter(code=asked).first()
         if other is None:
-            raise ValidationFailed(
-                _("Bibliothèque inconnue : %(code)s.") % {"code": asked}, code="library_not_found"
-            )
+            raise ValidationFailed(code="library_not_found", library_code=asked)
         audit_record(actor=caller.actor, action=AuditAction.SCOPE_REFUSED, now=now,
                      library_id=other.pk, data={"attempted": action, "libraries": [other.pk]})  # fmt: skip
         raise ApiKeyRefused(
-            _("Cette clé prête à %(library)s, pas à %(other)s.")
-            % {"library": library.commune, "other": other.commune},
-            code=OutOfScope.code,
+            code=OutOfScope.code, libraries=[other.commune], key_library=library.commune
         )
     # the one library policy (it restricts staff actors only; kept for the day keys are staff)
     scope_check(actor=caller.actor, library_ids=[library.pk], action=action, now=now)

@@ -43,8 +43,14 @@ _Converter = tuple[int, list[Callable[..., Any]], Any]
 def _conn() -> BaseDatabaseWrapper:
     """The default database's connection object, looked up once per call: every attribute
     read through Django's ``connection`` proxy is a thread-local lookup, and a loan makes
-    about a hundred of them."""
-    return connections[DEFAULT_DB_ALIAS]
+    about a hundred of them. Inside ``together()``, the block's own (one lookup per block)."""
+    conn = getattr(_state, "conn", None)
+    return conn if conn is not None else connections[DEFAULT_DB_ALIAS]
+
+
+def db() -> BaseDatabaseWrapper:
+    """The default database's connection object (the block's own inside ``together()``)."""
+    return _conn()
 
 
 def _q(name: str, conn: BaseDatabaseWrapper) -> str:
@@ -647,6 +653,7 @@ def together() -> Iterator[None]:
     conn.ensure_connection()
     raw = conn.connection
     _state.pending = []
+    _state.conn = conn
     _state.writes = []
     try:
         with (
@@ -663,6 +670,7 @@ def together() -> Iterator[None]:
         for cur, _finish, _sql in _state.pending:
             cur.close()
         _state.pending = None
+        _state.conn = None
         _state.writes = None
         _state.pipeline = None
 

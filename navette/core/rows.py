@@ -101,7 +101,7 @@ def _take_cursor(conn: BaseDatabaseWrapper, sql: str) -> Any:
     free = kept.get(sql)
     if free:
         return free.pop()
-    return raw.cursor()  # type: ignore[union-attr]
+    return raw.cursor()
 
 
 def _give_back(conn: BaseDatabaseWrapper, sql: str, cur: Any) -> None:
@@ -115,6 +115,28 @@ def _give_back(conn: BaseDatabaseWrapper, sql: str, cur: Any) -> None:
         free.append(cur)
     else:
         cur.close()
+
+
+def _fetch(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Run one statement now (outside ``together()``) and return its rows: on PostgreSQL on
+    a psycopg cursor kept for it (see ``_take_cursor``), elsewhere on Django's cursor."""
+    if conn.vendor != "postgresql":
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    conn.validate_no_broken_transaction()
+    conn.ensure_connection()
+    cur = _take_cursor(conn, sql)
+    try:
+        _log(conn, sql, params)
+        with conn.wrap_database_errors:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+    except BaseException:
+        cur.close()
+        raise
+    _give_back(conn, sql, cur)
+    return rows
 
 
 def _log(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> None:
@@ -223,12 +245,11 @@ class RowQuery(Generic[M]):
         return obj  # type: ignore[return-value]
 
     def all(self, *params: Any) -> list[M]:
+        if getattr(_state, "pipeline", None) is not None:
+            return read_together((self, params))[0]
         conn = _conn()
         sql, parts = self._build(conn)
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            rows = cur.fetchall()
-        return [self._instance(row, parts, conn) for row in rows]
+        return [self._instance(row, parts, conn) for row in _fetch(conn, sql, params)]
 
     def first(self, *params: Any) -> M | None:
         rows = self.all(*params)
@@ -257,10 +278,9 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
             if isinstance(query, RowQuery):
                 out.append(query.all(*params))
             else:
-                with conn.cursor() as cur:
-                    cur.execute(query, params)
-                    out.append(cur.fetchall())
+                out.append(_fetch(conn, query, params))
         return out
+    conn.validate_no_broken_transaction()
     _send_writes(conn)  # the writes held so far run first
     layouts: list[tuple[RowQuery[Any], list[tuple[Any, ...]]] | None] = []
     taken: list[tuple[str, Any]] = []
@@ -333,9 +353,10 @@ def _value(prep: _Prep, value: Any, conn: BaseDatabaseWrapper) -> Any:
     """``field.get_db_prep_save(value, conn)``, without the call when ``value`` is already as
     the database takes it (None, or exactly the field's plain type; an aware datetime)."""
     _attname, field, _computed, plain = prep
+    given: Any = value  # not narrowed by the type test below
     if plain is not None and (
         value is None
-        or (type(value) is plain and (plain is not dt.datetime or value.tzinfo is not None))
+        or (type(value) is plain and (plain is not dt.datetime or given.tzinfo is not None))
     ):
         return value
     return field.get_db_prep_save(value, conn)

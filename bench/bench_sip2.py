@@ -104,11 +104,14 @@ def _children(pid: int) -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds used by the SIP2 server processes (with the node's search indexer), the
+    """CPU seconds used by the SIP2 server processes, the node's search indexer, the
     database's PostgreSQL backends and this client, between two marks (same machine only)."""
 
-    def __init__(self, server_pids: list[int], pg_url: str | None) -> None:
+    def __init__(
+        self, server_pids: list[int], pg_url: str | None, indexer_pids: list[int] = ()
+    ) -> None:  # type: ignore[assignment]
         self.server_pids = server_pids
+        self.indexer_pids = list(indexer_pids)
         self.pg_url = pg_url
         self.marks: list[dict[str, dict[int, float]]] = []
 
@@ -128,6 +131,7 @@ class CpuMeter:
     def mark(self) -> None:
         self.marks.append({
             "server": {p: _cpu_seconds(p) for s in self.server_pids for p in _children(s)},
+            "indexer": {p: _cpu_seconds(p) for s in self.indexer_pids for p in _children(s)},
             "postgres": {p: _cpu_seconds(p) for p in self._backends()},
             "client": {0: time.process_time()},
         })  # fmt: skip
@@ -299,7 +303,7 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
             cases += [(args.rate_connections, args.rate, n + 1) for n in range(args.rate_repeat)]
         offered = []
         for connections, rate, run in cases:
-            meter = CpuMeter([server.pid, indexer.pid], env.get("DATABASE_URL"))
+            meter = CpuMeter([server.pid], env.get("DATABASE_URL"), [indexer.pid])
             samples, failures, measured = drive(
                 port, connections, args.seconds, args.warmup, meter, rate=rate
             )
@@ -313,7 +317,8 @@ def run_database(label: str, env: dict[str, str], args: argparse.Namespace) -> l
             rows.append(
                 f"| {label} | {shown} | {tps:.0f} | {latency.p50_ms:.1f} | {latency.p95_ms:.1f} "
                 f"| {latency.p99_ms:.1f} | {latency.count} | {len(failures)} "
-                f"| {per['server']:.2f} | {per['postgres']:.2f} | {per['client']:.2f} "
+                f"| {per['server']:.2f} | {per['indexer']:.2f} | {per['postgres']:.2f} "
+                f"| {per['client']:.2f} "
                 f"| {sum(used.values()) / args.seconds:.2f} |"
             )
             if rate:
@@ -392,6 +397,7 @@ def main(argv: list[str]) -> None:
         verdict += (
             f"\nClosed loop, 50 connections on PostgreSQL: {tps:.0f} transactions per second, "
             f"p99 {p99:.1f} ms. CPU per transaction: {per['server']:.2f} ms in the SIP2 server, "
+            f"{per['indexer']:.2f} ms in the search indexer, "
             f"{per['postgres']:.2f} ms in PostgreSQL (a lower bound: connections recycled during "
             f"the run take their last seconds with them), {per['client']:.2f} ms in the "
             f"benchmark's client, {cpu:.2f} ms in all: {cores} cores run at most "
@@ -439,16 +445,17 @@ def main(argv: list[str]) -> None:
         f"A transaction is one request and its response. {args.warmup:.0f} s warm-up, then "
         f"{args.seconds:.0f} s measured per case. Client and server share the machine.\n"
         + "\nAs `navette serve` runs them, the SIP2 processes queue their changes for the "
-        "search index, and the node's one indexer (`navette search-indexer`, its CPU counted "
-        "with the server's) applies them as they come.\n"
+        "search index, and the node's one indexer (`navette search-indexer`, its CPU counted apart "
+        "from the server's) applies them as they come.\n"
         + verdict
         + f"\nLoad average (1 min) before and after: {load_before:.1f}, {load_after:.1f} on {cores} "
         "cores (client, server and PostgreSQL share them; other users' work counts against the "
         "throughput, not the CPU per transaction).\n"
         + (f"\n{args.note}\n" if args.note else "")
         + "\n| database | connections | tps | p50 ms | p95 ms | p99 ms | n | failed "
-        "| server CPU ms/tx | PostgreSQL CPU ms/tx | client CPU ms/tx | cores busy |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+        "| server CPU ms/tx | indexer CPU ms/tx | PostgreSQL CPU ms/tx | client CPU ms/tx "
+        "| cores busy |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
     write_section("sip2", "SIP2 server: kiosk transactions", body,
                   f"1 library, {max([*args.connections, args.rate_connections])} patrons, {max([*args.connections, args.rate_connections]) * ITEMS_PER_CONNECTION} copies")  # fmt: skip

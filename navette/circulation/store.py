@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.db.models import CharField, Count, F, Model, Q, QuerySet, Subquery, Value
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
@@ -71,7 +71,7 @@ class Compiled:
         }
 
     def compiled(self) -> tuple[str, list[Any], list[tuple[int, str]]]:
-        vendor = connections[DEFAULT_DB_ALIAS].vendor
+        vendor = rows.db().vendor
         done = self._done.get(vendor)
         if done is not None:
             return done
@@ -95,7 +95,7 @@ class Compiled:
     def params(self, **values: Any) -> list[Any]:
         _sql, params, slots = self.compiled()
         out = list(params)
-        ops = connections[DEFAULT_DB_ALIAS].ops
+        ops = rows.db().ops
         for i, name in slots:
             value = values[name]
             out[i] = ops.adapt_datefield_value(value) if name in self.dates else value

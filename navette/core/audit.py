@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor, ActorKind
 from navette.core.models import AuditEvent
-from navette.core.rows import insert
+from navette.core.rows import append
 
 
 def audit_record(
@@ -25,26 +25,28 @@ def audit_record(
     object_type: str = "",
     object_id: str | int = "",
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one audit event (who, where, when, what) and return it (its key is not read
-    back: nothing refers to an audit event). ``action`` is one of the journal's names."""
+) -> None:
+    """Append one audit event (who, where, when, what). Its key is not read back and no
+    instance is built: nothing refers to an audit event, and every loan and return appends
+    one. ``action`` is one of the journal's names."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or obj.pk
     # a plain INSERT (navette.core.rows): appended on every loan and return
-    event = AuditEvent(
-        at=now,
-        actor_kind=str(actor.kind),
-        actor_id=actor.id,
-        actor_label=actor.label[:150],
-        library_id=library_id,
-        action=AuditAction(action).value,
-        object_type=object_type,
-        object_id=str(object_id),
-        data=data or {},
+    append(
+        AuditEvent,
+        {
+            "at": now,
+            "actor_kind": str(actor.kind),
+            "actor_id": actor.id,
+            "actor_label": actor.label[:150],
+            "library_id": library_id,
+            "action": AuditAction(action).value,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "data": data or {},
+        },
     )
-    insert([event], keys=False)
-    return event
 
 
 # --- privacy -----------------------------------------------------------------------------

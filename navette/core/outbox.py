@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 
 from navette.core.models import RecordChange
-from navette.core.rows import insert
+from navette.core.rows import append, insert
 
 _after_commit: list[Callable[[], None]] = []
 
@@ -34,7 +34,9 @@ def enqueue_records(record_ids: Iterable[int]) -> None:
     ids = set(record_ids)
     if not ids:
         return
-    if len(ids) <= 4:  # a loan, a return: a plain INSERT (navette.core.rows)
+    if len(ids) == 1:  # a loan, a return: a plain INSERT (navette.core.rows)
+        append(RecordChange, {"record_id": next(iter(ids))})
+    elif len(ids) <= 4:
         insert([RecordChange(record_id=rid) for rid in sorted(ids)], keys=False)
     else:
         RecordChange.objects.bulk_create(RecordChange(record_id=rid) for rid in ids)

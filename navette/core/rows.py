@@ -14,14 +14,26 @@ signals; models with receivers must not be written through here).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, ForeignKey, Model
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    Model,
+    TextField,
+)
+from django.utils import timezone
 
 M = TypeVar("M", bound=Model)
 
@@ -31,8 +43,14 @@ _Converter = tuple[int, list[Callable[..., Any]], Any]
 def _conn() -> BaseDatabaseWrapper:
     """The default database's connection object, looked up once per call: every attribute
     read through Django's ``connection`` proxy is a thread-local lookup, and a loan makes
-    about a hundred of them."""
-    return connections[DEFAULT_DB_ALIAS]
+    about a hundred of them. Inside ``together()``, the block's own (one lookup per block)."""
+    conn = getattr(_state, "conn", None)
+    return conn if conn is not None else connections[DEFAULT_DB_ALIAS]
+
+
+def db() -> BaseDatabaseWrapper:
+    """The default database's connection object (the block's own inside ``together()``)."""
+    return _conn()
 
 
 def _q(name: str, conn: BaseDatabaseWrapper) -> str:
@@ -63,6 +81,68 @@ def _convert(
 
 def _sql_of(sql: str | Callable[[], str]) -> str:
     return sql if isinstance(sql, str) else sql()
+
+
+# --- psycopg cursors kept per statement ------------------------------------------------------
+
+#: per psycopg connection, the idle cursors kept for each statement's SQL: a cursor run again
+#: with the same SQL keeps psycopg's adaptation of its parameters (its ``Transformer``), and
+#: the hot statements skip Django's cursor wrapper (its ``execute_wrapper`` hooks, which only
+#: the ORM's own statements need here; errors are still converted to Django's, and the
+#: statements still logged where Django logs queries)
+_idle: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _take_cursor(conn: BaseDatabaseWrapper, sql: str) -> Any:
+    raw = conn.connection
+    kept = _idle.get(raw)
+    if kept is None:
+        kept = _idle[raw] = {}
+    free = kept.get(sql)
+    if free:
+        return free.pop()
+    return raw.cursor()
+
+
+def _give_back(conn: BaseDatabaseWrapper, sql: str, cur: Any) -> None:
+    raw = conn.connection
+    kept = _idle.get(raw)
+    if kept is None or cur.closed or cur.connection is not raw:
+        cur.close()
+        return
+    free = kept.setdefault(sql, [])
+    if len(free) < 4:
+        free.append(cur)
+    else:
+        cur.close()
+
+
+def _fetch(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Run one statement now (outside ``together()``) and return its rows: on PostgreSQL on
+    a psycopg cursor kept for it (see ``_take_cursor``), elsewhere on Django's cursor."""
+    if conn.vendor != "postgresql":
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    conn.validate_no_broken_transaction()
+    conn.ensure_connection()
+    cur = _take_cursor(conn, sql)
+    try:
+        _log(conn, sql, params)
+        with conn.wrap_database_errors:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+    except BaseException:
+        cur.close()
+        raise
+    _give_back(conn, sql, cur)
+    return rows
+
+
+def _log(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> None:
+    """Where Django logs queries (``DEBUG``, ``CaptureQueriesContext``), log this one too."""
+    if conn.queries_logged:
+        conn.queries_log.append({"sql": sql, "params": params, "time": "0.000"})
 
 
 class RowQuery(Generic[M]):
@@ -165,12 +245,11 @@ class RowQuery(Generic[M]):
         return obj  # type: ignore[return-value]
 
     def all(self, *params: Any) -> list[M]:
+        if getattr(_state, "pipeline", None) is not None:
+            return read_together((self, params))[0]
         conn = _conn()
         sql, parts = self._build(conn)
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            rows = cur.fetchall()
-        return [self._instance(row, parts, conn) for row in rows]
+        return [self._instance(row, parts, conn) for row in _fetch(conn, sql, params)]
 
     def first(self, *params: Any) -> M | None:
         rows = self.all(*params)
@@ -199,51 +278,102 @@ def read_together(*reads: tuple[RowQuery[Any] | str, Sequence[Any]]) -> list[lis
             if isinstance(query, RowQuery):
                 out.append(query.all(*params))
             else:
-                with conn.cursor() as cur:
-                    cur.execute(query, params)
-                    out.append(cur.fetchall())
+                out.append(_fetch(conn, query, params))
         return out
+    conn.validate_no_broken_transaction()
     _send_writes(conn)  # the writes held so far run first
     layouts: list[tuple[RowQuery[Any], list[tuple[Any, ...]]] | None] = []
-    cursors = []
-    _state.queued = True  # the statements wait in the pipeline until the sync below
-    try:
-        for query, params in reads:
-            if isinstance(query, RowQuery):
-                sql, parts = query._build(conn)
-                layouts.append((query, parts))
-            else:
-                sql = query
-                layouts.append(None)
-            cur = conn.cursor()
-            cursors.append(cur)
-            cur.execute(sql, params)
-    except BaseException:
-        for cur in cursors:
-            cur.close()
-        raise
-    finally:
-        _state.queued = False
+    taken: list[tuple[str, Any]] = []
     try:
         with conn.wrap_database_errors:
+            for query, params in reads:
+                if isinstance(query, RowQuery):
+                    sql, parts = query._build(conn)
+                    layouts.append((query, parts))
+                else:
+                    sql = query
+                    layouts.append(None)
+                cur = _take_cursor(conn, sql)
+                taken.append((sql, cur))
+                _log(conn, sql, params)
+                cur.execute(sql, params)
             pipeline.sync()
         _finish_pending()
         results: list[list[Any]] = []
-        for layout, cur in zip(layouts, cursors, strict=True):
+        for layout, (_sql, cur) in zip(layouts, taken, strict=True):
             with conn.wrap_database_errors:
                 rows = cur.fetchall()
             if layout is None:
                 results.append(rows)
             else:
                 results.append([layout[0]._instance(row, layout[1], conn) for row in rows])
+        for sql, cur in taken:
+            _give_back(conn, sql, cur)
+        taken = []
         return results
     finally:
-        for cur in cursors:
+        for _sql, cur in taken:
             cur.close()
 
 
+# --- values as the database takes them ---------------------------------------------------------
+
+#: the Python type a field's values already have when the PostgreSQL backend sends them as
+#: they are (Django's ``get_db_prep_save`` returns them unchanged): no conversion to call
+_AS_IS: tuple[tuple[type[Field], type], ...] = (
+    (IntegerField, int), (CharField, str), (TextField, str), (DateTimeField, dt.datetime),
+    (DateField, dt.date),
+)  # fmt: skip
+_Prep = tuple[str, Field, bool, type | None]
+_preps: dict[tuple[str, Field], _Prep] = {}
+
+
+def _prep(field: Field, conn: BaseDatabaseWrapper) -> _Prep:
+    """How to read and convert ``field``'s value: (attname, field, whether its ``pre_save``
+    computes it (``auto_now``...), the type sent as it is or None)."""
+    key = (conn.vendor, field)
+    found = _preps.get(key)
+    if found is not None:
+        return found
+    target = field.target_field if isinstance(field, ForeignKey) else field
+    plain = None
+    if conn.vendor == "postgresql":
+        for kind, value_type in _AS_IS:
+            if isinstance(target, kind):
+                plain = value_type
+                break
+    computed = type(field).pre_save is not Field.pre_save and not (
+        isinstance(field, DateField) and not field.auto_now and not field.auto_now_add
+    )
+    found = _preps[key] = (field.attname, field, computed, plain)
+    return found
+
+
+def _value(prep: _Prep, value: Any, conn: BaseDatabaseWrapper) -> Any:
+    """``field.get_db_prep_save(value, conn)``, without the call when ``value`` is already as
+    the database takes it (None, or exactly the field's plain type; an aware datetime)."""
+    _attname, field, _computed, plain = prep
+    given: Any = value  # not narrowed by the type test below
+    if plain is not None and (
+        value is None
+        or (type(value) is plain and (plain is not dt.datetime or given.tzinfo is not None))
+    ):
+        return value
+    return field.get_db_prep_save(value, conn)
+
+
+def _values_of(obj: Model, preps: list[_Prep], add: bool, conn: BaseDatabaseWrapper) -> list[Any]:
+    """What ``save()`` would write of ``obj``: each field's ``pre_save`` value, converted."""
+    out = []
+    for prep in preps:
+        attname, field, computed, _plain = prep
+        value = field.pre_save(obj, add) if computed else getattr(obj, attname)
+        out.append(_value(prep, value, conn))
+    return out
+
+
 MAX_INSERT_ROWS = 16
-_insert_sql: dict[tuple[str, type[Model], int, bool, bool], tuple[str, list[Field], str]] = {}
+_insert_sql: dict[tuple[str, type[Model], int, bool, bool], tuple[str, list[_Prep], str]] = {}
 
 
 def next_id_query(model: type[Model]) -> str | None:
@@ -290,11 +420,11 @@ def insert(objs: Iterable[M], *, wait: bool = False, keys: bool = True) -> list[
         if conn.features.can_return_columns_from_insert and not keyed and keys:
             returning = _q(meta.pk.column, conn)
             sql += f" RETURNING {returning}"
-        built = _insert_sql[key] = (sql, fields, returning)
-    sql, fields, returning = built
+        built = _insert_sql[key] = (sql, [_prep(f, conn) for f in fields], returning)
+    sql, preps, returning = built
     params: list[Any] = []
     for obj in objs:
-        params += [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+        params += _values_of(obj, preps, True, conn)
 
     def set_keys(pks: Sequence[Any]) -> None:
         for obj, pk in zip(objs, pks, strict=True):
@@ -325,7 +455,36 @@ def insert(objs: Iterable[M], *, wait: bool = False, keys: bool = True) -> list[
     return objs
 
 
-_update_sql: dict[tuple[str, type[Model], tuple[str, ...]], tuple[str, list[Field]]] = {}
+def append(model: type[Model], values: dict[str, Any]) -> None:
+    """Append one row nobody refers to (an audit event, a statistics fact, an outbox row)
+    given as ``{attname: value}``, without building a model instance: what
+    ``insert([model(**values)], keys=False)`` writes (defaults and ``auto_now_add`` for the
+    fields not given), for less work on every loan and return."""
+    conn = _conn()
+    key = (conn.vendor, model, 1, False, False)
+    built = _insert_sql.get(key)
+    if built is None:
+        insert([model(**values)], keys=False)
+        return
+    sql, preps, _returning = built
+    params = []
+    for prep in preps:
+        attname, field, _computed, _plain = prep
+        if attname in values:
+            value = values[attname]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = timezone.now() if isinstance(field, DateTimeField) else dt.date.today()
+        else:
+            value = field.get_default()
+        params.append(_value(prep, value, conn))
+    _execute(_Write(model._meta.db_table, sql, params, _nothing), wait=False, conn=conn)
+
+
+def _nothing(cur: Any) -> None:
+    return None
+
+
+_update_sql: dict[tuple[str, type[Model], tuple[str, ...]], tuple[str, list[_Prep]]] = {}
 
 
 def update(obj: Model, fields: Sequence[str]) -> None:
@@ -348,9 +507,9 @@ def update(obj: Model, fields: Sequence[str]) -> None:
         sets = ", ".join(f"{_q(f.column, conn)} = %s" for f in targets)
         pk = _q(meta.pk.column, conn)
         sql = f"UPDATE {_q(meta.db_table, conn)} SET {sets} WHERE {pk} = %s"  # noqa: S608
-        built = _update_sql[key] = (sql, targets)
-    sql, targets = built
-    params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in targets]
+        built = _update_sql[key] = (sql, [_prep(f, conn) for f in targets])
+    sql, preps = built
+    params = _values_of(obj, preps, False, conn)
 
     def check(count: int) -> None:
         if count != 1:
@@ -443,16 +602,15 @@ def _send_writes(conn: BaseDatabaseWrapper) -> None:
     # statement (see ``update``)
     sql, params, finish = _combine(list(writes))
     writes.clear()
-    cur = conn.cursor()
-    _state.queued = True
+    cur = _take_cursor(conn, sql)
     try:
-        cur.execute(sql, params)
+        _log(conn, sql, params)
+        with conn.wrap_database_errors:
+            cur.execute(sql, params)
     except BaseException:
         cur.close()
         raise
-    finally:
-        _state.queued = False
-    _state.pending.append((cur, finish))
+    _state.pending.append((cur, finish, sql))
 
 
 def sync() -> None:
@@ -472,18 +630,20 @@ def sync() -> None:
 
 def _finish_pending() -> None:
     done, _state.pending[:] = list(_state.pending), []
+    conn = _conn()
     try:
-        for cur, finish in done:
+        for cur, finish, _sql in done:
             finish(cur)
-    finally:
-        for cur, _finish in done:
+    except BaseException:
+        for cur, _finish, _sql in done:
             cur.close()
+        raise
+    for cur, _finish, sql in done:
+        _give_back(conn, sql, cur)
 
 
 def _send_before_others(execute, sql, params, many, context):
-    if getattr(_state, "queued", False):
-        return execute(sql, params, many, context)
-    # an ORM statement: it goes after the writes held, and reads its results (a row
+    # an ORM statement (the hot ones skip Django's cursor, see ``_take_cursor``): it goes after the writes held, and reads its results (a row
     # count, rows) at once
     _send_writes(context["connection"])
     result = execute(sql, params, many, context)
@@ -514,6 +674,7 @@ def together() -> Iterator[None]:
     conn.ensure_connection()
     raw = conn.connection
     _state.pending = []
+    _state.conn = conn
     _state.writes = []
     try:
         with (
@@ -527,9 +688,10 @@ def together() -> Iterator[None]:
                 _send_writes(conn)
         _finish_pending()  # leaving the pipeline sent everything: read the last results
     finally:
-        for cur, _finish in _state.pending:
+        for cur, _finish, _sql in _state.pending:
             cur.close()
         _state.pending = None
+        _state.conn = None
         _state.writes = None
         _state.pipeline = None
 

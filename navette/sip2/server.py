@@ -439,7 +439,11 @@ def use_prepared_statements() -> bool:
         return False
     connections.close_all()
     # the connection handler shares this dict: threads' connections, opened later, see it
-    db.setdefault("OPTIONS", {}).update(settings.NAVETTE_DB_PREPARED_OPTIONS)
+    options = db.setdefault("OPTIONS", {})
+    given = options.get("options", "")
+    options.update(settings.NAVETTE_DB_PREPARED_OPTIONS)
+    if given and given != options["options"]:  # libpq options of the URL's, joined
+        options["options"] = f"{given} {options['options']}"
     return True
 
 

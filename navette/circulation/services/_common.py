@@ -32,7 +32,7 @@ from navette.circulation.models import (
 )
 from navette.circulation.policies import PatronFacts, Rule, RuleRow, resolve_rule
 from navette.core import clock
-from navette.core.rows import insert as insert_rows
+from navette.core.rows import append as append_row
 from navette.network.hours import Schedule
 from navette.network.models import Closure, Library, OpeningPeriod
 from navette.network.selectors import schedules_for
@@ -240,19 +240,20 @@ def patron_facts(patron: Patron, settings: CirculationSettings) -> PatronFacts:
 def make_fact(
     *, action: CirculationAction, now: dt.datetime, library_id: int | None, item: Item | None = None,
     doc_type: str = "", patron: Patron | None = None,
-) -> CirculationFact:  # fmt: skip
-    """One anonymous statistics fact, not saved: no patron, no copy identity."""
+) -> dict[str, Any]:  # fmt: skip
+    """One anonymous statistics fact, not saved, as ``CirculationFact`` field values: no
+    patron, no copy identity."""
     today = clock.today(now)
-    return CirculationFact(
-        day=today,
-        action=action,
-        library_id=library_id,
-        owning_library_id=item.owning_library_id if item is not None else None,
-        doc_type=doc_type or (item.doc_type if item is not None else ""),
-        patron_category=patron.category.code if patron is not None else "",
-        age_band=patron.age_band(today) if patron is not None else "",
-        home_library_id=patron.home_library_id if patron is not None else None,
-    )
+    return {
+        "day": today,
+        "action": action,
+        "library_id": library_id,
+        "owning_library_id": item.owning_library_id if item is not None else None,
+        "doc_type": doc_type or (item.doc_type if item is not None else ""),
+        "patron_category": patron.category.code if patron is not None else "",
+        "age_band": patron.age_band(today) if patron is not None else "",
+        "home_library_id": patron.home_library_id if patron is not None else None,
+    }
 
 
 def record_fact(
@@ -260,8 +261,8 @@ def record_fact(
     doc_type: str = "", patron: Patron | None = None,
 ) -> None:  # fmt: skip
     """Append one anonymous statistics fact: no patron, no copy identity."""
-    insert_rows(
-        [make_fact(action=action, now=now, library_id=library_id, item=item, doc_type=doc_type,
-                   patron=patron)],
-        keys=False,
+    append_row(
+        CirculationFact,
+        make_fact(action=action, now=now, library_id=library_id, item=item, doc_type=doc_type,
+                  patron=patron),
     )  # fmt: skip

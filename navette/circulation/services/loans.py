@@ -50,11 +50,11 @@ from navette.core.actions import AuditAction
 from navette.core.actors import Actor
 from navette.core.audit import audit_record
 from navette.core.outbox import enqueue_record
-from navette.core.rows import insert as insert_rows
+from navette.core.rows import append as append_row
 from navette.network.models import Library
 from navette.network.scope import scope_check
 from navette.patrons.models import Patron
-from navette.stats.models import CirculationAction
+from navette.stats.models import CirculationAction, CirculationFact
 
 PATRON_REASONS = {
     Reason.CARD_EXPIRED,
@@ -190,7 +190,8 @@ def _checkout(
                 action=CirculationAction.CHECKOUT, now=now, library_id=library.pk, item=it, patron=p
             )
         )
-        insert_rows(facts, keys=False)
+        for fact in facts:
+            append_row(CirculationFact, fact)
     return loan
 
 

@@ -86,16 +86,20 @@ def _prepare(marc: dict[str, Any], flavour: str, now: dt.datetime) -> tuple[dict
         clean = normalise_record(marc, flavour)
     except MarcError:
         raise RecordInvalid([Problem("record_too_long")]) from None
+    # checked before 005 is stamped: a problem's field index is the caller's
+    problems = check_record(clean, flavour)
+    errors = errors_of(problems)
+    if errors:
+        raise RecordInvalid(errors)
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S.0")
     fields = [f for f in clean["fields"] if "005" not in f]
     at = next((i for i, f in enumerate(fields) if next(iter(f)) > "005"), len(fields))
     fields.insert(at, {"005": stamp})
     clean["fields"] = fields
-    clean = normalise_record(clean, flavour)  # the leader's length counts 005
-    problems = check_record(clean, flavour)
-    errors = errors_of(problems)
-    if errors:
-        raise RecordInvalid(errors)
+    try:
+        clean = normalise_record(clean, flavour)  # the leader's length counts 005
+    except MarcError:
+        raise RecordInvalid([Problem("record_too_long")]) from None
     return clean, problems
 
 

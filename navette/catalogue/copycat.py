@@ -143,7 +143,9 @@ def _sru_search(target: RemoteTarget, kind: str, term: str, limit: int) -> Remot
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise RemoteSearchFailed("unreachable", code="unreachable", detail=str(exc)) from None
     try:
-        root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+        root = etree.fromstring(
+            body, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+        )
     except etree.XMLSyntaxError as exc:
         raise RemoteSearchFailed("bad_response", code="bad_response", detail=str(exc)) from None
     diagnostics = root.findall(".//{*}diagnostics/{*}diagnostic")

@@ -78,7 +78,9 @@ def marc_hash(marc: dict[str, Any]) -> str:
     return hashlib.sha1(orjson.dumps(marc), usedforsecurity=False).hexdigest()
 
 
-def _prepare(marc: dict[str, Any], flavour: str, now: dt.datetime) -> tuple[dict[str, Any], list[Problem]]:
+def _prepare(
+    marc: dict[str, Any], flavour: str, now: dt.datetime
+) -> tuple[dict[str, Any], list[Problem]]:
     """Normalise, stamp 005 and validate; RecordInvalid when an error remains."""
     if flavour not in MarcFlavour.values:
         raise RecordInvalid([Problem("flavour_unknown", params={"value": flavour})])
@@ -154,7 +156,9 @@ def _changed_tags(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         return out
 
     old, new = by_tag(before), by_tag(after)
-    return sorted(t for t in set(old) | set(new) if old.get(t) != new.get(t) and t not in QUIET_TAGS)
+    return sorted(
+        t for t in set(old) | set(new) if old.get(t) != new.get(t) and t not in QUIET_TAGS
+    )
 
 
 def _version(record: Record, *, kind: str, marc: dict[str, Any], actor: Actor | None,

@@ -22,7 +22,10 @@ def test_cql_and_pqf_queries_quote_the_term():
     target = RemoteTarget(name="t", protocol="sru", address="http://x", isbn_index="bib.isbn",
                           title_index="bib.title")  # fmt: skip
     assert copycat.cql_query(target, "isbn", "978-2-07-0") == 'bib.isbn = "9782070"'
-    assert copycat.cql_query(target, "title", ' le "grand"  \\ ') == 'bib.title all "le \\"grand\\" \\\\"'
+    assert (
+        copycat.cql_query(target, "title", ' le "grand"  \\ ')
+        == 'bib.title all "le \\"grand\\" \\\\"'
+    )
     assert copycat.pqf_query("author", 'Hugo "V"') == '@attr 1=1003 "Hugo \\"V\\""'
     with pytest.raises(copycat.RemoteSearchFailed):
         copycat.pqf_query("title", "   ")
@@ -71,7 +74,9 @@ def sru_records(relire, settings, tmp_path):
                 f[tag]["subfields"][0]["a"] = title
             if isbn_tag in f:
                 f[isbn_tag]["subfields"][0]["a"] = isbn
-        made[flavour] = editing.record_create(marc=marc, flavour=flavour, actor=actor, now=NOW).record
+        made[flavour] = editing.record_create(
+            marc=marc, flavour=flavour, actor=actor, now=NOW
+        ).record
     rebuild_index()
     return made
 
@@ -94,7 +99,9 @@ def test_sru_search_against_navette_own_sru_server(live_server, sru_records, ver
     (found,) = result.records
     local = sru_records[flavour]
     assert found.flavour == flavour and found.title == local.title
-    assert [f for f in found.marc["fields"] if "995" not in f and "852" not in f] == local.marc["fields"]
+    assert [f for f in found.marc["fields"] if "995" not in f and "852" not in f] == local.marc[
+        "fields"
+    ]
     assert copycat.local_matches(result.records) == [local]
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from navette.catalogue.marc.extract import extract
-from navette.catalogue.marc.iso2709 import parse_structure
+from navette.catalogue.marc.iso2709 import parse_structure, write_record
 from navette.catalogue.marc.rules import (
     DATA,
     TEMPLATE_DOC_TYPES,
@@ -18,7 +18,6 @@ from navette.catalogue.marc.rules import (
     normalise_record,
     template_record,
 )
-from navette.catalogue.marc.iso2709 import write_record
 
 
 def _field(tag, ind="  ", *subs):
@@ -31,7 +30,9 @@ def _marc21(*fields):
 
 
 def codes(marc, flavour="marc21"):
-    return [(p.code, p.field, p.subfield, p.position) for p in errors_of(check_record(marc, flavour))]
+    return [
+        (p.code, p.field, p.subfield, p.position) for p in errors_of(check_record(marc, flavour))
+    ]
 
 
 @pytest.mark.parametrize("flavour", ["marc21", "unimarc"])

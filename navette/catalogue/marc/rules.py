@@ -126,9 +126,13 @@ class Problem:
 def _positions(rows: list[dict[str, Any]]) -> tuple[Position, ...]:
     return tuple(
         Position(
-            start=r["start"], length=r["length"], fr=r["fr"], en=r["en"],
+            start=r["start"],
+            length=r["length"],
+            fr=r["fr"],
+            en=r["en"],
             values={k: (v[0], v[1]) for k, v in r.get("values", {}).items()},
-            pattern=r.get("pattern", ""), computed=bool(r.get("computed")),
+            pattern=r.get("pattern", ""),
+            computed=bool(r.get("computed")),
         )  # fmt: skip
         for r in rows
     )
@@ -296,7 +300,9 @@ def check_record(marc: dict[str, Any], flavour: str) -> list[Problem]:
         for which in ("ind1", "ind2"):
             ind = value.get(which, " ")
             if len(ind) != 1:
-                problems.append(Problem(f"{which}_invalid", field=i, tag=tag, params={"value": ind}))
+                problems.append(
+                    Problem(f"{which}_invalid", field=i, tag=tag, params={"value": ind})
+                )
                 continue
             allowed = getattr(rule, which).values if rule and getattr(rule, which) else None
             if allowed is not None and ind not in allowed:

@@ -20,9 +20,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from navette.catalogue import copycat, editing
@@ -146,7 +145,9 @@ def draft_from_post(data: QueryDict, flavour: str) -> Draft:
         ns = data.get(f"f{i}-ns") or "0"
         for j in range(min(int(ns) if ns.isdigit() else 0, MAX_SUBFIELDS)):
             if f"f{i}-s{j}-c" in data:
-                subs.append([(data.get(f"f{i}-s{j}-c") or "").strip(), data.get(f"f{i}-s{j}-v", "")])
+                subs.append(
+                    [(data.get(f"f{i}-s{j}-c") or "").strip(), data.get(f"f{i}-s{j}-v", "")]
+                )
         rows.append(Row(tag=tag, ind1=_one_char(data.get(f"f{i}-ind1", " ")),
                         ind2=_one_char(data.get(f"f{i}-ind2", " ")), subs=subs))  # fmt: skip
     fixed_other = json.loads(data.get("fixed_other") or "[]")
@@ -175,7 +176,9 @@ def marc_from_draft(draft: Draft) -> tuple[dict[str, Any], list[int | str]]:
     if rules.fixed.subfield is None:
         fixed_field: dict[str, Any] = {tag: draft.fixed}
     else:
-        subs = [{rules.fixed.subfield: draft.fixed}] + [{c: t} for c, t in draft.fixed_other if t.strip()]
+        subs = [{rules.fixed.subfield: draft.fixed}] + [
+            {c: t} for c, t in draft.fixed_other if t.strip()
+        ]
         fixed_field = {tag: {"ind1": draft.fixed_indicators[0], "ind2": draft.fixed_indicators[1],
                              "subfields": subs}}  # fmt: skip
     at = next((k for k, f in enumerate(fields) if next(iter(f)) > tag), len(fields))
@@ -225,10 +228,16 @@ PROBLEM_MESSAGES = {
     "leader_value": gettext_lazy("Valeur « %(value)s » non permise à cette position du label."),
     "fixed_value": gettext_lazy("Valeur « %(value)s » non permise à cette position."),
     "fixed_pattern": gettext_lazy("Valeur « %(value)s » de forme incorrecte à cette position."),
-    "fixed_length": gettext_lazy("Les données codées comptent %(length)s caractères au lieu de %(expected)s."),
-    "control_length": gettext_lazy("Cette zone compte %(length)s caractères au lieu de %(expected)s."),
+    "fixed_length": gettext_lazy(
+        "Les données codées comptent %(length)s caractères au lieu de %(expected)s."
+    ),
+    "control_length": gettext_lazy(
+        "Cette zone compte %(length)s caractères au lieu de %(expected)s."
+    ),
     "tag_invalid": gettext_lazy("Une étiquette de zone compte trois chiffres ou lettres."),
-    "tag_unknown": gettext_lazy("Zone non décrite dans les règles de Navette : son contenu n'est pas vérifié."),
+    "tag_unknown": gettext_lazy(
+        "Zone non décrite dans les règles de Navette : son contenu n'est pas vérifié."
+    ),
     "field_not_repeatable": gettext_lazy("Cette zone n'est pas répétable."),
     "field_missing": gettext_lazy("La zone %(tag)s est obligatoire."),
     "control_has_subfields": gettext_lazy("Une zone de contrôle n'a pas de sous-champs."),
@@ -237,18 +246,24 @@ PROBLEM_MESSAGES = {
     "ind1_invalid": gettext_lazy("Premier indicateur « %(value)s » non permis."),
     "ind2_invalid": gettext_lazy("Second indicateur « %(value)s » non permis."),
     "no_subfields": gettext_lazy("Cette zone n'a aucun sous-champ rempli."),
-    "subfield_code_invalid": gettext_lazy("Code de sous-champ « %(code)s » incorrect : une lettre minuscule ou un chiffre."),
+    "subfield_code_invalid": gettext_lazy(
+        "Code de sous-champ « %(code)s » incorrect : une lettre minuscule ou un chiffre."
+    ),
     "subfield_unknown": gettext_lazy("Le sous-champ $%(code)s n'existe pas dans cette zone."),
     "subfield_not_repeatable": gettext_lazy("Le sous-champ $%(code)s n'est pas répétable."),
     "subfield_required": gettext_lazy("Le sous-champ $%(code)s est obligatoire dans cette zone."),
     "record_too_long": gettext_lazy("La notice est trop longue pour le format ISO 2709."),
     "flavour_unknown": gettext_lazy("Format MARC inconnu."),
-    "flavour_mismatch": gettext_lazy("La notice distante n'est pas dans le format de la notice locale."),
+    "flavour_mismatch": gettext_lazy(
+        "La notice distante n'est pas dans le format de la notice locale."
+    ),
 }
 REMOTE_FAILURES = {
     "unreachable": gettext_lazy("Le catalogue %(target)s ne répond pas (%(detail)s)."),
     "diagnostic": gettext_lazy("Le catalogue %(target)s refuse la recherche : %(detail)s"),
-    "bad_response": gettext_lazy("Le catalogue %(target)s a répondu dans une forme illisible (%(detail)s)."),
+    "bad_response": gettext_lazy(
+        "Le catalogue %(target)s a répondu dans une forme illisible (%(detail)s)."
+    ),
     "bad_query": gettext_lazy("Saisissez ce que vous cherchez."),
 }
 
@@ -267,7 +282,9 @@ class Shown:
     severity: str
 
 
-def _place(problems: list[Problem], origin: list[int | str], draft: Draft) -> dict[str, list[Shown]]:
+def _place(
+    problems: list[Problem], origin: list[int | str], draft: Draft
+) -> dict[str, list[Shown]]:
     """Problems grouped by where they are shown: "leader", "fixed", "f<i>" or "record"."""
     rules = format_rules(draft.flavour)
     placed: dict[str, list[Shown]] = {}
@@ -288,7 +305,9 @@ def _place(problems: list[Problem], origin: list[int | str], draft: Draft) -> di
                     # the n-th subfield kept is not always the n-th of the form (empty ones)
                     kept = [j for j, (_c, t) in enumerate(draft.rows[row].subs) if t.strip()]
                     j = kept[p.subfield] if p.subfield < len(kept) else p.subfield
-                    target = f"f{row}-s{j}-{'c' if 'code' in p.code or 'unknown' in p.code else 'v'}"
+                    target = (
+                        f"f{row}-s{j}-{'c' if 'code' in p.code or 'unknown' in p.code else 'v'}"
+                    )
                 elif p.code.startswith("ind1"):
                     target = f"f{row}-ind1"
                 elif p.code.startswith("ind2"):
@@ -322,7 +341,9 @@ def _position_rows(positions: tuple[Position, ...], text: str, prefix: str,
     return out
 
 
-def _row_view(i: int, row: Row, rules: FormatRules, shown: list[Shown], language: str) -> dict[str, Any]:
+def _row_view(
+    i: int, row: Row, rules: FormatRules, shown: list[Shown], language: str
+) -> dict[str, Any]:
     rule = rules.field_rule(row.tag)
     by_target: dict[str, list[Shown]] = {}
     for s in shown:
@@ -431,7 +452,9 @@ def _handle_post(request: HttpRequest, *, record: Record | None) -> HttpResponse
     if record is None:
         messages.success(request, _("Notice « %(title)s » créée.") % {"title": saved.record.title})
     else:
-        messages.success(request, _("Notice enregistrée (version %(n)s).") % {"n": saved.version.number})
+        messages.success(
+            request, _("Notice enregistrée (version %(n)s).") % {"n": saved.version.number}
+        )
     for warning in saved.warnings:
         messages.warning(request, f"{warning.tag} : {problem_text(warning)}")
     return redirect("staff:catalogue_record", pk=saved.record.pk)
@@ -532,7 +555,9 @@ def copy_search(request: HttpRequest) -> HttpResponse:
                 "target": target.name, "detail": exc.context.get("detail", "")}  # fmt: skip
         else:
             total = found.total
-            for n, (remote, local) in enumerate(zip(found.records, copycat.local_matches(found.records), strict=True)):
+            for n, (remote, local) in enumerate(
+                zip(found.records, copycat.local_matches(found.records), strict=True)
+            ):
                 results.append({"n": n + 1, "remote": remote, "local": local,
                                 "remote_lines": marc_lines(remote.marc),
                                 "local_lines": marc_lines(local.marc) if local else [],

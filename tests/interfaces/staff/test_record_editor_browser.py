@@ -140,7 +140,9 @@ def test_marc21_record_copied_from_z3950_then_restored(
     author_ind2 = _field(page, "100").get_by_label("Indicateur 2")
     imprint_ind1 = _field(page, "260").get_by_label("Indicateur 1", exact=False)
     expect(author_ind2).to_have_attribute("aria-invalid", "true")
-    expect(_field(page, "100").locator(".error")).to_have_text("Second indicateur « 0 » non permis.")
+    expect(_field(page, "100").locator(".error")).to_have_text(
+        "Second indicateur « 0 » non permis."
+    )
     author_ind2.focus()
     author_ind2.select_option(" ")
     imprint_ind1.select_option(" ")

@@ -569,12 +569,38 @@ def copy_search(request: HttpRequest) -> HttpResponse:
     }, status=400 if form.errors or failure else 200)  # fmt: skip
 
 
+def _well_formed(marc: Any) -> bool:
+    """Whether posted JSON has the MARC-in-JSON shape (the editor trusts nothing else)."""
+    if not isinstance(marc, dict) or not isinstance(marc.get("leader"), str):
+        return False
+    fields = marc.get("fields")
+    if not isinstance(fields, list) or len(fields) > MAX_FIELDS:
+        return False
+    for f in fields:
+        if not isinstance(f, dict) or len(f) != 1:
+            return False
+        ((tag, value),) = f.items()
+        if not isinstance(tag, str) or isinstance(value, str):
+            continue
+        if not isinstance(value, dict) or not isinstance(value.get("subfields"), list):
+            return False
+        if not all(isinstance(value.get(k, " "), str) for k in ("ind1", "ind2")):
+            return False
+        for sub in value["subfields"]:
+            if not isinstance(sub, dict) or len(sub) != 1:
+                return False
+            ((code, text),) = sub.items()
+            if not isinstance(code, str) or not isinstance(text, str):
+                return False
+    return True
+
+
 def _posted_marc(request: HttpRequest) -> tuple[dict[str, Any], str] | None:
     try:
         marc = json.loads(request.POST.get("marc", ""))
     except ValueError:
         return None
-    if not isinstance(marc, dict) or not isinstance(marc.get("fields"), list):
+    if not _well_formed(marc):
         return None
     flavour = request.POST.get("flavour", "")
     if flavour not in MarcFlavour.values:

@@ -140,3 +140,15 @@ def test_overlay_from_copy_cataloguing_keeps_copies(client, librarian, relire):
 
 def _now():
     return dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    "posted",
+    ["not json", json.dumps({"fields": "x"}), json.dumps({"leader": "x", "fields": [{"200": {"subfields": 3}}]}),
+     json.dumps({"leader": "x", "fields": [{"200": {"subfields": [{"a": 1}]}}]})],
+)  # fmt: skip
+def test_malformed_remote_record_is_refused_with_a_message(client, librarian, posted):
+    """A posted remote record that is not MARC-in-JSON opens nothing and says so."""
+    response = client.post("/personnel/catalogue/copie/editer/",
+                           {"marc": posted, "flavour": "unimarc"}, follow=True)  # fmt: skip
+    assert "Notice distante illisible." in response.content.decode()

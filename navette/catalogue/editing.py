@@ -74,8 +74,20 @@ class Saved:
 
 
 def marc_hash(marc: dict[str, Any]) -> str:
-    """The sha1 the importer stores: a record saved here and re-imported is "unchanged"."""
-    return hashlib.sha1(orjson.dumps(marc), usedforsecurity=False).hexdigest()
+    """The sha1 the importer stores: a record saved here and re-imported is "unchanged".
+
+    Keys are put in the order the importer writes them (PostgreSQL's jsonb gives them back
+    in its own order), so a record read from the database hashes as it was saved.
+    """
+    fields = []
+    for f in marc.get("fields", []):
+        ((tag, value),) = f.items()
+        if isinstance(value, dict):
+            value = {"ind1": value.get("ind1", " "), "ind2": value.get("ind2", " "),
+                     "subfields": value.get("subfields", [])}  # fmt: skip
+        fields.append({tag: value})
+    canonical = {"leader": marc.get("leader", ""), "fields": fields}
+    return hashlib.sha1(orjson.dumps(canonical), usedforsecurity=False).hexdigest()
 
 
 def _prepare(

@@ -145,7 +145,7 @@ class NotCataloguer(PermissionDenied):
     def __init__(self, *, action: str) -> None:
         self.action = action
         self.message = gettext(
-            "Seuls les bibliothécaires et les administrateurs du réseau modifient les notices."
+            "Seuls les catalogueurs, les bibliothécaires et les administrateurs du réseau modifient les notices."
         )
         super().__init__(self.message)
 

@@ -287,3 +287,37 @@ def _site_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+# --- Z39.50 ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ztest_server(tmp_path) -> Iterator[str]:
+    """Debian's yaz-ztest (the YAZ test Z39.50 server) on a free loopback port; yields
+    ``127.0.0.1:port``. Its Default database answers any Bib-1 query with sample MARC21
+    records."""
+    import subprocess
+    import time
+
+    if shutil.which("yaz-ztest") is None:
+        missing("yaz-ztest is missing: install Debian's package yaz")
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603
+        ["yaz-ztest", "-l", str(tmp_path / "ztest.log"), f"tcp:127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("yaz-ztest did not start")
+                time.sleep(0.05)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=5)

@@ -309,3 +309,99 @@ class MergedIdentifier(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["kind", "value"], name="merged_identifier_lookup")]
+
+
+class RecordVersionKind(models.TextChoices):
+    """How a version of a record came to be."""
+
+    BEFORE_EDITING = "before_editing", _("Version d'origine (import)")
+    CREATED = "created", _("Création")
+    COPIED = "copied", _("Copie d'une notice distante")
+    EDITED = "edited", _("Modification")
+    RESTORED = "restored", _("Restauration d'une version antérieure")
+    OVERLAID = "overlaid", _("Remplacement par une notice distante")
+
+
+class RecordVersion(models.Model):
+    """One saved state of a record's MARC: the record's history, each version restorable.
+
+    Written by the record editor's services in the transaction that saves the record,
+    numbered from 1 per record. The first edit of an imported record first keeps the
+    imported MARC as a ``before_editing`` version.
+    """
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("nature"), max_length=20, choices=RecordVersionKind.choices)
+    marc = models.JSONField(_("notice MARC (MARC-in-JSON)"))
+    saved_at = models.DateTimeField(_("enregistrée le"))
+    actor_kind = models.CharField(max_length=20, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(_("par"), max_length=150, blank=True)
+    #: the tags added, removed or changed against the previous version
+    changed_tags = models.JSONField(_("zones modifiées"), default=list, blank=True)
+    #: where a copied or overlaid record came from (the remote target's name)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("version de notice")
+        verbose_name_plural = _("versions de notice")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"], name="record_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} v{self.number}"
+
+
+class TargetProtocol(models.TextChoices):
+    SRU = "sru", "SRU"
+    Z3950 = "z3950", "Z39.50"
+
+
+class RemoteTarget(models.Model):
+    """A remote catalogue cataloguers copy records from (BnF, SUDOC, a union catalogue).
+
+    Set up by network administrators in the administration. ``address`` is the SRU base
+    URL, or ``host:port`` for Z39.50 (whose database is ``database``).
+    """
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    protocol = models.CharField(_("protocole"), max_length=10, choices=TargetProtocol.choices)
+    address = models.CharField(
+        _("adresse"), max_length=500,
+        help_text=_("SRU : l'URL de base (https://…). Z39.50 : hôte:port."),
+    )  # fmt: skip
+    database = models.CharField(
+        _("base"), max_length=100, blank=True, help_text=_("Z39.50 : le nom de la base.")
+    )
+    sru_version = models.CharField(
+        _("version SRU"), max_length=3, choices=[("1.1", "1.1"), ("1.2", "1.2"), ("2.0", "2.0")],
+        default="1.2",
+    )  # fmt: skip
+    record_syntax = models.CharField(
+        _("format des notices"), max_length=10, choices=MarcFlavour.choices,
+        default=MarcFlavour.UNIMARC,
+        help_text=_("Le format MARC que la cible renvoie (syntaxe Z39.50 usmarc ou unimarc)."),
+    )  # fmt: skip
+    record_schema = models.CharField(
+        _("schéma SRU"), max_length=100, blank=True,
+        help_text=_("SRU : la valeur de recordSchema (marcxml, unimarcxchange…)."),
+    )  # fmt: skip
+    charset = models.CharField(
+        _("jeu de caractères"), max_length=20, blank=True, default="utf-8",
+        help_text=_("Z39.50 : le jeu de caractères des notices (utf-8, marc-8, iso-8859-1)."),
+    )  # fmt: skip
+    isbn_index = models.CharField(_("index ISBN/EAN (CQL)"), max_length=50, default="bath.isbn")
+    title_index = models.CharField(_("index titre (CQL)"), max_length=50, default="dc.title")
+    author_index = models.CharField(_("index auteur (CQL)"), max_length=50, default="dc.creator")
+    timeout = models.PositiveSmallIntegerField(_("délai d'attente (secondes)"), default=15)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("catalogue distant")
+        verbose_name_plural = _("catalogues distants")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

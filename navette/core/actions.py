@@ -57,6 +57,12 @@ class AuditAction(models.TextChoices):
     RECORD_MERGE = "record.merge", _("Notices fusionnées")
     RECORD_UNMERGE = "record.unmerge", _("Fusion de notices annulée")
     RECORD_NOT_DUPLICATE = "record.not_duplicate", _("Notices déclarées distinctes")
+    RECORD_CREATE = "record.create", _("Notice créée")
+    RECORD_UPDATE = "record.update", _("Notice modifiée")
+    RECORD_RESTORE = "record.restore", _("Version de notice restaurée")
+    RECORD_OVERLAY = "record.overlay", _("Notice remplacée par une notice distante")
+    REMOTE_TARGET_ADD = "remote_target.add", _("Catalogue distant ajouté")
+    REMOTE_TARGET_CHANGE = "remote_target.change", _("Catalogue distant modifié")
     # patrons
     PATRON_REGISTER = "patron.register", _("Inscription d'un lecteur")
     PATRON_RENEW_MEMBERSHIP = "patron.renew_membership", _("Réinscription d'un lecteur")

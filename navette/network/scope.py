@@ -143,6 +143,23 @@ class CatalogueRoleRequired(PermissionDenied):
         return self.message
 
 
+class NotCataloguer(PermissionDenied):
+    """The actor may not edit the catalogue's records (a ``PermissionDenied``: 403 when left
+    unhandled)."""
+
+    code = "not_cataloguer"
+
+    def __init__(self, *, action: str) -> None:
+        self.action = action
+        self.message = gettext(
+            "Seuls les catalogueurs, les bibliothécaires et les administrateurs du réseau modifient les notices."
+        )
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def catalogue_scope_check(
     *, actor: Actor, library_ids: Iterable[int], action: str, now: dt.datetime, obj: Any = None
 ) -> None:
@@ -168,3 +185,26 @@ def catalogue_scope_check(
             data={"attempted": action, "libraries": list(missing)},
         )  # fmt: skip
         raise OutOfScope(library_ids=missing, action=action)
+
+
+#: the staff roles that edit records: records are shared by the whole network, so a
+#: cataloguer or librarian of any library edits any record (copies stay with their library,
+#: see scope_check; merging duplicates stays with cataloguers, see catalogue_scope_check)
+CATALOGUER_ROLES = (Role.NETWORK_ADMIN, Role.CATALOGUER, Role.LIBRARIAN)
+
+
+def cataloguer_check(*, actor: Actor, action: str, now: dt.datetime, obj: Any = None) -> None:
+    """Refuse, with an audit entry, a staff actor who may not edit records (an inactive
+    account, a statistician). Jobs and other non-staff actors pass. Call it before the use
+    case's transaction opens, so that the refusal's audit entry is kept. Raises
+    ``NotCataloguer``."""
+    if actor.kind != ActorKind.STAFF:
+        return
+    if (
+        actor.id is not None
+        and User.objects.filter(pk=actor.id, is_active=True, role__in=CATALOGUER_ROLES).exists()
+    ):
+        return
+    audit_record(actor=actor, action=REFUSED, now=now, obj=obj,
+                 data={"attempted": action, "libraries": []})  # fmt: skip
+    raise NotCataloguer(action=action)

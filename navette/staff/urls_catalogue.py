@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from navette.staff.views import catalogue, duplicates
+from navette.staff.views import catalogue, duplicates, record_editor
 
 urlpatterns: list[URLPattern] = [
     path("catalogue/", catalogue.record_search, name="catalogue_search"),
@@ -26,3 +26,17 @@ urlpatterns: list[URLPattern] = [
     ),
     path("catalogue/fusions/<int:pk>/annuler/", duplicates.merge_undo, name="catalogue_merge_undo"),
 ]
+
+urlpatterns += [
+    path("catalogue/notices/nouvelle/", record_editor.record_new, name="catalogue_record_new"),
+    path("catalogue/notices/<int:pk>/modifier/", record_editor.record_edit,
+         name="catalogue_record_edit"),
+    path("catalogue/notices/<int:pk>/historique/", record_editor.record_history,
+         name="catalogue_record_history"),
+    path("catalogue/notices/<int:pk>/restaurer/", record_editor.record_restore,
+         name="catalogue_record_restore"),
+    path("catalogue/notices/<int:pk>/remplacer/", record_editor.record_overlay,
+         name="catalogue_record_overlay"),
+    path("catalogue/copie/", record_editor.copy_search, name="catalogue_copy"),
+    path("catalogue/copie/editer/", record_editor.copy_to_editor, name="catalogue_copy_edit"),
+]  # fmt: skip

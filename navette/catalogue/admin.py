@@ -1,0 +1,38 @@
+"""Remote catalogues for copy cataloguing, set up by network administrators.
+
+Records and copies are not edited here: they change through the catalogue's services
+(the record editor, the copy pages), which validate, keep the history and audit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from navette.catalogue.models import RemoteTarget
+from navette.core import clock
+from navette.core.actions import AuditAction
+from navette.core.actors import Actor
+from navette.core.audit import audit_record
+
+
+@admin.register(RemoteTarget)
+class RemoteTargetAdmin(admin.ModelAdmin):
+    list_display = ("name", "protocol", "address", "database", "record_syntax", "is_active")
+    list_filter = ("protocol", "is_active")
+    fieldsets = (
+        (None, {"fields": ("name", "protocol", "address", "database", "record_syntax", "charset",
+                           "is_active", "timeout")}),
+        ("SRU", {"fields": ("sru_version", "record_schema", "isbn_index", "title_index",
+                            "author_index")}),
+    )  # fmt: skip
+
+    def save_model(self, request: HttpRequest, obj: RemoteTarget, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=Actor.staff(request.user), now=clock.now(), obj=obj,
+            action=AuditAction.REMOTE_TARGET_CHANGE if change else AuditAction.REMOTE_TARGET_ADD,
+            data={"name": obj.name, "protocol": obj.protocol, "address": obj.address},
+        )  # fmt: skip

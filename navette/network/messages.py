@@ -25,6 +25,10 @@ def _out_of_scope(c: Mapping[str, Any]) -> str:
 
 TABLE: dict[str, Wording] = {
     "forbidden_library": _out_of_scope,
+    "not_cataloguer": lambda c: _(
+        "Seuls les catalogueurs, les bibliothécaires et les administrateurs du réseau "
+        "modifient les notices."
+    ),
     "forbidden_role": lambda c: _(
         "Seuls les catalogueurs et les administrateurs du réseau peuvent fusionner des notices."
     ),

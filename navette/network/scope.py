@@ -151,10 +151,13 @@ class NotCataloguer(PermissionDenied):
 
     def __init__(self, *, action: str) -> None:
         self.action = action
-        self.message = gettext(
-            "Seuls les catalogueurs, les bibliothécaires et les administrateurs du réseau modifient les notices."
-        )
-        super().__init__(self.message)
+        self.context: dict[str, Any] = {}
+        super().__init__(self.code)
+
+    @property
+    def message(self) -> str:
+        """Worded by ``network.messages`` in the language active when read."""
+        return worded(self.code, self.context) or self.code
 
     def __str__(self) -> str:
         return self.message

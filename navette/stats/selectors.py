@@ -8,16 +8,25 @@ deletion of patrons. Periods are whole days, both ends included.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from navette.core.errors import DomainError
 from navette.network.models import Library
 from navette.network.selectors import in_french_order
-from navette.stats.models import CirculationAction, CirculationFact
+from navette.stats import rollups
+from navette.stats.models import (
+    NETWORK,
+    ActiveBorrower,
+    CirculationAction,
+    CirculationFact,
+    DailyCount,
+)
 
 #: age bands in the order a table shows them (as ``Patron.age_band`` names them)
 AGE_BANDS = ["0-5", "6-11", "12-14", "15-17", "18-25", "26-39", "40-64", "65+", "inconnu"]
@@ -66,6 +75,52 @@ def facts(
     return qs.filter(library_id=library.pk) if library is not None else qs
 
 
+#: what ``tally`` can count by (a fact's columns, and ``month``)
+DIMENSIONS = frozenset(
+    {"month", "action", "library_id", "owning_library_id", "home_library_id", "doc_type",
+     "patron_category", "age_band"}
+)  # fmt: skip
+
+
+def _month(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def tally(
+    start: dt.date, end: dt.date, dimensions: Sequence[str], *, library: Library | None = None,
+    actions: Sequence[str] = (),
+) -> dict[tuple[Any, ...], int]:  # fmt: skip
+    """Facts of the period counted by ``dimensions`` (in that order in each key): the days
+    rolled up are read from ``DailyCount``, the later ones from the facts themselves (the
+    rollups are never behind by more than the days not yet over)."""
+    unknown = set(dimensions) - DIMENSIONS
+    if unknown:
+        raise ValueError(f"unknown dimensions {sorted(unknown)}")
+    through = rollups.rolled_through()
+    found: dict[tuple[Any, ...], int] = defaultdict(int)
+
+    def add(qs: QuerySet[Any], measure: Any) -> None:
+        if actions:
+            qs = qs.filter(action__in=actions)
+        if library is not None:
+            qs = qs.filter(library_id=library.pk)
+        if "month" in dimensions:
+            qs = qs.annotate(month=TruncMonth("day"))
+        for row in qs.values(*dimensions).annotate(n=measure).order_by():
+            key = tuple(_month(row[d]) if d == "month" else row[d] for d in dimensions)
+            found[key] += row["n"]
+
+    rolled_end = min(end, through) if through is not None else None
+    if rolled_end is not None and rolled_end >= start:
+        add(DailyCount.objects.filter(day__gte=start, day__lte=rolled_end), Sum("n"))
+        raw_start = rolled_end + dt.timedelta(days=1)
+    else:
+        raw_start = start
+    if raw_start <= end:
+        add(CirculationFact.objects.filter(day__gte=raw_start, day__lte=end), Count("id"))
+    return dict(found)
+
+
 @dataclass(frozen=True)
 class LibraryRow:
     library: Library
@@ -85,38 +140,30 @@ class LibraryRow:
 
 def by_library(start: dt.date, end: dt.date) -> list[LibraryRow]:
     """One row per library of the network (those with nothing too), by commune."""
-    counts = {
-        row["library_id"]: row
-        for row in facts(start, end)
-        .values("library_id")
-        .annotate(
-            checkouts=Count("id", filter=Q(action=CirculationAction.CHECKOUT)),
-            checkins=Count("id", filter=Q(action=CirculationAction.CHECKIN)),
-            renewals=Count("id", filter=Q(action=CirculationAction.RENEW)),
-            holds_placed=Count("id", filter=Q(action=CirculationAction.HOLD_PLACE)),
-            holds_fulfilled=Count("id", filter=Q(action=CirculationAction.HOLD_FULFIL)),
-            transits_sent=Count("id", filter=Q(action=CirculationAction.TRANSIT_SEND)),
-            visitors=Count(
-                "id",
-                filter=Q(action=CirculationAction.CHECKOUT)
-                & Q(home_library__isnull=False)
-                & ~Q(home_library_id=F("library_id")),
-            ),
-        )
-    }
+    counts: dict[tuple[int | None, str], int] = defaultdict(int)
+    visitors: dict[int | None, int] = defaultdict(int)
+    for (library_id, action, home), n in tally(
+        start, end, ["library_id", "action", "home_library_id"]
+    ).items():
+        counts[library_id, action] += n
+        if action == CirculationAction.CHECKOUT and home is not None and home != library_id:
+            visitors[library_id] += n
     rows = []
     for library in in_french_order(Library.objects.all()):
-        c = counts.get(library.pk, {})
+
+        def c(action: str, pk: int = library.pk) -> int:
+            return counts.get((pk, action), 0)
+
         rows.append(
             LibraryRow(
                 library=library,
-                checkouts=c.get("checkouts", 0),
-                checkins=c.get("checkins", 0),
-                renewals=c.get("renewals", 0),
-                holds_placed=c.get("holds_placed", 0),
-                holds_fulfilled=c.get("holds_fulfilled", 0),
-                transits_sent=c.get("transits_sent", 0),
-                checkouts_visitors=c.get("visitors", 0),
+                checkouts=c(CirculationAction.CHECKOUT),
+                checkins=c(CirculationAction.CHECKIN),
+                renewals=c(CirculationAction.RENEW),
+                holds_placed=c(CirculationAction.HOLD_PLACE),
+                holds_fulfilled=c(CirculationAction.HOLD_FULFIL),
+                transits_sent=c(CirculationAction.TRANSIT_SEND),
+                checkouts_visitors=visitors.get(library.pk, 0),
             )
         )
     return rows
@@ -142,13 +189,8 @@ def checkouts_by(
     if dimension not in {"doc_type", "patron_category", "age_band", "home_library"}:
         raise ValueError(f"unknown dimension {dimension!r}")
     column = "home_library_id" if dimension == "home_library" else dimension
-    rows = (
-        facts(start, end, library)
-        .filter(action=CirculationAction.CHECKOUT)
-        .values(column)
-        .annotate(n=Count("id"))
-    )
-    pairs = [("" if r[column] is None else str(r[column]), r["n"]) for r in rows]
+    counted = tally(start, end, [column], library=library, actions=[CirculationAction.CHECKOUT])
+    pairs = [("" if key[0] is None else str(key[0]), n) for key, n in counted.items()]
     if dimension == "age_band":
         order = {band: i for i, band in enumerate(AGE_BANDS)}
         pairs.sort(key=lambda p: order.get(p[0], len(order)))
@@ -157,24 +199,128 @@ def checkouts_by(
     return _shares(pairs)
 
 
+def months_of(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day of every month of the period."""
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        months.append(day)
+        day = _next_month(day)
+    return months
+
+
 def checkouts_by_month(
     start: dt.date, end: dt.date, library: Library | None = None
 ) -> list[tuple[dt.date, int]]:
     """(first day of the month, loans) for every month of the period, months without loans
     included; interfaces name the month in the reader's language."""
+    found = tally(start, end, ["month"], library=library, actions=[CirculationAction.CHECKOUT])
+    return [(month, found.get((month,), 0)) for month in months_of(start, end)]
+
+
+# --- active borrowers (the year's pseudonyms) ----------------------------------------------
+
+#: the survey's age groups, from the facts' finer bands
+AGE_GROUPS: dict[str, tuple[str, ...]] = {
+    "0-14": ("0-5", "6-11", "12-14"),
+    "15-64": ("15-17", "18-25", "26-39", "40-64"),
+    "65+": ("65+",),
+    "inconnu": ("inconnu", ""),
+}
+_GROUP_OF = {band: group for group, bands in AGE_GROUPS.items() for band in bands}
+
+
+def age_group(band: str) -> str:
+    return _GROUP_OF.get(band, "inconnu")
+
+
+BORROWER_DIMENSIONS = ("age_group", "patron_category", "residence")
+
+
+def _new_borrowers(
+    year: int, scope: int, through: dt.date | None, rolled: QuerySet[ActiveBorrower]
+) -> list[dict[str, Any]]:
+    """Borrowers of ``year`` seen in the days not rolled up yet and not counted there,
+    with the age band, category and commune of their first such loan."""
+    start = dt.date(year, 1, 1)
+    if through is not None and through >= start:
+        start = through + dt.timedelta(days=1)
+    end = dt.date(year, 12, 31)
+    if start > end:
+        return []
+    qs = CirculationFact.objects.filter(
+        day__gte=start, day__lte=end, action=CirculationAction.CHECKOUT, borrower__isnull=False
+    )
+    if scope != NETWORK:
+        qs = qs.filter(library_id=scope)
+    found: dict[Any, dict[str, Any]] = {}
+    for row in (
+        qs.exclude(borrower__in=rolled.values("borrower"))
+        .values("borrower", "day", "age_band", "patron_category", "residence")
+        .order_by("day", "id")
+    ):
+        found.setdefault(row["borrower"], row)
+    return list(found.values())
+
+
+def active_borrowers(
+    year: int, dimension: str | None = None, library: Library | None = None
+) -> dict[str, int]:
+    """Distinct borrowers who borrowed in ``year`` (at ``library``, else anywhere in the
+    network), counted by the year's pseudonyms, so exact after every loan was anonymised and
+    patrons purged; by ``age_group`` (0-14, 15-64, 65+), ``patron_category`` or
+    ``residence`` (as at their first loan of the year there), or in all (key ``""``)."""
+    if dimension is not None and dimension not in BORROWER_DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    scope = library.pk if library is not None else NETWORK
+    through = rollups.rolled_through()
+    rolled = ActiveBorrower.objects.filter(year=year, library_id=scope)
+    column = "age_band" if dimension == "age_group" else dimension
+    counts: dict[str, int] = defaultdict(int)
+
+    def key(value: str) -> str:
+        if dimension is None:
+            return ""
+        return age_group(value) if dimension == "age_group" else value
+
+    if column is None:
+        counts[""] += rolled.count()
+    else:
+        for row in rolled.values(column).annotate(n=Count("id")).order_by():
+            counts[key(row[column])] += row["n"]
+    for row in _new_borrowers(year, scope, through, rolled):
+        counts[key(row[column]) if column else ""] += 1
+    return dict(counts)
+
+
+def active_borrowers_by_library(year: int) -> dict[int, int]:
+    """Distinct borrowers of ``year`` at each library (a borrower counts at every library
+    where they borrowed)."""
+    through = rollups.rolled_through()
+    counts: dict[int, int] = defaultdict(int)
+    rolled = ActiveBorrower.objects.filter(year=year).exclude(library_id=NETWORK)
+    for row in rolled.values("library_id").annotate(n=Count("id")).order_by():
+        counts[row["library_id"]] += row["n"]
+    for library_id in Library.objects.values_list("pk", flat=True):
+        scoped = ActiveBorrower.objects.filter(year=year, library_id=library_id)
+        counts[library_id] += len(_new_borrowers(year, library_id, through, scoped))
+    return dict(counts)
+
+
+def borrowers_by_month(year: int, library: Library | None = None) -> list[tuple[dt.date, int]]:
+    """(first day of the month, distinct borrowers that month) for the twelve months."""
+    qs = CirculationFact.objects.filter(
+        day__year=year, action=CirculationAction.CHECKOUT, borrower__isnull=False
+    )
+    if library is not None:
+        qs = qs.filter(library_id=library.pk)
     found = {
-        row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["n"]
-        for row in facts(start, end, library)
-        .filter(action=CirculationAction.CHECKOUT)
-        .annotate(month=TruncMonth("day"))
+        _month(row["month"]): row["n"]
+        for row in qs.annotate(month=TruncMonth("day"))
         .values("month")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("borrower", distinct=True))
+        .order_by()
     }
-    months, day = [], start.replace(day=1)
-    while day <= end:
-        months.append((day, found.get(day, 0)))
-        day = _next_month(day)
-    return months
+    return [(m, found.get(m, 0)) for m in months_of(dt.date(year, 1, 1), dt.date(year, 12, 31))]
 
 
 CSV_HEADER = [
@@ -187,31 +333,12 @@ def csv_rows(start: dt.date, end: dt.date, library: Library | None = None) -> It
     """Every fact of the period counted by month and by all its dimensions (codes of
     libraries): what a statistician loads into a spreadsheet."""
     codes = dict(Library.objects.values_list("pk", "code"))
-    rows = (
-        facts(start, end, library)
-        .annotate(month=TruncMonth("day"))
-        .values(
-            "month",
-            "library_id",
-            "action",
-            "doc_type",
-            "patron_category",
-            "age_band",
-            "home_library_id",
-            "owning_library_id",
-        )  # fmt: skip
-        .annotate(n=Count("id"))
-        .order_by("month", "library_id", "action", "doc_type", "patron_category", "age_band")
-    )
-    for r in rows.iterator(chunk_size=2000):
+    dims = ["month", "library_id", "action", "doc_type", "patron_category", "age_band",
+            "home_library_id", "owning_library_id"]  # fmt: skip
+    counted = tally(start, end, dims, library=library)
+    for key in sorted(counted, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        month, library_id, action, doc_type, category, age, home, owning = key
         yield [
-            r["month"].isoformat()[:7],
-            codes.get(r["library_id"], ""),
-            r["action"],
-            r["doc_type"],
-            r["patron_category"],
-            r["age_band"],
-            codes.get(r["home_library_id"], ""),
-            codes.get(r["owning_library_id"], ""),
-            str(r["n"]),
-        ]
+            month.isoformat()[:7], codes.get(library_id, ""), action, doc_type, category, age,
+            codes.get(home, ""), codes.get(owning, ""), str(counted[key]),
+        ]  # fmt: skip

@@ -306,21 +306,27 @@ def active_borrowers_by_library(year: int) -> dict[int, int]:
     return dict(counts)
 
 
-def borrowers_by_month(year: int, library: Library | None = None) -> list[tuple[dt.date, int]]:
-    """(first day of the month, distinct borrowers that month) for the twelve months."""
-    qs = CirculationFact.objects.filter(
-        day__year=year, action=CirculationAction.CHECKOUT, borrower__isnull=False
-    )
-    if library is not None:
-        qs = qs.filter(library_id=library.pk)
-    found = {
-        _month(row["month"]): row["n"]
-        for row in qs.annotate(month=TruncMonth("day"))
-        .values("month")
-        .annotate(n=Count("borrower", distinct=True))
+def active_borrowers_by_month(
+    year: int, library: Library | None = None
+) -> list[tuple[dt.date, int]]:
+    """(first day of the month, active borrowers of the year so far) for the twelve months:
+    each borrower counted from the month of their first loan of the year (from the rollups,
+    plus the days not rolled up yet)."""
+    scope = library.pk if library is not None else NETWORK
+    rolled = ActiveBorrower.objects.filter(year=year, library_id=scope)
+    new: dict[dt.date, int] = defaultdict(int)
+    for row in (
+        rolled.annotate(month=TruncMonth("first_day")).values("month").annotate(n=Count("id"))
         .order_by()
-    }
-    return [(m, found.get(m, 0)) for m in months_of(dt.date(year, 1, 1), dt.date(year, 12, 31))]
+    ):  # fmt: skip
+        new[_month(row["month"])] += row["n"]
+    for row in _new_borrowers(year, scope, rollups.rolled_through(), rolled):
+        new[row["day"].replace(day=1)] += 1
+    running, out = 0, []
+    for month in months_of(dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        running += new.get(month, 0)
+        out.append((month, running))
+    return out
 
 
 CSV_HEADER = [

@@ -11,15 +11,17 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from navette.catalogue.models import DocType
-from navette.core import clock
+from navette.core import clock, formats
 from navette.core.actors import Actor
 from navette.core.csvexport import csv_writer
 from navette.network.models import Library
 from navette.network.scope import scope_check, statistics_libraries
 from navette.network.selectors import in_french_order
 from navette.patrons.models import PatronCategory
+from navette.staff import charts
 from navette.staff.permissions import staff_required
 from navette.stats import selectors
 
@@ -69,7 +71,13 @@ def circulation(request: HttpRequest) -> HttpResponse:
         ]
 
     months = selectors.checkouts_by_month(start, end, library)
+    before = selectors.checkouts_by_month(
+        _year_before(start), _year_before(end, last=True), library
+    )
     peak = max((n for _m, n in months), default=0)
+    borrowers = selectors.active_borrowers_by_month(end.year, library)
+    by_doc_type = labelled("doc_type", {str(k): str(v) for k, v in doc_labels.items()})
+    month_names = [formats.month_short(m) for m, _n in months]
     query = urlencode(
         {"de": start.strftime("%Y-%m"), "a": end.strftime("%Y-%m"),
          "bibliotheque": library.code if library else ""}
@@ -90,14 +98,35 @@ def circulation(request: HttpRequest) -> HttpResponse:
                 "holds_fulfilled": sum(r.holds_fulfilled for r in by_library),
                 "transits_sent": sum(r.transits_sent for r in by_library),
             },
-            "by_doc_type": labelled("doc_type", {str(k): str(v) for k, v in doc_labels.items()}),
+            "by_doc_type": by_doc_type,
+            "months_chart": charts.columns(
+                month_names, [[n for _m, n in months], [n for _m, n in before]]
+            ),
+            "months_legend": [f"{start:%Y}–{end:%Y}" if start.year != end.year else str(end.year),
+                              str(end.year - 1) if start.year == end.year else _("un an plus tôt")],
+            "borrowers": borrowers,
+            "borrowers_chart": charts.columns(
+                [formats.month_short(m) for m, _n in borrowers], [[n for _m, n in borrowers]]
+            ),
+            "media_chart": charts.shares(by_doc_type),
             "by_category": labelled("patron_category", categories),
             "by_age": labelled("age_band", {}),
             "by_home": labelled("home_library", libraries),
-            "months": [(m, n, round(100 * n / peak) if peak else 0) for m, n in months],
+            "months": [
+                (m, n, round(100 * n / peak) if peak else 0, b)
+                for (m, n), (_b, b) in zip(months, before, strict=False)
+            ],
             "query": query,
         },
     )  # fmt: skip
+
+
+def _year_before(day: dt.date, *, last: bool = False) -> dt.date:
+    """The same day a year earlier (the last day of that month for ``last``)."""
+    first = day.replace(year=day.year - 1, day=1)
+    if not last:
+        return first
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 @staff_required

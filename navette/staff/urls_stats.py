@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern] = [
     path("statistiques/rapport-annuel/", reports.annual, name="stats_annual"),
     path("statistiques/rapport-annuel.csv", reports.annual_csv, name="stats_annual_csv"),
     path("statistiques/rapport-annuel.ods", reports.annual_ods, name="stats_annual_ods"),
+    path("statistiques/simulateur-regles/", reports.simulator, name="stats_simulator"),
 ]

@@ -11,12 +11,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from navette.catalogue.models import DocType
+from navette.circulation.policies import RuleRow
 from navette.core import clock
 from navette.core.csvexport import csv_writer
 from navette.core.odsexport import Sheet, ods_bytes
 from navette.network.models import Library
+from navette.patrons.models import PatronCategory
 from navette.reports.annual import Report, annual_report
-from navette.staff.permissions import staff_required
+from navette.reports.simulator import rules_replay
+from navette.staff.permissions import network_admin_required, staff_required
 
 FIRST_YEAR = 2000
 
@@ -119,3 +123,59 @@ def annual_ods(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{_name(reports[0])}.ods"'
     return response
+
+
+def _optional_int(request: HttpRequest, name: str, errors: list[str], label: str) -> int | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 999:
+        errors.append(_("%(field)s : un nombre entier entre 0 et 999.") % {"field": label})
+        return None
+    return int(raw)
+
+
+@network_admin_required
+def simulator(request: HttpRequest) -> HttpResponse:
+    """A draft change of one loan rule replayed over the last 12 months of facts; the
+    published rules are never changed (they are edited in the administration)."""
+    errors: list[str] = []
+    impact = None
+    library = Library.objects.filter(code=request.GET.get("bibliotheque", "")).first()
+    category = PatronCategory.objects.filter(code=request.GET.get("categorie", "")).first()
+    doc_type = request.GET.get("type", "")
+    if doc_type not in {str(k) for k, _v in DocType.choices}:
+        doc_type = ""
+    values = {
+        "loan_days": _optional_int(request, "duree", errors, _("Durée du prêt (jours)")),
+        "max_loans": _optional_int(request, "maximum", errors, _("Nombre de prêts maximum")),
+        "max_renewals": _optional_int(request, "prolongations", errors,
+                                      _("Prolongations maximum")),
+    }  # fmt: skip
+    asked = any(v is not None for v in values.values())
+    if asked and not errors:
+        change = RuleRow(
+            library_id=library.pk if library else None,
+            category_id=category.pk if category else None, doc_type=doc_type, **values,
+        )  # fmt: skip
+        impact = rules_replay(change=change, today=clock.today())
+    libraries = {lib.pk: str(lib) for lib in Library.objects.all()}
+    docs = {str(k): str(v) for k, v in DocType.choices}
+    return render(
+        request,
+        "staff/stats/simulator.html",
+        {
+            "errors": errors, "impact": impact, "library": library, "category": category,
+            "doc_type": doc_type, "values": request.GET,
+            "libraries": Library.objects.order_by("commune", "name"),
+            "categories": PatronCategory.objects.all(), "doc_types": DocType.choices,
+            "by_library": sorted(((libraries.get(k, "—"), n) for k, n in
+                                  impact.refused_by_library.items()), key=lambda r: -r[1])
+            if impact else [],
+            "by_doc_type": sorted(((docs.get(k, k), n) for k, n in
+                                   impact.refused_by_doc_type.items()), key=lambda r: -r[1])
+            if impact else [],
+            "by_age": sorted(impact.refused_by_age_group.items()) if impact else [],
+        },
+        status=400 if errors else 200,
+    )  # fmt: skip

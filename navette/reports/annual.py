@@ -104,6 +104,11 @@ def _item_doc_type() -> Coalesce:
     return Coalesce(NullIf("doc_type_override", Value("")), "record__doc_type")
 
 
+def _band_at(age: int) -> str:
+    """The statistics' age band of an age (as ``Patron.age_band``)."""
+    return Patron(birth_date=dt.date(2000, 1, 1)).age_band(dt.date(2000 + age, 1, 1))
+
+
 def annual_report(year: int, library: Library | None = None) -> Report:
     """The report of ``year`` for ``library`` (a site), or for the whole network."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -163,11 +168,16 @@ def annual_report(year: int, library: Library | None = None) -> Report:
     patrons = Patron.objects.filter(
         home_library_id__in=ids, created_at__date__lte=end, membership_expires_on__gte=start
     )
+    # age on 31 December is the year minus the year of birth: counted by year of birth
     registered_age: dict[str, int] = defaultdict(int)
+    for row in patrons.values("birth_date__year").annotate(n=Count("id")).order_by():
+        born = row["birth_date__year"]
+        band = "inconnu" if born is None else _band_at(year - born)
+        registered_age[selectors.age_group(band)] += row["n"]
     registered_commune: dict[str, int] = defaultdict(int)
-    for patron in patrons.only("birth_date", "postcode", "city"):
-        registered_age[selectors.age_group(patron.age_band(end))] += 1
-        registered_commune[patron.residence or "—"] += 1
+    for row in patrons.values("postcode", "city").annotate(n=Count("id")).order_by():
+        place = Patron(postcode=row["postcode"], city=row["city"]).residence
+        registered_commune[place or "—"] += row["n"]
     active_age = selectors.active_borrowers(year, "age_group", library)
     active_commune = selectors.active_borrowers(year, "residence", library)
     loans_by_kind = {

@@ -62,12 +62,12 @@ class CirculationFact(models.Model):
         indexes = [models.Index(fields=["library", "day", "action"])]
 
 
-class DailyCount(models.Model):
-    """Facts counted by day and by all their dimensions but the borrower: what the pages
-    read instead of the facts (``navette.stats.rollups``). A day is rolled up whole, once
-    it is over; the days after ``RollupState.through_day`` are read from the facts."""
+class MonthlyCount(models.Model):
+    """Facts counted by month and by all their dimensions but the borrower: what the pages
+    read instead of the facts (``navette.stats.rollups``). A month's rows count its days up
+    to ``RollupState.through_day``; the later days are read from the facts."""
 
-    day = models.DateField(_("jour"))
+    month = models.DateField(_("mois"))  # its first day
     action = models.CharField(_("action"), max_length=20, choices=CirculationAction.choices)
     library_id = models.IntegerField(_("bibliothèque"), null=True)
     owning_library_id = models.IntegerField(_("bibliothèque propriétaire"), null=True)
@@ -78,9 +78,9 @@ class DailyCount(models.Model):
     n = models.IntegerField(_("nombre"))
 
     class Meta:
-        verbose_name = _("compte quotidien")
-        verbose_name_plural = _("comptes quotidiens")
-        indexes = [models.Index(fields=["day", "library_id"], name="stats_daily_day_library")]
+        verbose_name = _("compte mensuel")
+        verbose_name_plural = _("comptes mensuels")
+        indexes = [models.Index(fields=["month", "library_id"], name="stats_monthly_month_library")]
 
 
 #: ``ActiveBorrower.library_id`` of a borrower counted for the whole network

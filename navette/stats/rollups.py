@@ -1,14 +1,17 @@
-"""Daily rollups of the circulation facts, maintained incrementally.
+"""Rollups of the circulation facts, maintained incrementally, day by day.
 
 The statistics pages and the annual report never scan the raw facts of past days: each day,
-once over, is counted once into ``DailyCount`` (facts by day and all their dimensions) and
-``ActiveBorrower`` (each year's borrowers, per library and for the network). ``RollupState``
-says how far it went; readers (``navette.stats.selectors``) add the facts of the days after
-it (today, usually) read directly.
+once over, is counted into ``MonthlyCount`` (facts by month and all their dimensions: the
+month's rows are counted again from its first day up to that day) and ``ActiveBorrower``
+(each year's borrowers, per library and for the network). ``RollupState`` says through which
+day; readers (``navette.stats.selectors``) add the facts of the days after it (today,
+usually) read directly. Periods on the pages are whole months, hence the month grain: a
+month of facts becomes a few thousand rows.
 
-``stats_rollup`` (the ``stats-rollup`` job of ``navette jobs``) rolls up every day after the
-last one rolled up until yesterday, one transaction per day, under a job lock. Rolling up a
-day again is harmless (its counts are replaced; a borrower keeps their first day).
+``stats_rollup`` (the ``stats-rollup`` job of ``navette jobs``) rolls up the days after the
+last one rolled up until yesterday, one transaction per month of days, under a job lock.
+Rolling up again is harmless (a month's counts are replaced; a borrower keeps their first
+day).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from navette.stats.models import (
     ActiveBorrower,
     CirculationAction,
     CirculationFact,
-    DailyCount,
+    MonthlyCount,
     RollupState,
 )
 
@@ -39,41 +42,57 @@ _DIMENSIONS = (
 def _tables() -> tuple[str, str, str]:
     return (
         CirculationFact._meta.db_table,
-        DailyCount._meta.db_table,
+        MonthlyCount._meta.db_table,
         ActiveBorrower._meta.db_table,
     )
 
 
-def roll_up_day(day: dt.date) -> None:
-    """Count the facts of ``day`` into the rollups (in the caller's transaction)."""
-    facts, daily, borrowers = _tables()
+def roll_up(first: dt.date, last: dt.date) -> None:
+    """Count the facts of the days ``first`` to ``last`` (one month) into the rollups, in the
+    caller's transaction: the month's counts again from its first day up to ``last``, and
+    the borrowers first seen in those days."""
+    facts, monthly, borrowers = _tables()
+    month = first.replace(day=1)
+    if last.replace(day=1) != month:
+        raise ValueError("one month at a time")
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {daily} WHERE day = %s", [day])  # noqa: S608
+        cursor.execute(f"DELETE FROM {monthly} WHERE month = %s", [month])  # noqa: S608
         cursor.execute(
-            f"INSERT INTO {daily} (day, {_DIMENSIONS}, n) "  # noqa: S608 (names from _meta)
-            f"SELECT day, {_DIMENSIONS}, COUNT(*) FROM {facts} WHERE day = %s "
-            f"GROUP BY day, {_DIMENSIONS}",
-            [day],
+            f"INSERT INTO {monthly} (month, {_DIMENSIONS}, n) "  # noqa: S608 (names from _meta)
+            f"SELECT %s, {_DIMENSIONS}, COUNT(*) FROM {facts} WHERE day >= %s AND day <= %s "
+            f"GROUP BY {_DIMENSIONS}",
+            [month, month, last],
         )
-        first = "MIN(age_band), MIN(patron_category), MIN(residence)"
+        # a borrower's groups: those of their first day in these days (the lowest value
+        # should they differ within that day)
+        groups = "MIN(age_band), MIN(patron_category), MIN(residence)"
         cursor.execute(
             f"INSERT INTO {borrowers} "  # noqa: S608 (names from _meta)
             "(year, library_id, borrower, first_day, age_band, patron_category, residence) "
             "SELECT * FROM ("
-            f" SELECT %s AS y, library_id AS l, borrower AS b, day AS d, {first} FROM {facts}"
-            "  WHERE day = %s AND action = %s AND borrower IS NOT NULL AND library_id IS NOT NULL"
-            "  GROUP BY library_id, borrower, day"
+            f" SELECT %s AS y, f.library_id AS l, f.borrower AS b, f.day AS d, {groups}"
+            f"  FROM {facts} AS f JOIN ("
+            f"   SELECT library_id, borrower, MIN(day) AS day FROM {facts}"
+            "    WHERE day >= %s AND day <= %s AND action = %s AND borrower IS NOT NULL"
+            "    AND library_id IS NOT NULL GROUP BY library_id, borrower"
+            "  ) AS firsts ON f.library_id = firsts.library_id AND f.borrower = firsts.borrower"
+            "  AND f.day = firsts.day"
+            "  WHERE f.action = %s GROUP BY f.library_id, f.borrower, f.day"
             " UNION ALL"
-            f" SELECT %s, {NETWORK}, borrower, day, {first} FROM {facts}"
-            "  WHERE day = %s AND action = %s AND borrower IS NOT NULL"
-            "  GROUP BY borrower, day"
+            f" SELECT %s, {NETWORK}, f.borrower, f.day, {groups} FROM {facts} AS f JOIN ("
+            f"   SELECT borrower, MIN(day) AS day FROM {facts}"
+            "    WHERE day >= %s AND day <= %s AND action = %s AND borrower IS NOT NULL"
+            "    GROUP BY borrower"
+            "  ) AS firsts ON f.borrower = firsts.borrower AND f.day = firsts.day"
+            "  WHERE f.action = %s GROUP BY f.borrower, f.day"
             ") AS found WHERE 1 = 1 "
             "ON CONFLICT (year, library_id, borrower) DO UPDATE SET "
             "first_day = excluded.first_day, age_band = excluded.age_band, "
             "patron_category = excluded.patron_category, residence = excluded.residence "
             f"WHERE excluded.first_day < {borrowers}.first_day",
-            [day.year, day, CirculationAction.CHECKOUT, day.year, day, CirculationAction.CHECKOUT],
-        )
+            [first.year, first, last, CirculationAction.CHECKOUT, CirculationAction.CHECKOUT,
+             first.year, first, last, CirculationAction.CHECKOUT, CirculationAction.CHECKOUT],
+        )  # fmt: skip
 
 
 def rolled_through() -> dt.date | None:
@@ -97,11 +116,13 @@ def stats_rollup(*, until: dt.date) -> int:
                 start = done + dt.timedelta(days=1)
             count, day = 0, start
             while day <= until:
+                next_month = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                last = min(until, next_month - dt.timedelta(days=1))
                 with transaction.atomic():
-                    roll_up_day(day)
-                    RollupState.objects.update_or_create(name=STATE, defaults={"through_day": day})
-                count += 1
-                day += dt.timedelta(days=1)
+                    roll_up(day, last)
+                    RollupState.objects.update_or_create(name=STATE, defaults={"through_day": last})
+                count += (last - day).days + 1
+                day = last + dt.timedelta(days=1)
             return count
     except JobLockBusy:
         return 0

@@ -25,7 +25,7 @@ from navette.stats.models import (
     ActiveBorrower,
     CirculationAction,
     CirculationFact,
-    DailyCount,
+    MonthlyCount,
 )
 
 #: age bands in the order a table shows them (as ``Patron.age_band`` names them)
@@ -91,8 +91,9 @@ def tally(
     actions: Sequence[str] = (),
 ) -> dict[tuple[Any, ...], int]:  # fmt: skip
     """Facts of the period counted by ``dimensions`` (in that order in each key): the days
-    rolled up are read from ``DailyCount``, the later ones from the facts themselves (the
-    rollups are never behind by more than the days not yet over)."""
+    rolled up are read from ``MonthlyCount``, the later ones from the facts themselves (the
+    rollups are never behind by more than the days not yet over; a period that does not
+    start on a first of the month is read from the facts)."""
     unknown = set(dimensions) - DIMENSIONS
     if unknown:
         raise ValueError(f"unknown dimensions {sorted(unknown)}")
@@ -104,20 +105,27 @@ def tally(
             qs = qs.filter(action__in=actions)
         if library is not None:
             qs = qs.filter(library_id=library.pk)
-        if "month" in dimensions:
+        if "month" in dimensions and qs.model is CirculationFact:
             qs = qs.annotate(month=TruncMonth("day"))
         for row in qs.values(*dimensions).annotate(n=measure).order_by():
             key = tuple(_month(row[d]) if d == "month" else row[d] for d in dimensions)
             found[key] += row["n"]
 
-    rolled_end = min(end, through) if through is not None else None
-    if rolled_end is not None and rolled_end >= start:
-        add(DailyCount.objects.filter(day__gte=start, day__lte=rolled_end), Sum("n"))
-        raw_start = rolled_end + dt.timedelta(days=1)
-    else:
-        raw_start = start
-    if raw_start <= end:
-        add(CirculationFact.objects.filter(day__gte=raw_start, day__lte=end), Count("id"))
+    # the rollups hold whole months up to ``through``: usable from a first of the month to
+    # a month's end (or to ``through``)
+    month_end = _next_month(end) - dt.timedelta(days=1)
+    usable = through is not None and start.day == 1 and (end >= through or end == month_end)
+    if usable:
+        assert through is not None
+        rolled_end = min(end, through)
+        if rolled_end >= start:
+            add(
+                MonthlyCount.objects.filter(month__gte=start, month__lte=rolled_end.replace(day=1)),
+                Sum("n"),
+            )
+            start = max(start, rolled_end + dt.timedelta(days=1))
+    if start <= end:
+        add(CirculationFact.objects.filter(day__gte=start, day__lte=end), Count("id"))
     return dict(found)
 
 

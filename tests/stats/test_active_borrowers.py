@@ -135,3 +135,25 @@ def test_only_a_network_administrator_closes_a_year(year_2025, libs):
     assert PseudonymKey.objects.get(year=2025).key is None
     with pytest.raises(CommandError, match="pas terminée"):
         call_command("close_statistics_year", "2999")
+
+
+def test_rolled_up_counts_equal_the_facts(year_2025, libs):
+    """Whatever has been rolled up (nothing, part of March, the whole year), every count by
+    month and dimension is the same, for whole months and for a period starting mid-month."""
+    periods = [(dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+               (dt.date(2025, 3, 1), dt.date(2025, 3, 31)),
+               (dt.date(2025, 3, 5), dt.date(2025, 3, 31))]  # fmt: skip
+
+    def counts():  # type: ignore[no-untyped-def]
+        return [
+            (list(selectors.csv_rows(a, b)), selectors.checkouts_by_month(a, b),
+             [(r.library.pk, r.checkouts, r.checkins) for r in selectors.by_library(a, b)])
+            for a, b in periods
+        ]  # fmt: skip
+
+    expected = counts()
+    assert sum(int(row[-1]) for row in expected[0][0]) == 12  # 6 loans, 6 returns
+    stats_rollup(until=DAY1.date())
+    assert counts() == expected
+    stats_rollup(until=dt.date(2025, 12, 31))
+    assert counts() == expected

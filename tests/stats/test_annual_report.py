@@ -143,3 +143,21 @@ def test_the_csv_is_the_same_layout_with_formulas_neutralised(network_2025, staf
     rows = list(csv.reader(io.StringIO(response.content.decode()), delimiter=";"))
     assert rows[1] == ["Code", "Question", "Réponse", "Mode de calcul"]
     assert ["", "'=1+1", "1", ""] in rows
+
+
+def test_every_statistics_table_exports_as_csv_and_ods(network_2025, staff_client):
+    """The ODS holds one sheet per table of the page with its heading row; each table's CSV
+    has the same rows; an unknown table is a 404."""
+    query = "?de=2025-01&a=2025-12"
+    sheets = _sheets(staff_client.get("/personnel/statistiques/tableaux.ods" + query).content)
+    # sheet names: at most 31 characters, no apostrophe (what spreadsheets accept)
+    assert len(sheets) == 7 and list(sheets)[:2] == ["Par bibliothèque", "Prêts par mois"]
+    assert "Prêts par tranche d âge" in sheets
+    assert sheets["Prêts par type de document"] == [["Type de document", "Prêts", "%"],
+                                                    ["Livre", "6", "100"]]  # fmt: skip
+    response = staff_client.get("/personnel/statistiques/tableau-types.csv" + query)
+    rows = list(csv.reader(io.StringIO(response.content.decode()), delimiter=";"))
+    assert rows == [["Type de document", "Prêts", "%"], ["Livre", "6", "100"]]
+    months = staff_client.get("/personnel/statistiques/tableau-emprunteurs.csv" + query)
+    assert "décembre 2025;4" in months.content.decode()
+    assert staff_client.get("/personnel/statistiques/tableau-autre.csv").status_code == 404

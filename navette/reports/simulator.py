@@ -31,6 +31,7 @@ from navette.circulation.policies import (
     ALLOW,
     ItemFacts,
     Reason,
+    Rule,
     RuleRow,
     check_checkout,
     check_renewal,
@@ -93,24 +94,26 @@ class Impact:
 class _Due:
     """The libraries' schedules, for the policies' due dates (an unknown library: none)."""
 
-    def __init__(self, schedules: Mapping[int | None, Schedule]) -> None:
+    def __init__(self, schedules: Mapping[int, Schedule]) -> None:
         self.schedules = schedules
         self.empty = Schedule()
 
     def schedule(self, library_id: int | None) -> Schedule:
-        return self.schedules.get(library_id, self.empty)
+        return self.schedules.get(library_id, self.empty) if library_id is not None else self.empty
 
 
 def simulate(
     facts: Iterable[FactRow], *, current: Sequence[RuleRow], draft: Sequence[RuleRow],
-    schedules: Mapping[int | None, Schedule],
+    schedules: Mapping[int, Schedule],
 ) -> Impact:  # fmt: skip
     """Replay ``facts`` (in the order they happened) under ``current`` and ``draft``."""
     impact = Impact()
     due = _Due(schedules)
-    rules_cache: dict[tuple[bool, int | None, int | None, str], object] = {}
+    rules_cache: dict[tuple[bool, int | None, int | None, str], Rule] = {}
 
-    def rule(draft_rules: bool, library_id: int | None, category_id: int | None, doc_type: str):  # type: ignore[no-untyped-def]
+    def rule(
+        draft_rules: bool, library_id: int | None, category_id: int | None, doc_type: str
+    ) -> Rule:
         key = (draft_rules, library_id, category_id, doc_type)
         found = rules_cache.get(key)
         if found is None:
@@ -132,8 +135,8 @@ def simulate(
         decision = check_checkout(
             patron_id=0, patron=ALLOW,
             item=ItemFacts(status="available", circulates=True, doc_type=row.doc_type),
-            rule_for_type=rule(draft_rules, row.library_id, row.category_id, row.doc_type),  # type: ignore[arg-type]
-            rule_overall=rule(draft_rules, row.library_id, row.category_id, ""),  # type: ignore[arg-type]
+            rule_for_type=rule(draft_rules, row.library_id, row.category_id, row.doc_type),
+            rule_overall=rule(draft_rules, row.library_id, row.category_id, ""),
             open_loans=counts(row.borrower, draft_only=draft_rules),
             today=row.day, schedule=due.schedule(row.library_id),
         )  # fmt: skip
@@ -174,7 +177,7 @@ def simulate(
                 done = loan.renewals_draft if draft_rules else loan.renewals_now
                 decision = check_renewal(
                     patron=ALLOW, is_open=True, renewals=done,
-                    rule=rule(draft_rules, loan.library_id, loan.category_id, loan.doc_type),  # type: ignore[arg-type]
+                    rule=rule(draft_rules, loan.library_id, loan.category_id, loan.doc_type),
                     holds_waiting=0, today=row.day, current_due=current_due,
                     schedule=due.schedule(loan.library_id),
                 )  # fmt: skip

@@ -266,7 +266,7 @@ def _new_borrowers(
         .values("borrower", "day", "age_band", "patron_category", "residence")
         .order_by("day", "id")
     ):
-        found.setdefault(row["borrower"], row)
+        found.setdefault(row["borrower"], dict(row))
     return list(found.values())
 
 

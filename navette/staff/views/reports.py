@@ -146,7 +146,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
     doc_type = request.GET.get("type", "")
     if doc_type not in {str(k) for k, _v in DocType.choices}:
         doc_type = ""
-    values = {
+    values: dict[str, Any] = {
         "loan_days": _optional_int(request, "duree", errors, _("Durée du prêt (jours)")),
         "max_loans": _optional_int(request, "maximum", errors, _("Nombre de prêts maximum")),
         "max_renewals": _optional_int(request, "prolongations", errors,
@@ -169,7 +169,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
             "doc_type": doc_type, "values": request.GET,
             "libraries": Library.objects.order_by("commune", "name"),
             "categories": PatronCategory.objects.all(), "doc_types": DocType.choices,
-            "by_library": sorted(((libraries.get(k, "—"), n) for k, n in
+            "by_library": sorted(((libraries.get(k, "—") if k else "—", n) for k, n in
                                   impact.refused_by_library.items()), key=lambda r: -r[1])
             if impact else [],
             "by_doc_type": sorted(((docs.get(k, k), n) for k, n in

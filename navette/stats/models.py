@@ -116,3 +116,24 @@ class RollupState(models.Model):
 
     name = models.CharField(max_length=30, primary_key=True)
     through_day = models.DateField()
+
+
+class ActiveBorrowerCount(models.Model):
+    """``ActiveBorrower`` counted, per year and library (0: the network), in all (``dimension``
+    "") and by ``age_band``, ``patron_category``, ``residence`` or ``month`` (of the first
+    loan, "2025-03"): what the pages read, recounted with each rollup of the year."""
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    library_id = models.IntegerField(_("bibliothèque (0 : le réseau)"))
+    dimension = models.CharField(_("critère"), max_length=20, blank=True)
+    key = models.CharField(_("valeur"), max_length=120, blank=True)
+    n = models.IntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("compte d'emprunteurs actifs")
+        verbose_name_plural = _("comptes d'emprunteurs actifs")
+        indexes = [
+            models.Index(
+                fields=["year", "library_id", "dimension"], name="stats_borrower_count_key"
+            )
+        ]

@@ -26,6 +26,7 @@ from navette.core.dblocks import JobLockBusy, job_lock
 from navette.stats.models import (
     NETWORK,
     ActiveBorrower,
+    ActiveBorrowerCount,
     CirculationAction,
     CirculationFact,
     MonthlyCount,
@@ -95,6 +96,32 @@ def roll_up(first: dt.date, last: dt.date) -> None:
         )  # fmt: skip
 
 
+def count_borrowers(year: int) -> None:
+    """Recount ``ActiveBorrowerCount`` for ``year`` from ``ActiveBorrower`` (in the caller's
+    transaction, with the rollup that changed it)."""
+    borrowers, counts = ActiveBorrower._meta.db_table, ActiveBorrowerCount._meta.db_table
+    month = (
+        "to_char(first_day, 'YYYY-MM')"
+        if connection.vendor == "postgresql"
+        else "strftime('%%Y-%%m', first_day)"
+    )
+    parts = [f"SELECT year, library_id, '', '', COUNT(*) FROM {borrowers} WHERE year = %s "  # noqa: S608
+             "GROUP BY year, library_id"]  # fmt: skip
+    for dimension, column in (("age_band", "age_band"), ("patron_category", "patron_category"),
+                              ("residence", "residence"), ("month", month)):  # fmt: skip
+        parts.append(
+            f"SELECT year, library_id, '{dimension}', {column}, COUNT(*) FROM {borrowers} "  # noqa: S608
+            f"WHERE year = %s GROUP BY year, library_id, {column}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {counts} WHERE year = %s", [year])  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {counts} (year, library_id, dimension, key, n) "  # noqa: S608
+            + " UNION ALL ".join(parts),
+            [year] * len(parts),
+        )
+
+
 def rolled_through() -> dt.date | None:
     """The last day rolled up (``None``: nothing yet)."""
     return RollupState.objects.filter(name=STATE).values_list("through_day", flat=True).first()
@@ -120,6 +147,7 @@ def stats_rollup(*, until: dt.date) -> int:
                 last = min(until, next_month - dt.timedelta(days=1))
                 with transaction.atomic():
                     roll_up(day, last)
+                    count_borrowers(last.year)
                     RollupState.objects.update_or_create(name=STATE, defaults={"through_day": last})
                 count += (last - day).days + 1
                 day = last + dt.timedelta(days=1)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from navette.core.errors import DomainError
@@ -23,6 +23,7 @@ from navette.stats import rollups
 from navette.stats.models import (
     NETWORK,
     ActiveBorrower,
+    ActiveBorrowerCount,
     CirculationAction,
     CirculationFact,
     MonthlyCount,
@@ -262,7 +263,7 @@ def _new_borrowers(
         qs = qs.filter(library_id=scope)
     found: dict[Any, dict[str, Any]] = {}
     for row in (
-        qs.exclude(borrower__in=rolled.values("borrower"))
+        qs.exclude(Exists(rolled.filter(borrower=OuterRef("borrower"))))
         .values("borrower", "day", "age_band", "patron_category", "residence")
         .order_by("day", "id")
     ):
@@ -290,11 +291,10 @@ def active_borrowers(
             return ""
         return age_group(value) if dimension == "age_group" else value
 
-    if column is None:
-        counts[""] += rolled.count()
-    else:
-        for row in rolled.values(column).annotate(n=Count("id")).order_by():
-            counts[key(row[column])] += row["n"]
+    for found_key, n in ActiveBorrowerCount.objects.filter(
+        year=year, library_id=scope, dimension=column or ""
+    ).values_list("key", "n"):
+        counts[key(found_key)] += n
     for row in _new_borrowers(year, scope, through, rolled):
         counts[key(row[column]) if column else ""] += 1
     return dict(counts)
@@ -305,9 +305,12 @@ def active_borrowers_by_library(year: int) -> dict[int, int]:
     where they borrowed)."""
     through = rollups.rolled_through()
     counts: dict[int, int] = defaultdict(int)
-    rolled = ActiveBorrower.objects.filter(year=year).exclude(library_id=NETWORK)
-    for row in rolled.values("library_id").annotate(n=Count("id")).order_by():
-        counts[row["library_id"]] += row["n"]
+    for library_id, n in (
+        ActiveBorrowerCount.objects.filter(year=year, dimension="")
+        .exclude(library_id=NETWORK)
+        .values_list("library_id", "n")
+    ):
+        counts[library_id] += n
     for library_id in Library.objects.values_list("pk", flat=True):
         scoped = ActiveBorrower.objects.filter(year=year, library_id=library_id)
         counts[library_id] += len(_new_borrowers(year, library_id, through, scoped))
@@ -323,11 +326,10 @@ def active_borrowers_by_month(
     scope = library.pk if library is not None else NETWORK
     rolled = ActiveBorrower.objects.filter(year=year, library_id=scope)
     new: dict[dt.date, int] = defaultdict(int)
-    for row in (
-        rolled.annotate(month=TruncMonth("first_day")).values("month").annotate(n=Count("id"))
-        .order_by()
-    ):  # fmt: skip
-        new[_month(row["month"])] += row["n"]
+    for found_key, n in ActiveBorrowerCount.objects.filter(
+        year=year, library_id=scope, dimension="month"
+    ).values_list("key", "n"):
+        new[dt.date(int(found_key[:4]), int(found_key[5:7]), 1)] += n
     for row in _new_borrowers(year, scope, rollups.rolled_through(), rolled):
         new[row["day"].replace(day=1)] += 1
     running, out = 0, []

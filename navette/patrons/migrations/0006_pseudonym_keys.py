@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patrons', '0003_loginattempt_card_digest'),
+        ('patrons', '0005_patronblock_by_machine'),
     ]
 
     operations = [

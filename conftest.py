@@ -261,10 +261,13 @@ def _fresh_circulation_cache():
     (NAVETTE_TEST_PRODUCTION_CACHES=1) a test must not read what an earlier one cached.
     """
     from navette.circulation.services._common import clear_cache
+    from navette.patrons.pseudonyms import forget_cached_keys
 
     clear_cache()
+    forget_cached_keys()
     yield
     clear_cache()
+    forget_cached_keys()
 
 
 @pytest.fixture(autouse=True)

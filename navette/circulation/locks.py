@@ -20,10 +20,11 @@ from navette.patrons.models import Patron
 
 PATRON = RowQuery(Patron, "t.id = %s", related=("category",), lock=True)
 #: what a loan or a return reads of its patron (the rest, contact details and login state
-#: above all, is read only if used)
+#: above all, is read only if used; postcode and city are the statistics' commune)
 LOAN_PATRON_FIELDS = (
     "card_number", "first_name", "last_name", "birth_date", "category", "home_library",
     "membership_expires_on", "suspended_until", "history_opt_in", "preferred_language",
+    "postcode", "city",
 )  # fmt: skip
 #: the patron, locked, for a loan
 PATRON_FOR_LOAN = RowQuery(

@@ -100,3 +100,5 @@ class AuditAction(models.TextChoices):
     # partners (API keys)
     API_KEY_CREATE = "api_key.create", _("Clé d'API créée")
     API_KEY_CALL = "api_key.call", _("Appel de l'API partenaires")
+    # statistics
+    STATS_YEAR_CLOSE = "stats.year_close", _("Clôture de l'année statistique")

@@ -65,6 +65,11 @@ def month_year(value: dt.date | dt.datetime) -> str:
     return date_format(_local(value), "YEAR_MONTH_FORMAT")
 
 
+def month_short(value: dt.date | dt.datetime) -> str:
+    """A month on a chart's axis: "janv." ("Jan.")."""
+    return date_format(_local(value), "N")
+
+
 def amount(cents: int | None) -> str:
     """An amount of cents as a number of euros in the active language, without the currency
     and without grouping: "1234,50" ("1234.50"); what a payment field shows and

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from navette.patrons.privacy import patrons_purge
+from navette.patrons.pseudonyms import pseudonym_keys_job
 from navette.patrons.services import login_attempts_purge
 
 
@@ -18,6 +19,7 @@ def forget_login_attempts(now: dt.datetime) -> str:
 
 
 JOBS = [
+    ("pseudonym-keys", pseudonym_keys_job),
     ("patrons-purge", purge),
     ("patrons-login-attempts", forget_login_attempts),
 ]

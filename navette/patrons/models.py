@@ -83,6 +83,12 @@ class Patron(models.Model):
         b = self.birth_date
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
+    @property
+    def residence(self) -> str:
+        """The commune of residence as the statistics count it: postcode and city, upper
+        case, spaces collapsed ("62300 LENS")."""
+        return " ".join(f"{self.postcode} {self.city}".upper().split())[:120]
+
     def age_band(self, day: dt.date) -> str:
         """An age band for anonymous statistics and vendors: never the birth date."""
         age = self.age_on(day)
@@ -173,3 +179,31 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PseudonymKey(models.Model):
+    """The secret key of one calendar year's borrower pseudonyms (``navette.patrons.pseudonyms``).
+
+    Kept here, with the patrons' identities, never with the statistics facts that carry the
+    pseudonyms: the facts alone cannot be linked back to a patron. ``key`` is emptied (and
+    ``destroyed_at`` set) when the year's report is closed; the row stays so that no key is
+    ever drawn again for that year.
+    """
+
+    year = models.PositiveSmallIntegerField(_("année"), unique=True)
+    key = models.BinaryField(_("clé"), null=True, editable=False)
+    created_at = models.DateTimeField(_("créée le"))
+    destroyed_at = models.DateTimeField(_("détruite le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clé de pseudonymes")
+        verbose_name_plural = _("clés de pseudonymes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(key__isnull=True) | Q(destroyed_at__isnull=True),
+                name="pseudonym_key_gone_once_destroyed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "navette.events",
     "navette.notices",
     "navette.stats",
+    "navette.reports",
     "navette.partners",
     "navette.opendata",
     "navette.golive",

@@ -1,7 +1,9 @@
 """Anonymous statistics facts: what happened where, never to whom.
 
-A fact keeps the library, the document type, the patron's category and age
-band; no patron, no copy, no date of birth: it survives anonymisation.
+A fact keeps the library, the document type, the patron's category, age band and commune
+of residence, and the borrower's pseudonym of the year (``navette.patrons.pseudonyms``: a
+keyed hash whose key is kept apart and destroyed when the year is closed); no patron, no
+copy, no date of birth: it survives anonymisation and purges.
 """
 
 from __future__ import annotations
@@ -49,8 +51,89 @@ class CirculationFact(models.Model):
         "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         db_index=False, db_constraint=False,
     )  # fmt: skip
+    #: the patron's commune of residence ("59300 VALENCIENNES"), as the survey counts it
+    residence = models.CharField(_("commune de résidence"), max_length=120, blank=True)
+    #: the patron's pseudonym of the fact's calendar year (None: no patron, or key destroyed)
+    borrower = models.UUIDField(_("pseudonyme de l'emprunteur"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("fait de circulation")
         verbose_name_plural = _("faits de circulation")
         indexes = [models.Index(fields=["library", "day", "action"])]
+
+
+class MonthlyCount(models.Model):
+    """Facts counted by month and by all their dimensions but the borrower: what the pages
+    read instead of the facts (``navette.stats.rollups``). A month's rows count its days up
+    to ``RollupState.through_day``; the later days are read from the facts."""
+
+    month = models.DateField(_("mois"))  # its first day
+    action = models.CharField(_("action"), max_length=20, choices=CirculationAction.choices)
+    library_id = models.IntegerField(_("bibliothèque"), null=True)
+    owning_library_id = models.IntegerField(_("bibliothèque propriétaire"), null=True)
+    home_library_id = models.IntegerField(_("bibliothèque du lecteur"), null=True)
+    doc_type = models.CharField(_("type de document"), max_length=20, blank=True)
+    patron_category = models.CharField(_("catégorie de lecteur"), max_length=30, blank=True)
+    age_band = models.CharField(_("tranche d'âge"), max_length=10, blank=True)
+    n = models.IntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("compte mensuel")
+        verbose_name_plural = _("comptes mensuels")
+        indexes = [models.Index(fields=["month", "library_id"], name="stats_monthly_month_library")]
+
+
+#: ``ActiveBorrower.library_id`` of a borrower counted for the whole network
+NETWORK = 0
+
+
+class ActiveBorrower(models.Model):
+    """A borrower (by the year's pseudonym) who borrowed at least once in the year, at one
+    library or (``library_id = NETWORK``) anywhere in the network, with the age band,
+    category and commune of their first loan of the year there: one row per borrower, so
+    that the groups add up to the total."""
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    library_id = models.IntegerField(_("bibliothèque (0 : le réseau)"))
+    borrower = models.UUIDField(_("pseudonyme de l'emprunteur"))
+    first_day = models.DateField(_("premier prêt de l'année"))
+    age_band = models.CharField(_("tranche d'âge"), max_length=10, blank=True)
+    patron_category = models.CharField(_("catégorie de lecteur"), max_length=30, blank=True)
+    residence = models.CharField(_("commune de résidence"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("emprunteur actif")
+        verbose_name_plural = _("emprunteurs actifs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "library_id", "borrower"], name="stats_active_borrower_once"
+            )
+        ]
+
+
+class RollupState(models.Model):
+    """How far the rollups go: every day up to ``through_day`` (included) is rolled up."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    through_day = models.DateField()
+
+
+class ActiveBorrowerCount(models.Model):
+    """``ActiveBorrower`` counted, per year and library (0: the network), in all (``dimension``
+    "") and by ``age_band``, ``patron_category``, ``residence`` or ``month`` (of the first
+    loan, "2025-03"): what the pages read, recounted with each rollup of the year."""
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    library_id = models.IntegerField(_("bibliothèque (0 : le réseau)"))
+    dimension = models.CharField(_("critère"), max_length=20, blank=True)
+    key = models.CharField(_("valeur"), max_length=120, blank=True)
+    n = models.IntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("compte d'emprunteurs actifs")
+        verbose_name_plural = _("comptes d'emprunteurs actifs")
+        indexes = [
+            models.Index(
+                fields=["year", "library_id", "dimension"], name="stats_borrower_count_key"
+            )
+        ]

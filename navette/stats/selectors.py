@@ -8,16 +8,26 @@ deletion of patrons. Periods are whole days, both ends included.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from navette.core.errors import DomainError
 from navette.network.models import Library
 from navette.network.selectors import in_french_order
-from navette.stats.models import CirculationAction, CirculationFact
+from navette.stats import rollups
+from navette.stats.models import (
+    NETWORK,
+    ActiveBorrower,
+    ActiveBorrowerCount,
+    CirculationAction,
+    CirculationFact,
+    MonthlyCount,
+)
 
 #: age bands in the order a table shows them (as ``Patron.age_band`` names them)
 AGE_BANDS = ["0-5", "6-11", "12-14", "15-17", "18-25", "26-39", "40-64", "65+", "inconnu"]
@@ -66,6 +76,60 @@ def facts(
     return qs.filter(library_id=library.pk) if library is not None else qs
 
 
+#: what ``tally`` can count by (a fact's columns, and ``month``)
+DIMENSIONS = frozenset(
+    {"month", "action", "library_id", "owning_library_id", "home_library_id", "doc_type",
+     "patron_category", "age_band"}
+)  # fmt: skip
+
+
+def _month(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def tally(
+    start: dt.date, end: dt.date, dimensions: Sequence[str], *, library: Library | None = None,
+    actions: Sequence[str] = (),
+) -> dict[tuple[Any, ...], int]:  # fmt: skip
+    """Facts of the period counted by ``dimensions`` (in that order in each key): the days
+    rolled up are read from ``MonthlyCount``, the later ones from the facts themselves (the
+    rollups are never behind by more than the days not yet over; a period that does not
+    start on a first of the month is read from the facts)."""
+    unknown = set(dimensions) - DIMENSIONS
+    if unknown:
+        raise ValueError(f"unknown dimensions {sorted(unknown)}")
+    through = rollups.rolled_through()
+    found: dict[tuple[Any, ...], int] = defaultdict(int)
+
+    def add(qs: QuerySet[Any], measure: Any) -> None:
+        if actions:
+            qs = qs.filter(action__in=actions)
+        if library is not None:
+            qs = qs.filter(library_id=library.pk)
+        if "month" in dimensions and qs.model is CirculationFact:
+            qs = qs.annotate(month=TruncMonth("day"))
+        for row in qs.values(*dimensions).annotate(n=measure).order_by():
+            key = tuple(_month(row[d]) if d == "month" else row[d] for d in dimensions)
+            found[key] += row["n"]
+
+    # the rollups hold whole months up to ``through``: usable from a first of the month to
+    # a month's end (or to ``through``)
+    month_end = _next_month(end) - dt.timedelta(days=1)
+    usable = through is not None and start.day == 1 and (end >= through or end == month_end)
+    if usable:
+        assert through is not None
+        rolled_end = min(end, through)
+        if rolled_end >= start:
+            add(
+                MonthlyCount.objects.filter(month__gte=start, month__lte=rolled_end.replace(day=1)),
+                Sum("n"),
+            )
+            start = max(start, rolled_end + dt.timedelta(days=1))
+    if start <= end:
+        add(CirculationFact.objects.filter(day__gte=start, day__lte=end), Count("id"))
+    return dict(found)
+
+
 @dataclass(frozen=True)
 class LibraryRow:
     library: Library
@@ -85,38 +149,30 @@ class LibraryRow:
 
 def by_library(start: dt.date, end: dt.date) -> list[LibraryRow]:
     """One row per library of the network (those with nothing too), by commune."""
-    counts = {
-        row["library_id"]: row
-        for row in facts(start, end)
-        .values("library_id")
-        .annotate(
-            checkouts=Count("id", filter=Q(action=CirculationAction.CHECKOUT)),
-            checkins=Count("id", filter=Q(action=CirculationAction.CHECKIN)),
-            renewals=Count("id", filter=Q(action=CirculationAction.RENEW)),
-            holds_placed=Count("id", filter=Q(action=CirculationAction.HOLD_PLACE)),
-            holds_fulfilled=Count("id", filter=Q(action=CirculationAction.HOLD_FULFIL)),
-            transits_sent=Count("id", filter=Q(action=CirculationAction.TRANSIT_SEND)),
-            visitors=Count(
-                "id",
-                filter=Q(action=CirculationAction.CHECKOUT)
-                & Q(home_library__isnull=False)
-                & ~Q(home_library_id=F("library_id")),
-            ),
-        )
-    }
+    counts: dict[tuple[int | None, str], int] = defaultdict(int)
+    visitors: dict[int | None, int] = defaultdict(int)
+    for (library_id, action, home), n in tally(
+        start, end, ["library_id", "action", "home_library_id"]
+    ).items():
+        counts[library_id, action] += n
+        if action == CirculationAction.CHECKOUT and home is not None and home != library_id:
+            visitors[library_id] += n
     rows = []
     for library in in_french_order(Library.objects.all()):
-        c = counts.get(library.pk, {})
+
+        def c(action: str, pk: int = library.pk) -> int:
+            return counts.get((pk, action), 0)
+
         rows.append(
             LibraryRow(
                 library=library,
-                checkouts=c.get("checkouts", 0),
-                checkins=c.get("checkins", 0),
-                renewals=c.get("renewals", 0),
-                holds_placed=c.get("holds_placed", 0),
-                holds_fulfilled=c.get("holds_fulfilled", 0),
-                transits_sent=c.get("transits_sent", 0),
-                checkouts_visitors=c.get("visitors", 0),
+                checkouts=c(CirculationAction.CHECKOUT),
+                checkins=c(CirculationAction.CHECKIN),
+                renewals=c(CirculationAction.RENEW),
+                holds_placed=c(CirculationAction.HOLD_PLACE),
+                holds_fulfilled=c(CirculationAction.HOLD_FULFIL),
+                transits_sent=c(CirculationAction.TRANSIT_SEND),
+                checkouts_visitors=visitors.get(library.pk, 0),
             )
         )
     return rows
@@ -142,13 +198,8 @@ def checkouts_by(
     if dimension not in {"doc_type", "patron_category", "age_band", "home_library"}:
         raise ValueError(f"unknown dimension {dimension!r}")
     column = "home_library_id" if dimension == "home_library" else dimension
-    rows = (
-        facts(start, end, library)
-        .filter(action=CirculationAction.CHECKOUT)
-        .values(column)
-        .annotate(n=Count("id"))
-    )
-    pairs = [("" if r[column] is None else str(r[column]), r["n"]) for r in rows]
+    counted = tally(start, end, [column], library=library, actions=[CirculationAction.CHECKOUT])
+    pairs = [("" if key[0] is None else str(key[0]), n) for key, n in counted.items()]
     if dimension == "age_band":
         order = {band: i for i, band in enumerate(AGE_BANDS)}
         pairs.sort(key=lambda p: order.get(p[0], len(order)))
@@ -157,24 +208,135 @@ def checkouts_by(
     return _shares(pairs)
 
 
+def months_of(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day of every month of the period."""
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        months.append(day)
+        day = _next_month(day)
+    return months
+
+
 def checkouts_by_month(
     start: dt.date, end: dt.date, library: Library | None = None
 ) -> list[tuple[dt.date, int]]:
     """(first day of the month, loans) for every month of the period, months without loans
     included; interfaces name the month in the reader's language."""
-    found = {
-        row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["n"]
-        for row in facts(start, end, library)
-        .filter(action=CirculationAction.CHECKOUT)
-        .annotate(month=TruncMonth("day"))
-        .values("month")
-        .annotate(n=Count("id"))
-    }
-    months, day = [], start.replace(day=1)
-    while day <= end:
-        months.append((day, found.get(day, 0)))
-        day = _next_month(day)
-    return months
+    found = tally(start, end, ["month"], library=library, actions=[CirculationAction.CHECKOUT])
+    return [(month, found.get((month,), 0)) for month in months_of(start, end)]
+
+
+# --- active borrowers (the year's pseudonyms) ----------------------------------------------
+
+#: the survey's age groups, from the facts' finer bands
+AGE_GROUPS: dict[str, tuple[str, ...]] = {
+    "0-14": ("0-5", "6-11", "12-14"),
+    "15-64": ("15-17", "18-25", "26-39", "40-64"),
+    "65+": ("65+",),
+    "inconnu": ("inconnu", ""),
+}
+_GROUP_OF = {band: group for group, bands in AGE_GROUPS.items() for band in bands}
+
+
+def age_group(band: str) -> str:
+    return _GROUP_OF.get(band, "inconnu")
+
+
+BORROWER_DIMENSIONS = ("age_group", "patron_category", "residence")
+
+
+def _new_borrowers(
+    year: int, scope: int, through: dt.date | None, rolled: QuerySet[ActiveBorrower]
+) -> list[dict[str, Any]]:
+    """Borrowers of ``year`` seen in the days not rolled up yet and not counted there,
+    with the age band, category and commune of their first such loan."""
+    start = dt.date(year, 1, 1)
+    if through is not None and through >= start:
+        start = through + dt.timedelta(days=1)
+    end = dt.date(year, 12, 31)
+    if start > end:
+        return []
+    qs = CirculationFact.objects.filter(
+        day__gte=start, day__lte=end, action=CirculationAction.CHECKOUT, borrower__isnull=False
+    )
+    if scope != NETWORK:
+        qs = qs.filter(library_id=scope)
+    found: dict[Any, dict[str, Any]] = {}
+    for row in (
+        qs.exclude(Exists(rolled.filter(borrower=OuterRef("borrower"))))
+        .values("borrower", "day", "age_band", "patron_category", "residence")
+        .order_by("day", "id")
+    ):
+        found.setdefault(row["borrower"], dict(row))
+    return list(found.values())
+
+
+def active_borrowers(
+    year: int, dimension: str | None = None, library: Library | None = None
+) -> dict[str, int]:
+    """Distinct borrowers who borrowed in ``year`` (at ``library``, else anywhere in the
+    network), counted by the year's pseudonyms, so exact after every loan was anonymised and
+    patrons purged; by ``age_group`` (0-14, 15-64, 65+), ``patron_category`` or
+    ``residence`` (as at their first loan of the year there), or in all (key ``""``)."""
+    if dimension is not None and dimension not in BORROWER_DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    scope = library.pk if library is not None else NETWORK
+    through = rollups.rolled_through()
+    rolled = ActiveBorrower.objects.filter(year=year, library_id=scope)
+    column = "age_band" if dimension == "age_group" else dimension
+    counts: dict[str, int] = defaultdict(int)
+
+    def key(value: str) -> str:
+        if dimension is None:
+            return ""
+        return age_group(value) if dimension == "age_group" else value
+
+    for found_key, n in ActiveBorrowerCount.objects.filter(
+        year=year, library_id=scope, dimension=column or ""
+    ).values_list("key", "n"):
+        counts[key(found_key)] += n
+    for row in _new_borrowers(year, scope, through, rolled):
+        counts[key(row[column]) if column else ""] += 1
+    return dict(counts)
+
+
+def active_borrowers_by_library(year: int) -> dict[int, int]:
+    """Distinct borrowers of ``year`` at each library (a borrower counts at every library
+    where they borrowed)."""
+    through = rollups.rolled_through()
+    counts: dict[int, int] = defaultdict(int)
+    for library_id, n in (
+        ActiveBorrowerCount.objects.filter(year=year, dimension="")
+        .exclude(library_id=NETWORK)
+        .values_list("library_id", "n")
+    ):
+        counts[library_id] += n
+    for library_id in Library.objects.values_list("pk", flat=True):
+        scoped = ActiveBorrower.objects.filter(year=year, library_id=library_id)
+        counts[library_id] += len(_new_borrowers(year, library_id, through, scoped))
+    return dict(counts)
+
+
+def active_borrowers_by_month(
+    year: int, library: Library | None = None
+) -> list[tuple[dt.date, int]]:
+    """(first day of the month, active borrowers of the year so far) for the twelve months:
+    each borrower counted from the month of their first loan of the year (from the rollups,
+    plus the days not rolled up yet)."""
+    scope = library.pk if library is not None else NETWORK
+    rolled = ActiveBorrower.objects.filter(year=year, library_id=scope)
+    new: dict[dt.date, int] = defaultdict(int)
+    for found_key, n in ActiveBorrowerCount.objects.filter(
+        year=year, library_id=scope, dimension="month"
+    ).values_list("key", "n"):
+        new[dt.date(int(found_key[:4]), int(found_key[5:7]), 1)] += n
+    for row in _new_borrowers(year, scope, rollups.rolled_through(), rolled):
+        new[row["day"].replace(day=1)] += 1
+    running, out = 0, []
+    for month in months_of(dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        running += new.get(month, 0)
+        out.append((month, running))
+    return out
 
 
 CSV_HEADER = [
@@ -187,31 +349,12 @@ def csv_rows(start: dt.date, end: dt.date, library: Library | None = None) -> It
     """Every fact of the period counted by month and by all its dimensions (codes of
     libraries): what a statistician loads into a spreadsheet."""
     codes = dict(Library.objects.values_list("pk", "code"))
-    rows = (
-        facts(start, end, library)
-        .annotate(month=TruncMonth("day"))
-        .values(
-            "month",
-            "library_id",
-            "action",
-            "doc_type",
-            "patron_category",
-            "age_band",
-            "home_library_id",
-            "owning_library_id",
-        )  # fmt: skip
-        .annotate(n=Count("id"))
-        .order_by("month", "library_id", "action", "doc_type", "patron_category", "age_band")
-    )
-    for r in rows.iterator(chunk_size=2000):
+    dims = ["month", "library_id", "action", "doc_type", "patron_category", "age_band",
+            "home_library_id", "owning_library_id"]  # fmt: skip
+    counted = tally(start, end, dims, library=library)
+    for key in sorted(counted, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        month, library_id, action, doc_type, category, age, home, owning = key
         yield [
-            r["month"].isoformat()[:7],
-            codes.get(r["library_id"], ""),
-            r["action"],
-            r["doc_type"],
-            r["patron_category"],
-            r["age_band"],
-            codes.get(r["home_library_id"], ""),
-            codes.get(r["owning_library_id"], ""),
-            str(r["n"]),
-        ]
+            month.isoformat()[:7], codes.get(library_id, ""), action, doc_type, category, age,
+            codes.get(home, ""), codes.get(owning, ""), str(counted[key]),
+        ]  # fmt: skip

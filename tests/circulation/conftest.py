@@ -14,6 +14,7 @@ import pytest
 from navette.core.actors import Actor
 from navette.core.clock import PARIS
 from navette.network.models import Library
+from navette.patrons.pseudonyms import pseudonym_keys_prepare
 from tests.catalogue import factories as catalogue
 from tests.circulation.factories import make_loan_rules
 from tests.network.factories import make_opening_hours
@@ -29,6 +30,8 @@ def libs(relire):
     """The Relire libraries by commune, each open Tuesday to Saturday 10-18, with network rules."""
     make_opening_hours(libraries=relire.values())
     make_loan_rules(network=next(iter(relire.values())).network)
+    # the borrower pseudonym keys drawn ahead, as the ``pseudonym-keys`` job does
+    pseudonym_keys_prepare(years=[2025, 2026], now=NOW)
     by_commune = {}
     for lib in Library.objects.order_by("pk"):
         by_commune.setdefault(lib.commune, lib)

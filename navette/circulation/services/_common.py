@@ -37,6 +37,7 @@ from navette.network.hours import Schedule
 from navette.network.models import Closure, Library, OpeningPeriod
 from navette.network.selectors import schedules_for
 from navette.patrons.models import Patron
+from navette.patrons.pseudonyms import patron_pseudonym
 from navette.stats.models import CirculationAction, CirculationFact
 
 T = TypeVar("T")
@@ -242,7 +243,8 @@ def make_fact(
     doc_type: str = "", patron: Patron | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One anonymous statistics fact, not saved, as ``CirculationFact`` field values: no
-    patron, no copy identity."""
+    patron, no copy identity; the patron's pseudonym of the year (a keyed hash,
+    navette.patrons.pseudonyms) counts distinct borrowers."""
     today = clock.today(now)
     return {
         "day": today,
@@ -253,6 +255,8 @@ def make_fact(
         "patron_category": patron.category.code if patron is not None else "",
         "age_band": patron.age_band(today) if patron is not None else "",
         "home_library_id": patron.home_library_id if patron is not None else None,
+        "residence": patron.residence if patron is not None else "",
+        "borrower": patron_pseudonym(patron.pk if patron is not None else None, today),
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import signal
 import sys
 import time
@@ -12,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from navette.core import clock
+from navette.core.csvexport import csv_writer
 from navette.core.dblocks import JobLockBusy
 from navette.golive.engine import ExportError, NetworkImport, Report
 from navette.golive.mapping import MappingError, load_mapping
@@ -86,7 +86,7 @@ class Command(BaseCommand):
 
 def write_report(report: Report, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
+        out = csv_writer(handle)  # a cell from the source's files may start a formula
         out.writerow(["type", "fichier", "ligne", "motif", "détail"])
         for i in report.issues:
             out.writerow([i.kind, i.file, i.line, i.code, i.detail])

@@ -59,8 +59,10 @@ from navette.network.models import Library, Network
 from navette.patrons.models import Patron, PatronCard, PatronCategory
 from navette.stats.models import CirculationAction, CirculationFact
 
+#: an anonymous history row has no patron: no commune of residence, no pseudonym (its
+#: borrowers cannot be counted as distinct)
 FACT_FIELDS = ("day", "action", "library_id", "owning_library_id", "doc_type",
-               "patron_category", "age_band")  # fmt: skip
+               "patron_category", "age_band", "residence")  # fmt: skip
 PHASES = ("libraries", "patrons", "copies", "loans", "holds", "fines", "history")
 LOCK_NAME = "golive-import"
 #: the copies' states an export may set (on loan and on the hold shelf follow from the loans
@@ -1099,7 +1101,7 @@ class NetworkImport:
             raise Rejected("unknown_action", f"action={row['action']}")
         doc_type = self.mapping.code("doc_type", row["doc_type"])[:20]
         category = self.mapping.code("category", row["patron_category"])[:30]
-        return (day, action.value, library, library, doc_type, category, row["age_band"][:10])
+        return (day, action.value, library, library, doc_type, category, row["age_band"][:10], "")
 
 
 def _insert_keys(keys: list[SourceKey]) -> None:

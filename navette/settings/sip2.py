@@ -2,7 +2,7 @@
 
 import os
 
-from navette.settings.env import env_bool, env_int, env_str
+from navette.settings.env import env_bool, env_float, env_int, env_str
 
 NAVETTE_SIP2_HOST = env_str("NAVETTE_SIP2_HOST", "127.0.0.1")
 NAVETTE_SIP2_PORT = env_int("NAVETTE_SIP2_PORT", 6001, minimum=1)
@@ -22,6 +22,8 @@ NAVETTE_SIP2_WORKERS = env_int("NAVETTE_SIP2_WORKERS", min(4, os.cpu_count() or 
 NAVETTE_SIP2_PREPARED = env_bool("NAVETTE_SIP2_PREPARED", True)
 #: Connections the server holds at once (each process), and from one address: beyond, a
 #: new connection is closed at once. A site's kiosks behind one NAT share an address.
+#: the kiosk monitor's counts are written every this many seconds (0: at each request)
+NAVETTE_SIP2_ACTIVITY_FLUSH_SECONDS = env_float("NAVETTE_SIP2_ACTIVITY_FLUSH_SECONDS", 5.0)
 NAVETTE_SIP2_MAX_CONNECTIONS = env_int("NAVETTE_SIP2_MAX_CONNECTIONS", 1000, minimum=1)
 NAVETTE_SIP2_MAX_PER_ADDRESS = env_int("NAVETTE_SIP2_MAX_PER_ADDRESS", 64, minimum=1)
 #: Seconds a connection has to log in (93) before it is closed; the idle timeout after.

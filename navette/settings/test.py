@@ -35,3 +35,7 @@ if not NAVETTE_TEST_PRODUCTION_CACHES:
     NAVETTE_CIRCULATION_CACHE_SECONDS = 0
 #: the kill tests of ``import-network`` run the command with this variable (see base.py)
 NAVETTE_GOLIVE_KILL_AT = env_str("NAVETTE_GOLIVE_KILL_AT", "")
+
+#: the kiosk monitor's counts written at each request, so tests read them at once (the
+#: buffered write has its own test)
+NAVETTE_SIP2_ACTIVITY_FLUSH_SECONDS = 0.0

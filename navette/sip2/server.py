@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import connections
 
 from navette.sip2 import codec, handlers
+from navette.sip2.activity import activity_flush
 
 log = logging.getLogger("navette.sip2")
 
@@ -184,6 +185,9 @@ class Sip2Server:
         if self.server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 2)
+        # the kiosk monitor's last counts, in a database thread, before the threads close
+        with contextlib.suppress(Exception):
+            await asyncio.get_running_loop().run_in_executor(self.pool, activity_flush)
         await asyncio.get_running_loop().run_in_executor(None, self._close_pool)
         self.hash_pool.shutdown(wait=True)
 

@@ -113,3 +113,20 @@ def test_the_library_is_told_by_e_mail_once_per_silence(busy_world, mailoutbox):
     KioskActivity.objects.filter(message="11").update(last_at=at(15, 10))
     assert kiosk_alerts_send(at(16, 0)) == "alertes d'automate envoyées : 1"
     assert len(mailoutbox) == 2
+
+
+def test_counts_are_gathered_in_memory_and_written_in_one_go(busy_world, settings):
+    """With a flush period, requests are counted in the process and written together when
+    the period is over (or the server stops): the counts and the last request are the same
+    as written one by one."""
+    from navette.sip2.activity import activity_count, activity_flush
+
+    settings.NAVETTE_SIP2_ACTIVITY_FLUSH_SECONDS = 3600
+    kiosk = KioskActivity.objects.get(message="11", outcome="ok").kiosk_id
+    for minute in (30, 10, 20):
+        activity_count(kiosk_id=kiosk, message="11", outcome="ok", now=at(13, minute))
+    assert KioskActivity.objects.get(message="11", outcome="ok").count == 1  # not yet written
+    assert activity_flush() == 1
+    row = KioskActivity.objects.get(message="11", outcome="ok")
+    assert (row.count, row.last_at) == (4, at(13, 30))
+    assert activity_flush() == 0

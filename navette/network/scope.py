@@ -143,24 +143,11 @@ class CatalogueRoleRequired(PermissionDenied):
         return self.message
 
 
-class NotCataloguer(PermissionDenied):
+class NotCataloguer(CatalogueRoleRequired):
     """The actor may not edit the catalogue's records (a ``PermissionDenied``: 403 when left
     unhandled)."""
 
     code = "not_cataloguer"
-
-    def __init__(self, *, action: str) -> None:
-        self.action = action
-        self.context: dict[str, Any] = {}
-        super().__init__(self.code)
-
-    @property
-    def message(self) -> str:
-        """Worded by ``network.messages`` in the language active when read."""
-        return worded(self.code, self.context) or self.code
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def catalogue_scope_check(

@@ -47,11 +47,17 @@ def _press(page, locator) -> None:
 
 
 def _op(page, locator) -> None:
-    """Press a form-changing button from the keyboard: htmx posts the form and swaps it in."""
+    """Press a form-changing button from the keyboard: htmx posts the form and swaps it in.
+    Returns once the new editor has replaced the old one and settled, so that the next step
+    does not act on (or focus) an element of the editor being replaced."""
+    page.evaluate("document.getElementById('editor').dataset.stale = '1'")
     locator.focus()
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.wait_for_function(
+        "() => { const e = document.getElementById('editor');"
+        " return e && !e.dataset.stale && !document.querySelector('.htmx-settling'); }"
+    )
 
 
 def _add_copy_and_find_in_portal(page, barcode: str, library, words: str, title: str):

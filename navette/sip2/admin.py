@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from navette.sip2.models import Kiosk, KioskOperation, KioskProfile
+from navette.sip2.models import ExtensionField, Kiosk, KioskOperation, KioskProfile
 
 
 class KioskForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -65,9 +65,25 @@ class KioskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         queryset.update(failed_logins=0, locked_until=None)
 
 
+class KioskProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+    extension_fields = forms.MultipleChoiceField(
+        label=_("champs d'extension"),
+        choices=ExtensionField.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Champs hors de la norme 2.00 que certains automates lisent (docs/kiosks.md)."),
+    )
+
+    class Meta:
+        model = KioskProfile
+        exclude: list[str] = []
+
+
 @admin.register(KioskProfile)
 class KioskProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """How a make of machine is answered; docs/kiosks.md explains each option."""
+
+    form = KioskProfileForm
 
     list_display = ("name", "pin_for_checkout", "pin_for_renew", "pin_for_patron_info",
                     "language", "checkin_not_on_loan_ok")  # fmt: skip
@@ -78,6 +94,6 @@ class KioskProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                                     "name_without_pin")}),
         (_("Réponses"), {"fields": ("checkin_not_on_loan_ok", "language", "fixed_language",
                                     "checkin_patron", "counts_as_zero", "queue_position",
-                                    "media_type")}),
+                                    "media_type", "extension_fields")}),
         (_("Heures de service"), {"fields": ("works_from", "works_until")}),
     )  # fmt: skip

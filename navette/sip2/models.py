@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,35 @@ class LanguageRule(models.TextChoices):
 SIP2_LANGUAGES = {"001": "en", "002": "fr"}
 
 
+class ExtensionField(models.TextChoices):
+    """Fields outside the SIP2 2.00 specification that some machines read (3M's extensions,
+    as Koha and Evergreen send them); each sent only when the kiosk's profile asks for it."""
+
+    #: PA, PB, PC in the answers to patron status (24) and information (64), to an
+    #: identified patron only: card expiry and birth date (YYYYMMDD), category code
+    PATRON_EXPIRY = "patron_expiry", _("date d'expiration de la carte (PA)")
+    PATRON_BIRTH = "patron_birth", _("date de naissance (PB)")
+    PATRON_CATEGORY = "patron_category", _("catégorie du lecteur (PC)")
+    #: for sorters, in the answers to check-in (10) and item information (18): CS call
+    #: number, CR shelving location; in check-in also CV alert type and CT destination
+    SORTING = (
+        "sorting",
+        _("tri : cote (CS), emplacement (CR), type d'alerte (CV), destination (CT)"),
+    )
+    #: CY and DA in a check-in that sets the copy aside for a hold: the card and name of the
+    #: patron it waits for (hold-shelf slips printed by the machine)
+    HOLD_PATRON = "hold_patron", _("lecteur de la réservation au retour (CY, DA)")
+
+
+def valid_extension_fields(value: object) -> None:
+    known = set(ExtensionField.values)
+    if not isinstance(value, list) or any(v not in known for v in value):
+        raise ValidationError(
+            _("Champs d'extension inconnus : %(values)s."), params={"values": value},
+            code="unknown_extension_field",
+        )  # fmt: skip
+
+
 class KioskProfile(models.Model):
     """How Navette answers a make of machine: set by the network administrator, shared by
     the kiosk accounts that point to it (an account without a profile gets the defaults,
@@ -91,6 +121,10 @@ class KioskProfile(models.Model):
     )
     queue_position = models.BooleanField(_("rang dans la file de réservation (BR)"), default=True)
     media_type = models.BooleanField(_("type de support (CK)"), default=True)
+    extension_fields = models.JSONField(
+        _("champs d'extension"), default=list, blank=True, validators=[valid_extension_fields],
+        help_text=_("Champs hors de la norme 2.00 que certains automates lisent (docs/kiosks.md)."),
+    )  # fmt: skip
     works_from = models.TimeField(_("en service à partir de"), null=True, blank=True)
     works_until = models.TimeField(_("en service jusqu'à"), null=True, blank=True)
 
@@ -101,6 +135,10 @@ class KioskProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def sends(self, field: str) -> bool:
+        """Whether the profile asks for this extension field (``ExtensionField``)."""
+        return field in (self.extension_fields or [])
 
     def pin_rule(self, operation: str) -> str:
         """The PIN rule of a kiosk operation (holds and payments follow the loans')."""

@@ -28,7 +28,14 @@ from navette.patrons.models import Patron
 from navette.patrons.services import patron_authenticate
 from navette.sip2 import codec
 from navette.sip2.codec import Request, format_date, patron_status_flags, yn
-from navette.sip2.models import SIP2_LANGUAGES, KioskOperation, KioskProfile, LanguageRule, PinRule
+from navette.sip2.models import (
+    SIP2_LANGUAGES,
+    ExtensionField,
+    KioskOperation,
+    KioskProfile,
+    LanguageRule,
+    PinRule,
+)
 
 #: Which kiosk permission each request needs (login, status and resend need none).
 OPERATION_FOR = {
@@ -295,6 +302,27 @@ def _media_type(session: Session, item: Item | None) -> str | None:
     if item is None or not session.profile.media_type:
         return None
     return str(MEDIA_TYPE.get(item.doc_type, "000"))  # type: ignore[call-overload]
+
+
+def _ymd(day: dt.date | None) -> str | None:
+    return day.strftime("%Y%m%d") if day is not None else None
+
+
+def patron_extension_fields(session: Session, patron: Patron) -> list[tuple[str, str | None]]:
+    """PA, PB, PC for an identified patron, as the profile asks (``ExtensionField``)."""
+    sends = session.profile.sends
+    return [
+        ("PA", _ymd(patron.membership_expires_on) if sends(ExtensionField.PATRON_EXPIRY) else None),
+        ("PB", _ymd(patron.birth_date) if sends(ExtensionField.PATRON_BIRTH) else None),
+        ("PC", patron.category.code if sends(ExtensionField.PATRON_CATEGORY) else None),
+    ]
+
+
+def shelf_fields(session: Session, item: Item) -> list[tuple[str, str | None]]:
+    """CS (call number) and CR (shelving location), for sorters, when the profile asks."""
+    if not session.profile.sends(ExtensionField.SORTING):
+        return []
+    return [("CS", item.call_number or None), ("CR", item.shelving_location or None)]
 
 
 def _loan_response(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from navette.circulation.models import HoldStatus, OfflineKind, OfflineSource, PaymentMethod
 from navette.circulation.reasons import Reason
 from navette.circulation.selectors import hold_queue_position
-from navette.circulation.services.routing import CheckinAction
+from navette.circulation.services.routing import CheckinAction, CheckinKind, CheckinResult
 from navette.core import clock
 from navette.core.money import parse_euros
 from navette.desk.fines import desk_fines_pay
@@ -39,9 +39,10 @@ from navette.sip2.handlers._common import (
     _unknown_item,
     check_patron,
     find_item,
+    shelf_fields,
 )
 from navette.sip2.handlers.status import fines_enabled
-from navette.sip2.models import KioskOperation
+from navette.sip2.models import ExtensionField, KioskOperation
 from navette.sip2.outcomes import screen, screen_about
 
 
@@ -120,6 +121,31 @@ def checkout(session: Session, request: Request) -> bytes:
                           due=lent.data["due_on"] if lent.ok else None, messages=screen(lent))  # fmt: skip
 
 
+#: CV, the alert type a sorter reads (3M's values, as Koha and Evergreen send them): 01 set
+#: aside for a hold here, 02 for a hold at another library, 04 to another library
+ALERT_TYPE = {
+    CheckinKind.HOLD_SHELF: "01",
+    CheckinKind.ALREADY_ON_HOLD_SHELF: "01",
+    CheckinKind.TRANSIT_FOR_HOLD: "02",
+    CheckinKind.TRANSIT_HOME: "04",
+}
+
+
+def _checkin_extensions(session: Session, result: CheckinResult) -> list[tuple[str, str | None]]:
+    """The profile's extension fields in a check-in's answer: for sorters the call number,
+    shelving location, alert type and destination; the hold's patron when it asks."""
+    fields = shelf_fields(session, result.item)
+    if fields:
+        fields += [
+            ("CV", ALERT_TYPE.get(result.kind)),
+            ("CT", result.destination.code if result.destination is not None else None),
+        ]
+    patron = result.hold_patron
+    if patron is not None and session.profile.sends(ExtensionField.HOLD_PATRON):
+        fields += [("CY", patron.card_number), ("DA", patron.full_name)]
+    return fields
+
+
 def checkin(session: Session, request: Request) -> bytes:
     """09 -> 10: return the copy through the desk's check-in. A copy trapped for a hold or
     bound for another library raises the alert, with the destination in the sort bin (CL)
@@ -173,6 +199,7 @@ def checkin(session: Session, request: Request) -> bytes:
          else None),
         ("CL", destination if alert else None),
         ("CK", _media_type(session, item)),
+        *_checkin_extensions(session, result),
         *_screen(messages),
     ]  # fmt: skip
     return _respond(

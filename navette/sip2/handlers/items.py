@@ -16,6 +16,7 @@ from navette.sip2.handlers._common import (
     _screen,
     _unknown_item,
     find_item,
+    shelf_fields,
 )
 
 
@@ -39,6 +40,7 @@ def item_information(session: Session, request: Request) -> bytes:
         ("CK", MEDIA_TYPE.get(item.doc_type, "000")),  # type: ignore[call-overload]
         ("AQ", item.owning_library.code),
         ("AP", item.current_library.code),
+        *shelf_fields(session, item),
         *_screen([item.get_status_display()]),
     ]
     status = CIRCULATION_STATUS.get(item.status, "01")  # type: ignore[call-overload]

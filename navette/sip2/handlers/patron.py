@@ -27,6 +27,7 @@ from navette.sip2.handlers._common import (
     _screen,
     check_patron,
     find_patron,
+    patron_extension_fields,
     patron_name,
     standing,
 )
@@ -54,6 +55,8 @@ def patron_status_response(
     ]
     if code == "24" and check.authenticated:
         fields += _fee_fields(info.fines_cents)
+    if check.authenticated and check.patron is not None:
+        fields += patron_extension_fields(session, check.patron)
     fields += _screen(messages)
     return _respond(
         session, request, code, [info.flags, session.language, format_date(_now())], fields
@@ -130,6 +133,7 @@ def patron_information(session: Session, request: Request) -> bytes:
             ("BD", address or None),
             ("BE", patron.email or None),
             ("BF", patron.phone or None),
+            *patron_extension_fields(session, patron),
         ]
         messages = list(info.messages)
     else:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from navette.catalogue.models import Item
 from navette.circulation.models import Loan, OfflineTransaction
 from navette.circulation.services import loan_checkout
 from navette.core.actors import Actor
@@ -17,7 +19,7 @@ from navette.core.clock import PARIS
 from navette.core.models import AuditEvent
 from navette.patrons.blocks import patron_block
 from navette.patrons.models import PatronBlock
-from navette.sip2.models import KioskProfile, LanguageRule, PinRule
+from navette.sip2.models import ExtensionField, KioskProfile, LanguageRule, PinRule
 from tests.interfaces.sip2.conftest import PIN
 from tests.interfaces.sip2.test_handlers import B, T, logged_in, talk
 
@@ -43,6 +45,11 @@ def play(conversation: list[tuple[str, str]]) -> None:
 
 
 CHECKOUT = f"11NN{T}{B}AOrelire|AA29000001|AB31000001|AC|"
+HOLD_PLACED = (
+    f"161N{T}BR1|BSlievin|AOrelire|AA29000002|AB31000001|AJTitre 1|"
+    "AFRéservation enregistrée, retrait à Liévin.|"
+)
+TO_LIEVIN = "AFnavette vers Liévin|"
 
 
 @pytest.mark.parametrize(
@@ -264,3 +271,77 @@ def test_offline_transactions_with_the_no_block_flag(world):
         ("checkout", "kiosk", "applied", ""), ("checkin", "kiosk", "applied", ""),
         ("checkout", "kiosk", "conflict", "lent_meanwhile"),
     ]  # fmt: skip
+
+
+def test_patron_extension_fields(world):
+    """PA, PB and PC (expiry, birth date, category) to an identified patron only, when the
+    profile asks; never to a wrong PIN; the default profile sends none (the golden
+    conversations above)."""
+    profile(world, extension_fields=[ExtensionField.PATRON_EXPIRY, ExtensionField.PATRON_BIRTH,
+                                     ExtensionField.PATRON_CATEGORY])  # fmt: skip
+    world.patron.birth_date = dt.date(1990, 5, 4)
+    world.patron.save()
+    ext = "PA20270101|PB19900504|PCadulte|"
+    play([
+        (f"23000{T}AOrelire|AA29000001|AD{PIN}|",
+         f"24              000{T}AOrelire|AA29000001|{NAME}BLY|CQY|{ext}"),
+        (f"23000{T}AOrelire|AA29000001|AD0000|",
+         f"24              000{T}AOrelire|AA29000001|{NAME}BLY|CQN|{WRONG}"),
+        (f"63000{T}          AOrelire|AA29000001|AD{PIN}|",
+         f"64              000{T}{'0000' * 6}AOrelire|AA29000001|{NAME}BLY|CQY|"
+         f"BElecteur1@example.org|{ext}"),
+    ])  # fmt: skip
+    KioskProfile.objects.update(extension_fields=[ExtensionField.PATRON_CATEGORY])
+    play([
+        (f"23000{T}AOrelire|AA29000001|AD{PIN}|",
+         f"24              000{T}AOrelire|AA29000001|{NAME}BLY|CQY|PCadulte|"),
+    ])  # fmt: skip
+
+
+def test_sorting_and_hold_patron_fields(world):
+    """For a sorter: the call number (CS) and shelving location (CR) in check-in and item
+    information; in a check-in that routes the copy, the alert type (CV: 02 for a hold at
+    another library) and the destination (CT), with the hold's patron (CY, DA) only when
+    the profile also asks for it."""
+    made = profile(world, extension_fields=[ExtensionField.SORTING])
+    Item.objects.filter(pk=world.items[0].pk).update(
+        call_number="R MAR", shelving_location="Adultes"
+    )
+    Item.objects.filter(pk=world.items[1].pk).update(call_number="791.43 CIN")
+    hold = f"15+{T}BSlievin|AOrelire|AA29000002|AB31000001|"
+    back = f"09N{T}{T}APlens|AOrelire|AB31000001|AC|"
+    play([
+        (CHECKOUT, LENT + LENT_AF),
+        (hold, HOLD_PLACED),
+        (back, f"101YNY{T}AOrelire|AB31000001|AQlens|AJTitre 1|AA29000001|CLlievin|CK001|"
+               f"CSR MAR|CRAdultes|CV02|CTlievin|{TO_LIEVIN}"),
+        (f"09N{T}{T}APlens|AOrelire|AB31000002|AC|",
+         f"101YNN{T}AOrelire|AB31000002|AQlens|AJTitre 2|CK001|CS791.43 CIN|"
+         "AFà ranger en rayon|"),
+        (f"17{T}AOrelire|AB31000002|",
+         f"18030201{T}CF0|AB31000002|AJTitre 2|BGlens|CK001|AQlens|APlens|CS791.43 CIN|"
+         "AFDisponible|"),
+    ])  # fmt: skip
+    made.extension_fields = [ExtensionField.HOLD_PATRON]
+    made.save()
+    play([
+        (f"11NN{T}{B}AOrelire|AA29000001|AB31000003|AC|",
+         f"121NNY{T}AOrelire|AA29000001|AB31000003|AJTitre 3|AH20260324    235959|CK001|"
+         + LENT_AF),
+        (f"15+{T}BSlievin|AOrelire|AA29000002|AB31000003|",
+         f"161N{T}BR1|BSlievin|AOrelire|AA29000002|AB31000003|AJTitre 3|"
+         "AFRéservation enregistrée, retrait à Liévin.|"),
+        (f"09N{T}{T}APlens|AOrelire|AB31000003|AC|",
+         f"101YNY{T}AOrelire|AB31000003|AQlens|AJTitre 3|AA29000001|CLlievin|CK001|"
+         f"CY29000002|DALouis Durand|{TO_LIEVIN}"),
+    ])  # fmt: skip
+
+
+def test_unknown_extension_field_is_refused(world):
+    """The profile's extension fields are checked against the known ones, naming the bad value."""
+    made = KioskProfile(name="essai", extension_fields=["sorting", "XX"])
+    with pytest.raises(ValidationError) as refused:
+        made.full_clean()
+    assert "XX" in str(refused.value.message_dict["extension_fields"])
+    made.extension_fields = ["sorting"]
+    made.full_clean()

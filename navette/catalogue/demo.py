@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from navette.catalogue.duplicates import duplicates_scan
 from navette.catalogue.importer import import_marc_files
 from navette.catalogue.merging import record_merge
 from navette.catalogue.models import DuplicateKeyKind, Item, Record
@@ -111,6 +112,7 @@ def deduplicate(*, now: Any) -> int:
     key, into the record loaded first. Pairs sharing only an identifier (a set's ISBN
     printed in each volume) are left to the review page. Returns how many were merged."""
     actor = Actor.system("demo")
+    duplicates_scan(actor=actor, now=now, force=True)
     pairs, _total = duplicate_pairs(offset=0, limit=1_000_000)
     gone: set[int] = set()
     merged = 0

@@ -9,14 +9,29 @@ scan of the catalogue in Python.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection, transaction
+from django.db.models import Max
+
 from navette.catalogue.marc.extract import Extracted, extract
 from navette.catalogue.marc.identifiers import ean13
-from navette.catalogue.models import DuplicateKey, DuplicateKeyKind, Record
+from navette.catalogue.models import (
+    DuplicateCandidate,
+    DuplicateKey,
+    DuplicateKeyKind,
+    DuplicateScan,
+    Record,
+)
+from navette.core.actions import AuditAction
+from navette.core.actors import Actor, ActorKind
+from navette.core.audit import audit_record
+from navette.network.scope import catalogue_scope_check
 
 #: leading articles dropped from titles (French, English, German, Spanish, Italian)
 ARTICLES = frozenset(
@@ -105,3 +120,59 @@ def keys_refresh(record_ids: Iterable[int], *, batch: int = 2000) -> int:
         DuplicateKey.objects.bulk_create(rows, batch_size=5000)
         written += len(rows)
     return written
+
+
+# -- The scan: pairs of records sharing keys, written for the review list ------------------
+
+#: a key shared by more records than this says little (a series' ISSN, "Poèmes" without
+#: author): its pairs are not proposed
+MAX_GROUP = 30
+
+
+def _pairs_sql() -> str:
+    key = DuplicateKey._meta.db_table
+    candidate = DuplicateCandidate._meta.db_table
+    return f"""
+        INSERT INTO {candidate} (first_id, second_id, strength)
+        WITH shared AS (
+            SELECT kind, value FROM {key} GROUP BY kind, value
+            HAVING COUNT(*) BETWEEN 2 AND %s
+        )
+        SELECT a.record_id, b.record_id, COUNT(DISTINCT a.kind)
+        FROM shared s
+        JOIN {key} a ON a.kind = s.kind AND a.value = s.value
+        JOIN {key} b ON b.kind = s.kind AND b.value = s.value AND a.record_id < b.record_id
+        GROUP BY a.record_id, b.record_id
+    """  # noqa: S608 (table names from _meta)
+
+
+def duplicates_scan(*, actor: Actor, now: dt.datetime, force: bool = False) -> DuplicateScan | None:
+    """Pair the records sharing a key (each key shared by 2 to ``MAX_GROUP`` records) into
+    the candidates table the review list reads, in one statement and one transaction (the
+    list shows the old pairs until the new ones are committed). Skipped, returning
+    ``None``, when no key was written since the last scan, unless ``force``. Scans are
+    serialised by a lock on the scan's row. A staff actor must be a cataloguer or a
+    network administrator (``CatalogueRoleRequired``, audited); the scheduled job and the
+    imports pass."""
+    if actor.kind == ActorKind.STAFF:
+        catalogue_scope_check(actor=actor, library_ids=[],
+                              action=AuditAction.RECORD_DUPLICATES_SCAN, now=now)  # fmt: skip
+    started = time.perf_counter()
+    with transaction.atomic():
+        scan, _created = DuplicateScan.objects.get_or_create(pk=1, defaults={"finished_at": now})
+        scan = DuplicateScan.objects.select_for_update().get(pk=1)
+        high = DuplicateKey.objects.aggregate(high=Max("id"))["high"] or 0
+        if not force and not _created and scan.keys_high_water == high:
+            return None
+        DuplicateCandidate.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(_pairs_sql(), [MAX_GROUP])
+        scan.finished_at = now
+        scan.keys_high_water = high
+        scan.pairs = DuplicateCandidate.objects.count()
+        scan.seconds = round(time.perf_counter() - started, 3)
+        scan.save()
+        if actor.kind == ActorKind.STAFF:
+            audit_record(actor=actor, action=AuditAction.RECORD_DUPLICATES_SCAN, now=now,
+                         obj=scan, data={"pairs": scan.pairs})  # fmt: skip
+    return scan

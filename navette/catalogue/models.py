@@ -272,6 +272,38 @@ class NotDuplicate(models.Model):
         ]
 
 
+class DuplicateCandidate(models.Model):
+    """A pair of records sharing keys, as the last scan found it (``duplicates_scan``): the
+    review list reads a page of this table instead of pairing every key at each page.
+    ``first`` has the smaller id; ``strength`` is how many kinds of key the two share. A
+    record merged away takes its pairs with it (cascade); new pairs appear at the next scan."""
+
+    first = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    strength = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_candidate_once"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="duplicate_candidate_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-strength", "first", "second"], name="duplicate_candidate_order")
+        ]
+
+
+class DuplicateScan(models.Model):
+    """The last scan of the duplicate keys (one row): when it ended, what it found and the
+    highest key id it saw, so that a scheduled scan skips when no key was written since."""
+
+    finished_at = models.DateTimeField(_("calculée le"))
+    keys_high_water = models.BigIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+
 class RecordMerge(models.Model):
     """A record merged into another: what the merge changed, kept to undo it.
 

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from django.db import connection
 from django.db.models import Exists, Min, OuterRef, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from navette.catalogue.marc.holdings import availability_field
 from navette.catalogue.models import (
     DeletedRecord,
+    DuplicateCandidate,
     DuplicateKey,
+    DuplicateScan,
     Item,
     NotDuplicate,
     Record,
@@ -379,10 +380,6 @@ def record_by_id(record_id: int) -> Record | None:
 
 # -- Duplicates: pairs of records sharing a key, for the cataloguers' review ---------------
 
-#: a key shared by more records than this says little (a series' ISSN, "Poèmes" without
-#: author): its pairs are not proposed
-MAX_GROUP = 30
-
 
 @dataclass(frozen=True)
 class DuplicatePair:
@@ -392,41 +389,21 @@ class DuplicatePair:
     kinds: tuple[str, ...]
 
 
-def _pairs_sql() -> str:
-    key = DuplicateKey._meta.db_table
-    refused = NotDuplicate._meta.db_table
-    return f"""
-        WITH shared AS (
-            SELECT kind, value FROM {key} GROUP BY kind, value
-            HAVING COUNT(*) BETWEEN 2 AND %s
-        ), pairs AS (
-            SELECT a.record_id AS first_id, b.record_id AS second_id,
-                   COUNT(DISTINCT a.kind) AS strength
-            FROM shared s
-            JOIN {key} a ON a.kind = s.kind AND a.value = s.value
-            JOIN {key} b ON b.kind = s.kind AND b.value = s.value AND a.record_id < b.record_id
-            GROUP BY a.record_id, b.record_id
-        )
-        SELECT p.first_id, p.second_id, COUNT(*) OVER () FROM pairs p
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {refused} n WHERE n.first_id = p.first_id AND n.second_id = p.second_id
-        )
-        ORDER BY p.strength DESC, p.first_id, p.second_id
-    """  # noqa: S608 (table names from _meta)
-
-
 def duplicate_pairs(*, offset: int = 0, limit: int = 50) -> tuple[list[DuplicatePair], int]:
-    """A page of candidate pairs and how many there are: the pairs sharing most kinds of
-    key (identifiers, the title-author-date key) first; pairs said distinct
-    (``NotDuplicate``) left out. Computed by the database in one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _pairs_sql() + " LIMIT %s OFFSET %s",
-            [MAX_GROUP, limit, offset],
-        )
-        rows = cursor.fetchall()
-    if not rows:
-        return [], 0 if offset == 0 else duplicate_pairs(offset=0, limit=1)[1]
+    """A page of candidate pairs as the last scan found them (``duplicates_scan``), and how
+    many there are: the pairs sharing most kinds of key (identifiers, the
+    title-author-date key) first; pairs said distinct (``NotDuplicate``) since left out.
+    One indexed read of the candidates table, whatever the catalogue's size."""
+    candidates = DuplicateCandidate.objects.exclude(
+        Exists(NotDuplicate.objects.filter(first_id=OuterRef("first_id"),
+                                           second_id=OuterRef("second_id")))
+    )  # fmt: skip
+    rows = list(
+        candidates.order_by("-strength", "first_id", "second_id").values_list(
+            "first_id", "second_id"
+        )[offset : offset + limit]
+    )
+    total = candidates.count()
     ids = {r[0] for r in rows} | {r[1] for r in rows}
     keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for rid, kind, value in DuplicateKey.objects.filter(record_id__in=ids).values_list(
@@ -435,9 +412,13 @@ def duplicate_pairs(*, offset: int = 0, limit: int = 50) -> tuple[list[Duplicate
         keys[rid].add((kind, value))
     pairs = [
         DuplicatePair(first, second, tuple(sorted({k for k, _v in keys[first] & keys[second]})))
-        for first, second, _total in rows
+        for first, second in rows
     ]
-    return pairs, rows[0][2]
+    return pairs, total
+
+
+def last_duplicates_scan() -> DuplicateScan | None:
+    return DuplicateScan.objects.filter(pk=1).first()
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class AuditAction(models.TextChoices):
     RECORD_MERGE = "record.merge", _("Notices fusionnées")
     RECORD_UNMERGE = "record.unmerge", _("Fusion de notices annulée")
     RECORD_NOT_DUPLICATE = "record.not_duplicate", _("Notices déclarées distinctes")
+    RECORD_DUPLICATES_SCAN = "record.duplicates_scan", _("Liste des doublons recalculée")
     RECORD_CREATE = "record.create", _("Notice créée")
     RECORD_UPDATE = "record.update", _("Notice modifiée")
     RECORD_RESTORE = "record.restore", _("Version de notice restaurée")

@@ -31,6 +31,7 @@ class Code(StrEnum):
     RECORDS_MERGED = "records_merged"
     MERGE_UNDONE = "merge_undone"
     RECORDS_DISTINCT = "records_distinct"
+    DUPLICATES_SCANNED = "duplicates_scanned"
     OFFLINE_REPLAYED = "offline_replayed"
     OFFLINE_RECORDED = "offline_recorded"
     CARD_BLOCKED = "card_blocked"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from navette.catalogue import merging
+from navette.catalogue.duplicates import duplicates_scan
 from navette.catalogue.models import Record, RecordMerge
 from navette.core.actors import Actor
 from navette.core.errors import DomainError
@@ -43,3 +44,12 @@ def desk_records_distinct(*, first: Record, second: Record, actor: Actor,
     except DomainError as exc:
         return from_error(exc, message=exc.message)
     return done(Code.RECORDS_DISTINCT)
+
+
+def desk_duplicates_scan(*, actor: Actor, now: dt.datetime) -> Outcome:
+    """Pair the records sharing keys again now (``duplicates_scan``, forced):
+    ``duplicates_scanned`` with ``pairs`` and ``seconds``. ``CatalogueRoleRequired``
+    propagates (answered 403)."""
+    scan = duplicates_scan(actor=actor, now=now, force=True)
+    assert scan is not None  # forced: never skipped
+    return done(Code.DUPLICATES_SCANNED, pairs=scan.pairs, seconds=scan.seconds)

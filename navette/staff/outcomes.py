@@ -60,6 +60,14 @@ TABLE: dict[str, Wording] = {
         _("Fusion annulée : la notice « %(title)s » est rétablie.") % {"title": d["title"]}
     ),
     Code.RECORDS_DISTINCT: lambda d: _("Ces deux notices ne seront plus proposées comme doublons."),
+    Code.DUPLICATES_SCANNED: lambda d: (
+        ngettext(
+            "Liste des doublons recalculée : %(n)d paire de notices.",
+            "Liste des doublons recalculée : %(n)d paires de notices.",
+            d["pairs"],
+        )
+        % {"n": d["pairs"]}
+    ),
     # an undo the circulation's holds refuse (``navette.circulation.record_merge``)
     "hold_on_kept_copy": lambda d: _(
         "La fusion ne peut plus être annulée : une réservation déplacée attend désormais un "

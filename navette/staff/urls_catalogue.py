@@ -20,6 +20,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("catalogue/doublons/", duplicates.duplicates, name="catalogue_duplicates"),
     path(
+        "catalogue/doublons/recalculer/",
+        duplicates.duplicates_scan,
+        name="catalogue_duplicates_scan",
+    ),  # fmt: skip
+    path(
         "catalogue/doublons/<int:first>-<int:second>/",
         duplicates.duplicate_pair,
         name="catalogue_duplicate_pair",

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import NOW as NOW_
 from conftest import sub
-from navette.catalogue.duplicates import duplicate_keys, keys_refresh, title_key
+from navette.catalogue.duplicates import duplicate_keys, duplicates_scan, keys_refresh, title_key
 from navette.catalogue.marc.extract import Extracted
 from navette.catalogue.marc.iso2709 import write_record
 from navette.catalogue.merging import record_merge, records_not_duplicate
@@ -19,6 +19,13 @@ from navette.catalogue.selectors import duplicate_pairs
 from navette.core.actors import Actor
 
 ACTOR = Actor.system("tests")
+
+
+def scanned_pairs():  # type: ignore[no-untyped-def]
+    """The review list's first page after the scheduled scan ran (it skips when no key was
+    written since the last scan)."""
+    duplicates_scan(actor=ACTOR, now=NOW_)
+    return duplicate_pairs()
 
 
 @pytest.mark.parametrize(
@@ -81,7 +88,7 @@ def test_candidates_by_each_identifier(db, kind, first, second):
     b = _record(_marc21("B1", "Un autre titre", *second), "Un autre titre")
     c = _record(_marc21("C1", "Rien à voir"), "Rien à voir")
     keys_refresh([a.pk, b.pk, c.pk])
-    pairs, total = duplicate_pairs()
+    pairs, total = scanned_pairs()
     assert total == 1
     assert (pairs[0].first_id, pairs[0].second_id) == (a.pk, b.pk)
     assert kind in pairs[0].kinds
@@ -95,7 +102,7 @@ def test_candidates_by_control_number_and_by_title_key(db):
     x = _record(_marc21("X", "La Peste", sub("100", _a="Camus, Albert")), "La Peste")
     y = _record(_marc21("Y", "Peste (La)", sub("100", _a="CAMUS, ALBERT")), "Peste (La)")
     keys_refresh([a.pk, b.pk, x.pk, y.pk])
-    pairs, total = duplicate_pairs()
+    pairs, total = scanned_pairs()
     assert total == 2
     assert (pairs[0].first_id, pairs[0].second_id, pairs[0].kinds) == (
         a.pk, b.pk, ("001+003", "title"))  # fmt: skip
@@ -107,9 +114,9 @@ def test_not_a_duplicate_is_remembered(db):
     a = _record(_marc21("A", "Titre", sub("020", _a="9782070368228")), "Titre")
     b = _record(_marc21("B", "Titre", sub("020", _a="9782070368228")), "Titre")
     keys_refresh([a.pk, b.pk])
-    assert duplicate_pairs()[1] == 1
+    assert scanned_pairs()[1] == 1
     records_not_duplicate(first=b, second=a, actor=ACTOR, now=NOW_)
-    assert duplicate_pairs() == ([], 0)
+    assert scanned_pairs() == ([], 0)
 
 
 def _file(*records: dict[str, Any]) -> bytes:
@@ -127,7 +134,7 @@ def test_import_writes_keys_and_a_reimport_matches_the_kept_record(db, relire, i
                   sub("952", _a="LENS", _b="LENS", _p="D-0001"), source="AUTRE")  # fmt: skip
     assert import_bytes(_file(kept)).created == 1
     assert import_bytes(_file(dup)).created == 1
-    pairs, _ = duplicate_pairs()
+    pairs, _ = scanned_pairs()
     first, second = (
         Record.objects.get(pk=pairs[0].first_id),
         Record.objects.get(pk=pairs[0].second_id),
@@ -142,4 +149,42 @@ def test_import_writes_keys_and_a_reimport_matches_the_kept_record(db, relire, i
     assert list(Record.objects.values_list("pk", "title")) == [(first.pk, "Le Horla")]
     assert set(Item.objects.values_list("barcode", "record_id")) == {
         ("K-0001", first.pk), ("D-0001", first.pk), ("D-0002", first.pk)}  # fmt: skip
-    assert duplicate_pairs() == ([], 0)
+    assert scanned_pairs() == ([], 0)
+
+
+def test_scan_skips_when_no_key_was_written_and_lists_new_pairs_at_the_next(db):
+    """The review list is what the last scan found: a duplicate catalogued since shows at the
+    next scan; a scan with no key written since is skipped, unless forced; a merged record
+    takes its pairs away at once."""
+    a = _record(_marc21("A", "Titre", sub("020", _a="9782070368228")), "Titre")
+    b = _record(_marc21("B", "Titre", sub("020", _a="9782070368228")), "Titre")
+    keys_refresh([a.pk, b.pk])
+    first = duplicates_scan(actor=ACTOR, now=NOW_)
+    assert first is not None and first.pairs == 1
+    assert duplicates_scan(actor=ACTOR, now=NOW_) is None
+    c = _record(_marc21("C", "Titre", sub("020", _a="9782070368228")), "Titre")
+    keys_refresh([c.pk])
+    assert duplicate_pairs()[1] == 1  # not scanned yet
+    assert scanned_pairs()[1] == 3  # a-b, a-c, b-c
+    again = duplicates_scan(actor=ACTOR, now=NOW_, force=True)
+    assert again is not None and again.pairs == 3
+    record_merge(kept=a, merged=c, actor=ACTOR, now=NOW_)
+    pairs, total = duplicate_pairs()
+    assert total == 1 and (pairs[0].first_id, pairs[0].second_id) == (a.pk, b.pk)
+
+
+def test_a_librarian_may_not_rescan_and_is_audited(db, relire):
+    """Only cataloguers and network administrators recompute the list; a librarian's attempt
+    is refused and audited, a cataloguer's is audited with the pairs found."""
+    from navette.core.models import AuditEvent, Role, User
+    from navette.network.scope import CatalogueRoleRequired
+
+    librarian = User.objects.create_user("bib", password="x", role=Role.LIBRARIAN)
+    cataloguer = User.objects.create_user("cat", password="x", role=Role.CATALOGUER)
+    with pytest.raises(CatalogueRoleRequired):
+        duplicates_scan(actor=Actor.staff(librarian), now=NOW_, force=True)
+    assert AuditEvent.objects.filter(actor_id=librarian.pk, action="scope.refused").exists()
+    scan = duplicates_scan(actor=Actor.staff(cataloguer), now=NOW_, force=True)
+    assert scan is not None
+    assert AuditEvent.objects.filter(actor_id=cataloguer.pk,
+                                     action="record.duplicates_scan").exists()  # fmt: skip

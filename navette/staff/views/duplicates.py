@@ -12,7 +12,12 @@ from navette.catalogue.models import DuplicateKeyKind, Record, RecordMerge
 from navette.circulation.selectors import record_hold_queue
 from navette.core import clock
 from navette.core.actors import Actor
-from navette.desk.records import desk_record_merge, desk_record_merge_undo, desk_records_distinct
+from navette.desk.records import (
+    desk_duplicates_scan,
+    desk_record_merge,
+    desk_record_merge_undo,
+    desk_records_distinct,
+)
 from navette.staff.outcomes import say
 from navette.staff.permissions import cataloguer_required
 
@@ -41,8 +46,15 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/catalogue/duplicates.html", {
         "rows": rows, "total": total, "page": page, "pages": pages,
         "previous": page - 1 if page > 1 else None, "next": page + 1 if page < pages else None,
-        "merges": selectors.recent_merges(10),
+        "merges": selectors.recent_merges(10), "scan": selectors.last_duplicates_scan(),
     })  # fmt: skip
+
+
+@cataloguer_required
+@require_POST
+def duplicates_scan(request: HttpRequest) -> HttpResponse:
+    say(request, desk_duplicates_scan(actor=Actor.staff(request.user), now=clock.now()))
+    return redirect("staff:catalogue_duplicates")
 
 
 @cataloguer_required

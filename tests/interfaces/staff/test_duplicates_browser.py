@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_cataloguer_reviews_and_merges_a_pair(page, axe, libs, make_record, make_item):
-    """Two records of "Le Horla" (a copy at Lens, one at Avion) are listed as one pair; the
+    """Two records of "Le Horla" (a copy at Lens, one at Avion) are listed as one pair once
+    the list is computed (the button; otherwise the scheduled job); the
     comparison shows both with their copies; keeping the first moves the second's copy to
     it and the list has nothing left to review."""
     cataloguer = User.objects.create_user("cat", password="pass-cat", role=Role.CATALOGUER)
@@ -29,6 +30,13 @@ def test_cataloguer_reviews_and_merges_a_pair(page, axe, libs, make_record, make
     page.get_by_label("Mot de passe").fill("pass-cat")
     with page.expect_navigation():
         page.get_by_role("button", name="Se connecter").click()
+    # the list is what the last scan found: none yet, the cataloguer computes it now
+    expect(page.locator("#pairs-count")).to_have_text("Aucune paire de notices à examiner.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Recalculer la liste maintenant").click()
+    expect(page.locator(".messages")).to_contain_text(
+        "Liste des doublons recalculée : 1 paire de notices."
+    )
     compare = f"Comparer les notices {kept.pk} et {dup.pk}"
     for width in (1280, 360):
         page.set_viewport_size({"width": width, "height": 800})
@@ -54,3 +62,4 @@ def test_librarians_do_not_reach_the_duplicates(client, libs):
     librarian = User.objects.create_user("bib", password="x", role=Role.LIBRARIAN)
     client.force_login(librarian)
     assert client.get("/personnel/catalogue/doublons/").status_code == 403
+    assert client.post("/personnel/catalogue/doublons/recalculer/").status_code == 403

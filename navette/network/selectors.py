@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from navette.core.collation import sorted_by
 from navette.network.hours import ClosedSpan, Schedule, TimeRange
-from navette.network.models import Closure, Library, Network, OpeningPeriod
+from navette.network.models import Closure, Library, MemberSystem, Network, OpeningPeriod
 
 
 def _closures_window(day: dt.date, days_before: int = 0, days_after: int = 400) -> Q:
@@ -73,3 +73,25 @@ def first_library_email() -> str:
     """The e-mail of the first library that has one, "" if none."""
     email = Library.objects.exclude(email="").order_by("pk").values_list("email", flat=True)
     return email.first() or ""
+
+
+def member_system_for_card(card_number: str) -> MemberSystem | None:
+    """The active member library whose card prefixes the number starts with (the longest
+    prefix wins), or None."""
+    best: tuple[int, MemberSystem] | None = None
+    for member in MemberSystem.objects.filter(is_active=True).select_related("library"):
+        for prefix in member.prefixes:
+            if card_number.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), member)
+    return best[1] if best is not None else None
+
+
+def member_systems() -> list[MemberSystem]:
+    """The active member libraries running another system, in French order."""
+    members = list(MemberSystem.objects.filter(is_active=True).select_related("library"))
+    order = {lib.pk: i for i, lib in enumerate(in_french_order([m.library for m in members]))}
+    return sorted(members, key=lambda m: order[m.library.pk])
+
+
+def member_system_by_pk(pk: int) -> MemberSystem | None:
+    return MemberSystem.objects.filter(pk=pk, is_active=True).select_related("library").first()

@@ -4,11 +4,47 @@ format): one wording per error code, filled from the error's context (registered
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from navette.core.clock import local
 from navette.core.errors import Wording
+
+
+def _member_card_refused(c: Mapping[str, Any]) -> str:
+    if c.get("reason") == "expired":
+        text = _(
+            "Votre carte de %(library)s a expiré : renouvelez votre inscription auprès de "
+            "votre bibliothèque pour vous connecter."
+        )
+    else:
+        text = _(
+            "Votre carte est bloquée par %(library)s : adressez-vous à votre bibliothèque "
+            "pour vous connecter."
+        )
+    said = " ".join(m for m in c.get("messages") or [] if m)
+    text = text % {"library": c["library"]}
+    return f"{text} ({said})" if said else text
+
+
+def _member_system_unavailable(c: Mapping[str, Any]) -> str:
+    if not c.get("known"):
+        return _(
+            "Le système de %(library)s ne répond pas et votre carte n'a encore jamais été "
+            "vérifiée ici : la première connexion demande que votre bibliothèque réponde. "
+            "Réessayez plus tard."
+        ) % {"library": c["library"]}
+    return _(
+        "Le système de %(library)s ne répond pas et votre carte n'a pas été vérifiée "
+        "depuis le %(date)s : réessayez plus tard."
+    ) % {
+        "library": c["library"],
+        "date": date_format(local(c["confirmed_at"]), "SHORT_DATE_FORMAT"),
+    }
+
 
 TABLE: dict[str, Wording] = {
     "card_number_missing": lambda c: _("Le numéro de carte est obligatoire."),
@@ -51,4 +87,28 @@ TABLE: dict[str, Wording] = {
         "Indiquez une adresse électronique pour recevoir les avis."
     ),
     "unknown_language": lambda c: _("Langue inconnue."),
+    "member_card_refused": _member_card_refused,
+    "member_system_unavailable": _member_system_unavailable,
+    "first_login_needed": lambda c: (
+        _(
+            "Première connexion : %(library)s nous a confié sa liste de lecteurs. "
+            "Confirmez votre carte avec votre date de naissance, puis choisissez "
+            "votre mot de passe."
+        )
+        % {"library": c["library"]}
+    ),
+    "first_login_refused": lambda c: _(
+        "Ce numéro de carte et cette date de naissance ne correspondent à aucun lecteur "
+        "inscrit, ou ce compte a déjà un mot de passe."
+    ),
+    "federated_check_deferred": lambda c: (
+        _(
+            "Le système de %(library)s ne répond pas : la vérification de votre carte est "
+            "reportée. Vous êtes connecté avec la dernière confirmation, du %(date)s."
+        )
+        % {
+            "library": c["library"],
+            "date": date_format(local(c["confirmed_at"]), "SHORT_DATE_FORMAT"),
+        }
+    ),
 }

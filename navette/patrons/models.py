@@ -93,12 +93,19 @@ class Patron(models.Model):
         """An age band for anonymous statistics and vendors: never the birth date."""
         age = self.age_on(day)
         if age is None:
-            return "inconnu"
-        for upper, band in ((6, "0-5"), (12, "6-11"), (15, "12-14"), (18, "15-17"),
-                            (26, "18-25"), (40, "26-39"), (65, "40-64")):  # fmt: skip
-            if age < upper:
-                return band
-        return "65+"
+            # a member library's patron: the band their system last gave, no birth date
+            federation = getattr(self, "federation", None)
+            return federation.age_band if federation is not None else "inconnu"
+        return age_band_of(age)
+
+
+def age_band_of(age: int) -> str:
+    """The statistics' age band of an age in years."""
+    for upper, band in ((6, "0-5"), (12, "6-11"), (15, "12-14"), (18, "15-17"),
+                        (26, "18-25"), (40, "26-39"), (65, "40-64")):  # fmt: skip
+        if age < upper:
+            return band
+    return "65+"
 
 
 class PatronBlock(models.Model):
@@ -207,3 +214,62 @@ class PseudonymKey(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class FederatedPatron(models.Model):
+    """A patron of a member library running another system, as far as Navette knows them.
+
+    Only what the portal's services need is kept (CNIL): the card (on ``patron``, whose
+    name, birth date and contact details stay blank), the member library, the category,
+    an age band, the validity and when the member's system last confirmed it. Each login
+    through the member's system refreshes it. ``offline_secret`` is a hash of the PIN the
+    member's system last accepted, so that a login still works for a while when that
+    system is down.
+    """
+
+    patron = models.OneToOneField(Patron, on_delete=models.CASCADE, related_name="federation")
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.CASCADE, related_name="federated_patrons",
+        verbose_name=_("bibliothèque"),
+    )  # fmt: skip
+    remote_category = models.CharField(_("catégorie dans le système"), max_length=60, blank=True)
+    age_band = models.CharField(_("tranche d'âge"), max_length=10, default="inconnu")
+    valid = models.BooleanField(_("carte valide"), default=True)
+    method = models.CharField(_("confirmée par"), max_length=20)
+    confirmed_at = models.DateTimeField(_("confirmée le"))
+    offline_secret = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("lecteur d'une bibliothèque membre")
+        verbose_name_plural = _("lecteurs des bibliothèques membres")
+
+    def __str__(self) -> str:
+        return f"{self.patron.card_number} ({self.library.code})"
+
+
+class PatronFileEntry(models.Model):
+    """One card of the patron file a member library deposits (a system without any online
+    interface). Keeps the card, validity, category and birth year; the birth date only as
+    a keyed digest, to check the first login."""
+
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.CASCADE, related_name="patron_file_entries"
+    )
+    card_number = models.CharField(_("numéro de carte"), max_length=32)
+    category = models.CharField(_("catégorie"), max_length=60, blank=True)
+    expires_on = models.DateField(_("fin d'adhésion"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("année de naissance"), null=True, blank=True)
+    birth_date_digest = models.CharField(max_length=64, blank=True)
+    loaded_at = models.DateTimeField(_("déposé le"))
+
+    class Meta:
+        verbose_name = _("carte du fichier déposé")
+        verbose_name_plural = _("fichiers des lecteurs déposés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "card_number"], name="patron_file_entry_unique_card"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_number} ({self.library_id})"

@@ -7,6 +7,7 @@ from navette.portal.views import account
 urlpatterns = [
     path("compte/", account.account, name="account"),
     path("compte/connexion/", account.login, name="login"),
+    path("compte/premiere-connexion/", account.first_login, name="account_first_login"),
     path("compte/deconnexion/", account.logout, name="logout"),
     path("compte/code/", account.pin_change, name="account_pin"),
     path("compte/code-oublie/", account.pin_forgot, name="account_pin_forgot"),

@@ -4,13 +4,11 @@ at once, or refuses the login), one that is down, and one that garbles its check
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import socket
 import subprocess
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,13 +20,21 @@ from navette.network.connectors.sip2 import (
     Sip2Endpoint,
     Sip2Error,
     Sip2Failure,
-    checksum,
     client_for,
     close_all_clients,
 )
 from navette.patrons.models import PatronBlock
 from navette.sip2.server import ServerConfig, ServerThread
 from tests.interfaces.sip2.conftest import KIOSK_PASSWORD, NOW, PIN, build_world
+from tests.network.sip2_peers import (
+    Peer,
+    T,
+    framed,
+    free_port,
+    login_then,
+    patron_reply,
+    sequence_of,
+)
 
 
 @pytest.fixture
@@ -59,106 +65,6 @@ def endpoint(port: int, **overrides: object) -> Sip2Endpoint:
 def navette(live_world) -> Iterator[ServerThread]:
     with navette_server() as running:
         yield running
-
-
-# --- small peers ----------------------------------------------------------------------------
-
-
-class Peer:
-    """A tiny asyncio SIP2 peer in a thread: ``answer(frame)`` returns the bytes to send
-    back (or None to close the connection)."""
-
-    def __init__(self, answer: Callable[[bytes], Awaitable[bytes | None]]) -> None:
-        self.answer = answer
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.connections = 0
-        self.server: asyncio.Server | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        task = asyncio.current_task()
-        assert task is not None
-        self.tasks.add(task)
-        try:
-            while True:
-                frame = await reader.readuntil(b"\r")
-                reply = await self.answer(frame)
-                if reply is None:
-                    break
-                writer.write(reply)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-            self.tasks.discard(task)
-
-    async def _start(self) -> None:
-        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-
-    def __enter__(self) -> Peer:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(5)
-        return self
-
-    @property
-    def port(self) -> int:
-        assert self.server is not None
-        return int(self.server.sockets[0].getsockname()[1])
-
-    def __exit__(self, *exc: object) -> None:
-        async def stop() -> None:
-            assert self.server is not None
-            self.server.close()
-            for task in list(self.tasks):
-                task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
-            await asyncio.sleep(0)
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(5)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
-
-
-def framed(body: str, sequence: int | None) -> bytes:
-    data = body.encode() + (b"AY%dAZ" % sequence if sequence is not None else b"AZ")
-    return data + checksum(data).encode() + b"\r"
-
-
-def sequence_of(frame: bytes) -> int | None:
-    """The AY of a request frame."""
-    at = frame.rfind(b"AY")
-    return int(frame[at + 2 : at + 3]) if at >= 0 else None
-
-
-T = "20260303    143000"
-
-
-def patron_reply(frame: bytes, *, flags: str = " " * 14, extra: str = "") -> bytes:
-    seq = sequence_of(frame)
-    return framed(f"24{flags}000{T}AOrelire|AA29000001|AEM. Test|BLY|CQY|{extra}", seq)
-
-
-def login_then(
-    reply: Callable[[bytes], bytes], *, delay: float = 0.0, login_ok: bool = True
-) -> Callable[[bytes], Awaitable[bytes | None]]:
-    async def answer(frame: bytes) -> bytes | None:
-        if frame.startswith(b"93"):
-            return framed("94" + ("1" if login_ok else "0"), sequence_of(frame))
-        await asyncio.sleep(delay)
-        return reply(frame)
-
-    return answer
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --- against Navette's own SIP2 server ------------------------------------------------------

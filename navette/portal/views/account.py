@@ -27,18 +27,19 @@ from navette.circulation.selectors import patron_fines, patron_holds, patron_loa
 from navette.core import clock
 from navette.core.actors import Actor
 from navette.core.client import client_ip
-from navette.core.errors import DomainError
+from navette.core.errors import DomainError, worded
 from navette.desk.holds import desk_hold_cancel, desk_hold_change_pickup, desk_hold_place
 from navette.desk.loans import desk_renew, desk_renew_all
 from navette.digital.selectors import patron_digital_summary
 from navette.network.models import Library
-from navette.network.selectors import active_libraries
+from navette.network.selectors import active_libraries, member_system_by_pk, member_systems
 from navette.patrons import privacy
+from navette.patrons.errors import FirstLoginNeeded
+from navette.patrons.federation import patron_federation, patron_file_first_login, patron_login
 from navette.patrons.models import Patron
 from navette.patrons.services import (
     ContactDetails,
     email_report_check,
-    patron_authenticate,
     patron_change_pin,
     patron_report_email_change,
     patron_reset_pin,
@@ -100,30 +101,104 @@ class LoginForm(forms.Form):
     )  # fmt: skip
 
 
+def _member_choices() -> list[tuple[str, str]]:
+    return [("", _("Navette ou je ne sais pas"))] + [
+        (str(m.pk), f"{m.library.commune} — {m.library.name}") for m in member_systems()
+    ]
+
+
 @never_cache
 def login(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, reverse("portal:account"))
     if current_patron(request) is not None and request.method != "POST":
         return redirect(next_url)
     form = LoginForm(request.POST or None)
+    members = _member_choices()
+    if len(members) > 1:
+        form.fields["member"] = forms.ChoiceField(
+            label=gettext_lazy("Ma bibliothèque, si elle n'utilise pas Navette"),
+            choices=members, required=False,
+        )  # fmt: skip
     error = ""
     if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data.get("member")
         try:
-            patron = patron_authenticate(
+            outcome = patron_login(
                 card_number=form.cleaned_data["card_number"],
                 pin=form.cleaned_data["pin"],
                 now=clock.now(),
                 ip=client_address(request),
+                member=member_system_by_pk(int(chosen)) if chosen else None,
             )
+        except FirstLoginNeeded as exc:
+            messages.info(request, exc.message)
+            query = urlencode({"card": form.cleaned_data["card_number"], "next": next_url})
+            return redirect(f"{reverse('portal:account_first_login')}?{query}")
         except DomainError as exc:
             error = exc.message
         else:
-            login_patron(request, patron, public_computer=form.cleaned_data["public_computer"])
+            login_patron(
+                request, outcome.patron, public_computer=form.cleaned_data["public_computer"]
+            )
+            if outcome.deferred:
+                messages.warning(request, worded("federated_check_deferred", {
+                    "library": outcome.library_name, "confirmed_at": outcome.confirmed_at,
+                }) or "")  # fmt: skip
             return redirect(next_url)
     status = 200 if not error else 401
     return render(
         request, "portal/account/login.html",
         {"form": form, "error": error, "next": next_url}, status=status,
+    )  # fmt: skip
+
+
+class FirstLoginForm(forms.Form):
+    card_number = forms.CharField(label=gettext_lazy("Numéro de carte"), max_length=40)
+    birth_date = forms.DateField(
+        label=gettext_lazy("Date de naissance"),
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )
+    password = forms.CharField(
+        label=gettext_lazy("Mot de passe du portail"),
+        help_text=gettext_lazy("De 4 à 8 chiffres, ou un mot de passe d'au moins 8 caractères."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    confirm = forms.CharField(
+        label=gettext_lazy("Mot de passe, à nouveau"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("confirm"):
+            self.add_error("confirm", _("Les deux saisies du mot de passe diffèrent."))
+        return data
+
+
+@never_cache
+def first_login(request: HttpRequest) -> HttpResponse:
+    """A patron of a member library that deposited its patron file: card and date of
+    birth once, then the portal password they choose."""
+    next_url = _safe_next(request, reverse("portal:account"))
+    form = FirstLoginForm(request.POST or None, initial={"card_number": request.GET.get("card")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            patron = patron_file_first_login(
+                card_number=form.cleaned_data["card_number"],
+                birth_date=form.cleaned_data["birth_date"],
+                password=form.cleaned_data["password"],
+                now=clock.now(),
+                ip=client_address(request),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login_patron(request, patron)
+            messages.success(request, _("Votre mot de passe est enregistré."))
+            return redirect(next_url)
+    return render(
+        request, "portal/account/first_login.html", {"form": form, "next": next_url},
+        status=200 if not form.errors else 400,
     )  # fmt: skip
 
 
@@ -379,6 +454,7 @@ def account(request: HttpRequest, patron: Patron) -> HttpResponse:
             "today": today,
             "libraries": _libraries(),
             "membership_expired": patron.membership_expires_on < today,
+            **patron_federation(patron),
             **patron_digital_summary(patron, now),
         },
     )

@@ -22,8 +22,8 @@ def _member_card_refused(c: Mapping[str, Any]) -> str:
         )
     else:
         text = _(
-            "Votre carte est bloquée par %(library)s : adressez-vous à votre bibliothèque "
-            "pour vous connecter."
+            "Votre carte est bloquée ou n'est plus valable à %(library)s : adressez-vous à "
+            "votre bibliothèque pour vous connecter."
         )
     said = " ".join(m for m in c.get("messages") or [] if m)
     text = text % {"library": c["library"]}

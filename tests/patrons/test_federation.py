@@ -142,7 +142,7 @@ def test_blocked_and_expired_cards_are_refused_with_a_clear_message(member):
     with pytest.raises(MemberCardRefused) as lost:
         login("R0002", "2222")
     assert lost.value.context["reason"] == "blocked"
-    assert "bloquée par Médiathèque La Grand-Plage" in lost.value.message
+    assert "bloquée ou n'est plus valable à Médiathèque La Grand-Plage" in lost.value.message
     with pytest.raises(MemberCardRefused) as expired:
         login("R0003", "3333")
     assert expired.value.context["reason"] == "expired"

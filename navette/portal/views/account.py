@@ -102,7 +102,7 @@ class LoginForm(forms.Form):
 
 
 def _member_choices() -> list[tuple[str, str]]:
-    return [("", _("Navette ou je ne sais pas"))] + [
+    return [("", _("Je ne sais pas"))] + [
         (str(m.pk), f"{m.library.commune} — {m.library.name}") for m in member_systems()
     ]
 

@@ -153,3 +153,17 @@ def filter_choices(*, now: dt.datetime) -> FilterChoices:
             .values_list("slug", "title")
         ),
     )
+
+
+def patron_upcoming_registrations(patron_id: int, *, now: dt.datetime) -> list[Registration]:
+    """The patron's confirmed or waiting registrations to events not yet over, soonest
+    first (the account page)."""
+    return list(
+        Registration.objects.filter(
+            patron_id=patron_id,
+            status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING],
+            event__ends_at__gte=now,
+        )
+        .select_related("event", "event__library")
+        .order_by("event__starts_at", "pk")
+    )

@@ -31,6 +31,7 @@ from navette.core.errors import DomainError, worded
 from navette.desk.holds import desk_hold_cancel, desk_hold_change_pickup, desk_hold_place
 from navette.desk.loans import desk_renew, desk_renew_all
 from navette.digital.selectors import patron_digital_summary
+from navette.events.selectors import patron_upcoming_registrations
 from navette.network.models import Library
 from navette.network.selectors import active_libraries, member_system_by_pk, member_systems
 from navette.patrons import privacy
@@ -455,6 +456,7 @@ def account(request: HttpRequest, patron: Patron) -> HttpResponse:
             "libraries": _libraries(),
             "membership_expired": patron.membership_expires_on < today,
             **patron_federation(patron),
+            "registrations": patron_upcoming_registrations(patron.pk, now=now),
             **patron_digital_summary(patron, now),
         },
     )

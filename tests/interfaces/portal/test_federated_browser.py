@@ -196,6 +196,7 @@ def test_member_patron_spends_a_token_and_registers(page, live_server, axe, port
     page.goto(f"{page.base_url}/compte/")
     summary = page.locator("section.federation").inner_text()
     assert "Vos prêts et réservations sont à Médiathèque roubaix" in summary
+    assert "Atelier BD" in page.locator("#inscriptions + ul").inner_text()
     link = page.get_by_role("link", name=re.compile("Voir mes prêts et réservations"))
     assert link.get_attribute("href") == "https://roubaix.example.org/mon-compte"
     assert axe(page) == []

@@ -49,7 +49,7 @@ import datetime as dt
 from django.contrib.auth.hashers import make_password
 from navette.network.models import Library, Network
 from navette.patrons.models import Patron, PatronBlock, PatronCategory
-from navette.sip2.models import Kiosk
+from navette.sip2.models import Kiosk, KioskProfile
 from django.utils import timezone
 
 network = Network.objects.create(name="Réseau de Roubaix")
@@ -59,12 +59,16 @@ adult = PatronCategory.objects.create(code="adulte", label="Adulte")
 pin = make_password("2468")
 def patron(card, expires, **kw):
     return Patron.objects.create(card_number=card, first_name="Inès", last_name="Roubaisienne",
-        category=adult, home_library=lib, membership_expires_on=expires, pin_hash=pin, **kw)
+        category=adult, home_library=lib, membership_expires_on=expires, pin_hash=pin,
+        birth_date=dt.date(1990, 5, 17), **kw)
 patron("R100001", dt.date(2030, 1, 1))
 blocked = patron("R100002", dt.date(2030, 1, 1))
 PatronBlock.objects.create(patron=blocked, reason="carte perdue", created_at=timezone.now())
 patron("R100003", dt.date(2020, 1, 1))
-kiosk = Kiosk(login="{KIOSK[0]}", name="Portail du réseau", library=lib)
+# the profile of Navette's account sends expiry, birth date and category (PA, PB, PC)
+profile = KioskProfile.objects.create(name="Portail du réseau",
+    extension_fields=["patron_expiry", "patron_birth", "patron_category"])
+kiosk = Kiosk(login="{KIOSK[0]}", name="Portail du réseau", library=lib, profile=profile)
 kiosk.set_password("{KIOSK[1]}")
 kiosk.save()
 """
@@ -171,7 +175,9 @@ def test_member_patron_spends_a_token_and_registers(page, live_server, axe, port
     assert "4 sur 4" in page.get_by_test_id("balance").inner_text().replace("\xa0", " ")
     patron = Patron.objects.get(card_number="R100001")
     assert patron.first_name == "" and patron.home_library.code == "roubaix"
-    assert FederatedPatron.objects.get(patron=patron).confirmed_at == events.NOW
+    assert patron.birth_date is None and patron.membership_expires_on.isoformat() == "2030-01-01"
+    federation = FederatedPatron.objects.get(patron=patron)
+    assert (federation.confirmed_at, federation.age_band) == (events.NOW, "26-39")
 
     page.get_by_role("link", name="Cinéma en ligne").click()
     page.get_by_role("link", name="Les Oiseaux migrateurs").click()
@@ -184,6 +190,7 @@ def test_member_patron_spends_a_token_and_registers(page, live_server, axe, port
     )
     _user, attributes, _pgt = cas.verify_ticket(ticket)
     assert (attributes["homeLibrary"], attributes["category"]) == ("roubaix", "adulte")
+    assert attributes["ageBand"] == "26-39"
     page.goto(f"{page.base_url}/mediatheque-en-ligne/")
     assert "2,5 sur 4" in page.get_by_test_id("balance").inner_text().replace("\xa0", " ")
 
@@ -203,8 +210,9 @@ def test_member_patron_spends_a_token_and_registers(page, live_server, axe, port
 
 
 def test_blocked_and_expired_cards_at_the_member_are_refused(page, axe, portal):
-    """The member's blocked card and expired card: the login page refuses them, naming
-    the library and repeating what its system said; nobody is logged in."""
+    """The member's blocked card and expired card (its expiry, PA, in the past): the login
+    page refuses each saying why, naming the library and repeating what its system said;
+    nobody is logged in."""
     log_in(page, "R100002", "2468")
     page.wait_for_selector(".error-box")
     refused = page.locator(".error-box").inner_text()
@@ -212,10 +220,8 @@ def test_blocked_and_expired_cards_at_the_member_are_refused(page, axe, portal):
     assert axe(page) == []
     log_in(page, "R100003", "2468")
     page.wait_for_selector(".error-box")
-    # Navette as the member sends no expiry (PA): the refusal repeats its own words
     refused = page.locator(".error-box").inner_text()
-    assert "n'est plus valable à Médiathèque roubaix" in refused
-    assert "Carte expirée le 01/01/2020" in refused
+    assert "Votre carte de Médiathèque roubaix a expiré" in refused
     page.goto(f"{page.base_url}/compte/")
     assert "/compte/connexion/" in page.url
     assert clock.now() == events.NOW

@@ -9,9 +9,12 @@ system down). Navette's own SIP2 server as the member is in the browser test
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 
 from navette.core import clock
 from navette.core.errors import worded
@@ -24,6 +27,7 @@ from navette.patrons.errors import (
     LoginRefused,
     MemberCardRefused,
     MemberSystemUnavailable,
+    TooManyAttempts,
 )
 from navette.patrons.federation import (
     birth_date_digest,
@@ -229,3 +233,38 @@ def test_sip2_then_patron_file_when_the_system_is_down(member):
     )  # fmt: skip
     with pytest.raises(FirstLoginNeeded):
         login("R0004", "4444")
+
+
+@pytest.mark.postgres
+def test_the_same_first_login_twice_at_once_makes_one_patron(member):
+    """Two first logins of one member card at the same time (a double click): both get
+    in, as one patron with one FederatedPatron (the unique card decides, the loser
+    refreshes the winner's row)."""
+    barrier = threading.Barrier(2)
+
+    def attempt(n: int) -> int:
+        try:
+            barrier.wait(5)
+            return login("R0004", "4444", now=NOW + dt.timedelta(seconds=n)).patron.pk
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ids = list(pool.map(attempt, range(2)))
+    assert ids[0] == ids[1]
+    assert Patron.objects.filter(card_number="R0004").count() == 1
+    assert FederatedPatron.objects.filter(patron_id=ids[0]).count() == 1
+
+
+def test_guessing_from_one_address_is_throttled_as_for_local_patrons(member, settings):
+    """Three failures from one address (the limit set to 3): the next login from there is
+    refused unchecked, right PIN or not; another address still gets in."""
+    settings.NAVETTE_LOGIN_MAX_FAILURES_PER_ADDRESS = 3
+    for card in ("R0001", "R0004", "R0009"):
+        with pytest.raises(LoginRefused):
+            login(card, "0000")
+    with pytest.raises(TooManyAttempts):
+        login("R0001", "1111")
+    assert not Patron.objects.filter(card_number="R0001", federation__isnull=False).exists()
+    outcome = patron_login(card_number="R0001", pin="1111", now=NOW, ip="198.51.100.9")
+    assert outcome.patron.card_number == "R0001"

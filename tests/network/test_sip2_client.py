@@ -321,3 +321,23 @@ def test_the_pool_holds_at_most_pool_size_connections():
         client.close()
     assert results == [True] * 4
     assert client.connections_opened == 2 and peer.connections == 2
+
+
+def test_item_information_with_a_short_timeout_gives_up_early():
+    """A results page asks a slow member (answers in 1.5 s, read timeout 5 s) with a
+    0.3 s limit: ``timeout`` after about 0.3 s; the next call, without a limit, waits
+    for the answer."""
+
+    def item_reply(frame: bytes) -> bytes:
+        return framed(f"18030201{T}AB31000001|AJTitre|", sequence_of(frame))
+
+    with Peer(login_then(item_reply, delay=1.5)) as peer:
+        client = Sip2Client(endpoint(peer.port, read_timeout=5.0))
+        started = time.monotonic()
+        with pytest.raises(Sip2Error) as late:
+            client.item_information("31000001", now=NOW, timeout=0.3)
+        assert late.value.failure == Sip2Failure.TIMEOUT
+        assert time.monotonic() - started < 1.2
+        answer = client.item_information("31000001", now=NOW)
+        client.close()
+    assert answer.available and answer.title == "Titre"

@@ -283,13 +283,17 @@ class Sip2Connection:
     """One socket to the system, logged in. Not thread-safe: the pool lends it to one
     caller at a time."""
 
-    def __init__(self, endpoint: Sip2Endpoint) -> None:
+    def __init__(self, endpoint: Sip2Endpoint, limit: float | None = None) -> None:
+        # ``limit`` caps the connect and login times of a caller in a hurry; later
+        # requests on the connection use the endpoint's timeouts (or their own limit)
         self.endpoint = endpoint
+        self.limit = limit
         self.sequence = 0
         self.buffer = b""
         self.sock = self._connect()
         try:
             self._login()
+            self.limit = None
         except BaseException:
             self.close()
             raise
@@ -297,7 +301,9 @@ class Sip2Connection:
     def _connect(self) -> socket.socket:
         ep = self.endpoint
         try:
-            sock = socket.create_connection((ep.host, ep.port), timeout=ep.connect_timeout)
+            sock = socket.create_connection(
+                (ep.host, ep.port), timeout=self._capped(ep.connect_timeout)
+            )
         except ConnectionRefusedError as exc:
             raise Sip2Error(Sip2Failure.DOWN, str(exc)) from exc
         except TimeoutError as exc:
@@ -313,7 +319,7 @@ class Sip2Connection:
         context = ep.ssl_context()
         if context is not None:
             try:
-                sock.settimeout(ep.connect_timeout)
+                sock.settimeout(self._capped(ep.connect_timeout))
                 sock = context.wrap_socket(sock, server_hostname=ep.host)
             except TimeoutError as exc:
                 sock.close()
@@ -322,6 +328,9 @@ class Sip2Connection:
                 sock.close()
                 raise Sip2Error(Sip2Failure.REFUSED, f"tls: {exc}") from exc
         return sock
+
+    def _capped(self, seconds: float) -> float:
+        return min(seconds, self.limit) if self.limit is not None else seconds
 
     def _login(self) -> None:
         ep = self.endpoint
@@ -338,12 +347,18 @@ class Sip2Connection:
         with contextlib.suppress(OSError):
             self.sock.close()
 
-    def ask(self, code: str, fixed: str, fields: list[tuple[str, str]], *, expect: str) -> Response:
+    def ask(
+        self, code: str, fixed: str, fields: list[tuple[str, str]], *, expect: str,
+        timeout: float | None = None,
+    ) -> Response:  # fmt: skip
         """Send one request and read its answer (asking once for a resend, 97, when the
-        answer's checksum is wrong)."""
+        answer's checksum is wrong), within ``timeout`` seconds (default: the endpoint's
+        read timeout)."""
         sequence = self.sequence
         self.sequence = (self.sequence + 1) % 10
-        deadline = time.monotonic() + self.endpoint.read_timeout
+        deadline = time.monotonic() + self._capped(
+            timeout if timeout is not None else self.endpoint.read_timeout
+        )
         self._send(format_request(code, fixed, fields, sequence))
         for attempt in range(2):
             frame = self._frame(deadline)
@@ -420,11 +435,11 @@ class Sip2Client:
         #: connections opened since the client was made (tests and the monitor read it)
         self.connections_opened = 0
 
-    def _take(self) -> tuple[Sip2Connection, bool]:
+    def _take(self, limit: float | None = None) -> tuple[Sip2Connection, bool]:
         with self._lock:
             if self._idle:
                 return self._idle.pop(), True
-        connection = Sip2Connection(self.endpoint)
+        connection = Sip2Connection(self.endpoint, limit)
         with self._lock:
             self.connections_opened += 1
         return connection, False
@@ -437,8 +452,10 @@ class Sip2Client:
         connection.close()
 
     @contextlib.contextmanager
-    def _slot(self) -> Iterator[None]:
+    def _slot(self, limit: float | None = None) -> Iterator[None]:
         wait = self.endpoint.connect_timeout + self.endpoint.read_timeout
+        if limit is not None:
+            wait = min(wait, limit)
         if not self._slots.acquire(timeout=wait):
             raise Sip2Error(Sip2Failure.BUSY, f"{self.endpoint.pool_size} connections in use")
         try:
@@ -446,11 +463,13 @@ class Sip2Client:
         finally:
             self._slots.release()
 
-    def call(self, request: Callable[[Sip2Connection], T]) -> T:
-        """Run ``request`` on a pooled connection, replacing a dead reused one once."""
-        with self._slot():
+    def call(self, request: Callable[[Sip2Connection], T], *, limit: float | None = None) -> T:
+        """Run ``request`` on a pooled connection, replacing a dead reused one once.
+        ``limit`` caps the wait for a free connection and the time to open one (the
+        request itself passes its own timeout to ``ask``)."""
+        with self._slot(limit):
             for attempt in range(2):
-                connection, reused = self._take()
+                connection, reused = self._take(limit)
                 try:
                     result = request(connection)
                 except Sip2Error as exc:
@@ -505,14 +524,19 @@ class Sip2Client:
 
         return self._patron_answer(card, self.call(ask))
 
-    def item_information(self, barcode: str, *, now: dt.datetime) -> ItemAnswer:
-        """17 -> 18: circulation status and due date of a copy."""
+    def item_information(
+        self, barcode: str, *, now: dt.datetime, timeout: float | None = None
+    ) -> ItemAnswer:
+        """17 -> 18: circulation status and due date of a copy. With ``timeout``, each
+        step of the call (waiting for a free connection, opening and logging in one, the
+        answer) gives up after that many seconds with ``Sip2Error`` (a results page that
+        must not wait for a slow member)."""
 
         def ask(connection: Sip2Connection) -> Response:
             fields = [("AO", self.endpoint.institution), ("AB", barcode), ("AC", "")]
-            return connection.ask("17", sip_date(now), fields, expect="18")
+            return connection.ask("17", sip_date(now), fields, expect="18", timeout=timeout)
 
-        response = self.call(ask)
+        response = self.call(ask, limit=timeout)
         status = response.fixed[0]
         title = response.get("AJ")
         holds = response.get("CF")

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from navette.network.models import AuthMethod
+
 
 class PatronCategory(models.Model):
     """A patron category (adulte, jeune, étudiant, collectivité...). Loan rules key on it."""
@@ -235,7 +237,7 @@ class FederatedPatron(models.Model):
     remote_category = models.CharField(_("catégorie dans le système"), max_length=60, blank=True)
     age_band = models.CharField(_("tranche d'âge"), max_length=10, default="inconnu")
     valid = models.BooleanField(_("carte valide"), default=True)
-    method = models.CharField(_("confirmée par"), max_length=20)
+    method = models.CharField(_("confirmée par"), max_length=20, choices=AuthMethod.choices)
     confirmed_at = models.DateTimeField(_("confirmée le"))
     offline_secret = models.CharField(max_length=200, blank=True)
 

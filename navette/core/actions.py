@@ -62,6 +62,8 @@ class AuditAction(models.TextChoices):
     RECORD_UPDATE = "record.update", _("Notice modifiée")
     RECORD_RESTORE = "record.restore", _("Version de notice restaurée")
     RECORD_OVERLAY = "record.overlay", _("Notice remplacée par une notice distante")
+    BATCH_APPLY = "batch.apply", _("Lot de modifications appliqué")
+    BATCH_UNDO = "batch.undo", _("Lot de modifications annulé")
     REMOTE_TARGET_ADD = "remote_target.add", _("Catalogue distant ajouté")
     REMOTE_TARGET_CHANGE = "remote_target.change", _("Catalogue distant modifié")
     # patrons

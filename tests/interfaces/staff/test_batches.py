@@ -1,0 +1,121 @@
+"""Batch change pages: a file of barcodes uploaded, the preview (changes, refusals with their
+reason, unknown barcodes with their line), the batch applied then undone; in a real browser
+with axe (nothing serious, no sideways scroll at 320 and 360 px)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
+
+from navette.catalogue.models import Batch, Item, ItemStatus
+from navette.circulation.services.loans import loan_checkout
+from navette.core.actors import Actor
+from navette.core.clock import PARIS
+from navette.core.models import AuditEvent
+from tests.catalogue.factories import make_item, make_record
+
+NOW = dt.datetime(2025, 3, 4, 10, 0, tzinfo=PARIS)
+
+
+def _copies(libs, make_patron):
+    lens = libs["Lens"]
+    record = make_record(title="Usé jusqu'à la corde")
+    items = [make_item(library=lens, record=record, barcode=f"W{i:03d}") for i in range(12)]
+    loan_checkout(item=items[3], patron=make_patron(home="Lens"), library=lens,
+                  actor=Actor.system("t"), now=NOW)  # fmt: skip
+    make_item(library=libs["Harnes"], barcode="H001")
+    lines = [it.barcode for it in items] + ["H001", "", "ZZZ-INCONNU"]
+    return items, "\n".join(lines) + "\n"
+
+
+@pytest.mark.django_db
+def test_preview_apply_and_undo_over_http(client, libs, make_patron, staff_user, clock_at):
+    """The Lens librarian uploads the file: the preview lists the copy on loan and the
+    Harnes copy as refused with their reason and the unknown barcode with its line;
+    nothing changes until the batch is applied; the batch page then offers the undo."""
+    clock_at(NOW)
+    items, text = _copies(libs, make_patron)
+    client.force_login(staff_user("lens"))
+    form = {"by": "barcodes", "action": "withdraw",
+            "file": SimpleUploadedFile("retrait.txt", text.encode(), "text/plain")}  # fmt: skip
+    page = client.post("/personnel/catalogue/lots/apercu/", form)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "11 exemplaires seront modifiés." in body
+    assert "<strong>W003</strong> : Exemplaire en prêt." in body
+    assert "Exemplaire d&#x27;une autre bibliothèque (Harnes" in body
+    assert "ligne 15 : ZZZ-INCONNU" in body
+    assert not Item.objects.filter(status=ItemStatus.WITHDRAWN).exists()
+
+    hidden = dict(page.context["hidden"])
+    applied = client.post("/personnel/catalogue/lots/appliquer/", hidden)
+    batch = Batch.objects.get()
+    assert applied.status_code == 302 and applied["Location"].endswith(f"/lots/{batch.pk}/")
+    assert Item.objects.filter(status=ItemStatus.WITHDRAWN).count() == 11
+    detail = client.get(applied["Location"])
+    assert "Lot appliqué : 11 modifiés. 2 refusés." in detail.content.decode()
+    undone = client.post(f"/personnel/catalogue/lots/{batch.pk}/annuler/", follow=True)
+    assert "Lot annulé : 11 rétablis comme avant." in undone.content.decode()
+    assert not Item.objects.filter(status=ItemStatus.WITHDRAWN).exists()
+    assert AuditEvent.objects.filter(action__in=["batch.apply", "batch.undo"]).count() == 2
+
+
+@pytest.mark.django_db
+def test_bad_input_says_what_and_where(client, libs, staff_user):
+    """A file that is not UTF-8 text, a missing new status, a reversed shelf range: each
+    refused at its field, nothing applied."""
+    client.force_login(staff_user("lens"))
+    bad = client.post("/personnel/catalogue/lots/apercu/", {
+        "by": "barcodes", "action": "status",
+        "file": SimpleUploadedFile("x.txt", b"\xff\xfe\x00\x81", "text/plain"),
+    })  # fmt: skip
+    assert bad.status_code == 400
+    assert bad.context["form"].errors["file"] == ["Le fichier doit être un texte en UTF-8."]
+    assert bad.context["form"].errors["status"] == ["Choisissez le nouveau statut."]
+    reversed_range = client.post("/personnel/catalogue/lots/apercu/", {
+        "by": "range", "range_library": libs["Lens"].pk, "range_first": "900",
+        "range_last": "100", "action": "withdraw",
+    })  # fmt: skip
+    assert reversed_range.status_code == 400
+    assert "La cote de début (900) vient après la cote de fin (100)." in (
+        reversed_range.content.decode()
+    )
+    assert not Batch.objects.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_batch_pages_in_a_browser(page, axe, libs, make_patron, staff_user, clock_at, tmp_path):
+    """A librarian uploads a file of barcodes, reads the preview, applies and undoes the
+    batch; axe finds nothing serious on each page at 1280 px and at phone widths."""
+    clock_at(NOW)
+    items, text = _copies(libs, make_patron)
+    staff_user("lens")
+    path = tmp_path / "retrait.txt"
+    path.write_text(text, encoding="utf-8")
+    page.goto(f"{page.base_url}/personnel/")
+    page.get_by_label("Identifiant").fill("bib-lens")
+    page.get_by_label("Mot de passe").fill("x")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    page.goto(f"{page.base_url}/personnel/catalogue/lots/")
+    assert axe(page) == []
+    page.get_by_label("ou un fichier texte, un code-barres par ligne").set_input_files(str(path))
+    page.locator("#id_action").select_option("withdraw")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Prévisualiser").click()
+    expect(page.locator("#batch-summary")).to_contain_text("11 exemplaires seront modifiés.")
+    expect(page.locator(".batch-refused")).to_contain_text("W003 : Exemplaire en prêt.")
+    expect(page.locator(".batch-unknown")).to_contain_text("ligne 15 : ZZZ-INCONNU")
+    assert axe(page) == []
+    with page.expect_navigation():
+        page.get_by_role("button", name="Appliquer le lot").click()
+    expect(page.locator(".messages")).to_contain_text("Lot appliqué : 11 modifiés. 2 refusés.")
+    assert axe(page) == []
+    with page.expect_navigation():
+        page.get_by_role("button", name="Annuler ce lot").click()
+    expect(page.locator("#batch-undone")).to_be_visible()
+    assert not Item.objects.filter(status=ItemStatus.WITHDRAWN).exists()

@@ -624,7 +624,7 @@ def records_delete_undo(*, batch: Batch, actor: Actor, now: dt.datetime) -> Batc
         if allowed is not None and not libraries <= allowed:
             scope_check(actor=actor, library_ids=sorted(libraries - allowed),
                         action="batch.undo", now=now, obj=batch)  # fmt: skip
-        record_ids = [line.record_id for line in lines]
+        record_ids = [line.record_id for line in lines if line.record_id is not None]
         taken = list(Item.objects.filter(barcode__in=[it.barcode for it in items])
                      .values_list("barcode", flat=True)[:NAMED])  # fmt: skip
         if Record.objects.filter(pk__in=record_ids).exists() or taken:

@@ -136,4 +136,8 @@ TABLE: dict[str, Wording] = {
         _("L'exemplaire %(barcode)s a un historique de navettes : retirez-le plutôt.")
         % {"barcode": c["barcode"]}
     ),
+    "location_code_required": lambda c: _("Le code de l'emplacement est obligatoire."),
+    "location_name_required": lambda c: _("Le nom de l'emplacement est obligatoire."),
+    "search_name_required": lambda c: _("Donnez un nom à la recherche."),
+    "search_criteria_required": lambda c: _("Indiquez au moins un critère."),
 }

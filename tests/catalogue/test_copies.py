@@ -154,3 +154,42 @@ def test_shelf_mark_suggested_from_dewey_and_the_library_conventions(libs):
     young = Location.objects.create(library=libs["Harnes"], code="j", name="Jeunesse",
                                     call_number_prefix="J")  # fmt: skip
     assert call_number_suggest(record=kid, library=libs["Harnes"], location=young) == "J R ELM"
+
+
+@pytest.mark.django_db
+def test_locations_kept_by_their_library_audited(libs):
+    """A librarian adds a location to her library, then changes it by its code (audited
+    each time); a location for another library is refused (OutOfScope, audited)."""
+    from navette.catalogue.locations import location_save
+
+    user = User.objects.create_user("lens", password="x" * 20, role="librarian")
+    user.libraries.add(libs["Lens"])
+    actor = Actor.staff(user)
+    first = location_save(library=libs["Lens"], code="BD", name="Bandes dessinées",
+                          call_number_prefix="BD", actor=actor, now=NOW)  # fmt: skip
+    again = location_save(library=libs["Lens"], code="bd", name="Espace BD", actor=actor, now=NOW)
+    assert again.pk == first.pk and (again.name, again.code) == ("Espace BD", "bd")
+    assert [e.action for e in AuditEvent.objects.order_by("pk")] == [
+        "location.add", "location.change"]  # fmt: skip
+    with pytest.raises(OutOfScope):
+        location_save(library=libs["Harnes"], code="bd", name="BD", actor=actor, now=NOW)
+    assert not Location.objects.filter(library=libs["Harnes"]).exists()
+    with pytest.raises(ValidationFailed) as nameless:
+        location_save(library=libs["Lens"], code="x", name=" ", actor=actor, now=NOW)
+    assert nameless.value.code == "location_name_required"
+
+
+@pytest.mark.django_db
+def test_copy_search_saved_with_its_criteria(libs):
+    """Criteria are kept without the empty ones, dates as ISO text; an unknown status or
+    no criterion at all is refused."""
+    from navette.catalogue.locations import copy_search_save
+
+    search = copy_search_save(name=" Désherbage ", actor=ACTOR, now=NOW, criteria={
+        "library": libs["Lens"].pk, "title": "", "acquired_before": dt.date(2000, 1, 1)})  # fmt: skip
+    assert (search.name, search.criteria) == (
+        "Désherbage", {"library": libs["Lens"].pk, "acquired_before": "2000-01-01"})  # fmt: skip
+    assert AuditEvent.objects.filter(action="copy_search.save").count() == 1
+    for criteria in ({"status": "borrowed"}, {"title": ""}):
+        with pytest.raises(ValidationFailed):
+            copy_search_save(name="x", criteria=criteria, actor=ACTOR, now=NOW)

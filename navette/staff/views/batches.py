@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from navette.catalogue import batches
+from navette.catalogue.locations import copy_search_save
 from navette.catalogue.models import (
     Batch,
     BatchAction,
@@ -141,6 +143,32 @@ class BatchForm(forms.Form):
         return data
 
 
+class CopySearchForm(forms.Form):
+    name = forms.CharField(label=_("Nom de la recherche"), max_length=100)
+    library = LibraryChoice(label=_("Bibliothèque"), queryset=Library.objects.none(),
+                            required=False)  # fmt: skip
+    status = forms.ChoiceField(label=_("Statut"), choices=[("", "—"), *ItemStatus.choices],
+                               required=False)  # fmt: skip
+    doc_type = forms.ChoiceField(label=_("Type de document"), choices=[("", "—"), *DocType.choices],
+                                 required=False)  # fmt: skip
+    title = forms.CharField(label=_("Titre contenant"), max_length=100, required=False)
+    call_number_from = forms.CharField(label=_("De la cote"), max_length=100, required=False)
+    call_number_to = forms.CharField(label=_("à la cote (incluse)"), max_length=100,
+                                     required=False)  # fmt: skip
+    acquired_before = forms.DateField(label=_("Acquis avant le"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            self.fields[name].widget.attrs.setdefault("id", f"search_{name}")
+        active = Library.objects.filter(is_active=True)
+        self.fields["library"].queryset = active  # type: ignore[attr-defined]
+        self.fields["library"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (lib.pk, f"{lib.commune} — {lib.name}") for lib in in_french_order(active)
+        ]
+
+
 def _actor(request: HttpRequest) -> Actor:
     return Actor.staff(request.user)
 
@@ -167,9 +195,11 @@ def _recent(request: HttpRequest) -> list[Batch]:
     return list(Batch.objects.order_by("-applied_at", "-pk")[:20])
 
 
-def _form_page(request: HttpRequest, form: BatchForm, status: int = 200) -> HttpResponse:
+def _form_page(request: HttpRequest, form: BatchForm, status: int = 200,
+               search_form: CopySearchForm | None = None) -> HttpResponse:  # fmt: skip
     return render(request, "staff/catalogue/batches.html",
-                  {"form": form, "batches": _recent(request)}, status=status)  # fmt: skip
+                  {"form": form, "batches": _recent(request),
+                   "search_form": search_form or CopySearchForm()}, status=status)  # fmt: skip
 
 
 class _Labels:
@@ -328,3 +358,25 @@ def refusal_text(code: str, data: dict[str, Any]) -> str:
     """Why a batch leaves a copy or a record alone, in the librarian's language."""
     return text(refused_outcome(code, **{k: v for k, v in data.items() if k != "code"}),
                 about=False)  # fmt: skip
+
+
+@librarian_required
+@require_POST
+def copy_search_new(request: HttpRequest) -> HttpResponse:
+    """Save copy search criteria under a name, to select copies by it later."""
+    form = CopySearchForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        name = data.pop("name")
+        if data.get("library") is not None:
+            data["library"] = data["library"].pk
+        try:
+            search = copy_search_save(name=name, criteria=data, actor=_actor(request),
+                                      now=clock.now())  # fmt: skip
+        except ValidationFailed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Recherche « %(name)s » enregistrée.")
+                             % {"name": search.name})  # fmt: skip
+            return redirect("staff:catalogue_batches")
+    return _form_page(request, BatchForm(user=request.user), status=400, search_form=form)

@@ -119,3 +119,46 @@ def test_batch_pages_in_a_browser(page, axe, libs, make_patron, staff_user, cloc
         page.get_by_role("button", name="Annuler ce lot").click()
     expect(page.locator("#batch-undone")).to_be_visible()
     assert not Item.objects.filter(status=ItemStatus.WITHDRAWN).exists()
+    # the locations page too
+    page.goto(f"{page.base_url}/personnel/catalogue/emplacements/")
+    page.locator("#id_code").fill("jeunesse")
+    page.locator("#id_name").fill("Espace jeunesse")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer l'emplacement").click()
+    expect(page.locator(".messages")).to_contain_text("Emplacement « Espace jeunesse » enregistré.")
+    assert axe(page) == []
+
+
+@pytest.mark.django_db
+def test_saved_search_then_batch_by_it(client, libs, staff_user, clock_at):
+    """A search saved on the batch page selects its copies for a batch."""
+    clock_at(NOW)
+    make_item(library=libs["Lens"], title="Vieux guide", barcode="G1")
+    make_item(library=libs["Lens"], title="Roman", barcode="R1")
+    client.force_login(staff_user("lens"))
+    saved = client.post("/personnel/catalogue/lots/recherches/",
+                        {"name": "Guides", "library": libs["Lens"].pk, "title": "guide"},
+                        follow=True)  # fmt: skip
+    assert "Recherche « Guides » enregistrée." in saved.content.decode()
+    search = saved.context["form"].fields["saved_search"].queryset.get(name="Guides")
+    page = client.post("/personnel/catalogue/lots/apercu/",
+                       {"by": "search", "saved_search": search.pk, "action": "status",
+                        "status": "in_repair"})  # fmt: skip
+    assert "1 exemplaire sera modifié." in page.content.decode()
+    assert [p.barcode for p in page.context["preview"].planned] == ["G1"]
+
+
+@pytest.mark.django_db
+def test_locations_page_lists_and_saves_for_own_libraries(client, libs, staff_user):
+    """The page lists the librarian's libraries only; a location saved appears in it; a
+    library that is not hers is not offered (refused as a choice)."""
+    client.force_login(staff_user("lens"))
+    done = client.post("/personnel/catalogue/emplacements/",
+                       {"library": libs["Lens"].pk, "code": "jeunesse", "name": "Jeunesse",
+                        "call_number_prefix": "J", "is_active": "on"}, follow=True)  # fmt: skip
+    body = done.content.decode()
+    assert "Emplacement « Jeunesse » enregistré." in body and "Harnes" not in body
+    refused = client.post("/personnel/catalogue/emplacements/",
+                          {"library": libs["Harnes"].pk, "code": "x", "name": "X"})  # fmt: skip
+    assert refused.status_code == 400
+    assert "library" in refused.context["form"].errors

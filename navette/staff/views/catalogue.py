@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from navette.catalogue import selectors, services
+from navette.catalogue.batches import copy_history
 from navette.catalogue.models import DocType, Item, ItemStatus, Location, Record
 from navette.catalogue.shelfmarks import call_number_suggest
 from navette.circulation.selectors import record_hold_queue
@@ -196,7 +197,8 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ItemEditForm(initial={f: getattr(item, f) for f in fields})
         if item.status not in services.STAFF_STATUSES:
             form.fields["status"].choices = [(item.status, item.get_status_display())]  # type: ignore[attr-defined]
-    return render(request, "staff/catalogue/item_edit.html", {"item": item, "form": form},
+    return render(request, "staff/catalogue/item_edit.html",
+                  {"item": item, "form": form, "history": copy_history(item)},
                   status=400 if form.errors else 200)  # fmt: skip
 
 

@@ -162,3 +162,21 @@ def test_locations_page_lists_and_saves_for_own_libraries(client, libs, staff_us
                           {"library": libs["Harnes"].pk, "code": "x", "name": "X"})  # fmt: skip
     assert refused.status_code == 400
     assert "library" in refused.context["form"].errors
+
+
+@pytest.mark.django_db
+def test_copy_page_lists_the_batches_that_changed_it(client, libs, staff_user):
+    """A copy's edit page links to each batch that changed it."""
+    from navette.catalogue import batches
+    from navette.catalogue.models import BatchAction
+
+    item = make_item(library=libs["Lens"], barcode="K1")
+    user = staff_user("lens")
+    batch = batches.batch_apply(selection=batches.select_by_barcodes("K1"),
+                                change=batches.Change(action=BatchAction.CALL_NUMBER,
+                                                      call_number="R KAF"),
+                                actor=Actor.staff(user), now=NOW)  # fmt: skip
+    client.force_login(user)
+    page = client.get(f"/personnel/catalogue/exemplaires/{item.pk}/modifier/")
+    assert f'href="/personnel/catalogue/lots/{batch.pk}/"' in page.content.decode()
+    assert f"Lot {batch.pk} : Changer la cote" in page.content.decode()

@@ -412,8 +412,9 @@ def batch_apply(*, selection: Selection, change: Change, actor: Actor,
 
 def batch_undo(*, batch: Batch, actor: Actor, now: dt.datetime) -> Batch:
     """Put every copy the batch changed back as it was, in one transaction, with one
-    ``batch.undo`` audit event. Refused as a whole (BatchRefused, nothing written) when the
-    batch is already undone (``batch_already_undone``), a copy changed since or is gone
+    ``batch.undo`` audit event. Only the values the batch changed are compared and put
+    back. Refused as a whole (BatchRefused, nothing written) when the batch is already
+    undone (``batch_already_undone``), one of those values changed since or a copy is gone
     (``batch_changed_since`` with the first ``barcodes`` and their ``count``), or is now
     of a library the actor does not work at (``OutOfScope``, audited). Record deletions go
     through ``records_delete_undo``."""
@@ -433,16 +434,23 @@ def batch_undo(*, batch: Batch, actor: Actor, now: dt.datetime) -> Batch:
             raise BatchRefused(code="batch_already_undone", batch=batch.pk)
         items = {it.pk: it for it in _items([line.item_id for line in lines if line.item_id],
                                             lock=True)}  # fmt: skip
-        moved = [line.barcode for line in lines
-                 if line.item_id not in items
-                 or _jsonable(_snapshot(items[line.item_id])) != line.after]  # fmt: skip
+        # only what the batch changed is compared and put back: a copy lent and returned
+        # since a shelf-mark batch still gets its old shelf mark
+        touched = {line.pk: [k for k in ITEM_FIELDS if line.before.get(k) != line.after.get(k)]
+                   for line in lines}  # fmt: skip
+        moved = []
+        for line in lines:
+            item = items.get(line.item_id)  # type: ignore[arg-type]
+            now_values = _jsonable(_snapshot(item)) if item is not None else None
+            if now_values is None or any(now_values[k] != line.after[k] for k in touched[line.pk]):
+                moved.append(line.barcode)
         if moved:
             raise BatchRefused(code="batch_changed_since", barcodes=moved[:NAMED],
                                count=len(moved))  # fmt: skip
         for line in lines:
             item = items[line.item_id]  # type: ignore[index]
-            for name, value in line.before.items():
-                setattr(item, name, value)
+            for name in touched[line.pk]:
+                setattr(item, name, line.before[name])
             item.updated_at = now
         Item.objects.bulk_update(list(items.values()), [*ITEM_FIELDS, "updated_at"],
                                  batch_size=500)  # fmt: skip

@@ -287,3 +287,22 @@ def test_record_undo_refused_when_a_barcode_was_reused(libs, lens_librarian):
     assert exc.value.code == "batch_restore_conflict"
     assert "E1" in exc.value.message
     assert not Record.objects.filter(pk=gone.pk).exists()
+
+
+def test_undo_puts_back_only_what_the_batch_changed(libs, make_patron, lens_librarian):
+    """A copy lent after a shelf-mark batch still gets its old shelf mark back (its loan,
+    which the batch did not touch, stays)."""
+    lens = libs["Lens"]
+    items = _copies(lens, 3)
+    batch = batches.batch_apply(
+        selection=batches.select_by_barcodes("\n".join(it.barcode for it in items)),
+        change=batches.Change(action=BatchAction.CALL_NUMBER, call_number="R NEW"),
+        actor=lens_librarian, now=NOW,
+    )  # fmt: skip
+    lent = Item.objects.get(pk=items[1].pk)
+    loan_checkout(item=lent, patron=make_patron(home="Lens"), library=lens,
+                  actor=Actor.system("t"), now=NOW)  # fmt: skip
+    batches.batch_undo(batch=batch, actor=lens_librarian, now=LATER)
+    assert sorted(Item.objects.values_list("call_number", flat=True)) == [
+        "R 0000", "R 0001", "R 0002"]  # fmt: skip
+    assert Item.objects.get(pk=items[1].pk).status == ItemStatus.ON_LOAN

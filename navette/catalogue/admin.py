@@ -11,7 +11,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from navette.catalogue.models import RemoteTarget
+from navette.catalogue.models import (
+    CataloguingSettings,
+    LibraryShelving,
+    Location,
+    RemoteTarget,
+    SavedCopySearch,
+)
 from navette.core import clock
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor
@@ -36,3 +42,29 @@ class RemoteTargetAdmin(admin.ModelAdmin):
             action=AuditAction.REMOTE_TARGET_CHANGE if change else AuditAction.REMOTE_TARGET_ADD,
             data={"name": obj.name, "protocol": obj.protocol, "address": obj.address},
         )  # fmt: skip
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    """Each library's list of locations (and the shelf-mark prefix of each)."""
+
+    list_display = ("name", "library", "code", "call_number_prefix", "is_active")
+    list_filter = ("library", "is_active")
+    search_fields = ("name", "code")
+
+
+@admin.register(LibraryShelving)
+class LibraryShelvingAdmin(admin.ModelAdmin):
+    list_display = ("library", "call_number_prefix")
+
+
+@admin.register(CataloguingSettings)
+class CataloguingSettingsAdmin(admin.ModelAdmin):
+    """The network's barcode check-digit rule."""
+
+    list_display = ("network", "barcode_checksum")
+
+
+@admin.register(SavedCopySearch)
+class SavedCopySearchAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_by", "created_at")

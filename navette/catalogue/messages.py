@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from navette.catalogue.models import ItemStatus
+from navette.catalogue.models import BarcodeChecksum, ItemStatus
 from navette.core.errors import Wording
 
 
@@ -32,6 +32,39 @@ def _record_not_deletable(c: Mapping[str, Any]) -> str:
     return _("Cette notice n'existe plus.")
 
 
+def _status(c: Mapping[str, Any]) -> str:
+    return str(ItemStatus(c["status"]).label).lower()
+
+
+def _barcode_checksum(c: Mapping[str, Any]) -> str:
+    rule = str(BarcodeChecksum(c["rule"]).label)
+    if c.get("why") == "barcode_not_digits":
+        return _(
+            "Le code-barres %(barcode)s ne respecte pas la règle du réseau (%(rule)s) : "
+            "il doit être fait de chiffres, le dernier étant le chiffre de contrôle."
+        ) % {"barcode": c["barcode"], "rule": rule}
+    return _(
+        "Le code-barres %(barcode)s ne respecte pas la règle du réseau (%(rule)s) : "
+        "son dernier chiffre devrait être %(expected)s."
+    ) % {"barcode": c["barcode"], "rule": rule, "expected": c["expected"]}
+
+
+def _batch_changed_since(c: Mapping[str, Any]) -> str:
+    return _(
+        "Annulation impossible : %(count)s exemplaires ont changé depuis le lot "
+        "(%(barcodes)s). Rien n'a été modifié."
+    ) % {"count": c["count"], "barcodes": ", ".join(c["barcodes"])}
+
+
+def _batch_restore_conflict(c: Mapping[str, Any]) -> str:
+    if c.get("barcodes"):
+        return _(
+            "Annulation impossible : des codes-barres ont été réutilisés depuis (%(barcodes)s). "
+            "Rien n'a été modifié."
+        ) % {"barcodes": ", ".join(c["barcodes"])}
+    return _("Annulation impossible : une notice du lot existe de nouveau. Rien n'a été modifié.")
+
+
 TABLE: dict[str, Wording] = {
     "barcode_required": lambda c: _("Le code-barres est obligatoire."),
     "barcode_too_long": lambda c: _("Le code-barres dépasse 64 caractères."),
@@ -48,4 +81,63 @@ TABLE: dict[str, Wording] = {
         % {"barcode": c["barcode"], "status": str(ItemStatus(c["status"]).label).lower()}
     ),
     "record_not_deletable": _record_not_deletable,
+    "status_held_by_circulation": lambda c: (
+        _("Le statut de l'exemplaire %(barcode)s (%(status)s) ne se change pas à la main.")
+        % {"barcode": c["barcode"], "status": _status(c)}
+    ),
+    "barcode_checksum": _barcode_checksum,
+    "bad_price": lambda c: (
+        _("Prix invalide : %(price)s (un montant en euros, positif ou nul).")
+        % {"price": c["price"]}
+    ),
+    "location_other_library": lambda c: (
+        _(
+            "L'emplacement « %(location)s » n'est pas un emplacement de la bibliothèque de "
+            "l'exemplaire."
+        )
+        % {"location": c["location"]}
+    ),  # fmt: skip
+    # batch changes
+    "batch_too_many": lambda c: (
+        _("La liste compte %(count)s codes-barres : un lot en accepte %(limit)s au plus.")
+        % {"count": c["count"], "limit": c["limit"]}
+    ),
+    "shelf_range_empty": lambda c: _("Indiquez au moins une cote de début ou de fin."),
+    "shelf_range_reversed": lambda c: (
+        _("La cote de début (%(first)s) vient après la cote de fin (%(last)s).")
+        % {"first": c["first"], "last": c["last"]}
+    ),
+    "batch_action_unknown": lambda c: _("Action de lot inconnue."),
+    "batch_library_required": lambda c: _("Choisissez la bibliothèque de destination."),
+    "call_number_too_long": lambda c: _("La cote dépasse 100 caractères."),
+    "batch_empty": lambda c: _("Aucun exemplaire ni aucune notice à modifier : rien n'a été fait."),
+    "batch_already_undone": lambda c: _("Ce lot a déjà été annulé."),
+    "batch_changed_since": _batch_changed_since,
+    "batch_restore_conflict": _batch_restore_conflict,
+    # why a batch leaves a copy or a record alone
+    "copy_other_library": lambda c: (
+        _("Exemplaire d'une autre bibliothèque (%(library)s).") % {"library": c["library"]}
+    ),
+    "copy_circulating": lambda c: _("Exemplaire %(status)s.") % {"status": _status(c)},
+    "copy_status_fixed": lambda c: (
+        _("Exemplaire %(status)s : son statut ne se change pas par lot.") % {"status": _status(c)}
+    ),
+    "copy_unchanged": lambda c: _("Déjà dans cet état."),
+    "record_has_holds": lambda c: _("La notice a des réservations."),
+    "record_digital": lambda c: _("Titre numérique d'un fournisseur : supprimé par son import."),
+    "copy_has_loans": lambda c: (
+        _("L'exemplaire %(barcode)s a un historique de prêts : retirez-le plutôt.")
+        % {"barcode": c["barcode"]}
+    ),
+    "copy_has_holds": lambda c: (
+        _("L'exemplaire %(barcode)s a des réservations.") % {"barcode": c["barcode"]}
+    ),
+    "copy_has_transits": lambda c: (
+        _("L'exemplaire %(barcode)s a un historique de navettes : retirez-le plutôt.")
+        % {"barcode": c["barcode"]}
+    ),
+    "location_code_required": lambda c: _("Le code de l'emplacement est obligatoire."),
+    "location_name_required": lambda c: _("Le nom de l'emplacement est obligatoire."),
+    "search_name_required": lambda c: _("Donnez un nom à la recherche."),
+    "search_criteria_required": lambda c: _("Indiquez au moins un critère."),
 }

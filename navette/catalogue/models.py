@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -145,6 +148,7 @@ class ItemStatus(models.TextChoices):
     LOST = "lost", _("Perdu")
     WITHDRAWN = "withdrawn", _("Retiré")
     DAMAGED = "damaged", _("Endommagé")
+    IN_REPAIR = "in_repair", _("En réparation")
 
 
 class Item(models.Model):
@@ -180,6 +184,15 @@ class Item(models.Model):
         _("empruntable"), default=True, help_text=_("Décoché : consultation sur place.")
     )
     acquired_on = models.DateField(_("date d'acquisition"), null=True, blank=True)
+    #: in euros, kept for the statistics (acquisitions, value of the collection)
+    price = models.DecimalField(
+        _("prix"), max_digits=9, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )  # fmt: skip
+    location = models.ForeignKey(
+        "catalogue.Location", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="items", verbose_name=_("emplacement (liste de la bibliothèque)"),
+    )  # fmt: skip
     notes = models.TextField(_("notes"), blank=True)
     is_demo = models.BooleanField(_("exemplaire de démonstration"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -196,6 +209,9 @@ class Item(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(barcode=""), name="item_barcode_not_blank"),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0), name="item_price_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -437,3 +453,158 @@ class RemoteTarget(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Location(models.Model):
+    """A place in a library where copies are shelved (adult fiction, children's corner,
+    stacks), with the prefix its shelf marks start with. Each library keeps its own list."""
+
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.CASCADE, related_name="locations",
+        verbose_name=_("bibliothèque"),
+    )  # fmt: skip
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("nom"), max_length=100)
+    call_number_prefix = models.CharField(
+        _("préfixe des cotes"), max_length=20, blank=True,
+        help_text=_("Ajouté devant les cotes proposées pour les exemplaires rangés ici (J, AD…)."),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("emplacement")
+        verbose_name_plural = _("emplacements")
+        ordering = ["library", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["library", "code"], name="location_code_per_library")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LibraryShelving(models.Model):
+    """A library's own shelf-mark convention: the prefix of every shelf mark suggested for
+    its copies (before the location's own prefix)."""
+
+    library = models.OneToOneField(
+        "network.Library", on_delete=models.CASCADE, related_name="shelving",
+        verbose_name=_("bibliothèque"),
+    )  # fmt: skip
+    call_number_prefix = models.CharField(_("préfixe des cotes"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("convention de cotes d'une bibliothèque")
+        verbose_name_plural = _("conventions de cotes des bibliothèques")
+
+    def __str__(self) -> str:
+        return f"{self.library_id}: {self.call_number_prefix}"
+
+
+class BarcodeChecksum(models.TextChoices):
+    """The check digit a network's copy barcodes end with (none: any barcode)."""
+
+    NONE = "", _("Aucun contrôle")
+    LUHN = "luhn", _("Luhn (modulo 10)")
+    GS1 = "gs1", _("EAN / GS1 (modulo 10, poids 3 et 1)")
+
+
+class CataloguingSettings(models.Model):
+    """Cataloguing rules of a network, set by network administrators."""
+
+    network = models.OneToOneField(
+        "network.Network", on_delete=models.CASCADE, related_name="cataloguing",
+        verbose_name=_("réseau"),
+    )  # fmt: skip
+    barcode_checksum = models.CharField(
+        _("contrôle des codes-barres"), max_length=10, choices=BarcodeChecksum.choices,
+        blank=True, default=BarcodeChecksum.NONE,
+        help_text=_("Vérifié à chaque ajout d'exemplaire ou changement de code-barres."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("réglages de catalogage")
+        verbose_name_plural = _("réglages de catalogage")
+
+    def __str__(self) -> str:
+        return str(self.network_id)
+
+
+class SavedCopySearch(models.Model):
+    """Copy search criteria kept under a name, to select copies for a batch change again.
+
+    ``criteria``: ``library`` (id), ``location`` (id), ``status``, ``doc_type``,
+    ``call_number_from``/``call_number_to``, ``title`` (contains), ``acquired_before``/
+    ``acquired_after`` (ISO dates); missing keys do not filter.
+    """
+
+    name = models.CharField(_("nom"), max_length=100)
+    criteria = models.JSONField(_("critères"), default=dict)
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créée le"))
+
+    class Meta:
+        verbose_name = _("recherche d'exemplaires enregistrée")
+        verbose_name_plural = _("recherches d'exemplaires enregistrées")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BatchAction(models.TextChoices):
+    """What a batch change does to each copy (or record) selected."""
+
+    LOCATION = "location", _("Changer l'emplacement")
+    STATUS = "status", _("Changer le statut")
+    LIBRARY = "library", _("Changer la bibliothèque")
+    LOAN_CATEGORY = "loan_category", _("Changer la catégorie de prêt")
+    CALL_NUMBER = "call_number", _("Changer la cote")
+    WITHDRAW = "withdraw", _("Retirer (désherbage)")
+    DELETE_RECORDS = "delete_records", _("Supprimer les notices et leurs exemplaires")
+
+
+class Batch(models.Model):
+    """A batch change applied to copies or records: what it did, kept to undo it.
+
+    Its ``lines`` hold each copy's values before and after (a record deletion: the record
+    and its copies as they were). ``refused`` lists what the batch left alone and why
+    (codes and data).
+    """
+
+    action = models.CharField(_("action"), max_length=20, choices=BatchAction.choices)
+    value = models.JSONField(_("nouvelle valeur"), default=dict, blank=True)
+    selection = models.JSONField(_("sélection"), default=dict, blank=True)
+    refused = models.JSONField(_("refus"), default=list, blank=True)
+    changed = models.PositiveIntegerField(_("modifiés"), default=0)
+    applied_at = models.DateTimeField(_("appliqué le"))
+    actor_kind = models.CharField(max_length=20, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(_("par"), max_length=150, blank=True)
+    undone_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    undone_by_label = models.CharField(_("annulé par"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de modifications")
+        verbose_name_plural = _("lots de modifications")
+        indexes = [models.Index(fields=["-applied_at"], name="batch_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.action}"
+
+
+class BatchLine(models.Model):
+    """One copy (or record) a batch changed: its values before and after."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="lines")
+    #: not foreign keys: a record deletion removes them, its undo brings them back
+    item_id = models.BigIntegerField(null=True, blank=True)
+    record_id = models.BigIntegerField(null=True, blank=True)
+    barcode = models.CharField(_("code-barres"), max_length=64, blank=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["item_id"], name="batch_line_item")]

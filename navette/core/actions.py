@@ -62,6 +62,11 @@ class AuditAction(models.TextChoices):
     RECORD_UPDATE = "record.update", _("Notice modifiée")
     RECORD_RESTORE = "record.restore", _("Version de notice restaurée")
     RECORD_OVERLAY = "record.overlay", _("Notice remplacée par une notice distante")
+    BATCH_APPLY = "batch.apply", _("Lot de modifications appliqué")
+    BATCH_UNDO = "batch.undo", _("Lot de modifications annulé")
+    LOCATION_ADD = "location.add", _("Emplacement ajouté")
+    LOCATION_CHANGE = "location.change", _("Emplacement modifié")
+    COPY_SEARCH_SAVE = "copy_search.save", _("Recherche d'exemplaires enregistrée")
     REMOTE_TARGET_ADD = "remote_target.add", _("Catalogue distant ajouté")
     REMOTE_TARGET_CHANGE = "remote_target.change", _("Catalogue distant modifié")
     # patrons

@@ -48,6 +48,27 @@ TABLE: dict[str, Wording] = {
     ),
     Code.COPY_UPDATED: lambda d: _("Exemplaire %(b)s modifié.") % {"b": d["barcode"]},
     Code.COPY_WITHDRAWN: lambda d: _("Exemplaire %(b)s retiré.") % {"b": d["barcode"]},
+    Code.BATCH_APPLIED: lambda d: " ".join(
+        [
+            ngettext(
+                "Lot appliqué : %(n)d modifié.", "Lot appliqué : %(n)d modifiés.", d["changed"]
+            )
+            % {"n": d["changed"]},
+            *(
+                [ngettext("%(n)d refusé.", "%(n)d refusés.", d["refused"]) % {"n": d["refused"]}]
+                if d["refused"]
+                else []
+            ),
+        ]
+    ),
+    Code.BATCH_UNDONE: lambda d: (
+        ngettext(
+            "Lot annulé : %(n)d rétabli comme avant.",
+            "Lot annulé : %(n)d rétablis comme avant.",
+            d["restored"],
+        )
+        % {"n": d["restored"]}
+    ),
     Code.RECORDS_MERGED: lambda d: (
         ngettext(
             "Notices fusionnées dans « %(title)s » ; %(n)d exemplaire déplacé.",

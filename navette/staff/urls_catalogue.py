@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from navette.staff.views import catalogue, duplicates, record_editor
+from navette.staff.views import batches, catalogue, duplicates, locations, record_editor
 
 urlpatterns: list[URLPattern] = [
     path("catalogue/", catalogue.record_search, name="catalogue_search"),
@@ -45,3 +45,16 @@ urlpatterns += [
     path("catalogue/copie/", record_editor.copy_search, name="catalogue_copy"),
     path("catalogue/copie/editer/", record_editor.copy_to_editor, name="catalogue_copy_edit"),
 ]  # fmt: skip
+
+urlpatterns += [
+    path("catalogue/lots/", batches.batch_start, name="catalogue_batches"),
+    path("catalogue/lots/apercu/", batches.batch_preview, name="catalogue_batch_preview"),
+    path("catalogue/lots/appliquer/", batches.batch_apply, name="catalogue_batch_apply"),
+    path("catalogue/lots/<int:pk>/", batches.batch_detail, name="catalogue_batch"),
+    path("catalogue/lots/<int:pk>/annuler/", batches.batch_undo, name="catalogue_batch_undo"),
+]
+
+urlpatterns += [
+    path("catalogue/emplacements/", locations.locations, name="catalogue_locations"),
+    path("catalogue/lots/recherches/", batches.copy_search_new, name="catalogue_copy_search_new"),
+]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from navette.catalogue.marc.iso2709 import write_record
+from tests.circulation.conftest import libs, make_patron  # noqa: F401  (shared fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]

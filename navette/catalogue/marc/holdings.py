@@ -149,7 +149,7 @@ def holdings_field(item: Any, flavour: str) -> dict[str, Any]:
 AVAILABILITY_CODES = {
     "available": "available", "on_loan": "on_loan", "in_transit": "in_transit",
     "on_hold_shelf": "on_hold_shelf", "lost": "lost", "withdrawn": "withdrawn",
-    "damaged": "damaged",
+    "damaged": "damaged", "in_repair": "in_repair",
 }  # fmt: skip
 
 

@@ -63,6 +63,7 @@ CIRCULATION_STATUS = {
     ItemStatus.LOST: "12",
     ItemStatus.WITHDRAWN: "01",
     ItemStatus.DAMAGED: "01",
+    ItemStatus.IN_REPAIR: "01",
 }
 
 #: SIP2 media type of each document type (001 book, 002 magazine, 006 CD/DVD...).

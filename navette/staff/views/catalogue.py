@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Q
@@ -11,10 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from navette.catalogue import selectors, services
-from navette.catalogue.models import DocType, Item, ItemStatus, Record
+from navette.catalogue.batches import copy_history
+from navette.catalogue.models import DocType, Item, ItemStatus, Location, Record
+from navette.catalogue.shelfmarks import call_number_suggest
 from navette.circulation.selectors import record_hold_queue
 from navette.core import clock
 from navette.core.actors import Actor
+from navette.core.collation import sorted_by
 from navette.core.errors import DomainError
 from navette.desk.copies import desk_copy_update, desk_copy_withdraw
 from navette.desk.holds import desk_hold_place
@@ -33,7 +38,12 @@ class ItemForm(forms.Form):
         label=_("Bibliothèque propriétaire"), queryset=Library.objects.filter(is_active=True)
     )
     call_number = forms.CharField(label=_("Cote"), max_length=100, required=False)
-    shelving_location = forms.CharField(label=_("Emplacement"), max_length=100, required=False)
+    location = forms.ModelChoiceField(
+        label=_("Emplacement"), queryset=Location.objects.filter(is_active=True), required=False
+    )
+    shelving_location = forms.CharField(
+        label=_("Emplacement (texte libre, sans liste)"), max_length=100, required=False
+    )
     doc_type_override = forms.ChoiceField(
         label=_("Type de document (si différent de la notice)"),
         choices=[("", "—"), *DocType.choices],
@@ -45,9 +55,20 @@ class ItemForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    price = forms.DecimalField(
+        label=_("Prix (€)"), required=False, min_value=0, max_digits=9, decimal_places=2
+    )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        locations = Location.objects.filter(is_active=True).select_related("library")
+        self.fields["location"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (loc.pk, f"{loc.library.commune} — {loc.name}")
+            for loc in sorted_by(locations, lambda loc: loc.library.commune, lambda loc: loc.name)
+        ]
 
 
 class ItemEditForm(ItemForm):
@@ -98,7 +119,11 @@ def record_search(request: HttpRequest) -> HttpResponse:
 @librarian_required
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(Record, pk=pk)
-    form = ItemForm(initial={"circulates": True})
+    desk = desk_library(request)
+    form = ItemForm(initial={
+        "circulates": True, "owning_library": desk,
+        "call_number": call_number_suggest(record=record, library=desk),
+    })  # fmt: skip
     if request.method == "POST":
         form = ItemForm(request.POST)
         if form.is_valid():
@@ -154,8 +179,8 @@ def record_hold(request: HttpRequest, pk: int) -> HttpResponse:
 @librarian_required
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Item.objects.select_related("record"), pk=pk)
-    fields = ["barcode", "owning_library", "call_number", "shelving_location", "doc_type_override",
-              "circulates", "acquired_on", "notes", "status"]  # fmt: skip
+    fields = ["barcode", "owning_library", "call_number", "location", "shelving_location",
+              "doc_type_override", "circulates", "acquired_on", "price", "notes", "status"]  # fmt: skip
     if request.method == "POST":
         form = ItemEditForm(request.POST)
         if item.status not in services.STAFF_STATUSES:
@@ -172,7 +197,8 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ItemEditForm(initial={f: getattr(item, f) for f in fields})
         if item.status not in services.STAFF_STATUSES:
             form.fields["status"].choices = [(item.status, item.get_status_display())]  # type: ignore[attr-defined]
-    return render(request, "staff/catalogue/item_edit.html", {"item": item, "form": form},
+    return render(request, "staff/catalogue/item_edit.html",
+                  {"item": item, "form": form, "history": copy_history(item)},
                   status=400 if form.errors else 200)  # fmt: skip
 
 

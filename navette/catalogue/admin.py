@@ -1,4 +1,5 @@
-"""Remote catalogues for copy cataloguing, set up by network administrators.
+"""Remote catalogues for copy cataloguing and cover services, set up by network
+administrators.
 
 Records and copies are not edited here: they change through the catalogue's services
 (the record editor, the copy pages), which validate, keep the history and audit.
@@ -13,6 +14,7 @@ from django.http import HttpRequest
 
 from navette.catalogue.models import (
     CataloguingSettings,
+    CoverService,
     LibraryShelving,
     Location,
     RemoteTarget,
@@ -68,3 +70,19 @@ class CataloguingSettingsAdmin(admin.ModelAdmin):
 @admin.register(SavedCopySearch)
 class SavedCopySearchAdmin(admin.ModelAdmin):
     list_display = ("name", "created_by", "created_at")
+
+
+@admin.register(CoverService)
+class CoverServiceAdmin(admin.ModelAdmin):
+    """Where covers are fetched by ISBN (``navette.catalogue.covers``)."""
+
+    list_display = ("name", "url_template", "is_active")
+    list_filter = ("is_active",)
+
+    def save_model(self, request: HttpRequest, obj: CoverService, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=Actor.staff(request.user), now=clock.now(), obj=obj,
+            action=AuditAction.COVER_SERVICE_CHANGE if change else AuditAction.COVER_SERVICE_ADD,
+            data={"name": obj.name, "url_template": obj.url_template},
+        )  # fmt: skip

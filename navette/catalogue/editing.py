@@ -21,6 +21,7 @@ import orjson
 from django.db import transaction
 from django.db.models import Max
 
+from navette.catalogue.heading_index import headings_refresh
 from navette.catalogue.marc import MarcError
 from navette.catalogue.marc.extract import Extracted, extract
 from navette.catalogue.marc.rules import Problem, check_record, errors_of, normalise_record
@@ -91,9 +92,11 @@ def marc_hash(marc: dict[str, Any]) -> str:
 
 
 def _prepare(
-    marc: dict[str, Any], flavour: str, now: dt.datetime
-) -> tuple[dict[str, Any], list[Problem]]:
-    """Normalise, stamp 005 and validate; RecordInvalid when an error remains."""
+    marc: dict[str, Any], flavour: str, now: dt.datetime,
+    tolerated: frozenset[tuple[str, str]] = frozenset(),
+) -> tuple[dict[str, Any], list[Problem]]:  # fmt: skip
+    """Normalise, stamp 005 and validate; RecordInvalid when an error remains (but for the
+    ``tolerated`` ones, as (code, tag): what the record carried before a heading change)."""
     if flavour not in MarcFlavour.values:
         raise RecordInvalid([Problem("flavour_unknown", params={"value": flavour})])
     try:
@@ -102,7 +105,7 @@ def _prepare(
         raise RecordInvalid([Problem("record_too_long")]) from None
     # checked before 005 is stamped: a problem's field index is the caller's
     problems = check_record(clean, flavour)
-    errors = errors_of(problems)
+    errors = [e for e in errors_of(problems) if (e.code, e.tag) not in tolerated]
     if errors:
         raise RecordInvalid(errors)
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S.0")
@@ -221,20 +224,34 @@ def record_create(*, marc: dict[str, Any], flavour: str, actor: Actor, now: dt.d
                            source=source)  # fmt: skip
         audit_record(actor=actor, action=AuditAction.RECORD_CREATE, now=now, obj=record,
                      data={"title": record.title, "flavour": flavour, "source": source})  # fmt: skip
+        headings_refresh([record.pk])
         enqueue_record(record.pk)
     return Saved(record, version, problems)
 
 
 def _save(*, record: Record, marc: dict[str, Any], actor: Actor, now: dt.datetime,
           expected_hash: str | None, kind: str, action: AuditAction, source: str = "",
-          extra: dict[str, Any] | None = None) -> Saved:  # fmt: skip
+          extra: dict[str, Any] | None = None, batch: bool = False,
+          verbatim: bool = False) -> Saved:  # fmt: skip
+    """Save one record's new MARC (see the module's docstring). ``batch``: one change of
+    many (a heading changed everywhere), audited and with its headings refreshed once by
+    the caller; the errors the record already had do not refuse it. ``verbatim``: ``marc``
+    is a state the record had (holdings included), put back exactly as it was."""
     with transaction.atomic():
         locked = Record.objects.select_for_update().filter(pk=record.pk).first()
         if locked is None:
             raise RecordEditConflict("record_deleted", record_id=record.pk)
         if expected_hash is not None and expected_hash != locked.marc_hash:
             raise RecordEditConflict("record_changed", record_id=record.pk)
-        clean, problems = _prepare(_with_holdings_of(marc, locked.marc), locked.flavour, now)
+        if verbatim:
+            clean, problems = marc, list[Problem]()
+        else:
+            tolerated: frozenset[tuple[str, str]] = frozenset()
+            if batch:
+                tolerated = frozenset((p.code, p.tag) for p in errors_of(
+                    check_record(locked.marc, locked.flavour)))  # fmt: skip
+            clean, problems = _prepare(_with_holdings_of(marc, locked.marc), locked.flavour,
+                                       now, tolerated)  # fmt: skip
         previous = locked.marc
         if not locked.versions.exists():
             # the record as it was imported: the first version restorable
@@ -245,9 +262,11 @@ def _save(*, record: Record, marc: dict[str, Any], actor: Actor, now: dt.datetim
         _identifiers(locked, x)
         version = _version(locked, kind=kind, marc=clean, actor=actor, now=now,
                            previous=previous, source=source)  # fmt: skip
-        audit_record(actor=actor, action=action, now=now, obj=locked,
-                     data={"version": version.number, "changed": version.changed_tags,
-                           **(extra or {})})  # fmt: skip
+        if not batch:
+            audit_record(actor=actor, action=action, now=now, obj=locked,
+                         data={"version": version.number, "changed": version.changed_tags,
+                               **(extra or {})})  # fmt: skip
+            headings_refresh([locked.pk])
         enqueue_record(locked.pk)
     return Saved(locked, version, problems)
 

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from navette.catalogue.duplicates import duplicate_keys
+from navette.catalogue.heading_index import headings_refresh
 from navette.catalogue.marc import MarcError
 from navette.catalogue.marc.charset import marc21_decoder, unimarc_decoder
 from navette.catalogue.marc.extract import Extracted, extract
@@ -639,6 +640,8 @@ class _Store:
                 self._write_duplicate_keys(cursor, updates)
                 self._write_items(cursor, updates, taken)
                 changed.extend(upd_ids)
+            if changed:  # new and updated records: copies change no heading
+                headings_refresh(changed)
             if copies_only:
                 self._write_items(cursor, copies_only, taken)
                 changed.extend(rid for rid, _p in copies_only)

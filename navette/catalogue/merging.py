@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from navette.catalogue.duplicates import keys_refresh
+from navette.catalogue.heading_index import headings_detach, headings_refresh
 from navette.catalogue.models import (
     DeletedRecord,
     Item,
@@ -85,6 +86,9 @@ def merge_participant(participant: MergeParticipant) -> None:
 OWN = {
     "catalogue.Item", "catalogue.RecordIdentifier", "catalogue.DuplicateKey",
     "catalogue.NotDuplicate", "catalogue.RecordMerge", "catalogue.MergedIdentifier",
+    # headings are derived (detached here, refreshed by the undo); the merged record's cover
+    # goes with it, the kept record's stays
+    "catalogue.RecordHeading", "catalogue.Cover",
 }  # fmt: skip
 
 UNDO_MESSAGES = {
@@ -195,6 +199,7 @@ def record_merge(*, kept: Record, merged: Record, actor: Actor, now: dt.datetime
         audit_record(actor=actor, action=AuditAction.RECORD_MERGE, now=now, obj=merge,
                      data={"kept": kept.pk, "merged": record.pk, "items": item_ids})  # fmt: skip
         merged_id = record.pk
+        headings_detach([merged_id])
         record.delete()
         Record.objects.filter(pk=kept.pk).update(updated_at=now)
         enqueue_records([kept.pk, merged_id])
@@ -258,6 +263,7 @@ def record_merge_undo(*, merge: RecordMerge, actor: Actor, now: dt.datetime) -> 
                              kept_id=kept_id, merged_id=merged_id, merged_at=current.merged_at,
                              now=now)  # fmt: skip
         keys_refresh([merged_id])
+        headings_refresh([merged_id])
         current.undone_at = now
         current.save(update_fields=["undone_at"])
         Record.objects.filter(pk=kept_id).update(updated_at=now)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from navette.catalogue.models import BarcodeChecksum, ItemStatus
 from navette.core.errors import Wording
@@ -141,3 +142,49 @@ TABLE: dict[str, Wording] = {
     "search_name_required": lambda c: _("Donnez un nom à la recherche."),
     "search_criteria_required": lambda c: _("Indiquez au moins un critère."),
 }
+
+
+def _records_changed_since(c: Mapping[str, Any]) -> str:
+    return ngettext(
+        "Ce changement ne peut plus être annulé : %(count)d notice a été modifiée depuis (%(titles)s).",
+        "Ce changement ne peut plus être annulé : %(count)d notices ont été modifiées depuis (%(titles)s).",
+        c["count"],
+    ) % {"count": c["count"], "titles": " ; ".join(c["titles"])}
+
+
+def _fetch_failed(c: Mapping[str, Any]) -> str:
+    if c.get("status"):
+        return _("Le service de couvertures a répondu par une erreur (%(status)s) : %(url)s") % {
+            "status": c["status"], "url": c["url"]}  # fmt: skip
+    return _("Le service de couvertures est injoignable : %(url)s") % {"url": c["url"]}
+
+
+TABLE.update({
+    "heading_label_required": lambda c: _("Indiquez la nouvelle forme de la vedette."),
+    "heading_label_too_long": lambda c: (
+        _("La nouvelle forme dépasse %(limit)d caractères.") % {"limit": c["limit"]}
+    ),
+    "heading_label_unchanged": lambda c: _("La nouvelle forme est identique à l'ancienne."),
+    "heading_unused": lambda c: (
+        _("Aucune notice ne porte la vedette « %(label)s ».") % {"label": c["label"]}
+    ),
+    "heading_record_invalid": lambda c: (
+        _("La notice « %(title)s » deviendrait invalide : rien n'a été changé.")
+        % {"title": c["title"]}
+    ),
+    "heading_change_already_undone": lambda c: _("Ce changement de vedette a déjà été annulé."),
+    "heading_records_changed_since": _records_changed_since,
+    "cover_not_an_image": lambda c: _(
+        "Ce fichier n'est pas une image lisible (JPEG, PNG, WebP ou GIF) : la couverture n'a pas été changée."
+    ),
+    "cover_too_big": lambda c: (
+        _("L'image dépasse %(limit)d Mo : la couverture n'a pas été changée.")
+        % {"limit": c["limit"]}
+    ),
+    "cover_no_isbn": lambda c: _("Cette notice n'a pas d'ISBN : aucune couverture à chercher."),
+    "cover_no_service": lambda c: _("Aucun service de couvertures n'est configuré."),
+    "cover_not_found": lambda c: (
+        _("Aucune couverture trouvée pour l'ISBN %(isbn)s.") % {"isbn": c["isbn"]}
+    ),
+    "cover_fetch_failed": _fetch_failed,
+})  # fmt: skip

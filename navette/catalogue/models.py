@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -368,6 +369,8 @@ class RecordVersionKind(models.TextChoices):
     EDITED = "edited", _("Modification")
     RESTORED = "restored", _("Restauration d'une version antérieure")
     OVERLAID = "overlaid", _("Remplacement par une notice distante")
+    HEADING_CHANGED = "heading_changed", _("Changement de vedette")
+    HEADING_UNDONE = "heading_undone", _("Annulation d'un changement de vedette")
 
 
 class RecordVersion(models.Model):
@@ -608,3 +611,167 @@ class BatchLine(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["item_id"], name="batch_line_item")]
+
+
+class HeadingKind(models.TextChoices):
+    """What a heading names: a person or body (author), a subject, a series."""
+
+    AUTHOR = "author", _("Auteur")
+    SUBJECT = "subject", _("Sujet")
+    SERIES = "series", pgettext_lazy("heading kind", "Collection")
+
+
+class Authority(models.Model):
+    """An authority record (MARC21 or UNIMARC authority format), imported from a file.
+
+    ``forms`` keep its authorised form and its see-from (rejected) forms, each as the
+    heading label a bibliographic record would carry, to link headings and to find records
+    by a rejected form.
+    """
+
+    flavour = models.CharField(_("format"), max_length=10, choices=MarcFlavour.choices)
+    kind = models.CharField(_("nature"), max_length=10, choices=HeadingKind.choices)
+    label = models.TextField(_("forme retenue"))
+    control_number = models.CharField(_("numéro de notice (001)"), max_length=64, blank=True)
+    marc = models.JSONField(_("notice MARC (MARC-in-JSON)"))
+    source_file = models.CharField(_("fichier d'origine"), max_length=255, blank=True)
+    imported_at = models.DateTimeField(_("importée le"))
+
+    class Meta:
+        verbose_name = _("notice d'autorité")
+        verbose_name_plural = _("notices d'autorité")
+        indexes = [models.Index(fields=["control_number"], name="authority_control")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AuthorityForm(models.Model):
+    """One form of an authority's heading, as a record's heading would read it.
+
+    ``key`` is the label compared without case, accents or punctuation.
+    """
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="forms")
+    kind = models.CharField(max_length=10, choices=HeadingKind.choices)
+    label = models.TextField()
+    key = models.CharField(max_length=255)
+    preferred = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key"], name="authority_form_lookup")]
+
+
+class Heading(models.Model):
+    """An author, subject or series as the catalogue's records carry it, with how many
+    records carry it. Derived from the records (``navette.catalogue.headings``)."""
+
+    kind = models.CharField(_("nature"), max_length=10, choices=HeadingKind.choices)
+    label = models.TextField(_("vedette"))
+    #: French collation order, written as hexadecimal so any database collation agrees
+    sort_key = models.TextField(editable=False)
+    #: the label without case, accents or punctuation (to match authority forms)
+    key = models.CharField(max_length=255, editable=False)
+    record_count = models.IntegerField(_("notices"), default=0)
+    authority = models.ForeignKey(
+        Authority, on_delete=models.SET_NULL, null=True, blank=True, related_name="headings",
+        verbose_name=_("notice d'autorité"),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("vedette")
+        verbose_name_plural = _("vedettes")
+        indexes = [models.Index(fields=["kind", "sort_key"], name="heading_browse")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "label"], name="heading_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RecordHeading(models.Model):
+    """A record carries a heading."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="heading_links")
+    heading = models.ForeignKey(Heading, on_delete=models.CASCADE, related_name="record_links")
+
+    class Meta:
+        indexes = [models.Index(fields=["heading", "record"], name="heading_records")]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "heading"], name="record_heading_once"),
+        ]
+
+
+class HeadingChange(models.Model):
+    """A heading changed in every record carrying it: what each record was, to undo it.
+
+    ``records`` is ``[{"id": record id, "before": MARC-in-JSON, "after": marc_hash}]``.
+    """
+
+    kind = models.CharField(_("nature"), max_length=10, choices=HeadingKind.choices)
+    old_label = models.TextField(_("ancienne forme"))
+    new_label = models.TextField(_("nouvelle forme"))
+    records = models.JSONField(default=list)
+    changed_at = models.DateTimeField(_("changée le"))
+    changed_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("changement de vedette")
+        verbose_name_plural = _("changements de vedette")
+        indexes = [models.Index(fields=["-changed_at"], name="heading_change_recent")]
+
+
+class CoverSource(models.TextChoices):
+    UPLOADED = "uploaded", _("Envoyée par le personnel")
+    FETCHED = "fetched", _("Service de couvertures")
+
+
+class Cover(models.Model):
+    """A record's cover image: re-encoded, stored under MEDIA_ROOT/covers (``name``)."""
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="cover")
+    name = models.CharField(max_length=100)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    source = models.CharField(_("origine"), max_length=10, choices=CoverSource.choices)
+    updated_at = models.DateTimeField(_("modifiée le"))
+
+    class Meta:
+        verbose_name = _("couverture")
+        verbose_name_plural = _("couvertures")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CoverService(models.Model):
+    """Where covers are fetched by ISBN: a URL template with ``{isbn}`` (ISBN-13) or
+    ``{isbn10}``, set up by network administrators."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    url_template = models.CharField(
+        _("adresse"), max_length=500,
+        help_text=_("Par exemple https://covers.example.org/isbn/{isbn}-M.jpg ({isbn} : ISBN à 13 chiffres, {isbn10} : à 10 chiffres)."),
+    )  # fmt: skip
+    timeout = models.PositiveSmallIntegerField(_("délai d'attente (secondes)"), default=10)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("service de couvertures")
+        verbose_name_plural = _("services de couvertures")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not self.url_template.startswith(("http://", "https://")):
+            raise ValidationError(
+                {"url_template": _("L'adresse commence par http:// ou https://.")}
+            )
+        if "{isbn}" not in self.url_template and "{isbn10}" not in self.url_template:
+            raise ValidationError({"url_template": _("L'adresse contient {isbn} ou {isbn10}.")})

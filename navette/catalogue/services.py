@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from navette.catalogue.barcodes import barcode_problem
+from navette.catalogue.heading_index import headings_detach
 from navette.catalogue.models import (
     CataloguingSettings,
     DeletedRecord,
@@ -260,6 +261,7 @@ def record_delete(*, record: Record, actor: Actor, now: dt.datetime) -> DeletedR
         audit_record(actor=actor, action=AuditAction.RECORD_DELETE, now=now, obj=locked,
                      data={"title": locked.title})  # fmt: skip
         record_id = locked.pk
+        headings_detach([record_id])
         locked.delete()
         enqueue_record(record_id)
     return tombstone

@@ -67,6 +67,13 @@ class AuditAction(models.TextChoices):
     LOCATION_ADD = "location.add", _("Emplacement ajouté")
     LOCATION_CHANGE = "location.change", _("Emplacement modifié")
     COPY_SEARCH_SAVE = "copy_search.save", _("Recherche d'exemplaires enregistrée")
+    HEADING_CHANGE = "heading.change", _("Vedette changée dans toutes ses notices")
+    HEADING_CHANGE_UNDO = "heading.change_undo", _("Changement de vedette annulé")
+    AUTHORITY_IMPORT = "authority.import", _("Import de notices d'autorité")
+    COVER_SET = "cover.set", _("Couverture ajoutée")
+    COVER_REMOVE = "cover.remove", _("Couverture retirée")
+    COVER_SERVICE_ADD = "cover_service.add", _("Service de couvertures ajouté")
+    COVER_SERVICE_CHANGE = "cover_service.change", _("Service de couvertures modifié")
     REMOTE_TARGET_ADD = "remote_target.add", _("Catalogue distant ajouté")
     REMOTE_TARGET_CHANGE = "remote_target.change", _("Catalogue distant modifié")
     # patrons

@@ -17,7 +17,7 @@ import shutil
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,6 +27,7 @@ import tantivy
 from django.conf import settings
 from django.db import connection
 
+from navette.catalogue.heading_index import see_from_forms
 from navette.catalogue.models import Item, Record
 from navette.network.models import Library
 from navette.search import updater
@@ -242,9 +243,10 @@ def _masks(
 
 
 def record_document(
-    row: dict[str, Any], items: list[ItemFacts], bits: LibraryBits
+    row: dict[str, Any], items: list[ItemFacts], bits: LibraryBits, see_from: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """The index document (as a dict of field -> list of values) for one record."""
+    """The index document (as a dict of field -> list of values) for one record.
+    ``see_from``: the rejected forms of its headings' authorities, found as any word."""
     title = " ".join(filter(None, [row["title"], row["subtitle"]]))
     authors = _names(row["authors"])
     subjects = _names(row["subjects"], "label")
@@ -262,6 +264,7 @@ def record_document(
             *series,
             row["publisher"],
             row["summary"],
+            *see_from,
         ],
         "title_sort": [sort_key(title)],
         "author_sort": [sort_key(authors[0]) if authors else "~"],
@@ -336,8 +339,9 @@ def documents_for(record_ids: Iterable[int], bits: LibraryBits) -> Iterator[dict
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         items = _items_by_record({"record_id__in": chunk}, codes)
+        see_from = see_from_forms(chunk)
         for row in Record.objects.filter(pk__in=chunk).values(*RECORD_COLUMNS):
-            yield record_document(row, items.get(row["id"], []), bits)
+            yield record_document(row, items.get(row["id"], []), bits, see_from.get(row["id"], []))
 
 
 def _json_value(value: Any) -> Any:
@@ -380,11 +384,13 @@ def all_documents(bits: LibraryBits, batch: int = 10_000) -> Iterator[dict[str, 
             items: dict[int, list[ItemFacts]] = defaultdict(list)
             for record_id, owning, current, status, override in cursor.fetchall():
                 items[record_id].append(ItemFacts(codes[owning], codes[current], status, override))
+            see_from = see_from_forms([values[0] for values in rows])
             for values in rows:
                 row = dict(zip(RECORD_COLUMNS, values, strict=True))
                 for i in json_at:
                     row[RECORD_COLUMNS[i]] = _json_value(values[i])
-                yield record_document(row, items.get(values[0], []), bits)
+                yield record_document(row, items.get(values[0], []), bits,
+                                      see_from.get(values[0], []))  # fmt: skip
             last = top
 
 

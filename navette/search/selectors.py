@@ -40,7 +40,11 @@ def result_rows(
     Two queries: the records (display fields only), then their copies; a third
     for the libraries unless the caller already has them (id -> library).
     """
-    records = Record.objects.only(*RESULT_FIELDS).in_bulk(record_ids)
+    records = (
+        Record.objects.select_related("cover")
+        .only(*RESULT_FIELDS, "cover__name", "cover__width", "cover__height")
+        .in_bulk(record_ids)
+    )
     if libraries is None:
         libraries = {lib.pk: lib for lib in Library.objects.all()}
     on_shelf: dict[int, set[int]] = defaultdict(set)

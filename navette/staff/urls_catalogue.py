@@ -58,3 +58,13 @@ urlpatterns += [
     path("catalogue/emplacements/", locations.locations, name="catalogue_locations"),
     path("catalogue/lots/recherches/", batches.copy_search_new, name="catalogue_copy_search_new"),
 ]
+from navette.staff.views import headings  # noqa: E402
+
+urlpatterns += [
+    path("catalogue/vedettes/", headings.heading_list, name="catalogue_headings"),
+    path("catalogue/vedettes/<int:pk>/", headings.heading_change, name="catalogue_heading_change"),
+    path("catalogue/vedettes/changements/<int:pk>/annuler/", headings.heading_change_undo,
+         name="catalogue_heading_change_undo"),
+    path("catalogue/notices/<int:pk>/couverture/", headings.record_cover,
+         name="catalogue_record_cover"),
+]  # fmt: skip

@@ -13,12 +13,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from navette.catalogue.models import Audience, DocType, ItemStatus, Record
+from navette.catalogue.covers import rendition_box
+from navette.catalogue.heading_index import record_heading_id, record_heading_ids
+from navette.catalogue.models import Audience, DocType, Heading, HeadingKind, ItemStatus, Record
 from navette.circulation.selectors import record_availability
 from navette.core.collation import collation_key
 from navette.core.formats import short_date
 from navette.network.models import Library
 from navette.portal.jsonld import json_ld
+from navette.portal.views.covers import cover_src
 from navette.search import engine, selectors
 from navette.search.index import index_exists
 from navette.search.messages import availability
@@ -90,6 +93,8 @@ class ResultItem:
     authors: str
     summary: str
     available: bool
+    #: the cover's thumbnail (address, width, height), or None: a placeholder
+    cover: tuple[str, int, int] | None = None
 
 
 def _result_items(rows: list[selectors.ResultRow], labels: _Labels) -> list[ResultItem]:
@@ -105,10 +110,17 @@ def _result_items(rows: list[selectors.ResultRow], labels: _Labels) -> list[Resu
         items.append(
             ResultItem(
                 reverse("portal:record", args=[record.pk]), kind, record.title, authors, availability(row),
-                row.is_available,
+                row.is_available, _cover(record, "vignette"),
             )
         )  # fmt: skip
     return items
+
+
+def _cover(record: Record, size: str) -> tuple[str, int, int] | None:
+    cover = getattr(record, "cover", None)  # a reverse one-to-one: absent raises
+    if cover is None:
+        return None
+    return (cover_src(cover.name, size), *rendition_box(cover.width, cover.height, size))
 
 
 def _label(facet: str, value: str, libraries: dict[str, Library]) -> str:
@@ -309,7 +321,7 @@ class CopyRow:
 
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A record in full, with every copy by library read from the database."""
-    record = get_object_or_404(Record, pk=pk)
+    record = get_object_or_404(Record.objects.select_related("cover"), pk=pk)
     availability = record_availability(record)
     by_library: dict[int, tuple[Library, list[CopyRow]]] = {}
     for copy in availability.copies:
@@ -326,11 +338,34 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         by_library.values(), key=lambda g: (not any(c.available for c in g[1]), g[0].commune)
     )
     url = request.build_absolute_uri(reverse("portal:record", args=[record.pk]))
+    headings = record_heading_ids(record.pk)
+
+    def link(kind: str, label: str) -> str:
+        pk = record_heading_id(headings, kind, label)
+        if pk is not None:
+            return reverse("portal:heading", args=[pk])
+        return _heading_search(kind, label)  # the headings are not derived yet
+
+    authors = [
+        {"name": a["name"], "role": a.get("role", ""), "url": link(HeadingKind.AUTHOR, a["name"])}
+        for a in record.authors or () if isinstance(a, dict) and a.get("name")
+    ]  # fmt: skip
+    subjects = [{"label": str(s), "url": link(HeadingKind.SUBJECT, str(s))}
+                for s in record.subjects or () if s]  # fmt: skip
+    series = [
+        {"label": label, "url": link(HeadingKind.SERIES, label)}
+        for s in record.series or ()
+        if (label := str(s.get("title", "") if isinstance(s, dict) else s))
+    ]
     return render(
         request,
         "portal/search/record.html",
         {
             "record": record,
+            "authors": authors,
+            "subjects": subjects,
+            "series": series,
+            "cover": _cover(record, "moyenne"),
             "doc_type_label": _label("doc_type", record.doc_type, {}),
             "audience_label": _label("audience", record.audience, {}) if record.audience else "",
             "languages": [str(LANGUAGES.get(code, code)) for code in record.languages],
@@ -343,6 +378,24 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else "",
         },
     )
+
+
+def _heading_search(kind: str, label: str) -> str:
+    """The search for a heading: a subject is a facet value; an author or a series, the
+    phrase in the author field or anywhere."""
+    if kind == HeadingKind.SUBJECT:
+        query = urlencode({"sujet": label})
+    elif kind == HeadingKind.AUTHOR:
+        query = urlencode({"q": f'auteur:"{label}"'})
+    else:
+        query = urlencode({"q": f'"{label}"'})
+    return f"{reverse('portal:search')}?{query}"
+
+
+def heading(request: HttpRequest, pk: int) -> HttpResponse:
+    """A heading's records: the search on it."""
+    found = get_object_or_404(Heading, pk=pk)
+    return redirect(_heading_search(found.kind, found.label))
 
 
 def autocomplete(request: HttpRequest) -> HttpResponse:

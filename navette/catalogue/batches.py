@@ -30,6 +30,7 @@ from django.core import serializers
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from navette.catalogue.heading_index import headings_detach, headings_refresh
 from navette.catalogue.models import (
     Batch,
     BatchAction,
@@ -605,6 +606,7 @@ def records_delete_apply(*, record_ids: Sequence[int], actor: Actor, now: dt.dat
                           doc_type=by_id[i].doc_type, title=by_id[i].title, deleted_at=now)
             for i in ids
         )  # fmt: skip
+        headings_detach(ids)  # the headings index counts them no more
         Record.objects.filter(pk__in=ids).delete()
         audit_record(actor=actor, action=AuditAction.BATCH_APPLY, now=now, obj=batch,
                      data={"action": BatchAction.DELETE_RECORDS.value, "changed": len(ids),
@@ -645,6 +647,7 @@ def records_delete_undo(*, batch: Batch, actor: Actor, now: dt.datetime) -> Batc
             )
         DeletedRecord.objects.filter(record_id__in=record_ids).delete()
         Record.objects.filter(pk__in=record_ids).update(updated_at=now)
+        headings_refresh(record_ids)
         locked.undone_at = now
         locked.undone_by_label = actor.label[:150]
         locked.save(update_fields=["undone_at", "undone_by_label"])

@@ -318,3 +318,17 @@ def test_import_authorities_command(cataloguer, tmp_path, capsys):
     assert "vedettes reliées à une autorité : 1" in out
     with pytest.raises(CommandError, match="fichier introuvable"):
         call_command("import_authorities", str(tmp_path / "absent.mrc"))
+
+
+def test_records_deleted_in_a_batch_and_restored_keep_the_counts(cataloguer):
+    """Records deleted by a batch leave the headings' counts; the batch's undo counts them
+    again."""
+    from navette.catalogue import batches
+
+    _import([unimarc_book(n) for n in range(3)])
+    ids = list(Record.objects.order_by("pk").values_list("pk", flat=True))[:2]
+    batch = batches.records_delete_apply(record_ids=ids, actor=cataloguer, now=NOW)
+    assert Heading.objects.get(kind="subject", label=OLD).record_count == 1
+    batches.records_delete_undo(batch=batch, actor=cataloguer, now=NOW)
+    assert Heading.objects.get(kind="subject", label=OLD).record_count == 3
+    assert headings_rebuild() == 2  # the counts agree with a rebuild (one author, one subject)

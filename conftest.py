@@ -273,11 +273,14 @@ def _fresh_circulation_cache():
 @pytest.fixture(autouse=True)
 def _fresh_network_name():
     """Each test sees its own network's name (the portal caches it per process)."""
+    from navette.editorial.selectors import forget_footer_compliance
     from navette.portal import context_processors
 
     context_processors._network_name = None
+    forget_footer_compliance()
     yield
     context_processors._network_name = None
+    forget_footer_compliance()
 
 
 @pytest.fixture(autouse=True)

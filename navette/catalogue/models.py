@@ -207,6 +207,8 @@ class Item(models.Model):
             models.Index(fields=["owning_library", "status"]),
             # a plain index (db_index on a text column adds a second one, for LIKE)
             models.Index(fields=["status"], name="item_status"),
+            # the portal's new arrivals: copies acquired since a date
+            models.Index(fields=["acquired_on"], name="item_acquired_on"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(barcode=""), name="item_barcode_not_blank"),

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from django.db.models import Exists, Min, OuterRef, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 from navette.catalogue.marc.holdings import availability_field
 from navette.catalogue.models import (
@@ -19,6 +19,7 @@ from navette.catalogue.models import (
     DuplicateKey,
     DuplicateScan,
     Item,
+    ItemStatus,
     NotDuplicate,
     Record,
     RecordMerge,
@@ -438,3 +439,66 @@ def duplicate_pair_sides(first_id: int, second_id: int) -> list[PairSide] | None
 
 def recent_merges(limit: int = 20) -> QuerySet[RecordMerge]:
     return RecordMerge.objects.select_related("kept").order_by("-merged_at", "-pk")[:limit]
+
+
+# -- New arrivals: records whose copies were acquired lately -------------------------------
+
+#: how long a copy counts as a new arrival
+NEW_ARRIVAL_DAYS = 90
+#: copies no longer on the shelves are not shown as new
+_GONE = (ItemStatus.LOST, ItemStatus.WITHDRAWN)
+
+
+def _newly_acquired(since: dt.date) -> QuerySet[Item]:
+    """The copies acquired on ``since`` or later and still held. The one place that says
+    what a new arrival is: the copy's acquisition date."""
+    return Item.objects.filter(acquired_on__gte=since).exclude(status__in=_GONE)
+
+
+def _media() -> Coalesce:
+    """A copy's document type: its own, else its record's."""
+    return Coalesce(NullIf(F("doc_type_override"), Value("")), F("record__doc_type"))
+
+
+@dataclass(frozen=True)
+class NewArrival:
+    record: Record
+    arrived_on: dt.date
+
+
+def new_arrivals(
+    *, since: dt.date, library_id: int | None = None, doc_type: str = "", limit: int = 24
+) -> list[NewArrival]:
+    """Records with a copy acquired since ``since`` (at one library, of one document type
+    when given), the latest arrival first. Two queries."""
+    items = _newly_acquired(since)
+    if library_id is not None:
+        items = items.filter(owning_library_id=library_id)
+    if doc_type:
+        items = items.annotate(media=_media()).filter(media=doc_type)
+    rows = list(
+        items.values("record_id")
+        .annotate(arrived=Max("acquired_on"))
+        .order_by("-arrived", "-record_id")[:limit]
+    )
+    records = Record.objects.in_bulk([row["record_id"] for row in rows])
+    return [
+        NewArrival(records[row["record_id"]], row["arrived"])
+        for row in rows
+        if row["record_id"] in records
+    ]
+
+
+def new_arrival_counts(*, since: dt.date, library_id: int | None = None) -> dict[str, int]:
+    """How many records arrived since ``since`` (at one library when given), by document
+    type, the most numerous first."""
+    items = _newly_acquired(since)
+    if library_id is not None:
+        items = items.filter(owning_library_id=library_id)
+    rows = (
+        items.annotate(media=_media())
+        .values("media")
+        .annotate(n=Count("record_id", distinct=True))
+        .order_by("-n", "media")
+    )
+    return {row["media"]: row["n"] for row in rows}

@@ -102,6 +102,14 @@ class AuditAction(models.TextChoices):
     REGISTRATION_CANCEL = "registration.cancel", _("Inscription annulée")
     REGISTRATION_ATTENDANCE = "registration.attendance", _("Présence relevée")
     REGISTRATION_ANONYMISE = "registration.anonymise", _("Anonymisation des inscriptions")
+    # the portal's contents
+    ARTICLE_CREATE = "article.create", _("Actualité ou page créée")
+    ARTICLE_UPDATE = "article.update", _("Actualité ou page modifiée")
+    ARTICLE_DELETE = "article.delete", _("Actualité ou page supprimée")
+    SELECTION_CREATE = "selection.create", _("Sélection créée")
+    SELECTION_UPDATE = "selection.update", _("Sélection modifiée")
+    SELECTION_DELETE = "selection.delete", _("Sélection supprimée")
+    LEGAL_PAGE_UPDATE = "legal_page.update", _("Page légale modifiée")
     # digital
     TOKEN_SPEND = "token.spend", _("Jetons dépensés")
     TOKEN_REFUND = "token.refund", _("Jetons rendus")

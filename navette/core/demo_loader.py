@@ -25,6 +25,7 @@ DEMO_ORDER = [
     "search",
     "sip2",
     "events",
+    "editorial",
     "digital",
 ]
 

@@ -101,3 +101,21 @@ def week_of(
     monday = day - dt.timedelta(days=day.weekday())
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     return [(d, schedule.ranges_on(d), schedule.closure_on(d)) for d in days]
+
+
+def next_opening(
+    schedule: Schedule, instant: dt.datetime, *, horizon_days: int = 31
+) -> dt.datetime | None:
+    """When the library next opens after ``instant`` (Paris time, aware): later today, or
+    the first range of the next open day within ``horizon_days``; None when it does not
+    open within that time (closed for works, no hours entered)."""
+    if instant.tzinfo is None:
+        raise ValueError("next_opening needs a timezone-aware instant")
+    local = instant.astimezone(PARIS)
+    day, at = local.date(), local.time()
+    for offset in range(horizon_days + 1):
+        candidate = day + dt.timedelta(days=offset)
+        for span in schedule.ranges_on(candidate):
+            if offset or span.opens > at:
+                return dt.datetime.combine(candidate, span.opens, PARIS)
+    return None

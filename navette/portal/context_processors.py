@@ -6,8 +6,10 @@ import time
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from navette.editorial.selectors import footer_compliance
 from navette.network.models import Network
 
 # (url name, label). An entry whose page is not installed is left out.
@@ -50,4 +52,9 @@ def portal(request: HttpRequest) -> dict:
         {"url": url, "label": label, "current": url != "/" and path.startswith(url)}
         for _name, url, label in _navigation()
     ]
-    return {"network_name": network_name(), "portal_nav": nav}
+    return {
+        "network_name": network_name(),
+        "portal_nav": nav,
+        # lazily: read only by pages that show the portal's footer
+        "accessibility_compliance": SimpleLazyObject(footer_compliance),
+    }

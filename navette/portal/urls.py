@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from navette.portal import urls_account, urls_agenda, urls_digital, urls_search
+from navette.portal import (
+    urls_account,
+    urls_agenda,
+    urls_digital,
+    urls_editorial,
+    urls_search,
+)
 from navette.portal.views import network
 
 app_name = "portal"
@@ -15,4 +21,5 @@ urlpatterns = [
     *urls_account.urlpatterns,
     *urls_agenda.urlpatterns,
     *urls_digital.urlpatterns,
+    *urls_editorial.urlpatterns,
 ]

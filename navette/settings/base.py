@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "navette.search",
     "navette.digital",
     "navette.events",
+    "navette.editorial",
     "navette.notices",
     "navette.stats",
     "navette.reports",

@@ -3,8 +3,8 @@
 markdown-it-py renders with raw HTML and images turned off, then nh3 (the Ammonia
 sanitiser) keeps only a short list of tags and attributes and the web, mail and phone
 link schemes: whatever a staff account pastes, no script, style, frame, event handler or
-``javascript:`` link reaches the portal. Headings move down one level (``#`` becomes
-``h2``): the page's own title is its only ``h1``.
+``javascript:`` link reaches the portal. A first-level heading (``#``) becomes ``h2``, like
+``##``: the page's own title is its only ``h1``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def render_markdown(text: str) -> str:
     tokens = _MARKDOWN.parse(text)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+            token.tag = f"h{max(int(token.tag[1]), 2)}"
     html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
     return nh3.clean(
         html,

@@ -218,5 +218,6 @@ def legal_page_save(
         page.save()
         audit_record(actor=actor, action=AuditAction.LEGAL_PAGE_UPDATE, now=now, obj=page,
                      data={"key": str(key), "compliance": compliance})  # fmt: skip
-        transaction.on_commit(forget_footer_compliance)
+    # read again by this process's next page (the others within COMPLIANCE_TTL)
+    forget_footer_compliance()
     return page

@@ -260,3 +260,21 @@ def test_demo_node_indexer_applies_changes_made_elsewhere(demo):
         assert time.monotonic() < deadline, "the node's indexer did not apply the change"
         time.sleep(0.2)
     assert "Indexation :" in demo["log"].read_text()
+
+
+def test_demo_home_page_shows_news_new_arrivals_selections_and_events(demo):
+    """The demo's home page is lived-in: published news (not the draft nor the scheduled
+    item), new arrivals from the copies' acquisition dates, a librarians' selection, the
+    week's events, and the network's accessibility status in the footer."""
+    html = unescape(fetch(demo["base"] + "/"))
+    assert "Une seule carte pour les 27 bibliothèques" in html
+    assert "Programme du printemps (brouillon)" not in html
+    assert "Le Mois du film documentaire arrive" not in html
+    arrivals = html.split('id="carousel-nouveautes-title"', 1)[1].split("</section>", 1)[0]
+    assert arrivals.count('class="carousel-item"') >= 6
+    assert "Coups de cœur des bibliothécaires" in html
+    events = html.split('id="events-title"', 1)[1].split("</section>", 1)[0]
+    assert 'class="card event-card"' in events
+    assert "Accessibilité : partiellement conforme" in html
+    legal = unescape(fetch(demo["base"] + "/mentions-legales/"))
+    assert "Directeur de la publication" in legal

@@ -7,8 +7,9 @@ import pytest
 from navette.editorial.markup import ALLOWED_TAGS, render_markdown
 
 
-def test_markdown_is_rendered_with_headings_one_level_down():
-    """Emphasis, lists and links render; '#' becomes h2, since the page's title is the h1."""
+def test_markdown_is_rendered_with_no_second_h1():
+    """Emphasis, lists and links render; '#' becomes h2 like '##' (the page's title is the
+    h1), '###' stays h3."""
     html = render_markdown(
         "# Horaires\n\n**Fermé** le *lundi*.\n\n- un\n- deux\n\n[Lens](https://lens.fr)"
     )
@@ -17,6 +18,7 @@ def test_markdown_is_rendered_with_headings_one_level_down():
     assert "<li>un</li>" in html
     assert 'href="https://lens.fr"' in html and 'rel="noopener noreferrer"' in html
     assert "<h1" not in html
+    assert render_markdown("## Accès\n\n### En bus") == "<h2>Accès</h2>\n<h3>En bus</h3>\n"
 
 
 class _Tags(HTMLParser):

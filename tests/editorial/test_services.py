@@ -220,6 +220,6 @@ def test_legal_pages_are_the_network_administrators(relire, people):
     legal_page_save(key=LegalPageKey.ACCESSIBILITY, body="## Résultats", compliance="partial",
                     actor=people["admin"], now=NOW)  # fmt: skip
     page = LegalPage.objects.get()
-    assert page.body_html == "<h3>Résultats</h3>\n"
+    assert page.body_html == "<h2>Résultats</h2>\n"
     assert selectors.accessibility_compliance() == AccessibilityCompliance.PARTIAL
     assert AuditEvent.objects.filter(action=AuditAction.LEGAL_PAGE_UPDATE).count() == 1

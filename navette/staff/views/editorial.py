@@ -169,7 +169,12 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("« %(title)s » enregistré.") % {"title": saved.title})
+            done = (
+                _("Actualité enregistrée.")
+                if saved.kind == ArticleKind.NEWS
+                else _("Page enregistrée.")
+            )
+            messages.success(request, done)
             return redirect("staff:article_edit", pk=saved.pk)
     return render(request, "staff/editorial/article_form.html", {"form": form, "article": article})
 
@@ -180,7 +185,12 @@ def article_delete(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
     _in_scope(request, article.library_id)
     services.article_delete(article=article, actor=Actor.staff(request.user), now=clock.now())
-    messages.success(request, _("« %(title)s » supprimé.") % {"title": article.title})
+    done = (
+        _("Actualité supprimée : « %(title)s ».")
+        if article.kind == ArticleKind.NEWS
+        else _("Page supprimée : « %(title)s ».")
+    )
+    messages.success(request, done % {"title": article.title})
     return redirect("staff:contents")
 
 
@@ -220,7 +230,7 @@ def selection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("« %(title)s » ajouté à la sélection.")
+                _("Ajouté à la sélection : « %(title)s ».")
                 % {"title": entry_form.cleaned_data["record"].title},
             )
             return redirect("staff:selection_edit", pk=selection.pk)
@@ -242,7 +252,7 @@ def selection_entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> Http
     _in_scope(request, entry.selection.library_id)
     services.selection_entry_remove(entry=entry, actor=Actor.staff(request.user), now=clock.now())
     messages.success(
-        request, _("« %(title)s » retiré de la sélection.") % {"title": entry.record.title}
+        request, _("Retiré de la sélection : « %(title)s ».") % {"title": entry.record.title}
     )
     return redirect("staff:selection_edit", pk=pk)
 

@@ -267,7 +267,7 @@ def test_demo_home_page_shows_news_new_arrivals_selections_and_events(demo):
     item), new arrivals from the copies' acquisition dates, a librarians' selection, the
     week's events, and the network's accessibility status in the footer."""
     html = unescape(fetch(demo["base"] + "/"))
-    assert "Une seule carte pour les 27 bibliothèques" in html
+    assert "Horaires des fêtes de fin d'année" in html
     assert "Programme du printemps (brouillon)" not in html
     assert "Le Mois du film documentaire arrive" not in html
     arrivals = html.split('id="carousel-nouveautes-title"', 1)[1].split("</section>", 1)[0]

@@ -80,6 +80,9 @@ class Article(models.Model):
     summary = models.CharField(_("chapô"), max_length=300, blank=True)
     body = models.TextField(_("texte"), blank=True)
     body_html = models.TextField(editable=False, blank=True)
+    #: decoded and re-encoded on upload (``navette.events.images``), like events' images
+    image = models.FileField(_("image"), upload_to="articles/", blank=True)
+    image_alt = models.CharField(_("texte alternatif de l'image"), max_length=250, blank=True)
     library = models.ForeignKey(
         "network.Library", on_delete=models.PROTECT, null=True, blank=True,
         related_name="articles", verbose_name=_("bibliothèque"),

@@ -30,11 +30,14 @@ from navette.editorial.models import (
     SelectionEntry,
 )
 from navette.editorial.selectors import forget_footer_compliance
+from navette.events import images
+from navette.events.errors import EventInvalid
 from navette.network.models import Library
 from navette.network.scope import scope_check
 
 ARTICLE_FIELDS = (
     "kind", "title", "summary", "body", "library", "status", "publish_from", "publish_until",
+    "image", "image_alt",
 )  # fmt: skip
 SELECTION_FIELDS = ("title", "intro", "library", "status", "publish_from", "publish_until")
 
@@ -74,8 +77,9 @@ def article_save(
     *, article: Article | None, fields: dict[str, Any], actor: Actor, now: dt.datetime
 ) -> Article:
     """Create (``article`` None) or change a news item or page. ``fields`` are model fields
-    from ``ARTICLE_FIELDS``; the body is rendered to sanitised HTML. Raises
-    ``ContentInvalid`` (title, body length, publication window) and ``OutOfScope``."""
+    from ``ARTICLE_FIELDS``; the body is rendered to sanitised HTML, a new image decoded and
+    re-encoded (the agenda's rules: JPEG, PNG or WebP, with a text alternative). Raises
+    ``ContentInvalid`` (title, body length, publication window, image) and ``OutOfScope``."""
     _check_fields(fields, ARTICLE_FIELDS)
     creating = article is None
     target = Article(created_at=now) if article is None else article
@@ -86,9 +90,16 @@ def article_save(
     else:
         _scope(actor, now, "article.update", target, before, after)
     for name, value in fields.items():
+        if name == "image" and images.is_new_upload(value):
+            try:
+                value = images.reencoded(value)
+            except EventInvalid:
+                raise ContentInvalid(code="image_refused") from None
         setattr(target, name, value)
     _check_publication(target.title, target.publish_from, target.publish_until)
     _check_body(target.body)
+    if target.image and not target.image_alt.strip():
+        raise ContentInvalid(code="event_image_alt_missing")
     target.title = target.title.strip()
     target.body_html = render_markdown(target.body)
     target.updated_at = now

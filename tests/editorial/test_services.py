@@ -4,8 +4,11 @@ and audited), publication windows and drafts, and what the portal then shows."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from navette.core.actions import AuditAction
 from navette.core.actors import Actor
@@ -223,3 +226,35 @@ def test_legal_pages_are_the_network_administrators(relire, people):
     assert page.body_html == "<h2>Résultats</h2>\n"
     assert selectors.accessibility_compliance() == AccessibilityCompliance.PARTIAL
     assert AuditEvent.objects.filter(action=AuditAction.LEGAL_PAGE_UPDATE).count() == 1
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return tmp_path / "media"
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (20, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_image_is_reencoded_and_needs_its_text_alternative(relire, people, media):
+    """A PNG is decoded and stored anew under a random name; without a text alternative,
+    or when it is not an image (SVG), nothing is saved."""
+    upload = SimpleUploadedFile("../../affiche.png", _png(), content_type="image/png")
+    with pytest.raises(ContentInvalid) as no_alt:
+        _news(relire["lens"], people["lens"], image=upload)
+    assert no_alt.value.code == "event_image_alt_missing"
+    svg = SimpleUploadedFile("a.png", b'<svg xmlns="http://www.w3.org/2000/svg"/>')
+    with pytest.raises(ContentInvalid) as refused:
+        _news(relire["lens"], people["lens"], image=svg, image_alt="Affiche")
+    assert refused.value.code == "image_refused"
+    assert not Article.objects.exists()
+    upload.seek(0)
+    article = _news(relire["lens"], people["lens"], image=upload, image_alt="L'affiche")
+    assert article.image.name.startswith("articles/") and article.image.name.endswith(".png")
+    assert "affiche" not in article.image.name
+    with Image.open(media / article.image.name) as stored:
+        assert stored.format == "PNG" and stored.size == (40, 30)

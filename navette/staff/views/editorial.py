@@ -88,8 +88,28 @@ class ArticleForm(PublicationForm):
         widget=forms.Textarea(attrs={"rows": 14}),
     )  # fmt: skip
 
-    field_order = ["kind", "title", "summary", "body", "library", "status", "publish_from",
-                   "publish_until"]  # fmt: skip
+    image = forms.FileField(
+        label=gettext_lazy("Image"), required=False,
+        help_text=gettext_lazy("Facultative : une photo JPEG, PNG ou WebP."),
+    )  # fmt: skip
+    image_alt = forms.CharField(
+        label=gettext_lazy("Texte alternatif de l'image"), max_length=250, required=False,
+        help_text=gettext_lazy("Ce que montre l'image, pour qui ne la voit pas."),
+    )  # fmt: skip
+    image_clear = forms.BooleanField(label=gettext_lazy("Retirer l'image"), required=False)
+
+    field_order = ["kind", "title", "summary", "body", "image", "image_alt", "image_clear",
+                   "library", "status", "publish_from", "publish_until"]  # fmt: skip
+
+    def fields_for_service(self) -> dict[str, Any]:
+        """The cleaned fields as the service takes them: no image kept as it is."""
+        fields = dict(self.cleaned_data)
+        clear = fields.pop("image_clear", False)
+        if clear:
+            fields["image"], fields["image_alt"] = "", ""
+        elif not fields.get("image"):
+            fields.pop("image", None)
+        return fields
 
 
 class SelectionForm(PublicationForm):
@@ -153,17 +173,20 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     article = get_object_or_404(Article.objects.select_related("library"), pk=pk) if pk else None
     if article is not None:
         _in_scope(request, article.library_id)
-    names = ["kind", "title", "summary", "body", "status", "publish_from", "publish_until"]
+    names = ["kind", "title", "summary", "body", "image_alt", "status", "publish_from",
+             "publish_until"]  # fmt: skip
     if article is not None:
         initial = _initial(article, names)
     else:
         kind = request.GET.get("type", ArticleKind.NEWS)
         initial = {"kind": kind if kind in ArticleKind.values else ArticleKind.NEWS}
-    form = ArticleForm(request.POST or None, initial=initial, user=request.user)
+    form = ArticleForm(
+        request.POST or None, request.FILES or None, initial=initial, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.article_save(
-                article=article, fields=dict(form.cleaned_data),
+                article=article, fields=form.fields_for_service(),
                 actor=Actor.staff(request.user), now=clock.now(),
             )  # fmt: skip
         except DomainError as exc:

@@ -4,7 +4,11 @@ selection; network administrators write the legal pages, librarians cannot."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from navette.core.actions import AuditAction
 from navette.core.models import AuditEvent, Role, User
@@ -116,3 +120,22 @@ def test_administrator_writes_the_accessibility_statement(client, relire, admin)
     home = client.get("/").content.decode()
     assert "Accessibilité : partiellement conforme" in home
     assert client.get("/personnel/portail/pages-legales/inconnue/").status_code == 404
+
+
+def test_news_with_an_image_shows_it_on_the_portal(client, relire, lens_librarian, settings,
+                                                   tmp_path):  # fmt: skip
+    """An uploaded photo is kept (re-encoded) with its text alternative and shown on the news
+    page; without the alternative the form says so."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (250, 200, 0)).save(out, "JPEG")
+    photo = SimpleUploadedFile("photo.jpg", out.getvalue(), content_type="image/jpeg")
+    refused = client.post("/personnel/portail/articles/nouveau/",
+                          {**_article(relire["lens"]), "image": photo})  # fmt: skip
+    assert "Une image doit avoir un texte alternatif." in refused.content.decode()
+    photo.seek(0)
+    client.post("/personnel/portail/articles/nouveau/",
+                {**_article(relire["lens"]), "image": photo, "image_alt": "La grainothèque"})  # fmt: skip
+    article = Article.objects.get()
+    page = client.get(f"/actualites/{article.pk}/").content.decode()
+    assert f'src="/media/{article.image.name}" alt="La grainothèque"' in page

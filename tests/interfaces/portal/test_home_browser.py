@@ -5,7 +5,10 @@ buttons, and without JavaScript from the keyboard."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from navette.core.models import Role, User
@@ -92,9 +95,16 @@ def test_portal_content_pages_are_accessible(page, axe, home):
         _axe_at_every_width(page, axe, path)
 
 
-def test_news_editor_publishes_a_news_item(page, axe, home, relire):
-    """A Lens librarian writes a news item in the staff editor (accessible at every width);
-    it shows on the home page and on the library's page."""
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (20, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_news_editor_publishes_a_news_item(page, axe, home, relire, settings, tmp_path):
+    """A Lens librarian writes a news item with a photo in the staff editor (accessible at
+    every width); it shows on the home page and on the library's page."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     user = User.objects.create_user("bib-lens", password="x", role=Role.LIBRARIAN)
     user.libraries.add(relire["lens"])
     page.goto(page.base_url + "/personnel/")
@@ -109,7 +119,11 @@ def test_news_editor_publishes_a_news_item(page, axe, home, relire):
     _axe_at_every_width(page, axe, "news editor")
     page.get_by_label("Titre").fill("Grainothèque ouverte")
     page.get_by_label("Chapô").fill("Des graines à échanger à l'accueil.")
-    page.get_by_label("Texte").fill("## Comment faire\n\nApportez **vos graines**.")
+    page.get_by_label("Texte", exact=True).fill("## Comment faire\n\nApportez **vos graines**.")
+    page.get_by_label("Image", exact=True).set_input_files(
+        files=[{"name": "graines.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    page.get_by_label("Texte alternatif de l'image").fill("Des sachets de graines")
     page.get_by_label("État").select_option("published")
     with page.expect_navigation():
         page.get_by_role("button", name="Enregistrer").click()
@@ -119,5 +133,8 @@ def test_news_editor_publishes_a_news_item(page, axe, home, relire):
         page.get_by_role("link", name="Grainothèque ouverte").click()
     expect(page.get_by_role("heading", name="Comment faire", level=2)).to_be_visible()
     expect(page.locator("article strong")).to_have_text("vos graines")
+    image = page.get_by_role("img", name="Des sachets de graines")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.naturalWidth") == 40
     page.goto(page.base_url + "/bibliotheques/lens/")
     expect(page.get_by_role("link", name="Grainothèque ouverte")).to_be_visible()

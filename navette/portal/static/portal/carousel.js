@@ -1,6 +1,7 @@
 /* Carousels: without JavaScript a carousel is a list that scrolls sideways inside itself
    (it takes the keyboard focus, so the arrow keys scroll it). Here, its "previous" and
-   "next" buttons are shown and scroll it by most of its width. */
+   "next" buttons are shown, while it has more than fits, and scroll it by most of its
+   width. */
 (function () {
   var carousels = document.querySelectorAll("[data-carousel]");
   Array.prototype.forEach.call(carousels, function (carousel) {
@@ -19,6 +20,10 @@
     }
     buttons.querySelector("[data-carousel-prev]").addEventListener("click", function () { step(-1); });
     buttons.querySelector("[data-carousel-next]").addEventListener("click", function () { step(1); });
-    buttons.hidden = false;
+    function fit() {
+      buttons.hidden = track.scrollWidth <= track.clientWidth + 1;
+    }
+    window.addEventListener("resize", fit);
+    fit();
   });
 })();

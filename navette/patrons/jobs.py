@@ -1,5 +1,5 @@
-"""Scheduled privacy jobs: delete inactive patrons, forget old login attempts. Each is
-idempotent. (Old loans are anonymised by the circulation app's job, ``loans-anonymise``.)"""
+"""Scheduled jobs: delete inactive patrons, forget old login attempts, count the registered
+patrons of the year for the statistics. Each is idempotent. (Old loans are anonymised by the circulation app's job, ``loans-anonymise``.)"""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 
 from navette.patrons.privacy import patrons_purge
 from navette.patrons.pseudonyms import pseudonym_keys_job
+from navette.patrons.rollups import registered_job
 from navette.patrons.services import login_attempts_purge
 
 
@@ -22,4 +23,5 @@ JOBS = [
     ("pseudonym-keys", pseudonym_keys_job),
     ("patrons-purge", purge),
     ("patrons-login-attempts", forget_login_attempts),
+    ("patrons-registered", registered_job),
 ]

@@ -275,3 +275,44 @@ class PatronFileEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_number} ({self.library_id})"
+
+
+class RegisteredYear(models.Model):
+    """How far the patrons registered in ``year`` are counted (``RegisteredCount``): on
+    ``counted_on``, by the nightly job (``patrons-registered``), until the year is closed
+    (``close_statistics_year``), which counts it one last time (``final``)."""
+
+    year = models.PositiveSmallIntegerField(_("année"), primary_key=True)
+    counted_on = models.DateField(_("compté le"))
+    final = models.BooleanField(_("définitif"), default=False)
+
+    class Meta:
+        verbose_name = _("année d'inscrits comptée")
+        verbose_name_plural = _("années d'inscrits comptées")
+
+
+#: ``RegisteredCount.library_id`` of the counts of the whole network
+NETWORK = 0
+
+
+class RegisteredCount(models.Model):
+    """Patrons registered in ``year`` (registered by its 31 December, membership running on
+    one of its days), per home library (``library_id``; ``NETWORK``: every library), in all
+    (``dimension`` "") and by ``birth_year`` (the year, "" when unknown) or ``residence``
+    (``Patron.residence``): what the annual report reads instead of the patrons
+    (``navette.patrons.rollups``)."""
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    library_id = models.IntegerField(_("bibliothèque (0 : le réseau)"))
+    dimension = models.CharField(_("critère"), max_length=20, blank=True)
+    key = models.CharField(_("valeur"), max_length=120, blank=True)
+    n = models.IntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("compte d'inscrits")
+        verbose_name_plural = _("comptes d'inscrits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "library_id", "dimension", "key"], name="patrons_registered_once"
+            )
+        ]

@@ -147,6 +147,11 @@ def patron_pseudonym(patron_id: int | None, day: dt.date) -> uuid.UUID | None:
     return pseudonym(key, patron_id) if key is not None else None
 
 
+def year_closed(year: int) -> bool:
+    """Whether ``year`` is closed (its key destroyed by ``pseudonym_key_destroy``)."""
+    return PseudonymKey.objects.filter(year=year, destroyed_at__isnull=False).exists()
+
+
 def pseudonym_key_destroy(*, year: int, actor: Actor, now: dt.datetime) -> bool:
     """Destroy the key of ``year`` (a year that is over); the pseudonyms already written stay
     countable but can never be recomputed for a patron. Idempotent: returns whether a key was

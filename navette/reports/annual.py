@@ -28,6 +28,7 @@ from navette.digital.models import UsageFact
 from navette.events.models import Audience, Event, EventStatus, Registration
 from navette.network.models import Library, OpeningPeriod
 from navette.patrons.models import Patron
+from navette.patrons.rollups import registered_counts
 from navette.stats import selectors
 from navette.stats.models import CirculationAction
 
@@ -165,19 +166,16 @@ def annual_report(year: int, library: Library | None = None) -> Report:
     ))  # fmt: skip
 
     # E. users and uses
-    patrons = Patron.objects.filter(
-        home_library_id__in=ids, created_at__date__lte=end, membership_expires_on__gte=start
-    )
-    # age on 31 December is the year minus the year of birth: counted by year of birth
+    # counted by the nightly job (navette.patrons.rollups); age on 31 December is the year
+    # minus the year of birth: counted by year of birth
+    site = library.pk if library is not None else None
     registered_age: dict[str, int] = defaultdict(int)
-    for row in patrons.values("birth_date__year").annotate(n=Count("id")).order_by():
-        born = row["birth_date__year"]
-        band = "inconnu" if born is None else _band_at(year - born)
-        registered_age[selectors.age_group(band)] += row["n"]
+    for born, n in registered_counts(year, "birth_year", site).items():
+        band = "inconnu" if not born else _band_at(year - int(born))
+        registered_age[selectors.age_group(band)] += n
     registered_commune: dict[str, int] = defaultdict(int)
-    for row in patrons.values("postcode", "city").annotate(n=Count("id")).order_by():
-        place = Patron(postcode=row["postcode"], city=row["city"]).residence
-        registered_commune[place or "—"] += row["n"]
+    for place, n in registered_counts(year, "residence", site).items():
+        registered_commune[place or "—"] += n
     active_age = selectors.active_borrowers(year, "age_group", library)
     active_commune = selectors.active_borrowers(year, "residence", library)
     loans_by_kind = {
@@ -202,8 +200,9 @@ def annual_report(year: int, library: Library | None = None) -> Report:
     users = Section("E", _("Publics et usages"), (
         Figure("E1", _("Inscrits dans l'année, par âge"),
                _("Lecteurs inscrits à ce site (ou au réseau) dont l'adhésion a couru pendant "
-                 "l'année, âge au 31 décembre ; compté dans la base des lecteurs le jour du "
-                 "rapport (les lecteurs déjà supprimés n'y sont plus)."),
+                 "l'année, âge au 31 décembre ; comptés chaque nuit dans la base des lecteurs, "
+                 "une dernière fois à la clôture de l'année (les lecteurs supprimés ensuite y "
+                 "restent comptés)."),
                rows=_rows(dict(registered_age), AGE_GROUPS)),
         Figure("E2", _("Inscrits dans l'année, par commune de résidence"),
                _("Mêmes lecteurs, par code postal et commune."),

@@ -218,6 +218,55 @@ def _patrons(args, connection) -> None:  # type: ignore[no-untyped-def]
         )
 
 
+def _collections(args, connection) -> None:  # type: ignore[no-untyped-def]
+    """``--copies`` copies of ``--copies / 5`` records (media as the loans'), owned by the
+    libraries by size, acquired from 1990 to 2025 (one in ten with no date), one in twenty
+    withdrawn and one in a hundred lost: what the collections counts read."""
+    with connection.cursor() as c:
+        c.execute(f"SELECT 1 FROM {PROGRESS} WHERE step = 'collections'")  # noqa: S608
+        if c.fetchone():
+            return
+    ids, weights = _library_weights()
+    docs = [d for d, _w in DOC_TYPES]
+    records = max(1, args.copies // 5)
+    t0 = time.perf_counter()
+    with connection.cursor() as c:
+        cpu0 = _backend_cpu(c)
+        c.execute("SELECT setseed(0.5)")
+        c.execute(
+            "INSERT INTO catalogue_record (flavour, marc, control_number, control_source, title, "  # noqa: S608
+            "subtitle, responsibility, authors, subjects, publisher, year, languages, isbns, "
+            "issns, eans, series, summary, audience, doc_type, created_at, updated_at, is_demo, "
+            "marc_hash, source_file) SELECT 'marc21', '{}'::jsonb, 'B' || i, '', 'Titre ' || i, "
+            "'', '', '[]', '[]', '', 1990 + i %% 36, '[]', '[]', '[]', '[]', '[]', '', '', "
+            f"({_texts(docs)})[width_bucket(random(), "
+            f"{_cumulative([w for _d, w in DOC_TYPES])})], now(), now(), false, '', '' "
+            "FROM generate_series(1, %s) AS i",
+            [records],
+        )
+        c.execute("SELECT min(id) FROM catalogue_record WHERE control_number LIKE 'B%%'")
+        first = c.fetchone()[0]
+        c.execute(
+            "INSERT INTO catalogue_item (barcode, call_number, shelving_location, "  # noqa: S608
+            "doc_type_override, status, circulates, acquired_on, notes, is_demo, created_at, "
+            "updated_at, current_library_id, owning_library_id, record_id) "
+            "SELECT 'X' || i, '', '', '', CASE WHEN r < 0.05 THEN 'withdrawn' WHEN r < 0.06 "
+            "THEN 'lost' WHEN r < 0.25 THEN 'on_loan' ELSE 'available' END, true, "
+            "CASE WHEN r2 < 0.1 THEN NULL ELSE DATE '1990-01-01' + (power(r2, 0.35) * 13149)::int "
+            "END, '', false, TIMESTAMPTZ '2012-01-01', now(), lib, lib, %s + (i %% %s) "
+            f"FROM (SELECT i, ({_ints(ids)})[width_bucket(random(), {_cumulative(weights)})] "
+            "AS lib, random() AS r, random() AS r2 FROM generate_series(1, %s) AS i) AS g",
+            [first, records, args.copies],
+        )
+        c.execute("ANALYZE catalogue_record; ANALYZE catalogue_item")
+        cpu = _backend_cpu(c) - cpu0
+        c.execute(
+            f"INSERT INTO {PROGRESS} (step, rows, seconds, cpu) VALUES ('collections', %s, %s, %s)",  # noqa: S608
+            [args.copies, time.perf_counter() - t0, cpu],
+        )
+    print(f"collections: {time.perf_counter() - t0:.0f} s, load {_load()}", flush=True)
+
+
 def _facts(args, connection) -> None:  # type: ignore[no-untyped-def]
     """The facts, a month per transaction, skipping the months already written."""
     from django.db import transaction
@@ -307,6 +356,7 @@ def _facts(args, connection) -> None:  # type: ignore[no-untyped-def]
 
 def _rollups(connection) -> None:  # type: ignore[no-untyped-def]
     """The nightly job's work, done once for the three years (resumable, as the job is)."""
+    from navette.catalogue.rollups import collection_rollup
     from navette.patrons.rollups import registered_rollup
     from navette.stats.rollups import stats_rollup
 
@@ -314,6 +364,7 @@ def _rollups(connection) -> None:  # type: ignore[no-untyped-def]
     for step, work in (
         ("rollup facts", lambda: stats_rollup(until=dt.date(YEARS[-1], 12, 31))),
         ("rollup patrons", lambda: [registered_rollup(y, today=today) for y in YEARS]),
+        ("rollup collections", lambda: [collection_rollup(y, today=today) for y in YEARS]),
     ):
         with connection.cursor() as c:
             c.execute(f"SELECT 1 FROM {PROGRESS} WHERE step = %s", [step])  # noqa: S608
@@ -335,6 +386,7 @@ def _rollups(connection) -> None:  # type: ignore[no-untyped-def]
 def _measure(args, connection) -> None:  # type: ignore[no-untyped-def]
     from django.test import Client
 
+    from navette.catalogue.models import CollectionCount
     from navette.core.models import Role, User
     from navette.network.models import Library
     from navette.patrons.models import RegisteredCount
@@ -345,7 +397,10 @@ def _measure(args, connection) -> None:  # type: ignore[no-untyped-def]
         MonthlyCount,
     )
 
-    tables = [CirculationFact, MonthlyCount, ActiveBorrower, ActiveBorrowerCount, RegisteredCount]
+    tables = [
+        CirculationFact, MonthlyCount, ActiveBorrower, ActiveBorrowerCount, RegisteredCount,
+        CollectionCount,
+    ]  # fmt: skip
     sizes = []
     with connection.cursor() as c:
         for model in tables:
@@ -356,9 +411,10 @@ def _measure(args, connection) -> None:  # type: ignore[no-untyped-def]
             )
             total, heap, n = c.fetchone()
             sizes.append(f"| {table} | {n:,} | {heap / 2**20:,.0f} | {total / 2**20:,.0f} |")
-        c.execute("SELECT pg_total_relation_size('patrons_patron'), count(*) FROM patrons_patron")
-        total, n = c.fetchone()
-        sizes.append(f"| patrons_patron | {n:,} | | {total / 2**20:,.0f} |")
+        for table in ("patrons_patron", "catalogue_item", "catalogue_record"):
+            c.execute(f"SELECT pg_total_relation_size(%s), count(*) FROM {table}", [table])  # noqa: S608
+            total, n = c.fetchone()
+            sizes.append(f"| {table} | {n:,} | | {total / 2**20:,.0f} |")
         c.execute("SELECT pg_database_size(current_database())")
         database_bytes = c.fetchone()[0]
         c.execute(f"SELECT step, rows, seconds, cpu FROM {PROGRESS}")  # noqa: S608
@@ -445,7 +501,10 @@ more than others, about half borrow in a year, four loans in five at their own l
 Generation (wall, on the shared machine): facts {fact_s / 60:.1f} min (backend CPU
 {fact_cpu / 60:.1f} min), index and vacuum {step("facts index")}, patrons {step("patrons")};
 rollups (the nightly job's work over three years, done once): facts {step("rollup facts")},
-registered patrons {step("rollup patrons")}. The nightly job itself rolls up one day.
+registered patrons {step("rollup patrons")}, collections {step("rollup collections")}.
+Copies: {progress.get("collections", (0,))[0]:,} of a fifth as many records, generated in
+{step("collections")}. The nightly jobs themselves roll up one day of facts and count this
+year's (and last year's) patrons and copies once.
 
 | table | rows | heap MiB | with indexes MiB |
 |---|---|---|---|
@@ -480,6 +539,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--facts", type=int, default=30_000_000)
     parser.add_argument("--patrons", type=int, default=300_000)
     parser.add_argument("--libraries", type=int, default=300)
+    parser.add_argument("--copies", type=int, default=1_500_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--pg", default=local_pg_url("navette_bench_stats"))
     parser.add_argument("--fresh", action="store_true", help="drop what an earlier run wrote")
@@ -498,6 +558,7 @@ def main(argv: list[str]) -> None:
     print(f"load {_load()}", flush=True)
     _setup(args, connection)
     _facts(args, connection)
+    _collections(args, connection)
     if args.stop_after == "generate":
         return
     _rollups(connection)

@@ -1,10 +1,12 @@
-"""Scheduled jobs of the catalogue (run by ``navette jobs`` and ``navette serve``)."""
+"""Scheduled jobs of the catalogue (run by ``navette jobs`` and ``navette serve``): the
+duplicates' scan, and the collections counted for the annual report."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from navette.catalogue.duplicates import duplicates_scan
+from navette.catalogue.rollups import collections_job
 from navette.core.actors import Actor
 
 
@@ -17,4 +19,7 @@ def duplicate_candidates(now: dt.datetime) -> str:
     return f"doublons : {scan.pairs} paires en {scan.seconds:.1f} s"
 
 
-JOBS = [("duplicate-candidates", duplicate_candidates)]
+JOBS = [
+    ("duplicate-candidates", duplicate_candidates),
+    ("catalogue-collections", collections_job),
+]

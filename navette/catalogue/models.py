@@ -777,3 +777,40 @@ class CoverService(models.Model):
             )
         if "{isbn}" not in self.url_template and "{isbn10}" not in self.url_template:
             raise ValidationError({"url_template": _("L'adresse contient {isbn} ou {isbn10}.")})
+
+
+class CollectionYear(models.Model):
+    """How far the collections of ``year`` are counted (``CollectionCount``): on
+    ``counted_on``, by the nightly job (``catalogue-collections``), until the year is closed
+    (``close_statistics_year``), which counts it one last time (``final``)."""
+
+    year = models.PositiveSmallIntegerField(_("année"), primary_key=True)
+    counted_on = models.DateField(_("compté le"))
+    final = models.BooleanField(_("définitif"), default=False)
+
+    class Meta:
+        verbose_name = _("année de collections comptée")
+        verbose_name_plural = _("années de collections comptées")
+
+
+class CollectionCount(models.Model):
+    """A year's collections per owning library (``library_id``; 0: the whole network), by
+    media (``key``, the copy's type else its record's): copies held on 31 December
+    (``dimension`` "held"), copies acquired in the year ("acquired"), and periodical titles
+    with a copy acquired in the year ("periodicals", key ""): what the annual report reads
+    instead of the copies (``navette.catalogue.rollups``)."""
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    library_id = models.IntegerField(_("bibliothèque (0 : le réseau)"))
+    dimension = models.CharField(_("critère"), max_length=20)
+    key = models.CharField(_("valeur"), max_length=20, blank=True)
+    n = models.IntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("compte de collections")
+        verbose_name_plural = _("comptes de collections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "library_id", "dimension", "key"], name="catalogue_collection_once"
+            )
+        ]

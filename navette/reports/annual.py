@@ -18,12 +18,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, Q, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from navette.catalogue.models import DocType, Item, ItemStatus
+from navette.catalogue.models import DocType
+from navette.catalogue.rollups import collection_counts
 from navette.digital.models import UsageFact
 from navette.events.models import Audience, Event, EventStatus, Registration
 from navette.network.models import Library, OpeningPeriod
@@ -100,11 +100,6 @@ def _weekly_minutes(library_ids: list[int]) -> dict[int, int]:
     return minutes
 
 
-def _item_doc_type() -> Coalesce:
-    """A copy's media: its own type, else its record's (as ``Item.doc_type``)."""
-    return Coalesce(NullIf("doc_type_override", Value("")), "record__doc_type")
-
-
 def _band_at(age: int) -> str:
     """The statistics' age band of an age (as ``Patron.age_band``)."""
     return Patron(birth_date=dt.date(2000, 1, 1)).age_band(dt.date(2000 + age, 1, 1))
@@ -131,20 +126,16 @@ def annual_report(year: int, library: Library | None = None) -> Report:
     ))  # fmt: skip
 
     # B. collections
-    items = Item.objects.filter(owning_library_id__in=ids).annotate(kind=_item_doc_type())
-    held = items.filter(
-        Q(acquired_on__lte=end) | Q(acquired_on__isnull=True, created_at__date__lte=end)
-    ).exclude(status__in=[ItemStatus.WITHDRAWN, ItemStatus.LOST])
-    by_kind = {r["kind"]: r["n"] for r in held.values("kind").annotate(n=Count("id")).order_by()}
-    acquired = items.filter(acquired_on__gte=start, acquired_on__lte=end)
-    new_by_kind = {
-        r["kind"]: r["n"] for r in acquired.values("kind").annotate(n=Count("id")).order_by()
-    }
-    periodicals = acquired.filter(kind=DocType.MAGAZINE).values("record_id").distinct().count()
+    # counted by the nightly job (navette.catalogue.rollups)
+    site = library.pk if library is not None else None
+    by_kind = collection_counts(year, "held", site)
+    new_by_kind = collection_counts(year, "acquired", site)
+    periodicals = collection_counts(year, "periodicals", site).get("", 0)
     collections = Section("B", _("Collections"), (
         Figure("B1", _("Documents au 31 décembre, par support"),
                _("Exemplaires possédés, acquis au plus tard le 31 décembre (ou créés avant si "
-                 "la date d'acquisition manque), ni retirés ni perdus à ce jour."),
+                 "la date d'acquisition manque), ni retirés ni perdus au dernier compte (chaque "
+                 "nuit, une dernière fois à la clôture de l'année)."),
                rows=tuple((doc_labels.get(k, k), n) for k, n in _rows(by_kind))),
         Figure("B2", _("Acquisitions de l'année, par support"),
                _("Exemplaires dont la date d'acquisition est dans l'année."),
@@ -168,7 +159,6 @@ def annual_report(year: int, library: Library | None = None) -> Report:
     # E. users and uses
     # counted by the nightly job (navette.patrons.rollups); age on 31 December is the year
     # minus the year of birth: counted by year of birth
-    site = library.pk if library is not None else None
     registered_age: dict[str, int] = defaultdict(int)
     for born, n in registered_counts(year, "birth_year", site).items():
         band = "inconnu" if not born else _band_at(year - int(born))

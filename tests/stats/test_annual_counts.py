@@ -1,8 +1,9 @@
-"""Registered patrons counted by year (``navette.patrons.rollups``): the annual report reads
-the counts, not the patrons; the nightly job counts this year and last year once a day; the
-close counts the year for good, so that patrons deleted afterwards still count; and every
+"""Registered patrons and collections counted by year (``navette.patrons.rollups``,
+``navette.catalogue.rollups``): the annual report reads the counts, not the patrons nor the
+copies; the nightly jobs count this year and last year once a day; the close counts the
+year for good, so that patrons deleted and copies withdrawn afterwards still count; and every
 statistics page and report, once the days are rolled up, reads neither the patrons, nor the
-loans, nor the raw facts."""
+copies, nor the loans, nor the raw facts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from navette.catalogue.models import CollectionYear, Item, ItemStatus
+from navette.catalogue.rollups import collection_counts, collection_rollup, collections_job
 from navette.core.actors import Actor
 from navette.core.clock import PARIS
 from navette.core.models import Role, User
@@ -156,6 +159,7 @@ def test_pages_and_reports_read_only_rollups_and_small_tables(registered, libs, 
     the raw circulation facts."""
     stats_rollup(until=dt.date(2025, 12, 31))
     registered_rollup(2025, today=TODAY)
+    collection_rollup(2025, today=TODAY)
     user = User.objects.create_user("stat", password="x", role=Role.STATISTICIAN)
     client.force_login(user)
     lens = libs["Lens"].code
@@ -171,6 +175,73 @@ def test_pages_and_reports_read_only_rollups_and_small_tables(registered, libs, 
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200, url
         tables = " ".join(q["sql"] for q in queries.captured_queries)
-        for table in ("patrons_patron", "circulation_loan", "stats_circulationfact"):
+        for table in ("patrons_patron", "catalogue_item", "circulation_loan",
+                      "stats_circulationfact"):  # fmt: skip
             assert f'"{table}"' not in tables, (url, table)
         assert '"patrons_registeredcount"' in tables or "statistiques/?" in url or "tableaux" in url
+
+
+@pytest.fixture
+def collections(libs, make_item, make_record):
+    """2025 at Lens: two books bought in February, a film bought in 2024, a book without an
+    acquisition date created in 2024, a book lost; the same magazine bought at Lens and at
+    Avion; a book bought in 2026 (not counted). At Avion also a book bought in June, since
+    withdrawn."""
+    magazine = make_record(title="Revue", doc_type="magazine")
+    make_item(owner="Lens", acquired_on=dt.date(2025, 2, 1))
+    make_item(owner="Lens", acquired_on=dt.date(2025, 2, 1))
+    make_item(owner="Lens", doc_type="video", acquired_on=dt.date(2024, 5, 1))
+    undated = make_item(owner="Lens")
+    Item.objects.filter(pk=undated.pk).update(created_at=dt.datetime(2024, 3, 1, tzinfo=PARIS))
+    make_item(owner="Lens", acquired_on=dt.date(2025, 3, 1), status=ItemStatus.LOST)
+    make_item(owner="Lens", record=magazine, acquired_on=dt.date(2025, 4, 1))
+    make_item(owner="Avion", record=magazine, acquired_on=dt.date(2025, 4, 2))
+    make_item(owner="Lens", acquired_on=dt.date(2026, 1, 2))
+    make_item(owner="Avion", acquired_on=dt.date(2025, 6, 1), status=ItemStatus.WITHDRAWN)
+    return libs
+
+
+COLLECTIONS = {
+    None: {"held": {"book": 3, "video": 1, "magazine": 2},
+           "acquired": {"book": 4, "magazine": 2}, "periodicals": {"": 1}},
+    "Lens": {"held": {"book": 3, "video": 1, "magazine": 1},
+             "acquired": {"book": 3, "magazine": 1}, "periodicals": {"": 1}},
+    "Avion": {"held": {"magazine": 1}, "acquired": {"book": 1, "magazine": 1},
+              "periodicals": {"": 1}},
+}  # fmt: skip
+
+
+def _collections(libs):  # type: ignore[no-untyped-def]
+    return {
+        where: {
+            d: collection_counts(2025, d, libs[where].pk if where else None)
+            for d in ("held", "acquired", "periodicals")
+        }
+        for where in (None, "Lens", "Avion")
+    }
+
+
+def test_collections_equal_a_hand_count_before_and_after_the_rollup(collections):
+    """A magazine title bought at two sites is one title for the network."""
+    assert _collections(collections) == COLLECTIONS
+    assert collection_rollup(2025, today=TODAY) is True
+    assert _collections(collections) == COLLECTIONS
+    report = annual_report(2025)
+    assert dict(report.figure("B1").rows) == {"Livre": 3, "DVD ou Blu-ray": 1, "Revue": 2}
+    assert report.figure("B3").value == 1
+
+
+def test_collections_counted_once_a_day_and_for_good_at_the_close(collections):
+    """The job counts 2025 and 2026 once a day; after the close, a copy withdrawn does not
+    change 2025 (counted for good) but does change 2026 at the next count."""
+    assert collections_job(NOW) == "2 années de collections comptées"
+    assert collections_job(NOW + dt.timedelta(hours=5)) == "0 année de collections comptée"
+    statistics_year_close(year=2025, actor=Actor.system("tests"), now=NOW)
+    assert CollectionYear.objects.get(year=2025).final
+    bought = Item.objects.filter(
+        owning_library=collections["Lens"], acquired_on=dt.date(2025, 2, 1)
+    )
+    bought.update(status=ItemStatus.WITHDRAWN)
+    assert collections_job(NOW + dt.timedelta(days=1)) == "1 année de collections comptée"
+    assert collection_counts(2025, "held")["book"] == 3
+    assert collection_counts(2026, "held")["book"] == 2  # undated and 2026's; two withdrawn

@@ -65,7 +65,9 @@ def roll_up(first: dt.date, last: dt.date) -> None:
             [month, month, last],
         )
         # a borrower's groups: those of their first day in these days (the lowest value
-        # should they differ within that day)
+        # should they differ within that day); the facts joined are bounded to these days
+        # too, else the join reads every fact ever written (PostgreSQL does not carry the
+        # bounds of ``firsts.day`` over to ``f.day``)
         groups = "MIN(age_band), MIN(patron_category), MIN(residence)"
         cursor.execute(
             f"INSERT INTO {borrowers} "  # noqa: S608 (names from _meta)
@@ -78,21 +80,24 @@ def roll_up(first: dt.date, last: dt.date) -> None:
             "    AND library_id IS NOT NULL GROUP BY library_id, borrower"
             "  ) AS firsts ON f.library_id = firsts.library_id AND f.borrower = firsts.borrower"
             "  AND f.day = firsts.day"
-            "  WHERE f.action = %s GROUP BY f.library_id, f.borrower, f.day"
+            "  WHERE f.action = %s AND f.day >= %s AND f.day <= %s"
+            "  GROUP BY f.library_id, f.borrower, f.day"
             " UNION ALL"
             f" SELECT %s, {NETWORK}, f.borrower, f.day, {groups} FROM {facts} AS f JOIN ("
             f"   SELECT borrower, MIN(day) AS day FROM {facts}"
             "    WHERE day >= %s AND day <= %s AND action = %s AND borrower IS NOT NULL"
             "    GROUP BY borrower"
             "  ) AS firsts ON f.borrower = firsts.borrower AND f.day = firsts.day"
-            "  WHERE f.action = %s GROUP BY f.borrower, f.day"
+            "  WHERE f.action = %s AND f.day >= %s AND f.day <= %s GROUP BY f.borrower, f.day"
             ") AS found WHERE 1 = 1 "
             "ON CONFLICT (year, library_id, borrower) DO UPDATE SET "
             "first_day = excluded.first_day, age_band = excluded.age_band, "
             "patron_category = excluded.patron_category, residence = excluded.residence "
             f"WHERE excluded.first_day < {borrowers}.first_day",
             [first.year, first, last, CirculationAction.CHECKOUT, CirculationAction.CHECKOUT,
-             first.year, first, last, CirculationAction.CHECKOUT, CirculationAction.CHECKOUT],
+             first, last,
+             first.year, first, last, CirculationAction.CHECKOUT, CirculationAction.CHECKOUT,
+             first, last],
         )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Value
@@ -33,7 +34,7 @@ NETWORK = 0
 DIMENSIONS = ("held", "acquired", "periodicals")
 
 
-def _items(library_id: int | None) -> QuerySet[Item]:
+def _items(library_id: int | None) -> QuerySet[Any]:
     """Copies (of ``library_id``, else of every library), with their media as ``kind``: the
     copy's own type, else its record's (as ``Item.doc_type``)."""
     qs = (
@@ -44,7 +45,7 @@ def _items(library_id: int | None) -> QuerySet[Item]:
     return qs.annotate(kind=Coalesce(NullIf("doc_type_override", Value("")), "record__doc_type"))
 
 
-def held(year: int, library_id: int | None = None) -> QuerySet[Item]:
+def held(year: int, library_id: int | None = None) -> QuerySet[Any]:
     """Copies held on 31 December of ``year``: acquired by then (or created by then, when
     the acquisition date is missing), neither withdrawn nor lost (today)."""
     end = dt.date(year, 12, 31)
@@ -55,7 +56,7 @@ def held(year: int, library_id: int | None = None) -> QuerySet[Item]:
     )
 
 
-def acquired(year: int, library_id: int | None = None) -> QuerySet[Item]:
+def acquired(year: int, library_id: int | None = None) -> QuerySet[Any]:
     """Copies acquired in ``year``."""
     return _items(library_id).filter(
         acquired_on__gte=dt.date(year, 1, 1), acquired_on__lte=dt.date(year, 12, 31)

@@ -83,8 +83,35 @@ class MonthlyCount(models.Model):
         indexes = [models.Index(fields=["month", "library_id"], name="stats_monthly_month_library")]
 
 
-#: ``ActiveBorrower.library_id`` of a borrower counted for the whole network
+#: ``ActiveBorrower.library_id`` of a borrower counted for the whole network (and
+#: ``MonthlySlice.library_id`` of the counts of every library together)
 NETWORK = 0
+
+#: what ``MonthlySlice`` counts by, besides the month, the library and the action; "visitor"
+#: is "1" for a fact of a borrower registered at another library of the network, else "0"
+SLICES = ("doc_type", "patron_category", "age_band", "home_library_id", "owning_library_id",
+          "visitor")  # fmt: skip
+
+
+class MonthlySlice(models.Model):
+    """``MonthlyCount`` by month, library (``NETWORK``: every library together) and action,
+    in all (``dimension`` "") or by one more of its dimensions (``SLICES``, the value as
+    text in ``key``, "" for none): what the pages read, a few thousand rows a month where
+    ``MonthlyCount``, crossing every dimension, has as many as a third of the facts."""
+
+    month = models.DateField(_("mois"))
+    library_id = models.IntegerField(_("bibliothèque (0 : le réseau)"), null=True)
+    action = models.CharField(_("action"), max_length=20, choices=CirculationAction.choices)
+    dimension = models.CharField(_("critère"), max_length=20, blank=True)
+    key = models.CharField(_("valeur"), max_length=30, blank=True)
+    n = models.IntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("compte mensuel par critère")
+        verbose_name_plural = _("comptes mensuels par critère")
+        indexes = [
+            models.Index(fields=["dimension", "library_id", "month"], name="stats_slice_key")
+        ]
 
 
 class ActiveBorrower(models.Model):

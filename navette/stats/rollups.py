@@ -2,8 +2,9 @@
 
 The statistics pages and the annual report never scan the raw facts of past days: each day,
 once over, is counted into ``MonthlyCount`` (facts by month and all their dimensions: the
-month's rows are counted again from its first day up to that day) and ``ActiveBorrower``
-(each year's borrowers, per library and for the network). ``RollupState`` says through which
+month's rows are counted again from its first day up to that day), ``MonthlySlice`` (the
+same by month, library and action and at most one more dimension, what the pages read) and
+``ActiveBorrower`` (each year's borrowers, per library and for the network). ``RollupState`` says through which
 day; readers (``navette.stats.selectors``) add the facts of the days after it (today,
 usually) read directly. Periods on the pages are whole months, hence the month grain: a
 month of facts becomes a few thousand rows.
@@ -17,6 +18,7 @@ day).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils.translation import ngettext
@@ -25,11 +27,13 @@ from navette.core import clock
 from navette.core.dblocks import JobLockBusy, job_lock
 from navette.stats.models import (
     NETWORK,
+    SLICES,
     ActiveBorrower,
     ActiveBorrowerCount,
     CirculationAction,
     CirculationFact,
     MonthlyCount,
+    MonthlySlice,
     RollupState,
 )
 
@@ -64,6 +68,7 @@ def roll_up(first: dt.date, last: dt.date) -> None:
             f"GROUP BY {_DIMENSIONS}",
             [month, month, last],
         )
+        _slice(cursor, month)
         # a borrower's groups: those of their first day in these days (the lowest value
         # should they differ within that day); the facts joined are bounded to these days
         # too, else the join reads every fact ever written (PostgreSQL does not carry the
@@ -99,6 +104,42 @@ def roll_up(first: dt.date, last: dt.date) -> None:
              first.year, first, last, CirculationAction.CHECKOUT, CirculationAction.CHECKOUT,
              first, last],
         )  # fmt: skip
+
+
+#: a slice's key, as text, from the columns of ``MonthlyCount``
+_SLICE_KEYS = {
+    "": "''",
+    "doc_type": "doc_type",
+    "patron_category": "patron_category",
+    "age_band": "age_band",
+    "home_library_id": "COALESCE(CAST(home_library_id AS TEXT), '')",
+    "owning_library_id": "COALESCE(CAST(owning_library_id AS TEXT), '')",
+    "visitor": "CASE WHEN home_library_id IS NOT NULL AND home_library_id <> library_id "
+    "THEN '1' ELSE '0' END",
+}
+assert set(_SLICE_KEYS) == {"", *SLICES}
+
+
+def _slice(cursor: Any, month: dt.date) -> None:
+    """``MonthlySlice`` of ``month`` again from its ``MonthlyCount`` rows (already counted):
+    per library and for the network, in all and by each dimension of ``SLICES``."""
+    monthly, slices = MonthlyCount._meta.db_table, MonthlySlice._meta.db_table
+    cursor.execute(f"DELETE FROM {slices} WHERE month = %s", [month])  # noqa: S608
+    parts, params = [], []
+    for dimension, key in _SLICE_KEYS.items():
+        for library in ("library_id", str(NETWORK)):
+            group = "action, k" if library != "library_id" else "library_id, action, k"
+            parts.append(
+                f"SELECT month, {library}, action, '{dimension}', k, SUM(n) FROM ("  # noqa: S608
+                f"SELECT month, library_id, action, {key} AS k, n FROM {monthly} "
+                f"WHERE month = %s) AS m GROUP BY month, {group}"
+            )
+            params.append(month)
+    cursor.execute(
+        f"INSERT INTO {slices} (month, library_id, action, dimension, key, n) "  # noqa: S608
+        + " UNION ALL ".join(parts),
+        params,
+    )
 
 
 def count_borrowers(year: int) -> None:

@@ -13,7 +13,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 
 from navette.core.errors import DomainError
@@ -27,6 +39,7 @@ from navette.stats.models import (
     CirculationAction,
     CirculationFact,
     MonthlyCount,
+    MonthlySlice,
 )
 
 #: age bands in the order a table shows them (as ``Patron.age_band`` names them)
@@ -76,15 +89,25 @@ def facts(
     return qs.filter(library_id=library.pk) if library is not None else qs
 
 
-#: what ``tally`` can count by (a fact's columns, and ``month``)
+#: what ``tally`` can count by (a fact's columns, ``month``, and ``visitor``: "1" for a fact
+#: of a borrower registered at another library of the network, else "0")
 DIMENSIONS = frozenset(
     {"month", "action", "library_id", "owning_library_id", "home_library_id", "doc_type",
-     "patron_category", "age_band"}
+     "patron_category", "age_band", "visitor"}
 )  # fmt: skip
+_ID_SLICES = {"home_library_id", "owning_library_id"}
 
 
 def _month(value: dt.date | dt.datetime) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _visitor() -> Case:
+    return Case(
+        When(Q(home_library_id__isnull=False) & ~Q(home_library_id=F("library_id")),
+             then=Value("1")),
+        default=Value("0"), output_field=CharField(),
+    )  # fmt: skip
 
 
 def tally(
@@ -92,9 +115,10 @@ def tally(
     actions: Sequence[str] = (),
 ) -> dict[tuple[Any, ...], int]:  # fmt: skip
     """Facts of the period counted by ``dimensions`` (in that order in each key): the days
-    rolled up are read from ``MonthlyCount``, the later ones from the facts themselves (the
-    rollups are never behind by more than the days not yet over; a period that does not
-    start on a first of the month is read from the facts)."""
+    rolled up are read from ``MonthlySlice`` (at most one dimension besides the month, the
+    action and the library) or ``MonthlyCount`` (more), the later ones from the facts
+    themselves (the rollups are never behind by more than the days not yet over; a period
+    that does not start on a first of the month is read from the facts)."""
     unknown = set(dimensions) - DIMENSIONS
     if unknown:
         raise ValueError(f"unknown dimensions {sorted(unknown)}")
@@ -108,9 +132,33 @@ def tally(
             qs = qs.filter(library_id=library.pk)
         if "month" in dimensions and qs.model is CirculationFact:
             qs = qs.annotate(month=TruncMonth("day"))
+        if "visitor" in dimensions:
+            qs = qs.annotate(visitor=_visitor())
         for row in qs.values(*dimensions).annotate(n=measure).order_by():
             key = tuple(_month(row[d]) if d == "month" else row[d] for d in dimensions)
             found[key] += row["n"]
+
+    def add_slice(first: dt.date, last: dt.date, dimension: str) -> None:
+        qs = MonthlySlice.objects.filter(month__gte=first, month__lte=last, dimension=dimension)
+        if library is not None:
+            qs = qs.filter(library_id=library.pk)
+        elif "library_id" in dimensions:
+            qs = qs.exclude(library_id=NETWORK)
+        else:
+            qs = qs.filter(library_id=NETWORK)
+        if actions:
+            qs = qs.filter(action__in=actions)
+        columns = [d if d in ("month", "action", "library_id") else "key" for d in dimensions]
+        for row in qs.values(*columns).annotate(total=Sum("n")).order_by():
+            key = []
+            for d in dimensions:
+                if d in ("month", "action", "library_id"):
+                    key.append(row[d])
+                elif d in _ID_SLICES:
+                    key.append(int(row["key"]) if row["key"] else None)
+                else:
+                    key.append(row["key"])
+            found[tuple(key)] += row["total"]
 
     # the rollups hold whole months up to ``through``: usable from a first of the month to
     # a month's end (or to ``through``)
@@ -120,10 +168,16 @@ def tally(
         assert through is not None
         rolled_end = min(end, through)
         if rolled_end >= start:
-            add(
-                MonthlyCount.objects.filter(month__gte=start, month__lte=rolled_end.replace(day=1)),
-                Sum("n"),
-            )
+            extra = [d for d in dimensions if d not in ("month", "action", "library_id")]
+            if len(extra) <= 1:
+                add_slice(start, rolled_end.replace(day=1), extra[0] if extra else "")
+            else:
+                add(
+                    MonthlyCount.objects.filter(
+                        month__gte=start, month__lte=rolled_end.replace(day=1)
+                    ),
+                    Sum("n"),
+                )
             start = max(start, rolled_end + dt.timedelta(days=1))
     if start <= end:
         add(CirculationFact.objects.filter(day__gte=start, day__lte=end), Count("id"))
@@ -151,11 +205,11 @@ def by_library(start: dt.date, end: dt.date) -> list[LibraryRow]:
     """One row per library of the network (those with nothing too), by commune."""
     counts: dict[tuple[int | None, str], int] = defaultdict(int)
     visitors: dict[int | None, int] = defaultdict(int)
-    for (library_id, action, home), n in tally(
-        start, end, ["library_id", "action", "home_library_id"]
+    for (library_id, action, visitor), n in tally(
+        start, end, ["library_id", "action", "visitor"]
     ).items():
         counts[library_id, action] += n
-        if action == CirculationAction.CHECKOUT and home is not None and home != library_id:
+        if action == CirculationAction.CHECKOUT and visitor == "1":
             visitors[library_id] += n
     rows = []
     for library in in_french_order(Library.objects.all()):

@@ -144,15 +144,26 @@ def test_rolled_up_counts_equal_the_facts(year_2025, libs):
                (dt.date(2025, 3, 1), dt.date(2025, 3, 31)),
                (dt.date(2025, 3, 5), dt.date(2025, 3, 31))]  # fmt: skip
 
+    lens = libs["Lens"]
+
     def counts():  # type: ignore[no-untyped-def]
         return [
             (list(selectors.csv_rows(a, b)), selectors.checkouts_by_month(a, b),
-             [(r.library.pk, r.checkouts, r.checkins) for r in selectors.by_library(a, b)])
+             selectors.checkouts_by_month(a, b, lens),
+             [(r.library.pk, r.checkouts, r.checkins, r.checkouts_visitors)
+              for r in selectors.by_library(a, b)],
+             [selectors.checkouts_by(d, a, b, where)
+              for d in ("doc_type", "patron_category", "age_band", "home_library")
+              for where in (None, lens)],
+             selectors.tally(a, b, ["library_id", "action"]),
+             selectors.tally(a, b, ["action", "owning_library_id"], library=lens))
             for a, b in periods
         ]  # fmt: skip
 
     expected = counts()
     assert sum(int(row[-1]) for row in expected[0][0]) == 12  # 6 loans, 6 returns
+    # the adult and the pensioner borrowed at Avion, registered at Lens: visitors there
+    assert (libs["Avion"].pk, 2, 2, 2) in expected[0][3]
     stats_rollup(until=DAY1.date())
     assert counts() == expected
     stats_rollup(until=dt.date(2025, 12, 31))

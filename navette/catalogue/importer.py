@@ -947,3 +947,13 @@ def import_marc_bytes(
 
 
 __all__ = ["ImportReport", "Reject", "import_marc_bytes", "import_marc_files", "io"]
+
+
+def parse_marc_json(
+    marc: dict[str, Any], flavour: str | None, *, name: str = "", number: int = 1
+) -> Parsed:
+    """One MARC-in-JSON record read as the import reads it (fields extracted, copies, keys).
+
+    Raises MarcError for what the import rejects (no title, an authority record)."""
+    tags = (next(iter(f)) for f in marc["fields"])
+    return _finish(name, number, 0, b"", "json", marc, flavour or _detect_flavour(tags))

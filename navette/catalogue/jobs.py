@@ -1,11 +1,13 @@
 """Scheduled jobs of the catalogue (run by ``navette jobs`` and ``navette serve``): the
-duplicates' scan, and the collections counted for the annual report."""
+duplicates' scan, the collections counted for the annual report, and the member
+libraries' catalogues harvested when due."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from navette.catalogue.duplicates import duplicates_scan
+from navette.catalogue.harvest import HarvestReport, harvest_due
 from navette.catalogue.rollups import collections_job
 from navette.core.actors import Actor
 
@@ -19,7 +21,23 @@ def duplicate_candidates(now: dt.datetime) -> str:
     return f"doublons : {scan.pairs} paires en {scan.seconds:.1f} s"
 
 
+def harvest_members(now: dt.datetime) -> str:
+    """Harvest every member catalogue whose harvest is due (``every_minutes``)."""
+    done = harvest_due(now)
+    if not done:
+        return "aucun catalogue membre à moissonner"
+    parts = []
+    for source, outcome in done:
+        if isinstance(outcome, HarvestReport):
+            c = outcome
+            parts.append(f"{source.name} : +{c.created} ~{c.updated} -{c.deleted} !{c.rejected}")
+        else:
+            parts.append(f"{source.name} : échec ({outcome.code})")
+    return " ; ".join(parts)
+
+
 JOBS = [
     ("duplicate-candidates", duplicate_candidates),
     ("catalogue-collections", collections_job),
+    ("member-harvest", harvest_members),
 ]

@@ -66,7 +66,22 @@ def _batch_restore_conflict(c: Mapping[str, Any]) -> str:
     return _("Annulation impossible : une notice du lot existe de nouveau. Rien n'a été modifié.")
 
 
+def _harvest_failed(c: Mapping[str, Any]) -> str:
+    why = c.get("why")
+    if why == "unreachable":
+        text = _("Le catalogue de %(source)s est injoignable.")
+    elif why == "no_directory":
+        text = _("Le dossier des fichiers MARC de %(source)s n'existe pas.")
+    else:
+        text = _("Le dépôt OAI-PMH de %(source)s a répondu par une erreur.")
+    return f"{text % {'source': c['source']}} ({c.get('detail', '')})"
+
+
 TABLE: dict[str, Wording] = {
+    "harvest_failed": _harvest_failed,
+    "harvest_busy": lambda c: (
+        _("Le catalogue de %(source)s est déjà en cours de moisson.") % {"source": c["source"]}
+    ),
     "barcode_required": lambda c: _("Le code-barres est obligatoire."),
     "barcode_too_long": lambda c: _("Le code-barres dépasse 64 caractères."),
     "bad_doc_type": lambda c: _("Type de document inconnu."),

@@ -814,3 +814,166 @@ class CollectionCount(models.Model):
                 fields=["year", "library_id", "dimension", "key"], name="catalogue_collection_once"
             )
         ]
+
+
+# --- the union catalogue: member libraries' catalogues harvested -----------------------------
+
+
+class HarvestProtocol(models.TextChoices):
+    OAI_PMH = "oai-pmh", "OAI-PMH"
+    MARC_FILES = "marc-files", _("Fichiers MARC déposés")
+
+
+class HarvestState(models.TextChoices):
+    NEW = "new", _("Jamais moissonné")
+    RUNNING = "running", _("Moisson en cours")
+    OK = "ok", _("Moissonné")
+    FAILED = "failed", _("Échec de la dernière moisson")
+
+
+class HarvestSource(models.Model):
+    """A member library's catalogue, harvested into the network's (the union catalogue).
+
+    Set up by network administrators. ``protocol`` says how: OAI-PMH (``url``, ``set_spec``,
+    ``metadata_prefix``; incremental from ``harvested_until``, with deletions) or MARC files
+    dropped in ``directory`` (each new or changed file read once, in the order they were
+    dropped; a record whose leader says "deleted" (position 5 = d) is deleted). Harvested records carry no copies: the member's holdings are
+    ``MemberHolding`` rows, shown and searched but never lent by Navette's circulation.
+    """
+
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.PROTECT, related_name="harvest_sources",
+        verbose_name=_("bibliothèque membre"),
+    )  # fmt: skip
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    protocol = models.CharField(
+        _("protocole"), max_length=12, choices=HarvestProtocol.choices,
+        default=HarvestProtocol.OAI_PMH,
+    )  # fmt: skip
+    url = models.URLField(
+        _("adresse OAI-PMH"), max_length=500, blank=True,
+        help_text=_("L'URL de base du dépôt OAI-PMH (https://…/oai)."),
+    )  # fmt: skip
+    set_spec = models.CharField(_("ensemble OAI (set)"), max_length=200, blank=True)
+    metadata_prefix = models.CharField(
+        _("format OAI (metadataPrefix)"), max_length=50, default="marcxml",
+        help_text=_("marcxml pour le MARC21, unimarc (ou marcxchange) pour l'UNIMARC."),
+    )  # fmt: skip
+    flavour = models.CharField(
+        _("format MARC"), max_length=10, choices=MarcFlavour.choices, blank=True,
+        help_text=_("Vide : reconnu notice par notice."),
+    )  # fmt: skip
+    directory = models.CharField(
+        _("dossier des fichiers MARC"), max_length=500, blank=True,
+        help_text=_("Fichiers MARC : le dossier où la bibliothèque dépose ses exports."),
+    )  # fmt: skip
+    every_minutes = models.PositiveIntegerField(
+        _("moissonner toutes les (minutes)"), default=60,
+    )  # fmt: skip
+    timeout = models.PositiveSmallIntegerField(_("délai d'attente (secondes)"), default=30)
+    record_url_template = models.CharField(
+        _("adresse d'une notice dans le catalogue de la bibliothèque"), max_length=500,
+        blank=True,
+        help_text=_(
+            "Avec {id} (numéro de la notice chez la bibliothèque) ou {isbn} : "
+            "https://catalogue.example.org/notice/{id}"
+        ),
+    )  # fmt: skip
+    live_availability = models.BooleanField(
+        _("disponibilité en direct (SIP2)"), default=False,
+        help_text=_(
+            "Demander au système de la bibliothèque l'état de ses exemplaires "
+            "(SIP2, informations exemplaire)."
+        ),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+    state = models.CharField(
+        _("état"), max_length=10, choices=HarvestState.choices, default=HarvestState.NEW,
+        editable=False,
+    )  # fmt: skip
+    #: OAI-PMH: the next harvest asks for changes from this instant (the repository's clock)
+    harvested_until = models.DateTimeField(
+        _("moissonné jusqu'au"), null=True, blank=True, editable=False
+    )
+    started_at = models.DateTimeField(_("dernière moisson commencée le"), null=True, blank=True,
+                                      editable=False)  # fmt: skip
+    finished_at = models.DateTimeField(_("dernière moisson terminée le"), null=True, blank=True,
+                                       editable=False)  # fmt: skip
+    #: the last harvest's counts: {"created": n, "updated": n, "deleted": n, "rejected": n}
+    last_counts = models.JSONField(_("bilan de la dernière moisson"), default=dict, blank=True,
+                                   editable=False)  # fmt: skip
+    last_error = models.TextField(_("dernière erreur"), blank=True, editable=False)
+    #: MARC files: the files already read, name -> "size:mtime" (a file changed is read again)
+    files_seen = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("catalogue de bibliothèque membre")
+        verbose_name_plural = _("catalogues de bibliothèques membres")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(protocol="oai-pmh") | ~Q(url=""), name="harvest_source_oai_has_url"
+            ),
+            models.CheckConstraint(
+                condition=~Q(protocol="marc-files") | ~Q(directory=""),
+                name="harvest_source_files_have_directory",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberRecord(models.Model):
+    """A record of a member's catalogue as harvested, and the network record that shows it.
+
+    ``identifier`` is the member's (the OAI identifier, or 001 for files); ``local_id`` the
+    member's own record number, for links to its catalogue. A member record whose ISBN or
+    EAN is already in the union catalogue joins that record (``owns_record`` False: the
+    description is the first one's); otherwise the harvest created the record and keeps it
+    up to date (``owns_record`` True).
+    """
+
+    source = models.ForeignKey(HarvestSource, on_delete=models.CASCADE, related_name="records")
+    identifier = models.CharField(max_length=255)
+    local_id = models.CharField(max_length=255, blank=True)
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="member_records")
+    owns_record = models.BooleanField(default=False)
+    datestamp = models.DateTimeField(null=True, blank=True)
+    marc_hash = models.CharField(max_length=40, blank=True)
+    harvested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("notice moissonnée")
+        verbose_name_plural = _("notices moissonnées")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "identifier"], name="member_record_once")
+        ]
+        indexes = [models.Index(fields=["record"], name="member_record_by_record")]
+
+
+class MemberHolding(models.Model):
+    """A copy held by a member library, as its catalogue describes it (852, 952 or 995).
+
+    Not an ``Item``: Navette's circulation never lends, returns or holds it. Its state on the
+    shelf is asked of the member's system when shown (live availability), never stored here
+    beyond what the member's export said (``source_status``).
+    """
+
+    member_record = models.ForeignKey(
+        MemberRecord, on_delete=models.CASCADE, related_name="holdings"
+    )
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="member_holdings")
+    library = models.ForeignKey(
+        "network.Library", on_delete=models.CASCADE, related_name="member_holdings",
+        verbose_name=_("bibliothèque"),
+    )  # fmt: skip
+    barcode = models.CharField(_("code-barres"), max_length=64, blank=True)
+    call_number = models.CharField(_("cote"), max_length=100, blank=True)
+    shelving_location = models.CharField(_("emplacement"), max_length=100, blank=True)
+    source_status = models.CharField(_("statut dans l'export"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("exemplaire d'une bibliothèque membre")
+        verbose_name_plural = _("exemplaires des bibliothèques membres")
+        indexes = [models.Index(fields=["record", "library"], name="member_holding_by_record")]

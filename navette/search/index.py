@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection
 
 from navette.catalogue.heading_index import see_from_forms
-from navette.catalogue.models import Item, Record
+from navette.catalogue.models import Item, MemberHolding, Record
 from navette.network.models import Library
 from navette.search import updater
 from navette.search.analysis import (
@@ -46,6 +46,9 @@ SCHEMA_VERSION = 3
 
 #: Copies in these states are no longer held by a library.
 GONE_STATUSES = frozenset({"lost", "withdrawn"})
+#: The state given to a member library's copy (``MemberHolding``): held there (the library
+#: facet and filter), its availability asked of the member's system when shown, never indexed.
+MEMBER_STATUS = "member"
 
 #: Facet counting. Tantivy counts a single-valued fast column several times
 #: faster than a multi-valued one (about 3 ns against 20 to 40 ns per matching
@@ -329,6 +332,10 @@ def _items_by_record(
     )
     for record_id, owning, current, status, override in rows.iterator(chunk_size=20_000):
         found[record_id].append(ItemFacts(codes[owning], codes[current], status, override))
+    held = MemberHolding.objects.filter(**record_filter).values_list("record_id", "library_id")
+    for record_id, library_id in held.distinct():
+        code = codes[library_id]
+        found[record_id].append(ItemFacts(code, code, MEMBER_STATUS, ""))
     return found
 
 
@@ -363,6 +370,7 @@ def all_documents(bits: LibraryBits, batch: int = 10_000) -> Iterator[dict[str, 
     codes = _library_codes(bits)
     record_table = Record._meta.db_table
     item_table = Item._meta.db_table
+    member_table = MemberHolding._meta.db_table
     columns = ", ".join(RECORD_COLUMNS)
     json_at = [i for i, name in enumerate(RECORD_COLUMNS) if name in _JSON_COLUMNS]
     last = 0
@@ -385,6 +393,14 @@ def all_documents(bits: LibraryBits, batch: int = 10_000) -> Iterator[dict[str, 
             for record_id, owning, current, status, override in cursor.fetchall():
                 items[record_id].append(ItemFacts(codes[owning], codes[current], status, override))
             see_from = see_from_forms([values[0] for values in rows])
+            cursor.execute(
+                f"SELECT DISTINCT record_id, library_id FROM {member_table} "  # noqa: S608
+                "WHERE record_id > %s AND record_id <= %s",
+                [last, top],
+            )
+            for record_id, library_id in cursor.fetchall():
+                code = codes[library_id]
+                items[record_id].append(ItemFacts(code, code, MEMBER_STATUS, ""))
             for values in rows:
                 row = dict(zip(RECORD_COLUMNS, values, strict=True))
                 for i in json_at:

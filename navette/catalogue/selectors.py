@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, TextField, Value
@@ -20,10 +21,12 @@ from navette.catalogue.models import (
     DuplicateScan,
     Item,
     ItemStatus,
+    MemberHolding,
     NotDuplicate,
     Record,
     RecordMerge,
 )
+from navette.network.models import Library
 
 
 def record_items(record: Record) -> QuerySet[Item]:
@@ -502,3 +505,80 @@ def new_arrival_counts(*, since: dt.date, library_id: int | None = None) -> dict
         .order_by("-n", "media")
     )
     return {row["media"]: row["n"] for row in rows}
+
+
+# --- the union catalogue: member libraries' copies ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberCopy:
+    """A copy held by a member library (a ``MemberHolding``) as pages show it."""
+
+    holding_id: int
+    record_id: int
+    library: Library
+    source_id: int
+    barcode: str
+    call_number: str
+    shelving_location: str
+    #: its state may be asked of the member's system (SIP2 Item Information)
+    live: bool
+    #: the record in the member's own catalogue ("" when the member gave no address)
+    catalogue_url: str
+
+
+def member_catalogue_url(template: str, local_id: str, isbns: list[Any]) -> str:
+    """The member's own page for a record: ``{id}`` and ``{isbn}`` filled in (URL-quoted);
+    "" without a template, or when the template needs an ISBN the record lacks."""
+    if not template:
+        return ""
+    isbn = str(isbns[0]) if isbns else ""
+    if "{isbn}" in template and not isbn:
+        return ""
+    return template.replace("{id}", quote(local_id, safe="")).replace(
+        "{isbn}", quote(isbn, safe="")
+    )
+
+
+def member_copies(record_ids: list[int]) -> dict[int, list[MemberCopy]]:
+    """Member libraries' copies of these records, by record, by library then call number.
+    One query."""
+    rows = (
+        MemberHolding.objects.filter(record_id__in=record_ids)
+        .select_related("library", "member_record__source", "record")
+        .only(
+            "record__isbns",
+            "barcode",
+            "call_number",
+            "shelving_location",
+            "library__code",
+            "library__name",
+            "library__commune",
+            "library__is_active",
+            "member_record__local_id",
+            "member_record__source__record_url_template",
+            "member_record__source__live_availability",
+            "member_record__source__is_active",
+        )  # fmt: skip
+        .order_by("library__commune", "library__name", "call_number", "barcode", "pk")
+    )
+    out: dict[int, list[MemberCopy]] = defaultdict(list)
+    for h in rows:
+        member = h.member_record
+        source = member.source
+        out[h.record_id].append(
+            MemberCopy(
+                h.pk,
+                h.record_id,
+                h.library,
+                source.pk,
+                h.barcode,
+                h.call_number,
+                h.shelving_location,
+                source.live_availability and source.is_active,
+                member_catalogue_url(
+                    source.record_url_template, member.local_id, h.record.isbns or []
+                ),
+            )  # fmt: skip
+        )
+    return out

@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern] = [
     path("notice/<int:pk>/", search.record_detail, name="record"),
     path("vedette/<int:pk>/", search.heading, name="heading"),
     path("couverture/<slug:size>/<slug:stem>.webp", covers.cover, name="cover"),
+    path("recherche/disponibilites-membres/", search.member_states, name="member_states"),
 ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from navette.core.formats import short_date
+from navette.search.member_availability import CopyState, LiveState
 from navette.search.selectors import ResultRow
 
 
@@ -23,6 +25,8 @@ def availability(row: ResultRow) -> str:
             "Disponible à %(lib)s et dans %(n)d autres bibliothèques",
             others,
         ) % {"lib": first, "n": others}
+    if not copies and row.member_copies:
+        return ""  # the member libraries' lines say it
     if copies:
         return ngettext(
             "Aucun exemplaire disponible pour le moment (%(n)d exemplaire)",
@@ -30,3 +34,21 @@ def availability(row: ResultRow) -> str:
             copies,
         ) % {"n": copies}
     return _("Pas d'exemplaire en bibliothèque")
+
+
+def member_copy_state(state: LiveState) -> str:
+    """A member library's copy (or copies) as its system says: "Disponible", "En prêt
+    jusqu'au 12/01/2027", "Indisponible", "Disponibilité non connue"."""
+    if state.state == CopyState.AVAILABLE:
+        return _("Disponible")
+    if state.state == CopyState.ON_LOAN:
+        if state.due_on is not None:
+            return _("En prêt jusqu'au %(date)s") % {"date": short_date(state.due_on)}
+        return _("En prêt")
+    if state.state == CopyState.UNAVAILABLE:
+        return _("Indisponible")
+    return _("Disponibilité non connue")
+
+
+def member_copy_pending() -> str:
+    return _("Disponibilité en cours de vérification…")

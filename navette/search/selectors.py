@@ -8,9 +8,10 @@ in the second after a loan, before the index catches up.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from navette.catalogue.models import Item, ItemStatus, Record
+from navette.catalogue.selectors import MemberCopy, member_copies
 from navette.network.models import Library
 from navette.search import engine
 from navette.search.index import GONE_STATUSES
@@ -21,6 +22,8 @@ class ResultRow:
     record: Record
     available_at: list[Library]
     copies: int
+    #: copies held by member libraries (the union catalogue), their state asked live
+    member_copies: list[MemberCopy] = field(default_factory=list)
 
     @property
     def is_available(self) -> bool:
@@ -37,8 +40,8 @@ def result_rows(
     """The records in ``record_ids`` order with a summary of where a copy is on the shelf.
 
     ``prefer`` (a library code) is named first when it has a copy available.
-    Two queries: the records (display fields only), then their copies; a third
-    for the libraries unless the caller already has them (id -> library).
+    Three queries: the records (display fields only), their copies, the member libraries'
+    copies; a fourth for the libraries unless the caller already has them (id -> library).
     """
     records = (
         Record.objects.select_related("cover")
@@ -58,6 +61,7 @@ def result_rows(
         copies[record_id] += 1
         if status == ItemStatus.AVAILABLE:
             on_shelf[record_id].add(library_id)
+    members = member_copies(record_ids)
     out = []
     for rid in record_ids:
         record = records.get(rid)
@@ -67,7 +71,7 @@ def result_rows(
             (libraries[i] for i in on_shelf[rid]),
             key=lambda lib: (lib.code != prefer, lib.commune, lib.name),
         )
-        out.append(ResultRow(record, libs, copies[rid]))
+        out.append(ResultRow(record, libs, copies[rid], members.get(rid, [])))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclasses_field
 from html import escape
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from navette.catalogue.covers import rendition_box
 from navette.catalogue.heading_index import record_heading_id, record_heading_ids
 from navette.catalogue.models import Audience, DocType, Heading, HeadingKind, ItemStatus, Record
+from navette.catalogue.selectors import MemberCopy, member_copies
 from navette.circulation.selectors import record_availability
 from navette.core.collation import collation_key
 from navette.core.formats import short_date
@@ -23,8 +25,9 @@ from navette.network.models import Library
 from navette.portal.jsonld import json_ld
 from navette.portal.views.covers import cover_src
 from navette.search import engine, selectors
+from navette.search import member_availability as members
 from navette.search.index import index_exists
-from navette.search.messages import availability
+from navette.search.messages import availability, member_copy_pending, member_copy_state
 from navette.search.updater import schedule
 
 PER_PAGE = 20
@@ -83,6 +86,60 @@ class Facet:
 
 
 @dataclass
+class MemberLine:
+    """A member library holding a result (or a copy on the record page), with its state as
+    known when the page is made; ``pending``: asked of the member after the page is shown,
+    the state element (``dom_id``) replaced then."""
+
+    dom_id: str
+    library: str
+    state: str
+    css: str
+    catalogue_url: str
+    pending: bool
+    call_number: str = ""
+    location: str = ""
+
+
+#: a copy state -> the class of its text (the same as the network's copies)
+STATE_CSS = {
+    members.CopyState.AVAILABLE: "avail-yes",
+    members.CopyState.ON_LOAN: "avail-no",
+    members.CopyState.UNAVAILABLE: "avail-no",
+    members.CopyState.UNKNOWN: "avail-unknown",
+}
+
+
+def _state_line(state: members.LiveState | None) -> tuple[str, str]:
+    if state is None:
+        return member_copy_pending(), "avail-pending"
+    return member_copy_state(state), STATE_CSS[state.state]
+
+
+def _member_lines(
+    copies: list[MemberCopy], states: dict[int, members.LiveState | None]
+) -> list[MemberLine]:
+    """One line per member library holding the record: its copies' states together."""
+    by_library: dict[int, list[MemberCopy]] = {}
+    for copy in copies:
+        by_library.setdefault(copy.library.pk, []).append(copy)
+    lines = []
+    for library_id, held in by_library.items():
+        known = [states.get(c.holding_id) for c in held]
+        pending = any(s is None for s in known)
+        state = None if pending else members.library_state(s for s in known if s is not None)
+        if pending and any(s is not None and s.state == members.CopyState.AVAILABLE for s in known):
+            state, pending = members.LiveState(members.CopyState.AVAILABLE), False
+        text, css = _state_line(state)
+        lib = held[0].library
+        lines.append(MemberLine(
+            f"mstate-{held[0].record_id}-{library_id}", f"{lib.commune} — {lib.name}", text, css,
+            next((c.catalogue_url for c in held if c.catalogue_url), ""), pending,
+        ))  # fmt: skip
+    return lines
+
+
+@dataclass
 class ResultItem:
     """One result as the page shows it (plain strings: the results loop is the page's
     costliest template part)."""
@@ -95,9 +152,12 @@ class ResultItem:
     available: bool
     #: the cover's thumbnail (address, width, height), or None: a placeholder
     cover: tuple[str, int, int] | None = None
+    record_id: int = 0
+    members: list[MemberLine] = dataclasses_field(default_factory=list)
 
 
 def _result_items(rows: list[selectors.ResultRow], labels: _Labels) -> list[ResultItem]:
+    states = members.known_states(c for row in rows for c in row.member_copies)
     items = []
     for row in rows:
         record = row.record
@@ -110,7 +170,8 @@ def _result_items(rows: list[selectors.ResultRow], labels: _Labels) -> list[Resu
         items.append(
             ResultItem(
                 reverse("portal:record", args=[record.pk]), kind, record.title, authors, availability(row),
-                row.is_available, _cover(record, "vignette"),
+                row.is_available, _cover(record, "vignette"), record.pk,
+                _member_lines(row.member_copies, states),
             )
         )  # fmt: skip
     return items
@@ -121,6 +182,53 @@ def _cover(record: Record, size: str) -> tuple[str, int, int] | None:
     if cover is None:
         return None
     return (cover_src(cover.name, size), *rendition_box(cover.width, cover.height, size))
+
+
+def _member_states_url(items: list[ResultItem], view: str) -> str:
+    """The address the page asks, after it is shown, for the member states still pending."""
+    pending = [item.record_id for item in items if any(m.pending for m in item.members)]
+    if not pending:
+        return ""
+    query = urlencode([("vue", view), *(("r", str(pk)) for pk in pending)])
+    return f"{reverse('portal:member_states')}?{query}"
+
+
+#: records whose member states one request may ask (a results page shows 20)
+MAX_STATE_RECORDS = 50
+
+
+def member_states(request: HttpRequest) -> HttpResponse:
+    """The member libraries' states of some records, asked of their systems now (within the
+    budget; what has not come is "not known"), as out-of-band swaps of the page's state
+    elements (htmx)."""
+    ids = [
+        int(v) for v in request.GET.getlist("r")[:MAX_STATE_RECORDS] if v.isdigit() and len(v) < 19
+    ]
+    by_record = member_copies(ids)
+    copies = [c for held in by_record.values() for c in held]
+    states: dict[int, members.LiveState | None] = dict(members.live_states(copies))
+    if request.GET.get("vue") == "notice":
+        lines = [line for held in by_record.values() for line in _copy_lines(held, states)]
+    else:
+        lines = [line for held in by_record.values() for line in _member_lines(held, states)]
+    response = render(request, "portal/search/_member_states.html", {"lines": lines})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _copy_lines(
+    copies: list[MemberCopy], states: dict[int, members.LiveState | None]
+) -> list[MemberLine]:
+    """One line per member copy (the record page)."""
+    lines = []
+    for c in copies:
+        state = states.get(c.holding_id)
+        text, css = _state_line(state)
+        lines.append(MemberLine(
+            f"mcopy-{c.holding_id}", f"{c.library.commune} — {c.library.name}", text, css,
+            c.catalogue_url, state is None, c.call_number, c.shelving_location,
+        ))  # fmt: skip
+    return lines
 
 
 def _label(facet: str, value: str, libraries: dict[str, Library]) -> str:
@@ -222,6 +330,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("portal:search") + page_url(pages))
     libraries = {lib.code: lib for lib in every_library.values() if lib.is_active}
     labels = _Labels(libraries)
+    items = _result_items(rows, labels)
     facets = []
     for param, facet in PARAMS.items():
         chosen = set(params.filters.get(facet, []))
@@ -250,7 +359,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "params": params,
             "result": result,
-            "rows": _result_items(rows, labels),
+            "rows": items,
             "facets_html": _facets_html(facets),
             "available_libraries": available_libraries,
             "sorts": SORT_LABELS,
@@ -261,6 +370,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "first_rank": (params.page - 1) * PER_PAGE + 1,
             "building": building,
             "filtered": bool(params.filters or params.available),
+            "member_states_url": _member_states_url(items, "resultats"),
         },
     )
 
@@ -357,6 +467,17 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for s in record.series or ()
         if (label := str(s.get("title", "") if isinstance(s, dict) else s))
     ]
+    held = member_copies([record.pk]).get(record.pk, [])
+    member_groups: dict[int, tuple[str, str, list[MemberLine]]] = {}
+    for line, member_copy in zip(_copy_lines(held, members.known_states(held)), held, strict=True):
+        member_groups.setdefault(member_copy.library.pk, (line.library, line.catalogue_url, []))[
+            2
+        ].append(line)
+    pending = any(line.pending for _l, _u, lines in member_groups.values() for line in lines)
+    states_url = ""
+    if pending:
+        query = urlencode([("vue", "notice"), ("r", str(record.pk))])
+        states_url = f"{reverse('portal:member_states')}?{query}"
     return render(
         request,
         "portal/search/record.html",
@@ -370,6 +491,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "audience_label": _label("audience", record.audience, {}) if record.audience else "",
             "languages": [str(LANGUAGES.get(code, code)) for code in record.languages],
             "groups": groups,
+            "member_groups": list(member_groups.values()),
+            "member_states_url": states_url,
             "availability": availability,
             "permalink": url,
             "json_ld": _json_ld(record, url, availability),

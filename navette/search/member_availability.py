@@ -1,0 +1,198 @@
+"""Member libraries' copies on the shelf or not, asked of the member's own system.
+
+A member library whose catalogue is harvested (``catalogue.HarvestSource``) with live
+availability answers SIP2 Item Information (17) for each copy's barcode. Asking takes
+network time a results page must never wait for, so:
+
+- ``known_states`` reads only what was asked in the last
+  ``NAVETTE_MEMBER_AVAILABILITY_CACHE_SECONDS`` (no I/O): the results page and the record
+  page render with it at once;
+- ``live_states`` asks what is missing, one task per member on a bounded thread pool, each
+  answer within ``NAVETTE_MEMBER_AVAILABILITY_TIMEOUT``, the whole within
+  ``NAVETTE_MEMBER_AVAILABILITY_BUDGET``; what has not come by then is "unknown" (the page
+  links to the member's catalogue), and a late answer still fills the cache for the next
+  page. A member that did not answer is left alone for ``NAVETTE_MEMBER_DOWN_SECONDS``.
+
+The portal fetches the live part with htmx after the page is shown. States are codes
+(``CopyState``); the portal words them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from navette.catalogue.selectors import MemberCopy
+
+log = logging.getLogger("navette.search.members")
+
+
+class CopyState(StrEnum):
+    AVAILABLE = "available"
+    ON_LOAN = "on_loan"
+    UNAVAILABLE = "unavailable"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class LiveState:
+    state: CopyState
+    due_on: dt.date | None = None
+
+
+UNKNOWN = LiveState(CopyState.UNKNOWN)
+
+#: asks a member library (by id) the state of these barcodes, each answer within
+#: ``timeout`` seconds; raises OSError (or a subclass) when the member cannot be reached
+Asker = Callable[[int, list[str], float], dict[str, LiveState]]
+
+_asker: list[Asker] = []
+
+
+def set_asker(asker: Asker) -> None:
+    """Say how members are asked (the SIP2 client's Item Information, registered at
+    start-up)."""
+    _asker[:] = [asker]
+
+
+class _Cache:
+    """(library id, barcode) -> state, for a while; and members that did not answer."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.states: dict[tuple[int, str], tuple[float, LiveState]] = {}
+        self.down: dict[int, float] = {}
+
+    def get(self, library_id: int, barcode: str, now: float) -> LiveState | None:
+        with self.lock:
+            found = self.states.get((library_id, barcode))
+        if found is None or found[0] < now:
+            return None
+        return found[1]
+
+    def put(self, library_id: int, answers: dict[str, LiveState], now: float) -> None:
+        until = now + settings.NAVETTE_MEMBER_AVAILABILITY_CACHE_SECONDS
+        with self.lock:
+            for barcode, state in answers.items():
+                self.states[(library_id, barcode)] = (until, state)
+            if len(self.states) > 100_000:  # never grows without bound: drop the expired
+                self.states = {k: v for k, v in self.states.items() if v[0] >= now}
+
+    def mark_down(self, library_id: int, now: float) -> None:
+        with self.lock:
+            self.down[library_id] = now + settings.NAVETTE_MEMBER_DOWN_SECONDS
+
+    def is_down(self, library_id: int, now: float) -> bool:
+        with self.lock:
+            return self.down.get(library_id, 0.0) > now
+
+    def clear(self) -> None:
+        with self.lock:
+            self.states.clear()
+            self.down.clear()
+
+
+_cache = _Cache()
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="navette-member-availability")
+#: (library id, barcodes) being asked now: a second page asking the same waits for that task
+_inflight: dict[tuple[int, tuple[str, ...]], Future[dict[str, LiveState]]] = {}
+_inflight_lock = threading.Lock()
+
+
+def forget() -> None:
+    """Empty the cache (tests; a restart does it too)."""
+    _cache.clear()
+
+
+def known_states(copies: Iterable[MemberCopy]) -> dict[int, LiveState | None]:
+    """Holding id -> the state asked recently, or None when it is to be asked (a member with
+    live availability) ; UNKNOWN for copies of members that are not asked. No I/O."""
+    now = time.monotonic()
+    out: dict[int, LiveState | None] = {}
+    for copy in copies:
+        if not copy.live or not copy.barcode:
+            out[copy.holding_id] = UNKNOWN
+        else:
+            out[copy.holding_id] = _cache.get(copy.library.pk, copy.barcode, now)
+    return out
+
+
+def needs_asking(copies: Iterable[MemberCopy]) -> bool:
+    return any(state is None for state in known_states(copies).values())
+
+
+def _ask(library_id: int, barcodes: tuple[str, ...]) -> dict[str, LiveState]:
+    """One member asked (in a pool thread); answers cached; the member marked down when it
+    cannot be reached."""
+    try:
+        if not _asker:
+            return {}
+        answers = _asker[0](library_id, list(barcodes), settings.NAVETTE_MEMBER_AVAILABILITY_TIMEOUT)
+        _cache.put(library_id, answers, time.monotonic())
+        return answers
+    except OSError as exc:
+        log.info("member library %s did not answer: %s", library_id, exc)
+        _cache.mark_down(library_id, time.monotonic())
+        return {}
+    finally:
+        close_old_connections()
+        with _inflight_lock:
+            _inflight.pop((library_id, barcodes), None)
+
+
+def live_states(copies: list[MemberCopy], budget: float | None = None) -> dict[int, LiveState]:
+    """Holding id -> state: from the cache, else asked of the members in parallel within
+    ``budget`` seconds (``NAVETTE_MEMBER_AVAILABILITY_BUDGET``); UNKNOWN for what has not
+    come by then (it keeps coming in the background, for the next page)."""
+    budget = settings.NAVETTE_MEMBER_AVAILABILITY_BUDGET if budget is None else budget
+    now = time.monotonic()
+    known = known_states(copies)
+    missing: dict[int, set[str]] = defaultdict(set)
+    for copy in copies:
+        if known[copy.holding_id] is None and not _cache.is_down(copy.library.pk, now):
+            missing[copy.library.pk].add(copy.barcode)
+    futures: dict[int, Future[dict[str, LiveState]]] = {}
+    for library_id, barcodes in missing.items():
+        key = (library_id, tuple(sorted(barcodes)))
+        with _inflight_lock:
+            future = _inflight.get(key)
+            if future is None:
+                future = _inflight[key] = _pool.submit(_ask, *key)
+        futures[library_id] = future
+    if futures:
+        wait(futures.values(), timeout=budget)
+    out: dict[int, LiveState] = {}
+    for copy in copies:
+        state = known[copy.holding_id]
+        if state is None:
+            future = futures.get(copy.library.pk)
+            if future is not None and future.done() and not future.cancelled():
+                state = future.result().get(copy.barcode)
+        out[copy.holding_id] = state or UNKNOWN
+    return out
+
+
+def library_state(states: Iterable[LiveState]) -> LiveState:
+    """What a member library's copies of a record say together: available if one is, else
+    on loan (the earliest return) if one is, else unavailable if one is known, else
+    unknown."""
+    states = list(states)
+    if any(s.state == CopyState.AVAILABLE for s in states):
+        return LiveState(CopyState.AVAILABLE)
+    loans = [s for s in states if s.state == CopyState.ON_LOAN]
+    if loans:
+        dues = [s.due_on for s in loans if s.due_on is not None]
+        return LiveState(CopyState.ON_LOAN, min(dues) if dues else None)
+    if any(s.state == CopyState.UNAVAILABLE for s in states):
+        return LiveState(CopyState.UNAVAILABLE)
+    return UNKNOWN

@@ -19,6 +19,7 @@ The portal fetches the live part with htmx after the page is shown. States are c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -33,6 +34,15 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from navette.catalogue.selectors import MemberCopy
+from navette.core import clock
+from navette.network.connectors.sip2 import (
+    CirculationStatus,
+    ItemAnswer,
+    Sip2Endpoint,
+    Sip2Error,
+    Sip2Failure,
+    client_for,
+)
 
 log = logging.getLogger("navette.search.members")
 
@@ -52,17 +62,68 @@ class LiveState:
 
 UNKNOWN = LiveState(CopyState.UNKNOWN)
 
-#: asks a member library (by id) the state of these barcodes, each answer within
-#: ``timeout`` seconds; raises OSError (or a subclass) when the member cannot be reached
-Asker = Callable[[int, list[str], float], dict[str, LiveState]]
 
-_asker: list[Asker] = []
+class MemberUnreachable(OSError):
+    """The member's system cannot be reached (down, refusing, too slow)."""
 
 
-def set_asker(asker: Asker) -> None:
-    """Say how members are asked (the SIP2 client's Item Information, registered at
-    start-up)."""
-    _asker[:] = [asker]
+#: a member library (by id) -> how to reach its SIP2 server, or None when it has none
+EndpointLookup = Callable[[int], Sip2Endpoint | None]
+
+_lookup: list[EndpointLookup] = []
+
+
+def set_endpoint_lookup(lookup: EndpointLookup) -> None:
+    """Say where a member library's SIP2 server is (the network's connector settings,
+    registered at start-up)."""
+    _lookup[:] = [lookup]
+
+
+#: SIP2 circulation statuses that mean "on loan" (the due date in AH)
+ON_LOAN_STATUSES = frozenset({CirculationStatus.CHARGED, CirculationStatus.CHARGED_RECALLED,
+                              CirculationStatus.RECALLED})  # fmt: skip
+#: failures that say the member is not there (others concern one copy)
+UNREACHABLE = frozenset({Sip2Failure.DOWN, Sip2Failure.REFUSED, Sip2Failure.LOGIN_REFUSED,
+                         Sip2Failure.TIMEOUT})  # fmt: skip
+
+
+def state_of(answer: ItemAnswer) -> LiveState:
+    """A SIP2 Item Information answer as a copy state."""
+    if not answer.known:
+        return UNKNOWN
+    if answer.status == CirculationStatus.AVAILABLE:
+        return LiveState(CopyState.AVAILABLE)
+    if answer.status in ON_LOAN_STATUSES:
+        return LiveState(CopyState.ON_LOAN, answer.due_on)
+    return LiveState(CopyState.UNAVAILABLE)
+
+
+def sip2_states(library_id: int, barcodes: list[str], timeout: float) -> dict[str, LiveState]:
+    """Ask a member's SIP2 server (Item Information, 17) about each barcode, on a pool of
+    connections of its own (not the one patron logins use), every wait within ``timeout``.
+    Raises ``MemberUnreachable`` when the member cannot be reached; stops early (what was
+    answered is returned) when its connections are all busy."""
+    endpoint = _lookup[0](library_id) if _lookup else None
+    if endpoint is None:
+        return {}
+    endpoint = dataclasses.replace(
+        endpoint,
+        connect_timeout=min(endpoint.connect_timeout, timeout),
+        read_timeout=min(endpoint.read_timeout, timeout),
+    )
+    client = client_for(f"availability:{library_id}", endpoint)
+    out: dict[str, LiveState] = {}
+    now = clock.now()
+    for barcode in barcodes:
+        try:
+            out[barcode] = state_of(client.item_information(barcode, now=now))
+        except Sip2Error as exc:
+            if exc.failure in UNREACHABLE:
+                raise MemberUnreachable(str(exc)) from exc
+            if exc.failure == Sip2Failure.BUSY:
+                break
+            out[barcode] = UNKNOWN
+    return out
 
 
 class _Cache:
@@ -135,9 +196,9 @@ def _ask(library_id: int, barcodes: tuple[str, ...]) -> dict[str, LiveState]:
     """One member asked (in a pool thread); answers cached; the member marked down when it
     cannot be reached."""
     try:
-        if not _asker:
-            return {}
-        answers = _asker[0](library_id, list(barcodes), settings.NAVETTE_MEMBER_AVAILABILITY_TIMEOUT)
+        answers = sip2_states(
+            library_id, list(barcodes), settings.NAVETTE_MEMBER_AVAILABILITY_TIMEOUT
+        )
         _cache.put(library_id, answers, time.monotonic())
         return answers
     except OSError as exc:

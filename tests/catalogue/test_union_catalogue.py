@@ -8,6 +8,7 @@ availability (SIP2 Item Information to the member's SIP2 server)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,10 +25,17 @@ from navette.catalogue.models import (
     RecordIdentifier,
 )
 from navette.core import clock
+from navette.network.connectors.sip2 import Sip2Endpoint, close_all_clients
 from navette.search import engine
+from navette.search import member_availability as members
 from navette.search.index import rebuild_index
 from tests.catalogue.factories import make_item, make_record
-from tests.catalogue.member_instance import MemberInstance, marcxml_collection
+from tests.catalogue.member_instance import (
+    KIOSK_LOGIN,
+    KIOSK_PASSWORD,
+    MemberInstance,
+    marcxml_collection,
+)
 from tests.network.factories import make_library
 
 
@@ -91,10 +99,34 @@ def index_dir(settings, tmp_path) -> Path:
     return tmp_path / "index"
 
 
+@pytest.fixture
+def member_sip2(member, roubaix) -> Iterator[None]:
+    """The network knows the member's SIP2 server (its kiosk account for the portal)."""
+    endpoint = Sip2Endpoint(host="127.0.0.1", port=member.sip2, login_user=KIOSK_LOGIN,
+                            login_password=KIOSK_PASSWORD)  # fmt: skip
+    members.set_endpoint_lookup(lambda library_id: endpoint if library_id == roubaix.pk else None)
+    members.forget()
+    yield
+    members.set_endpoint_lookup(lambda library_id: None)
+    members.forget()
+    close_all_clients()
+
+
 def _harvest(source: HarvestSource, capture) -> dict[str, int]:
     with capture(execute=True):
         report = source_harvest(source=source, now=clock.now())
     return report.counts()
+
+
+def _text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def _states_url(page: str) -> str:
+    found = re.search(r'hx-get="(/recherche/disponibilites-membres/[^"]+)"', page)
+    assert found, "no request for the member states"
+    return found.group(1).replace("&amp;", "&")
 
 
 def _found(q: str, **filters: list[str]) -> list[int]:
@@ -182,6 +214,74 @@ def test_member_catalogue_harvested_incrementally_and_searched(
     assert not Record.objects.filter(title="Le Bureau des légendes perdues").exists()
     assert _found("subutex tome") == [Record.objects.get(title="Vernon Subutex, tome 1").pk]
     assert _found("bureau légendes perdues") == []
+
+
+@pytest.mark.django_db
+def test_member_records_found_with_the_members_live_availability(
+    member, source, member_sip2, index_dir, client, django_capture_on_commit_callbacks
+):
+    """The network's results page shows the member library holding a harvested record at
+    once, its state "being checked" (nothing asked of the member while the page is made);
+    the page's follow-up request asks the member's SIP2 server (Item Information) and
+    swaps in "Disponible"; the record page shows each copy's state (one on loan at the
+    member) and the link to the member's own catalogue; the next page comes from the cache,
+    without a follow-up request."""
+    HarvestSource.objects.filter(pk=source.pk).update(live_availability=True)
+    _harvest(source, django_capture_on_commit_callbacks)
+    horde = Record.objects.get(title="La Horde du Contrevent")
+    member_record = MemberRecord.objects.get(record=horde)
+
+    page = _text(client.get("/recherche/", {"q": "horde contrevent"}))
+    assert "1 résultat" in page
+    assert "Roubaix — Médiathèque La Grand-Plage" in page
+    assert f'id="mstate-{horde.pk}-{source.library_id}"' in page
+    assert "Disponibilité en cours de vérification" in page
+    link = f"https://catalogue.roubaix.example/notice/{member_record.local_id}"
+    assert link in page
+
+    states = _text(client.get(_states_url(page), HTTP_HX_REQUEST="true"))
+    assert re.search(
+        rf'<span id="mstate-{horde.pk}-{source.library_id}" class="avail-yes" '
+        r'hx-swap-oob="true">Disponible</span>', states
+    ), states  # fmt: skip
+
+    record_page = _text(client.get(f"/notice/{horde.pk}/"))
+    assert "Réserver" not in record_page  # a member's copies are not held by Navette
+    assert link in record_page
+    # the results page's request cached both copies: the record page needs no other
+    assert "hx-get" not in record_page.split("Exemplaires", 1)[1]
+    by_barcode = {h.barcode: h.pk for h in MemberHolding.objects.filter(record=horde)}
+    assert f'<span id="mcopy-{by_barcode["RBX0001"]}" class="avail-yes">Disponible</span>' in record_page
+    assert f'<span id="mcopy-{by_barcode["RBX0002"]}" class="avail-no">En prêt</span>' in record_page
+
+    again = _text(client.get("/recherche/", {"q": "horde contrevent"}))
+    assert "Disponibilité en cours de vérification" not in again
+    assert "disponibilites-membres" not in again
+
+
+@pytest.mark.django_db
+def test_member_down_shows_unknown_within_the_budget(
+    source, roubaix, index_dir, client, settings, django_capture_on_commit_callbacks, member
+):
+    """A member whose SIP2 server is down: the follow-up request answers within the budget
+    with "not known" and the link to the member's catalogue stays on the page."""
+    HarvestSource.objects.filter(pk=source.pk).update(live_availability=True)
+    _harvest(source, django_capture_on_commit_callbacks)
+    dead = MemberInstance(Path("/nonexistent")).sip2  # a port nobody listens on
+    endpoint = Sip2Endpoint(host="127.0.0.1", port=dead, login_user="x", login_password="y")
+    members.set_endpoint_lookup(lambda library_id: endpoint)
+    members.forget()
+    try:
+        page = _text(client.get("/recherche/", {"q": "subutex"}))
+        started = time.monotonic()
+        states = _text(client.get(_states_url(page)))
+        assert time.monotonic() - started < settings.NAVETTE_MEMBER_AVAILABILITY_BUDGET + 1
+        assert "Disponibilité non connue" in states
+        assert "https://catalogue.roubaix.example/notice/" in page
+    finally:
+        members.set_endpoint_lookup(lambda library_id: None)
+        members.forget()
+        close_all_clients()
 
 
 @pytest.mark.django_db

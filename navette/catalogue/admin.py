@@ -11,10 +11,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from navette.catalogue.models import (
     CataloguingSettings,
     CoverService,
+    HarvestSource,
     LibraryShelving,
     Location,
     RemoteTarget,
@@ -85,4 +87,30 @@ class CoverServiceAdmin(admin.ModelAdmin):
             actor=Actor.staff(request.user), now=clock.now(), obj=obj,
             action=AuditAction.COVER_SERVICE_CHANGE if change else AuditAction.COVER_SERVICE_ADD,
             data={"name": obj.name, "url_template": obj.url_template},
+        )  # fmt: skip
+
+
+@admin.register(HarvestSource)
+class HarvestSourceAdmin(admin.ModelAdmin):
+    """Member libraries' catalogues harvested into the union catalogue (network
+    administrators): how and how often, and how their copies' availability is shown."""
+
+    list_display = ("name", "library", "protocol", "state", "finished_at", "is_active")
+    list_filter = ("protocol", "state", "is_active")
+    readonly_fields = ("state", "harvested_until", "started_at", "finished_at", "last_counts",
+                       "last_error")  # fmt: skip
+    fieldsets = (
+        (None, {"fields": ("name", "library", "protocol", "is_active", "every_minutes")}),
+        ("OAI-PMH", {"fields": ("url", "set_spec", "metadata_prefix", "flavour", "timeout")}),
+        (_("Fichiers MARC"), {"fields": ("directory",)}),
+        (_("Affichage"), {"fields": ("record_url_template", "live_availability")}),
+        (_("Dernière moisson"), {"fields": readonly_fields}),
+    )  # fmt: skip
+
+    def save_model(self, request: HttpRequest, obj: HarvestSource, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=Actor.staff(request.user), now=clock.now(), obj=obj,
+            action=AuditAction.HARVEST_SOURCE_CHANGE if change else AuditAction.HARVEST_SOURCE_ADD,
+            data={"name": obj.name, "protocol": obj.protocol, "library": obj.library.code},
         )  # fmt: skip

@@ -923,6 +923,21 @@ class HarvestSource(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """What each protocol needs, said on the field concerned."""
+        errors = {}
+        if self.protocol == HarvestProtocol.OAI_PMH and not self.url:
+            errors["url"] = _("Indiquez l'adresse du dépôt OAI-PMH de la bibliothèque.")
+        if self.protocol == HarvestProtocol.MARC_FILES and not self.directory:
+            errors["directory"] = _("Indiquez le dossier où la bibliothèque dépose ses fichiers.")
+        template = self.record_url_template
+        if template and "{id}" not in template and "{isbn}" not in template:
+            errors["record_url_template"] = _(
+                "L'adresse doit contenir {id} ou {isbn}, remplacé par la notice."
+            )
+        if errors:
+            raise ValidationError(errors)
+
 
 class MemberRecord(models.Model):
     """A record of a member's catalogue as harvested, and the network record that shows it.

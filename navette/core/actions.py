@@ -76,6 +76,8 @@ class AuditAction(models.TextChoices):
     COVER_SERVICE_CHANGE = "cover_service.change", _("Service de couvertures modifié")
     REMOTE_TARGET_ADD = "remote_target.add", _("Catalogue distant ajouté")
     REMOTE_TARGET_CHANGE = "remote_target.change", _("Catalogue distant modifié")
+    HARVEST_SOURCE_ADD = "harvest_source.add", _("Catalogue de bibliothèque membre ajouté")
+    HARVEST_SOURCE_CHANGE = "harvest_source.change", _("Catalogue de bibliothèque membre modifié")
     # patrons
     PATRON_REGISTER = "patron.register", _("Inscription d'un lecteur")
     PATRON_RENEW_MEMBERSHIP = "patron.renew_membership", _("Réinscription d'un lecteur")

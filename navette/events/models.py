@@ -194,6 +194,12 @@ class Registration(models.Model):
         "patrons.Patron", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="event_registrations",
     )  # fmt: skip
+    #: the patron's library when registering, kept after the anonymisation (usage figures
+    #: by member library and commune); none for a guest
+    home_library = models.ForeignKey(
+        "network.Library", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("bibliothèque du lecteur"),
+    )  # fmt: skip
     guest_name = models.CharField(_("nom"), max_length=150, blank=True)
     guest_email = models.EmailField(_("courriel"), blank=True)
     seats = models.PositiveSmallIntegerField(_("places"), default=1)

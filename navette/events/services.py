@@ -339,6 +339,7 @@ def registration_create(
         registration = Registration(
             event=locked,
             patron=patron,
+            home_library_id=patron.home_library_id if patron else None,
             guest_name="" if patron else guest_name,
             guest_email="" if patron else guest_email,
             seats=seats,

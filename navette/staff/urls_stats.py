@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from navette.staff.views import reports, stats
+from navette.staff.views import reports, stats, usage
 
 urlpatterns: list[URLPattern] = [
     path("statistiques/", stats.circulation, name="stats_circulation"),
@@ -23,4 +23,17 @@ urlpatterns: list[URLPattern] = [
     path("statistiques/rapport-annuel.csv", reports.annual_csv, name="stats_annual_csv"),
     path("statistiques/rapport-annuel.ods", reports.annual_ods, name="stats_annual_ods"),
     path("statistiques/simulateur-regles/", reports.simulator, name="stats_simulator"),
+    path("statistiques/usages/", usage.usage, name="stats_usage"),
+    path(
+        "statistiques/usages.ods",
+        usage.usage_export,
+        {"table": "", "extension": "ods"},
+        name="stats_usage_ods",
+    ),
+    path(
+        "statistiques/usages-<slug:table>.csv",
+        usage.usage_export,
+        {"extension": "csv"},
+        name="stats_usage_csv",
+    ),
 ]

@@ -251,8 +251,13 @@ def test_member_records_found_with_the_members_live_availability(
     # the results page's request cached both copies: the record page needs no other
     assert "hx-get" not in record_page.split("Exemplaires", 1)[1]
     by_barcode = {h.barcode: h.pk for h in MemberHolding.objects.filter(record=horde)}
-    assert f'<span id="mcopy-{by_barcode["RBX0001"]}" class="avail-yes">Disponible</span>' in record_page
-    assert f'<span id="mcopy-{by_barcode["RBX0002"]}" class="avail-no">En prêt</span>' in record_page
+    assert (
+        f'<span id="mcopy-{by_barcode["RBX0001"]}" class="avail-yes">Disponible</span>'
+        in record_page
+    )
+    assert (
+        f'<span id="mcopy-{by_barcode["RBX0002"]}" class="avail-no">En prêt</span>' in record_page
+    )
 
     again = _text(client.get("/recherche/", {"q": "horde contrevent"}))
     assert "Disponibilité en cours de vérification" not in again

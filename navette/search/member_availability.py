@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import close_old_connections
 
 from navette.catalogue.selectors import MemberCopy
 from navette.core import clock
@@ -43,6 +42,7 @@ from navette.network.connectors.sip2 import (
     Sip2Failure,
     client_for,
 )
+from navette.network.models import MemberSystem
 
 log = logging.getLogger("navette.search.members")
 
@@ -67,16 +67,26 @@ class MemberUnreachable(OSError):
     """The member's system cannot be reached (down, refusing, too slow)."""
 
 
-#: a member library (by id) -> how to reach its SIP2 server, or None when it has none
-EndpointLookup = Callable[[int], Sip2Endpoint | None]
-
-_lookup: list[EndpointLookup] = []
+#: member libraries (ids) -> how to reach their SIP2 servers (those that have one)
+EndpointLookup = Callable[[set[int]], dict[int, Sip2Endpoint]]
 
 
-def set_endpoint_lookup(lookup: EndpointLookup) -> None:
-    """Say where a member library's SIP2 server is (the network's connector settings,
-    registered at start-up)."""
-    _lookup[:] = [lookup]
+def member_endpoints(library_ids: set[int]) -> dict[int, Sip2Endpoint]:
+    """The SIP2 servers of these member libraries, from their connector settings (one
+    query)."""
+    systems = MemberSystem.objects.filter(
+        library_id__in=library_ids, is_active=True, sip2_port__isnull=False
+    ).exclude(sip2_host="")
+    return {system.library_id: system.sip2_endpoint() for system in systems}
+
+
+_lookup: list[EndpointLookup] = [member_endpoints]
+
+
+def set_endpoint_lookup(lookup: EndpointLookup | None) -> None:
+    """Say where member libraries' SIP2 servers are (tests; None: their connector
+    settings)."""
+    _lookup[:] = [lookup or member_endpoints]
 
 
 #: SIP2 circulation statuses that mean "on loan" (the due date in AH)
@@ -98,14 +108,13 @@ def state_of(answer: ItemAnswer) -> LiveState:
     return LiveState(CopyState.UNAVAILABLE)
 
 
-def sip2_states(library_id: int, barcodes: list[str], timeout: float) -> dict[str, LiveState]:
+def sip2_states(
+    library_id: int, endpoint: Sip2Endpoint, barcodes: list[str], timeout: float
+) -> dict[str, LiveState]:
     """Ask a member's SIP2 server (Item Information, 17) about each barcode, on a pool of
     connections of its own (not the one patron logins use), every wait within ``timeout``.
     Raises ``MemberUnreachable`` when the member cannot be reached; stops early (what was
     answered is returned) when its connections are all busy."""
-    endpoint = _lookup[0](library_id) if _lookup else None
-    if endpoint is None:
-        return {}
     endpoint = dataclasses.replace(
         endpoint,
         connect_timeout=min(endpoint.connect_timeout, timeout),
@@ -192,12 +201,14 @@ def needs_asking(copies: Iterable[MemberCopy]) -> bool:
     return any(state is None for state in known_states(copies).values())
 
 
-def _ask(library_id: int, barcodes: tuple[str, ...]) -> dict[str, LiveState]:
-    """One member asked (in a pool thread); answers cached; the member marked down when it
-    cannot be reached."""
+def _ask(
+    library_id: int, barcodes: tuple[str, ...], endpoint: Sip2Endpoint
+) -> dict[str, LiveState]:
+    """One member asked (in a pool thread, which never touches the database); answers
+    cached; the member marked down when it cannot be reached."""
     try:
         answers = sip2_states(
-            library_id, list(barcodes), settings.NAVETTE_MEMBER_AVAILABILITY_TIMEOUT
+            library_id, endpoint, list(barcodes), settings.NAVETTE_MEMBER_AVAILABILITY_TIMEOUT
         )
         _cache.put(library_id, answers, time.monotonic())
         return answers
@@ -206,7 +217,6 @@ def _ask(library_id: int, barcodes: tuple[str, ...]) -> dict[str, LiveState]:
         _cache.mark_down(library_id, time.monotonic())
         return {}
     finally:
-        close_old_connections()
         with _inflight_lock:
             _inflight.pop((library_id, barcodes), None)
 
@@ -223,12 +233,16 @@ def live_states(copies: list[MemberCopy], budget: float | None = None) -> dict[i
         if known[copy.holding_id] is None and not _cache.is_down(copy.library.pk, now):
             missing[copy.library.pk].add(copy.barcode)
     futures: dict[int, Future[dict[str, LiveState]]] = {}
+    endpoints = _lookup[0](set(missing)) if missing else {}
     for library_id, barcodes in missing.items():
+        endpoint = endpoints.get(library_id)
+        if endpoint is None:
+            continue  # no SIP2 server known for this member: not known
         key = (library_id, tuple(sorted(barcodes)))
         with _inflight_lock:
             future = _inflight.get(key)
             if future is None:
-                future = _inflight[key] = _pool.submit(_ask, *key)
+                future = _inflight[key] = _pool.submit(_ask, *key, endpoint)
         futures[library_id] = future
     if futures:
         wait(futures.values(), timeout=budget)

@@ -26,6 +26,7 @@ from navette.catalogue.models import (
 )
 from navette.core import clock
 from navette.network.connectors.sip2 import Sip2Endpoint, close_all_clients
+from navette.network.models import MemberSystem
 from navette.search import engine
 from navette.search import member_availability as members
 from navette.search.index import rebuild_index
@@ -101,13 +102,15 @@ def index_dir(settings, tmp_path) -> Path:
 
 @pytest.fixture
 def member_sip2(member, roubaix) -> Iterator[None]:
-    """The network knows the member's SIP2 server (its kiosk account for the portal)."""
-    endpoint = Sip2Endpoint(host="127.0.0.1", port=member.sip2, login_user=KIOSK_LOGIN,
-                            login_password=KIOSK_PASSWORD)  # fmt: skip
-    members.set_endpoint_lookup(lambda library_id: endpoint if library_id == roubaix.pk else None)
+    """The network knows the member's SIP2 server (its kiosk account for the portal), set
+    up as network administrators do (``network.MemberSystem``)."""
+    MemberSystem.objects.create(
+        library=roubaix, system_name="Navette", card_prefixes="RBX", sip2_host="127.0.0.1",
+        sip2_port=member.sip2, sip2_login=KIOSK_LOGIN, sip2_password=KIOSK_PASSWORD,
+    )  # fmt: skip
     members.forget()
     yield
-    members.set_endpoint_lookup(lambda library_id: None)
+    members.set_endpoint_lookup(None)
     members.forget()
     close_all_clients()
 
@@ -274,7 +277,7 @@ def test_member_down_shows_unknown_within_the_budget(
     _harvest(source, django_capture_on_commit_callbacks)
     dead = MemberInstance(Path("/nonexistent")).sip2  # a port nobody listens on
     endpoint = Sip2Endpoint(host="127.0.0.1", port=dead, login_user="x", login_password="y")
-    members.set_endpoint_lookup(lambda library_id: endpoint)
+    members.set_endpoint_lookup(lambda library_ids: dict.fromkeys(library_ids, endpoint))
     members.forget()
     try:
         page = _text(client.get("/recherche/", {"q": "subutex"}))
@@ -284,7 +287,7 @@ def test_member_down_shows_unknown_within_the_budget(
         assert "Disponibilité non connue" in states
         assert "https://catalogue.roubaix.example/notice/" in page
     finally:
-        members.set_endpoint_lookup(lambda library_id: None)
+        members.set_endpoint_lookup(None)
         members.forget()
         close_all_clients()
 

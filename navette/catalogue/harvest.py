@@ -199,12 +199,13 @@ def _apply(source: HarvestSource, h: Harvested, now: dt.datetime, report: Harves
         report.unchanged += 1
         return 0
     if member is None:
-        record_id = _matching_record(p)
-        owns = record_id is None
-        if record_id is None:
-            record = Record.objects.create(**_record_values(p, source))
-            record_id = record.pk
+        matching = _matching_record(p)
+        owns = matching is None
+        if matching is None:
+            record_id = Record.objects.create(**_record_values(p, source)).pk
             RecordIdentifier.objects.bulk_create(_identifiers(record_id, p))
+        else:
+            record_id = matching
         member = MemberRecord.objects.create(
             source=source, identifier=h.identifier[:255], local_id=h.local_id[:255],
             record_id=record_id, owns_record=owns, datestamp=h.datestamp,

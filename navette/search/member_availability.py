@@ -7,7 +7,8 @@ network time a results page must never wait for, so:
 - ``known_states`` reads only what was asked in the last
   ``NAVETTE_MEMBER_AVAILABILITY_CACHE_SECONDS`` (no I/O): the results page and the record
   page render with it at once;
-- ``live_states`` asks what is missing, one task per member on a bounded thread pool, each
+- ``live_states`` asks what is missing, one task per member and connection of its pool, on
+  a bounded thread pool, each
   answer within ``NAVETTE_MEMBER_AVAILABILITY_TIMEOUT``, the whole within
   ``NAVETTE_MEMBER_AVAILABILITY_BUDGET``; what has not come by then is "unknown" (the page
   links to the member's catalogue), and a late answer still fills the cache for the next
@@ -173,7 +174,7 @@ class _Cache:
 
 
 _cache = _Cache()
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="navette-member-availability")
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="navette-member-availability")
 #: (library id, barcodes) being asked now: a second page asking the same waits for that task
 _inflight: dict[tuple[int, tuple[str, ...]], Future[dict[str, LiveState]]] = {}
 _inflight_lock = threading.Lock()
@@ -232,27 +233,33 @@ def live_states(copies: list[MemberCopy], budget: float | None = None) -> dict[i
     for copy in copies:
         if known[copy.holding_id] is None and not _cache.is_down(copy.library.pk, now):
             missing[copy.library.pk].add(copy.barcode)
-    futures: dict[int, Future[dict[str, LiveState]]] = {}
+    # one task per member and connection of its pool (SIP2 asks one copy at a time on a
+    # connection): a member's copies are asked over its connections side by side
+    futures: dict[int, list[Future[dict[str, LiveState]]]] = defaultdict(list)
     endpoints = _lookup[0](set(missing)) if missing else {}
     for library_id, barcodes in missing.items():
         endpoint = endpoints.get(library_id)
         if endpoint is None:
             continue  # no SIP2 server known for this member: not known
-        key = (library_id, tuple(sorted(barcodes)))
-        with _inflight_lock:
-            future = _inflight.get(key)
-            if future is None:
-                future = _inflight[key] = _pool.submit(_ask, *key, endpoint)
-        futures[library_id] = future
+        ordered = sorted(barcodes)
+        lanes = max(1, min(endpoint.pool_size, len(ordered)))
+        for lane in range(lanes):
+            key = (library_id, tuple(ordered[lane::lanes]))
+            with _inflight_lock:
+                future = _inflight.get(key)
+                if future is None:
+                    future = _inflight[key] = _pool.submit(_ask, *key, endpoint)
+            futures[library_id].append(future)
     if futures:
-        wait(futures.values(), timeout=budget)
+        wait([f for fs in futures.values() for f in fs], timeout=budget)
+    answers: dict[int, dict[str, LiveState]] = defaultdict(dict)
+    for library_id, fs in futures.items():
+        for future in fs:
+            if future.done() and not future.cancelled():
+                answers[library_id].update(future.result())
     out: dict[int, LiveState] = {}
     for copy in copies:
-        state = known[copy.holding_id]
-        if state is None:
-            future = futures.get(copy.library.pk)
-            if future is not None and future.done() and not future.cancelled():
-                state = future.result().get(copy.barcode)
+        state = known[copy.holding_id] or answers[copy.library.pk].get(copy.barcode)
         out[copy.holding_id] = state or UNKNOWN
     return out
 

@@ -23,7 +23,9 @@ from navette.catalogue.models import (
     Record,
 )
 from navette.core import clock
+from navette.core.actions import AuditAction
 from navette.core.jobs import registered_jobs
+from navette.core.models import AuditEvent, User
 from tests.network.factories import make_library
 
 
@@ -140,3 +142,30 @@ def test_unknown_source_named(db):
     """A source name the network does not know is refused, with the known names."""
     with pytest.raises(CommandError, match="Catalogue membre inconnu : Nulle part"):
         call_command("harvest_members", "--source", "Nulle part", stdout=StringIO())
+
+
+def test_administrators_set_up_a_member_catalogue(tourcoing, client):
+    """In the administration, a source missing what its protocol needs is refused on the
+    field concerned; a complete one is saved and the action audited."""
+    user = User.objects.create_user("admin-reseau", password="x", role="network_admin")
+    client.force_login(user)
+    form = {
+        "name": "Tourcoing", "library": tourcoing.pk, "protocol": "oai-pmh", "url": "",
+        "metadata_prefix": "unimarc", "every_minutes": 60, "timeout": 30, "is_active": "on",
+        "record_url_template": "https://catalogue.tourcoing.example/notice",
+    }  # fmt: skip
+    refused = client.post("/admin/catalogue/harvestsource/add/", form)
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Indiquez l&#x27;adresse du dépôt OAI-PMH de la bibliothèque." in page
+    assert "L&#x27;adresse doit contenir {id} ou {isbn}" in page
+    assert not HarvestSource.objects.exists()
+
+    form.update(url="https://catalogue.tourcoing.example/oai",
+                record_url_template="https://catalogue.tourcoing.example/notice/{id}")  # fmt: skip
+    saved = client.post("/admin/catalogue/harvestsource/add/", form)
+    assert saved.status_code == 302
+    source = HarvestSource.objects.get()
+    assert source.library == tourcoing and source.state == HarvestState.NEW
+    event = AuditEvent.objects.get(action=AuditAction.HARVEST_SOURCE_ADD)
+    assert event.data["library"] == "tourcoing"

@@ -26,6 +26,8 @@ from navette.core import clock
 from navette.core.actions import AuditAction
 from navette.core.jobs import registered_jobs
 from navette.core.models import AuditEvent, User
+from navette.search import engine
+from navette.search.index import rebuild_index
 from tests.network.factories import make_library
 
 
@@ -169,3 +171,43 @@ def test_administrators_set_up_a_member_catalogue(tourcoing, client):
     assert source.library == tourcoing and source.state == HarvestState.NEW
     event = AuditEvent.objects.get(action=AuditAction.HARVEST_SOURCE_ADD)
     assert event.data["library"] == "tourcoing"
+
+
+def test_two_members_holding_one_edition_share_one_record(files_source, tmp_path):
+    """A second member's record with the same ISBN joins the record the first member's
+    harvest created: one result, held by both libraries (also after a full rebuild of the
+    index); when the first member deletes it, the record stays for the second."""
+    source, directory = files_source
+    roubaix = make_library(code="roubaix", name="La Grand-Plage", commune="Roubaix")
+    other_dir = tmp_path / "depot-roubaix"
+    other_dir.mkdir()
+    other = HarvestSource.objects.create(
+        library=roubaix, name="Roubaix (Koha)", protocol=HarvestProtocol.MARC_FILES,
+        directory=str(other_dir), flavour="unimarc",
+    )  # fmt: skip
+    isbn = '<datafield tag="010" ind1=" " ind2=" "><subfield code="a">9782070360024</subfield></datafield>'
+    with_isbn = unimarc("T5", "L'Étranger", ["TC5"]).replace(
+        "</controlfield>", "</controlfield>" + isbn, 1
+    )
+    drop(directory, "a.xml", with_isbn)
+    drop(other_dir, "b.xml", unimarc("R77", "L'étranger : roman", ["RB77"]).replace(
+        "</controlfield>", "</controlfield>" + isbn, 1))  # fmt: skip
+    call_command("harvest_members", "--source", source.name, stdout=StringIO())
+    call_command("harvest_members", "--source", other.name, stdout=StringIO())
+    record = Record.objects.get(title="L'Étranger")
+    assert Record.objects.filter(title__icontains="tranger").count() == 1
+    assert sorted(MemberHolding.objects.filter(record=record).values_list("library__code", flat=True)) == [
+        "roubaix", "tourcoing",
+    ]  # fmt: skip
+    rebuild_index()
+    for code in ("roubaix", "tourcoing"):
+        found = engine.search(engine.SearchParams(q="étranger", filters={"library": [code]}))
+        assert found.record_ids == [record.pk]
+
+    drop(directory, "c.xml", unimarc("T5", "L'Étranger", [], deleted=True), mtime=3_000_000)
+    call_command("harvest_members", "--source", source.name, stdout=StringIO())
+    record.refresh_from_db()  # still there: Roubaix holds it
+    assert MemberRecord.objects.get(record=record).owns_record
+    assert list(MemberHolding.objects.filter(record=record).values_list("barcode", flat=True)) == [
+        "RB77"
+    ]

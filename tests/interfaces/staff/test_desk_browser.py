@@ -55,7 +55,7 @@ def test_desk_lends_by_keyboard_and_return_says_navette(
         expect(page.get_by_label("Code-barres de l'exemplaire")).to_be_focused()
         _scan(page, item.barcode)
         expect(page.locator(".messages")).to_contain_text(
-            f"{item.barcode} prêté, à rendre le 25/03/2025."
+            f"« {item.record.title} » prêté à Inès Carpentier, à rendre le 25/03/2025."
         )
         expect(
             page.get_by_role("heading", level=3, name=re.compile(rf"^{n} prêts? en cours$"))

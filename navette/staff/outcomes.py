@@ -50,7 +50,9 @@ TABLE: dict[str, Wording] = {
         % {"library": d["to_library"], "n": d["count"]}
     ),
     Code.PREFERENCES_SAVED: lambda d: _("Préférences enregistrées."),
-    Code.LIBRARY_NOT_FOUND: lambda d: _("Bibliothèque inconnue : %(code)s.") % {"code": d["library_code"]},
+    Code.LIBRARY_NOT_FOUND: lambda d: (
+        _("Bibliothèque inconnue : %(code)s.") % {"code": d["library_code"]}
+    ),
     Code.RENEWED: lambda d: (
         _("« %(title)s » prolongé jusqu'au %(day)s.")
         % {"title": d["title"], "day": day(d["due_on"])}

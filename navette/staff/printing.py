@@ -11,7 +11,6 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from weasyprint import CSS, HTML
 
 #: the slips' own stylesheet: linked from the page, given inline to WeasyPrint (which would
 #: otherwise fetch it over HTTP from the server that is rendering it)
@@ -24,6 +23,10 @@ def printable(
     """``template`` as a printable page, or as a PDF document named ``filename``."""
     if not pdf:
         return render(request, template, {**context, "pdf": False})
+    # WeasyPrint loads Pango and parses its stylesheets (half a second of CPU): only when a
+    # PDF is asked, not when each web worker starts
+    from weasyprint import CSS, HTML  # noqa: PLC0415
+
     html = render_to_string(template, {**context, "pdf": True}, request=request)
     found = finders.find(PRINT_CSS)
     css = Path(str(found)).read_text(encoding="utf-8") if found else ""

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from navette.catalogue import batches
+from navette.catalogue.models import BatchAction
 from navette.circulation.models import Crate, Hold, HoldStatus, Transit
 from navette.circulation.services import crate_send, hold_place, loan_checkin, loan_checkout
 from navette.core.clock import PARIS
@@ -62,6 +64,7 @@ PAGES: dict[str, Page] = {
     "portal:record": Page(kwargs=_pk("record")),
     "portal:login": Page(),
     "portal:account_pin_forgot": Page(),
+    "portal:account_first_login": Page(),
     "portal:agenda": Page(),
     "portal:event": Page(kwargs=_pk("event")),
     "portal:programme": Page(kwargs=lambda d: {"slug": d["programme"].slug}),
@@ -104,6 +107,9 @@ PAGES: dict[str, Page] = {
     "staff:catalogue_record_edit": Page("librarian", kwargs=_pk("record")),
     "staff:catalogue_record_history": Page("librarian", kwargs=_pk("record")),
     "staff:catalogue_copy": Page("librarian"),
+    "staff:catalogue_batches": Page("librarian"),
+    "staff:catalogue_batch": Page("librarian", kwargs=_pk("batch")),
+    "staff:catalogue_locations": Page("librarian"),
     "staff:events": Page("librarian"),
     "staff:event_create": Page("librarian"),
     "staff:event_attendees": Page("librarian", kwargs=_pk("event")),
@@ -164,6 +170,11 @@ EXCLUDED: dict[str, str] = {
     "staff:catalogue_record_restore": "POST only (a button of the record's history)",
     "staff:catalogue_record_overlay": "POST only (a button of the copy-cataloguing page)",
     "staff:catalogue_copy_edit": "POST only (a button of the copy-cataloguing page)",
+    "staff:catalogue_duplicates_scan": "POST only (a button of the duplicates page)",
+    "staff:catalogue_batch_preview": "POST only (the form of the batch page)",
+    "staff:catalogue_batch_apply": "POST only (a button of the batch preview)",
+    "staff:catalogue_batch_undo": "POST only (a button of a batch's page)",
+    "staff:catalogue_copy_search_new": "POST only (a form of the batch page)",
     "staff:patron_renew": "POST only (a button of the patron page)",
     "staff:patron_replace_card": "POST only (a button of the patron page)",
     "staff:patron_set_pin": "POST only (a button of the patron page)",
@@ -222,9 +233,11 @@ def test_every_page_is_visited_or_excluded_with_a_reason():
     """Each portal and staff URL is in PAGES or EXCLUDED (not both), and neither names a URL
     that no longer exists."""
     names = portal_and_staff_pages()
-    assert not names - PAGES.keys() - EXCLUDED.keys(), "pages neither visited nor excluded"
+    missing = sorted(names - PAGES.keys() - EXCLUDED.keys())
+    assert not missing, f"pages neither visited nor excluded: {missing}"
     assert not PAGES.keys() & EXCLUDED.keys()
-    assert not (PAGES.keys() | EXCLUDED.keys()) - names, "entries for URLs that do not exist"
+    stale = sorted((PAGES.keys() | EXCLUDED.keys()) - names)
+    assert not stale, f"entries for URLs that do not exist: {stale}"
     assert all(reason.strip() for reason in EXCLUDED.values())
 
 
@@ -261,6 +274,11 @@ def world(libs, catalogue, make_patron, actor, clock_at) -> Data:
     film = digital.film(resource, "Le Voyage dans la Lune", 1902)
     run = ImportRun.objects.create(directory="import", mode="dry_run", status="done",
                                    started_at=NOW, finished_at=NOW)  # fmt: skip
+    batch = batches.batch_apply(
+        selection=batches.select_by_barcodes(lent.barcode),
+        change=batches.Change(action=BatchAction.CALL_NUMBER, call_number="BD HER"),
+        actor=actor, now=NOW,
+    )  # fmt: skip
     rebuild_index()
     assert Hold.objects.get(pk=ready_hold.pk).status == HoldStatus.READY
     assert Crate.objects.count() == 1
@@ -268,7 +286,7 @@ def world(libs, catalogue, make_patron, actor, clock_at) -> Data:
         "lens": lens, "avion": avion, "record": record, "twin": catalogue["etoiles"],
         "item": lent, "patron": patron, "waiting_hold": waiting_hold, "ready_hold": ready_hold,
         "transit": transits[1], "crate": crate, "event": event, "programme": programme,
-        "resource": resource, "film": film, "run": run,
+        "resource": resource, "film": film, "run": run, "batch": batch,
     }  # fmt: skip
 
 

@@ -21,7 +21,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from navette.catalogue import batches
-from navette.catalogue.models import BatchAction
+from navette.catalogue.heading_index import headings_refresh
+from navette.catalogue.models import BatchAction, Heading
 from navette.circulation.models import Crate, Hold, HoldStatus, Transit
 from navette.circulation.services import crate_send, hold_place, loan_checkin, loan_checkout
 from navette.core.clock import PARIS
@@ -110,6 +111,7 @@ PAGES: dict[str, Page] = {
     "staff:catalogue_batches": Page("librarian"),
     "staff:catalogue_batch": Page("librarian", kwargs=_pk("batch")),
     "staff:catalogue_locations": Page("librarian"),
+    "staff:catalogue_record_cover": Page("librarian", kwargs=_pk("record")),
     "staff:events": Page("librarian"),
     "staff:event_create": Page("librarian"),
     "staff:event_attendees": Page("librarian", kwargs=_pk("event")),
@@ -121,6 +123,8 @@ PAGES: dict[str, Page] = {
     "staff:stats_annual": Page("librarian"),
     # staff, as a cataloguer (the shared catalogue's duplicates)
     "staff:catalogue_duplicates": Page("cataloguer"),
+    "staff:catalogue_headings": Page("cataloguer"),
+    "staff:catalogue_heading_change": Page("cataloguer", kwargs=_pk("heading")),
     "staff:catalogue_duplicate_pair": Page(
         "cataloguer", kwargs=lambda d: {"first": d["record"].pk, "second": d["twin"].pk}
     ),
@@ -171,6 +175,9 @@ EXCLUDED: dict[str, str] = {
     "staff:catalogue_record_overlay": "POST only (a button of the copy-cataloguing page)",
     "staff:catalogue_copy_edit": "POST only (a button of the copy-cataloguing page)",
     "staff:catalogue_duplicates_scan": "POST only (a button of the duplicates page)",
+    "staff:catalogue_heading_change_undo": "POST only (a button of the headings page)",
+    "portal:cover": "an image file (a record's cover)",
+    "portal:heading": "redirects to the search for the heading (the search page is visited)",
     "staff:catalogue_batch_preview": "POST only (the form of the batch page)",
     "staff:catalogue_batch_apply": "POST only (a button of the batch preview)",
     "staff:catalogue_batch_undo": "POST only (a button of a batch's page)",
@@ -279,7 +286,10 @@ def world(libs, catalogue, make_patron, actor, clock_at) -> Data:
         change=batches.Change(action=BatchAction.CALL_NUMBER, call_number="BD HER"),
         actor=actor, now=NOW,
     )  # fmt: skip
+    headings_refresh([record.pk])
+    heading = Heading.objects.filter(kind="author").order_by("pk").first()
     rebuild_index()
+    assert heading is not None
     assert Hold.objects.get(pk=ready_hold.pk).status == HoldStatus.READY
     assert Crate.objects.count() == 1
     return {
@@ -287,6 +297,7 @@ def world(libs, catalogue, make_patron, actor, clock_at) -> Data:
         "item": lent, "patron": patron, "waiting_hold": waiting_hold, "ready_hold": ready_hold,
         "transit": transits[1], "crate": crate, "event": event, "programme": programme,
         "resource": resource, "film": film, "run": run, "batch": batch,
+        "heading": heading,
     }  # fmt: skip
 
 

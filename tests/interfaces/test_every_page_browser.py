@@ -27,11 +27,14 @@ from navette.circulation.models import Crate, Hold, HoldStatus, Transit
 from navette.circulation.services import crate_send, hold_place, loan_checkin, loan_checkout
 from navette.core.clock import PARIS
 from navette.core.models import Role, User
+from navette.editorial.models import ArticleKind, PublicationStatus
+from navette.editorial.services import article_save, selection_entry_add, selection_save
 from navette.events.models import Programme
 from navette.golive.models import ImportRun
 from navette.search.index import rebuild_index
 from tests.catalogue.factories import make_item
 from tests.digital import factories as digital
+from tests.editorial.factories import make_news
 from tests.events import factories as events
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,6 +70,13 @@ PAGES: dict[str, Page] = {
     "portal:account_pin_forgot": Page(),
     "portal:account_first_login": Page(),
     "portal:agenda": Page(),
+    "portal:news": Page(),
+    "portal:news_item": Page(kwargs=_pk("news")),
+    "portal:page": Page(kwargs=_pk("page")),
+    "portal:new_arrivals": Page(),
+    "portal:legal_notice": Page(),
+    "portal:personal_data": Page(),
+    "portal:accessibility": Page(),
     "portal:event": Page(kwargs=_pk("event")),
     "portal:programme": Page(kwargs=lambda d: {"slug": d["programme"].slug}),
     "portal:digital": Page(),
@@ -113,6 +123,9 @@ PAGES: dict[str, Page] = {
     "staff:catalogue_locations": Page("librarian"),
     "staff:catalogue_record_cover": Page("librarian", kwargs=_pk("record")),
     "staff:events": Page("librarian"),
+    "staff:contents": Page("librarian"),
+    "staff:article_create": Page("librarian"),
+    "staff:selection_create": Page("librarian"),
     "staff:event_create": Page("librarian"),
     "staff:event_attendees": Page("librarian", kwargs=_pk("event")),
     "staff:event_edit": Page("librarian", kwargs=_pk("event")),
@@ -136,6 +149,11 @@ PAGES: dict[str, Page] = {
     "staff:golive_runs": Page("admin"),
     "staff:golive_run": Page("admin", kwargs=_pk("run")),
     "staff:stats_simulator": Page("admin"),
+    "staff:legal_pages": Page("admin"),
+    # network-wide news and selections are the network administrators'
+    "staff:article_edit": Page("admin", kwargs=_pk("news")),
+    "staff:selection_edit": Page("admin", kwargs=_pk("selection")),
+    "staff:legal_page_edit": Page("admin", kwargs=lambda d: {"key": "legal_notice"}),
 }  # fmt: skip
 
 #: pages not visited, and why
@@ -177,6 +195,9 @@ EXCLUDED: dict[str, str] = {
     "staff:catalogue_duplicates_scan": "POST only (a button of the duplicates page)",
     "staff:catalogue_heading_change_undo": "POST only (a button of the headings page)",
     "portal:cover": "an image file (a record's cover)",
+    "staff:article_delete": "POST only (a button of the article form)",
+    "staff:selection_delete": "POST only (a button of the selection form)",
+    "staff:selection_entry_remove": "POST only (a button of the selection form)",
     "portal:heading": "redirects to the search for the heading (the search page is visited)",
     "staff:catalogue_batch_preview": "POST only (the form of the batch page)",
     "staff:catalogue_batch_apply": "POST only (a button of the batch preview)",
@@ -286,6 +307,15 @@ def world(libs, catalogue, make_patron, actor, clock_at) -> Data:
         change=batches.Change(action=BatchAction.CALL_NUMBER, call_number="BD HER"),
         actor=actor, now=NOW,
     )  # fmt: skip
+    news = make_news("Nouvelles liseuses", now=NOW)
+    page = article_save(article=None, fields={"kind": ArticleKind.PAGE, "title": "S'inscrire",
+                        "status": PublicationStatus.PUBLISHED, "library": None},
+                        actor=actor, now=NOW)  # fmt: skip
+    selection = selection_save(selection=None, fields={"title": "Coups de cœur", "intro": "",
+                               "library": None, "status": PublicationStatus.PUBLISHED},
+                               actor=actor, now=NOW)  # fmt: skip
+    selection_entry_add(selection=selection, record=record, comment="Bouleversant.",
+                        actor=actor, now=NOW)  # fmt: skip
     headings_refresh([record.pk])
     heading = Heading.objects.filter(kind="author").order_by("pk").first()
     rebuild_index()
@@ -297,7 +327,7 @@ def world(libs, catalogue, make_patron, actor, clock_at) -> Data:
         "item": lent, "patron": patron, "waiting_hold": waiting_hold, "ready_hold": ready_hold,
         "transit": transits[1], "crate": crate, "event": event, "programme": programme,
         "resource": resource, "film": film, "run": run, "batch": batch,
-        "heading": heading,
+        "heading": heading, "news": news, "page": page, "selection": selection,
     }  # fmt: skip
 
 

@@ -85,6 +85,9 @@ def reason_message(reason: Reason, **context: Any) -> str:
             "Bibliothèque de retrait fermée au public : en choisir une autre."
         ),
         Reason.NOT_IN_TRANSIT: _("Ce document n'est pas dans la navette."),
+        Reason.CRATE_EMPTY: _(
+            "Aucun document de cette caisse n'est encore à envoyer : rien n'a été enregistré."
+        ),
         Reason.ITEM_NOT_FOUND: _("Code-barres inconnu : {barcode}."),
         Reason.NO_FINES_DUE: _("Aucune amende à régler pour ce lecteur."),
         Reason.PAYMENT_INVALID: _("Montant invalide : {amount} (un montant positif en euros)."),

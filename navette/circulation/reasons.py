@@ -39,6 +39,7 @@ class Reason(StrEnum):
     PICKUP_INACTIVE = "pickup_inactive"
     # transits / returns
     NOT_IN_TRANSIT = "not_in_transit"
+    CRATE_EMPTY = "crate_empty"
     ITEM_NOT_FOUND = "item_not_found"
     # fines
     NO_FINES_DUE = "no_fines_due"

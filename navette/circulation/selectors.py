@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from navette.catalogue.models import Item, ItemStatus, Record
 from navette.circulation.models import (
+    Crate,
     Fine,
     Hold,
     HoldStatus,
@@ -19,11 +20,24 @@ from navette.circulation.models import (
     Transit,
     TransitStatus,
 )
-from navette.circulation.policies import Decision, check_patron, hold_is_suspended
-from navette.circulation.services._common import network_settings, patron_snapshot
+from navette.circulation.policies import (
+    Decision,
+    check_patron,
+    check_renewal,
+    hold_is_suspended,
+)
+from navette.circulation.services._common import (
+    library_schedule,
+    network_settings,
+    patron_facts,
+    patron_snapshot,
+    rule_for,
+    rule_rows,
+)
 from navette.core import clock
 from navette.core.collation import collation_key
 from navette.network.models import Library
+from navette.network.selectors import in_french_order
 from navette.patrons.models import Patron
 
 
@@ -34,6 +48,51 @@ def patron_loans(patron: Patron) -> QuerySet[Loan]:
         .filter(patron_id=patron.pk)
         .select_related("item__record", "item__owning_library", "library")
         .order_by("due_on", "pk")
+    )
+
+
+def loans_renewal(patron: Patron, loans: list[Loan], now: dt.datetime) -> dict[int, Decision]:
+    """Would each of ``patron``'s open ``loans`` be renewed now? The decision ``loan_renew``
+    would take (same rules, same facts), read without locks: an interface offers the action
+    only where it can succeed and says the reason otherwise (the service decides again)."""
+    if not loans:
+        return {}
+    today = clock.today(now)
+    settings = network_settings(loans[0].library.network_id)
+    patron_ok = check_patron(patron_facts(patron, settings), today)
+    decisions: dict[int, Decision] = {}
+    for loan in loans:
+        holds = [
+            h
+            for h in Hold.objects.waiting_for(loan.item).values("suspended_from", "suspended_until")
+            if not hold_is_suspended(h["suspended_from"], h["suspended_until"], today)
+        ]
+        lending = loan.library
+        rule = rule_for(rule_rows([lending.pk]), lending.pk, patron.category_id, loan.doc_type)
+        decisions[loan.pk] = check_renewal(
+            patron=patron_ok, is_open=loan.returned_at is None, renewals=loan.renewals, rule=rule,
+            holds_waiting=len(holds), today=today, current_due=loan.due_on,
+            schedule=library_schedule(lending, today),
+        )  # fmt: skip
+    return decisions
+
+
+def patron_active_hold(patron: Patron, hold_id: int) -> Hold | None:
+    """``patron``'s active hold ``hold_id`` with its title and pickup library, or None."""
+    return (
+        Hold.objects.active()
+        .filter(pk=hold_id, patron_id=patron.pk)
+        .select_related("record", "pickup_library")
+        .first()
+    )
+
+
+def open_transit(transit_id: int) -> Transit | None:
+    """The transit ``transit_id`` if its copy is still in the navette, or None."""
+    return (
+        Transit.objects.filter(pk=transit_id, status=TransitStatus.IN_TRANSIT)
+        .select_related("item__record", "from_library", "to_library")
+        .first()
     )
 
 
@@ -165,11 +224,52 @@ def record_availability(record: Record) -> RecordAvailability:
 
 
 def transits_to_send(library: Library) -> QuerySet[Transit]:
-    """Copies in the navette leaving ``library`` and not yet received: the list to pack."""
+    """Copies put in the navette at ``library`` and not packed in a crate that left yet:
+    the list to pack."""
     return (
-        Transit.objects.filter(from_library_id=library.pk, status=TransitStatus.IN_TRANSIT)
+        Transit.objects.filter(
+            from_library_id=library.pk, status=TransitStatus.IN_TRANSIT, crate__isnull=True
+        )
         .select_related("item__record", "to_library", "hold__patron")
-        .order_by("to_library__commune", "sent_at")
+        .order_by("to_library__commune", "sent_at", "pk")
+    )
+
+
+@dataclass
+class CrateToPack:
+    """The copies ``library`` has to send to ``to_library``: one crate, one slip."""
+
+    to_library: Library
+    transits: list[Transit]
+
+
+def crates_to_pack(library: Library) -> list[CrateToPack]:
+    """``transits_to_send`` grouped by destination, destinations in French order
+    ("Commune — Name")."""
+    groups: dict[int, CrateToPack] = {}
+    for transit in transits_to_send(library):
+        group = groups.setdefault(transit.to_library_id, CrateToPack(transit.to_library, []))
+        group.transits.append(transit)
+    order = {
+        lib.pk: n for n, lib in enumerate(in_french_order([g.to_library for g in groups.values()]))
+    }
+    return sorted(groups.values(), key=lambda g: order[g.to_library.pk])
+
+
+def crate_to_pack(library: Library, to_library: Library) -> CrateToPack:
+    """What ``library`` has to send to ``to_library`` (possibly nothing)."""
+    return CrateToPack(
+        to_library, list(transits_to_send(library).filter(to_library_id=to_library.pk))
+    )
+
+
+def crates_sent(library: Library, since: dt.datetime) -> QuerySet[Crate]:
+    """Crates that left ``library`` since ``since``, latest first, with their copies."""
+    return (
+        Crate.objects.filter(from_library_id=library.pk, sent_at__gte=since)
+        .select_related("to_library", "from_library")
+        .prefetch_related("transits__item__record")
+        .order_by("-sent_at", "-pk")
     )
 
 

@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     TRANSIT_SEND = "transit.send", _("Envoi en navette")
     TRANSIT_RECEIVE = "transit.receive", _("Réception de navette")
     TRANSIT_LOST = "transit.lost", _("Perte en transit")
+    CRATE_SEND = "crate.send", _("Départ d'une caisse de navette")
     FINE_PAY = "fine.pay", _("Paiement d'amende")
     FINE_WAIVE = "fine.waive", _("Remise d'amende")
     # circulation rules and settings, changed in the administration
@@ -119,6 +120,7 @@ class AuditAction(models.TextChoices):
     RESOURCE_IMPORT_TITLES = "resource.import_titles", _("Import de titres numériques")
     # access
     SCOPE_REFUSED = "scope.refused", _("Action refusée hors des bibliothèques du compte")
+    STAFF_PREFERENCES_CHANGE = "staff.preferences_change", _("Préférences du poste modifiées")
     AUTH_STAFF_LOGIN_LOCKED_OUT = "auth.staff_login_locked_out", _("Connexion du personnel bloquée")
     # partners (API keys)
     API_KEY_CREATE = "api_key.create", _("Clé d'API créée")

@@ -36,6 +36,13 @@ class User(AbstractUser):
         verbose_name=_("bibliothèques"),
         help_text=_("Bibliothèques où ce bibliothécaire travaille."),
     )
+    #: the library the desk opens on, chosen once (preferences, or the desk's library menu)
+    desk_library = models.ForeignKey(
+        "network.Library", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("bibliothèque du poste"),
+    )  # fmt: skip
+    #: a short sound with each refusal shown at the desk (off unless the librarian wants it)
+    alert_sound = models.BooleanField(_("signal sonore des refus"), default=False)
 
     class Meta:
         verbose_name = _("membre du personnel")

@@ -56,7 +56,7 @@ def desk_hold_cancel(
         hold_cancel(hold=hold, actor=actor, now=now, library=library)
     except CirculationError as exc:
         return from_error(exc, title=hold.record.title)
-    return done(Code.HOLD_CANCELLED, hold=hold, title=hold.record.title)
+    return done(Code.HOLD_CANCELLED, hold=hold, title=hold.record.title, patron=patron)
 
 
 def desk_hold_change_pickup(

@@ -31,8 +31,9 @@ def desk_checkout(
     try:
         loan = loan_checkout(item=item, patron=patron, library=library, actor=actor, now=now)
     except CirculationError as exc:
-        return from_error(exc, barcode=item.barcode)
-    return done(Code.LENT, barcode=item.barcode, loan=loan, due_on=loan.due_on, patron=patron)
+        return from_error(exc, barcode=item.barcode, title=item.record.title)
+    return done(Code.LENT, barcode=item.barcode, title=item.record.title, loan=loan,
+                due_on=loan.due_on, patron=patron)  # fmt: skip
 
 
 def desk_checkin(
@@ -48,7 +49,9 @@ def desk_checkin(
         result = loan_checkin(item=item, library=library, actor=actor, now=now)
     except CirculationError as exc:
         return from_error(exc, barcode=item.barcode)
-    return done(Code.RETURNED, barcode=item.barcode, result=result)
+    borrower = result.loan.patron if result.loan is not None and result.loan.patron_id else None
+    return done(Code.RETURNED, barcode=item.barcode, title=item.record.title, result=result,
+                borrower=borrower)  # fmt: skip
 
 
 def desk_renew(

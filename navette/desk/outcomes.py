@@ -42,6 +42,8 @@ class Code(StrEnum):
     PATRON_REGISTERED = "patron_registered"
     MEMBERSHIP_RENEWED = "membership_renewed"
     CARD_REPLACED = "card_replaced"
+    CRATE_SENT = "crate_sent"
+    PREFERENCES_SAVED = "preferences_saved"
     # refusals found at the desk, before any service
     CARD_NOT_FOUND = "card_not_found"
     ITEM_NOT_FOUND = "item_not_found"

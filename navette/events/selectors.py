@@ -18,7 +18,7 @@ from navette.events.models import (
     Theme,
 )
 from navette.network.models import Library
-from navette.network.selectors import in_french_order
+from navette.network.selectors import in_french_order, library_schedule
 
 
 @dataclass(frozen=True)
@@ -167,3 +167,30 @@ def patron_upcoming_registrations(patron_id: int, *, now: dt.datetime) -> list[R
         .select_related("event", "event__library")
         .order_by("event__starts_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class ClosedDay:
+    """A day an event is planned while its library is closed; ``reason`` is the closure's
+    (a holiday, works), empty on a weekday without opening hours."""
+
+    day: dt.date
+    reason: str
+
+
+def closed_days(library: Library, days: list[dt.date]) -> list[ClosedDay]:
+    """Those of ``days`` when ``library`` is closed to the public: a closure (its own or the
+    network's) or a weekday without opening hours. A library whose hours are not entered
+    is never said closed on a weekday (nothing is known)."""
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    schedule = library_schedule(library, first, days_after=(last - first).days + 1)
+    found = []
+    for day in sorted(set(days)):
+        closure = schedule.closure_on(day)
+        if closure is not None:
+            found.append(ClosedDay(day, closure.reason))
+        elif schedule.weekly and not schedule.weekly.get(day.weekday()):
+            found.append(ClosedDay(day, ""))
+    return found

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from navette.circulation.messages import checkin_message, day, money, reason_message
+from navette.circulation.policies import Decision
 from navette.circulation.reasons import Reason
 from navette.core.errors import worded
 from navette.desk.outcomes import Code, Outcome
@@ -22,19 +23,48 @@ Wording = Callable[[dict[str, Any]], str]
 #: code -> sentence (refusals of the circulation rules are worded by ``reason_message``)
 TABLE: dict[str, Wording] = {
     Code.LENT: lambda d: (
-        _("%(barcode)s prêté, à rendre le %(day)s.")
-        % {"barcode": d["barcode"], "day": day(d["due_on"])}
+        _("« %(title)s » prêté à %(name)s, à rendre le %(day)s.")
+        % {"title": d["title"], "name": d["patron"].full_name, "day": day(d["due_on"])}
     ),
-    Code.RETURNED: lambda d: checkin_message(d["result"]),
-    Code.RECEIVED: lambda d: f"{d['barcode']} : {checkin_message(d['result'])}",
+    Code.RETURNED: lambda d: (
+        _("« %(title)s » rendu par %(name)s : %(what)s.")
+        % {
+            "title": d["title"],
+            "name": d["borrower"].full_name,
+            "what": checkin_message(d["result"]),
+        }  # fmt: skip
+        if d.get("borrower") is not None
+        else _("« %(title)s » : %(what)s.")
+        % {"title": d["title"], "what": checkin_message(d["result"])}
+    ),
+    Code.RECEIVED: lambda d: (
+        _("« %(title)s » (%(barcode)s) reçu : %(what)s.")
+        % {"title": d["title"], "barcode": d["barcode"], "what": checkin_message(d["result"])}
+    ),
+    Code.CRATE_SENT: lambda d: (
+        ngettext(
+            "Caisse pour %(library)s partie avec %(n)d document.",
+            "Caisse pour %(library)s partie avec %(n)d documents.",
+            d["count"],
+        )
+        % {"library": d["to_library"], "n": d["count"]}
+    ),
+    Code.PREFERENCES_SAVED: lambda d: _("Préférences enregistrées."),
+    Code.LIBRARY_NOT_FOUND: lambda d: (
+        _("Bibliothèque inconnue : %(code)s.") % {"code": d["library_code"]}
+    ),
     Code.RENEWED: lambda d: (
-        _("%(title)s : prolongé jusqu'au %(day)s.") % {"title": d["title"], "day": day(d["due_on"])}
+        _("« %(title)s » prolongé jusqu'au %(day)s.")
+        % {"title": d["title"], "day": day(d["due_on"])}
     ),
     Code.HOLD_PLACED: lambda d: (
         _("Réservé pour %(name)s, à retirer à %(library)s.")
         % {"name": d["patron"].full_name, "library": d["pickup_library"].commune}
     ),
-    Code.HOLD_CANCELLED: lambda d: _("Réservation annulée : %(title)s.") % {"title": d["title"]},
+    Code.HOLD_CANCELLED: lambda d: (
+        _("Réservation de « %(title)s » annulée pour %(name)s.")
+        % {"title": d["title"], "name": d["patron"].full_name}
+    ),
     Code.PAID: lambda d: (
         _("Paiement de %(amount)s € enregistré ; reste dû : %(due)s €.")
         % {"amount": money(d["amount_cents"]), "due": money(d["due_cents"])}
@@ -135,8 +165,18 @@ TABLE: dict[str, Wording] = {
     Code.WAIVER_NEEDS_REASON: lambda d: _("Une remise doit être motivée."),
 }
 
-#: refusals said with what they concern in front ("<barcode> : <reason>")
+#: refusals said with what they concern in front ("« <title> » (<barcode>) : <reason>")
 _ABOUT = ("barcode", "title")
+
+
+def _concerns(data: dict[str, Any]) -> str:
+    """What a refusal is about: the title in quotes, with the barcode when known."""
+    title, barcode = data.get("title"), data.get("barcode")
+    if title and barcode:
+        return _("« %(title)s » (%(barcode)s)") % {"title": title, "barcode": barcode}
+    if title:
+        return _("« %(title)s »") % {"title": title}
+    return str(barcode or "")
 
 
 def text(outcome: Outcome, *, about: bool = True) -> str:
@@ -148,10 +188,27 @@ def text(outcome: Outcome, *, about: bool = True) -> str:
         return wording(data)
     if outcome.code in Reason.__members__.values():
         said = reason_message(Reason(outcome.code), **data)
-        concerns = next((data[k] for k in _ABOUT if data.get(k)), None) if about else None
+        concerns = _concerns(data) if about else None
         return f"{concerns} : {said}" if concerns else said
     # a catalogue or patron refusal: worded by its app's table (``<app>/messages.py``)
     return worded(outcome.code, data) or outcome.code
+
+
+#: why a loan cannot be renewed, said in a few words beside it (where the button would be)
+_RENEWAL_REASONS: dict[Reason, Wording] = {
+    Reason.MAX_RENEWALS: lambda d: _("limite de prolongations atteinte"),
+    Reason.HOLD_WAITING: lambda d: _("réservé par un autre lecteur"),
+    Reason.LOAN_CLOSED: lambda d: _("prêt terminé"),
+}
+
+
+def renewal_reason(decision: Decision) -> str:
+    """Why a loan cannot be renewed, in a few words; empty when it can."""
+    if decision.allowed:
+        return ""
+    context = dict(decision.context or {})
+    short = _RENEWAL_REASONS.get(decision.reason)
+    return short(context) if short else reason_message(decision.reason, **context)
 
 
 def say(request: HttpRequest, outcome: Outcome) -> None:

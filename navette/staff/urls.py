@@ -13,13 +13,14 @@ from navette.staff import (
     urls_patrons,
     urls_stats,
 )
-from navette.staff.views import home
+from navette.staff.views import home, preferences
 
 app_name = "staff"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("reseau/", home.network_settings, name="network"),
+    path("preferences/", preferences.preferences, name="preferences"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(

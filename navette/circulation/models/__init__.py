@@ -1,6 +1,7 @@
 """Circulation: loan rules and settings (data), loans, holds, transits, fines."""
 
 from navette.circulation.models.loans import (
+    Crate,
     Fine,
     FinePayment,
     Hold,
@@ -27,6 +28,7 @@ from navette.circulation.models.rules import (
 
 __all__ = [
     "CirculationSettings",
+    "Crate",
     "Fine",
     "FinePayment",
     "Hold",

@@ -221,6 +221,11 @@ class Transit(models.Model):
     )
     sent_at = models.DateTimeField(_("mis en navette le"))
     closed_at = models.DateTimeField(null=True, blank=True)
+    #: the crate it left in (None: still waiting to be packed at ``from_library``)
+    crate = models.ForeignKey(
+        "circulation.Crate", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="transits", verbose_name=_("caisse"),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("transit")
@@ -238,6 +243,30 @@ class Transit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.from_library_id} → {self.to_library_id}"
+
+
+class Crate(models.Model):
+    """A navette crate: the copies one library sends to another in one trip, recorded when
+    it leaves (its slip lists them). Received copy by copy at the destination."""
+
+    from_library = models.ForeignKey(
+        "network.Library", on_delete=models.PROTECT, related_name="crates_out",
+        verbose_name=_("de"),
+    )  # fmt: skip
+    to_library = models.ForeignKey(
+        "network.Library", on_delete=models.PROTECT, related_name="crates_in",
+        verbose_name=_("vers"),
+    )  # fmt: skip
+    sent_at = models.DateTimeField(_("partie le"))
+    sent_by = models.CharField(_("envoyée par"), max_length=150)
+
+    class Meta:
+        verbose_name = _("caisse de navette")
+        verbose_name_plural = _("caisses de navette")
+        indexes = [models.Index(fields=["from_library", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.from_library_id} → {self.to_library_id}"
 
 
 #: a fine's balance: its amount less what was settled (paid or waived). The one definition,

@@ -23,7 +23,11 @@ from navette.circulation.services.loans import (
 )
 from navette.circulation.services.offline import OfflineEntry, offline_apply, offline_replay
 from navette.circulation.services.routing import CheckinAction, CheckinKind, CheckinResult
-from navette.circulation.services.transits import transit_declare_lost, transit_receive
+from navette.circulation.services.transits import (
+    crate_send,
+    transit_declare_lost,
+    transit_receive,
+)
 
 __all__ = [
     "CheckinAction",
@@ -47,4 +51,5 @@ __all__ = [
     "loans_renew_all",
     "transit_declare_lost",
     "transit_receive",
+    "crate_send",
 ]

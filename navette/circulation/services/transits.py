@@ -9,7 +9,14 @@ from django.db import transaction
 from navette.catalogue.models import Item, ItemStatus
 from navette.circulation import locks, store
 from navette.circulation.errors import TransitRefused
-from navette.circulation.models import CirculationSettings, Hold, HoldStatus, Transit, TransitStatus
+from navette.circulation.models import (
+    CirculationSettings,
+    Crate,
+    Hold,
+    HoldStatus,
+    Transit,
+    TransitStatus,
+)
 from navette.circulation.policies import Reason
 from navette.circulation.services._common import network_settings, record_fact
 from navette.circulation.services.routing import (
@@ -144,3 +151,44 @@ def transit_declare_lost(
             item=it,
         )
     return current
+
+
+def crate_send(
+    *, from_library: Library, to_library: Library, transit_ids: list[int], actor: Actor,
+    now: dt.datetime,
+) -> Crate:  # fmt: skip
+    """Record that a crate left ``from_library`` for ``to_library`` with the copies of
+    ``transit_ids`` (the ones on its slip): those still in the navette between these two
+    libraries and in no crate yet go in it; the others (received meanwhile, already sent)
+    are left out. Audited as ``crate.send``.
+
+    Raises ``TransitRefused(CRATE_EMPTY)`` when none is left to send (nothing written),
+    ``OutOfScope`` when a staff actor may not act at ``from_library``.
+    """
+    scope_check(actor=actor, library_ids=[from_library.pk], action="crate.send", now=now)
+    with transaction.atomic():
+        transits = list(
+            Transit.objects.select_for_update()
+            .filter(
+                pk__in=transit_ids,
+                from_library_id=from_library.pk,
+                to_library_id=to_library.pk,
+                status=TransitStatus.IN_TRANSIT,
+                crate__isnull=True,
+            )  # fmt: skip
+            .select_related("item")
+            .order_by("pk")
+        )
+        if not transits:
+            raise TransitRefused(Reason.CRATE_EMPTY)
+        crate = Crate.objects.create(
+            from_library=from_library, to_library=to_library, sent_at=now,
+            sent_by=actor.label[:150],
+        )  # fmt: skip
+        Transit.objects.filter(pk__in=[t.pk for t in transits]).update(crate=crate)
+        audit_record(
+            actor=actor, action=AuditAction.CRATE_SEND, now=now, library_id=from_library.pk,
+            obj=crate,
+            data={"to": to_library.pk, "items": [t.item.barcode for t in transits]},
+        )  # fmt: skip
+    return crate

@@ -6,11 +6,12 @@ field whose form submits on Enter, so the desk needs no mouse.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,30 +29,32 @@ from navette.desk.identifiers import normal_barcode, normal_card, patron_by_card
 from navette.desk.loans import desk_checkin, desk_checkout, desk_renew, desk_renew_all
 from navette.desk.offline import desk_offline_replay, parse_offline_file
 from navette.desk.outcomes import Code, refused
-from navette.desk.transits import desk_transit_lost, desk_transit_receive
+from navette.desk.preferences import desk_library_for, desk_library_remember
+from navette.desk.slips import crate_slip_sent, crate_slip_to_pack, hold_slip, loan_receipt
+from navette.desk.transits import desk_crate_send, desk_transit_lost, desk_transit_receive
 from navette.network.models import Library
 from navette.network.scope import staff_libraries
 from navette.network.selectors import in_french_order
 from navette.patrons.models import Patron
-from navette.staff.outcomes import say, text
+from navette.staff.outcomes import renewal_reason, say, text
 from navette.staff.permissions import librarian_required
+from navette.staff.printing import printable
 
 SESSION_LIBRARY = "desk_library"
 SESSION_RETURNS = "desk_returns"
 
 
 def desk_library(request: HttpRequest) -> Library | None:
-    """The library this desk works for: chosen in the session, else the librarian's first."""
+    """The library this desk works for: the one chosen in the desk's menu (kept in the
+    session and in the librarian's profile, so that it is chosen once), else the session's,
+    else the profile's, else the librarian's first."""
     code = request.GET.get("bibliotheque") or request.POST.get("bibliotheque")
-    allowed = staff_libraries(request.user)
-    if code:
-        library = allowed.filter(code=code).first()
-        if library is not None:
-            request.session[SESSION_LIBRARY] = library.pk
-            return library
-    pk = request.session.get(SESSION_LIBRARY)
-    library = allowed.filter(pk=pk).first() if pk else None
-    return library or next(iter(in_french_order(allowed)), None)
+    library = desk_library_for(request.user, code=code, pk=request.session.get(SESSION_LIBRARY))
+    if library is not None:
+        if code and library.code == code:
+            desk_library_remember(user=request.user, library=library)  # type: ignore[arg-type]
+        request.session[SESSION_LIBRARY] = library.pk
+    return library
 
 
 def _context(request: HttpRequest, library: Library | None, **extra):
@@ -75,9 +78,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return _back_to_desk(patron)
     ctx = _context(request, library, card=card, patron=patron)
     if patron is not None:
+        now = clock.now()
+        loans = list(selectors.patron_loans(patron))
+        renewal = selectors.loans_renewal(patron, loans, now)
         ctx.update(
-            status=selectors.patron_status(patron, clock.now()),
-            loans=list(selectors.patron_loans(patron)),
+            status=selectors.patron_status(patron, now),
+            loans=[
+                (loan, renewal[loan.pk].allowed, renewal_reason(renewal[loan.pk])) for loan in loans
+            ],  # fmt: skip
+            any_renewable=any(d.allowed for d in renewal.values()),
             holds=selectors.patron_holds(patron),
             fines=selectors.patron_fines(patron),
             payment_methods=[(v, label) for v, label in PaymentMethod.choices if v != "kiosk"],
@@ -138,11 +147,29 @@ def renew(request: HttpRequest, library: Library | None, patron: Patron) -> Http
 
 
 @librarian_required
+def hold_cancel_at_desk(request: HttpRequest) -> HttpResponse:
+    """Cancel one of the patron's active holds at the desk (at the patron's request), after a
+    confirmation page (GET ``carte`` and ``reservation``; it works without JavaScript): the
+    cancellation is its POST."""
+    if request.method != "POST":
+        patron = patron_by_card(normal_card(request.GET.get("carte")))
+        hold_id = request.GET.get("reservation") or "0"
+        hold = (
+            selectors.patron_active_hold(patron, int(hold_id) if hold_id.isdigit() else 0)
+            if patron is not None
+            else None
+        )
+        if patron is None or hold is None:
+            say(request, refused(Code.HOLD_NOT_ACTIVE))
+            return _back_to_desk(patron) if patron else redirect("staff:circulation_checkout")
+        library = desk_library(request)
+        return render(request, "staff/circulation/hold_cancel_confirm.html",
+                      _context(request, library, patron=patron, hold=hold))  # fmt: skip
+    return _hold_cancel(request)
+
+
 @_desk_form
-def hold_cancel_at_desk(
-    request: HttpRequest, library: Library | None, patron: Patron
-) -> HttpResponse:
-    """Cancel one of the patron's active holds at the desk (at the patron's request)."""
+def _hold_cancel(request: HttpRequest, library: Library | None, patron: Patron) -> HttpResponse:
     hold_id = request.POST.get("reservation") or "0"
     say(request, desk_hold_cancel(
         hold_id=int(hold_id) if hold_id.isdigit() else 0, patron=patron, library=library,
@@ -220,7 +247,8 @@ def transits(request: HttpRequest) -> HttpResponse:
     if library is not None:
         now = clock.now()
         ctx.update(
-            to_send=list(selectors.transits_to_send(library)),
+            crates=selectors.crates_to_pack(library),
+            sent=list(selectors.crates_sent(library, now - dt.timedelta(days=7))),
             incoming=list(selectors.transits_incoming(library)),
             overdue=list(selectors.transits_overdue(now, library)),
             hold_shelf=list(selectors.hold_shelf(library)),
@@ -232,16 +260,82 @@ def transits(request: HttpRequest) -> HttpResponse:
 
 @librarian_required
 def transit_lost(request: HttpRequest) -> HttpResponse:
-    """Declare lost a copy whose navette trip never ended (from the overdue transits list):
-    the copy is marked lost and the hold it travelled for waits again at its place."""
+    """Declare lost a copy whose navette trip never ended (from the overdue transits list),
+    after a confirmation page (GET ``transit``): the copy is marked lost and the hold it
+    travelled for waits again at its place."""
+    transit_id = request.POST.get("transit") or request.GET.get("transit") or "0"
+    pk = int(transit_id) if transit_id.isdigit() else 0
+    library = desk_library(request)
     if request.method != "POST":
-        return redirect("staff:circulation_transits")
-    transit_id = request.POST.get("transit") or "0"
+        transit = selectors.open_transit(pk)
+        if transit is None:
+            say(request, refused(Code.TRANSIT_CLOSED, transit_id=pk))
+            return redirect(f"{reverse('staff:circulation_transits')}#transits-en-retard")
+        return render(request, "staff/circulation/transit_lost_confirm.html",
+                      _context(request, library, transit=transit))  # fmt: skip
     say(request, desk_transit_lost(
-        transit_id=int(transit_id) if transit_id.isdigit() else 0, library=desk_library(request),
-        actor=Actor.staff(request.user), now=clock.now(),
+        transit_id=pk, library=library, actor=Actor.staff(request.user), now=clock.now(),
     ))  # fmt: skip
     return redirect(f"{reverse('staff:circulation_transits')}#transits-en-retard")
+
+
+@librarian_required
+def crate_send(request: HttpRequest) -> HttpResponse:
+    """Record that the crate for one destination (``vers``) left, with the copies listed on
+    its slip (``transit``, repeated)."""
+    library = desk_library(request)
+    if request.method == "POST" and library is not None:
+        ids = [int(v) for v in request.POST.getlist("transit") if v.isdigit()]
+        say(request, desk_crate_send(
+            library=library, to_library_code=request.POST.get("vers", ""), transit_ids=ids,
+            actor=Actor.staff(request.user), now=clock.now(),
+        ))  # fmt: skip
+    return redirect(f"{reverse('staff:circulation_transits')}#envoyer")
+
+
+@librarian_required
+def crate_slip(request: HttpRequest, code: str, pdf: bool = False) -> HttpResponse:
+    """The slip of the crate this desk packs for the library ``code``: a page to print, or
+    a PDF."""
+    library = desk_library(request)
+    slip = crate_slip_to_pack(user=request.user, library=library, to_code=code) if library else None
+    if slip is None:
+        raise Http404
+    return printable(request, "staff/print/crate_slip.html", {"slip": slip}, pdf=pdf,
+                     filename=f"navette-{library.code}-{code}.pdf")  # type: ignore[union-attr]  # fmt: skip
+
+
+@librarian_required
+def crate_sent_slip(request: HttpRequest, pk: int, pdf: bool = False) -> HttpResponse:
+    """The slip of a crate that left (printed again)."""
+    slip = crate_slip_sent(user=request.user, crate_id=pk)
+    if slip is None:
+        raise Http404
+    return printable(request, "staff/print/crate_slip.html", {"slip": slip}, pdf=pdf,
+                     filename=f"navette-caisse-{pk}.pdf")  # fmt: skip
+
+
+@librarian_required
+def receipt(request: HttpRequest, pdf: bool = False) -> HttpResponse:
+    """The loan receipt of the patron of the card ``carte``, given at this desk."""
+    library = desk_library(request)
+    patron = patron_by_card(normal_card(request.GET.get("carte")))
+    if patron is None or library is None:
+        raise Http404
+    data = loan_receipt(user=request.user, patron=patron, library=library, now=clock.now())
+    return printable(request, "staff/print/receipt.html", {"receipt": data}, pdf=pdf,
+                     filename=f"recu-{patron.card_number}.pdf")  # fmt: skip
+
+
+@librarian_required
+def hold_slip_print(request: HttpRequest, pk: int, pdf: bool = False) -> HttpResponse:
+    """The slip put in a copy set aside for a hold: the patron's name, the title, where and
+    until when to collect it."""
+    hold = hold_slip(user=request.user, hold_id=pk)
+    if hold is None:
+        raise Http404
+    return printable(request, "staff/print/hold_slip.html", {"hold": hold}, pdf=pdf,
+                     filename=f"reservation-{pk}.pdf")  # fmt: skip
 
 
 #: what is wrong with a line of an offline file

@@ -4,6 +4,7 @@ administrators manage programmes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
@@ -93,6 +94,24 @@ def _fields_from(form: EventForm) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in services.EVENT_FIELDS}
 
 
+#: the field that confirms an event planned on a day its library is closed
+CONFIRM_CLOSED = "malgre_fermeture"
+
+
+def _closed_days(request: HttpRequest, form: EventForm) -> list[selectors.ClosedDay]:
+    """The days the event (or each date of its series) falls while its library is closed,
+    unless the librarian already confirmed them (the form then saves)."""
+    data = form.cleaned_data
+    library, starts = data.get("library"), data.get("starts_at")
+    if library is None or starts is None or request.POST.get(CONFIRM_CLOSED):
+        return []
+    first = clock.local(starts).date()
+    days, until = [first], data.get("repeat_until")
+    while until and days[-1] + dt.timedelta(weeks=1) <= until and len(days) < 110:
+        days.append(days[-1] + dt.timedelta(weeks=1))
+    return selectors.closed_days(library, days)
+
+
 @librarian_required
 def events_list(request: HttpRequest) -> HttpResponse:
     now = clock.now()
@@ -104,7 +123,8 @@ def events_list(request: HttpRequest) -> HttpResponse:
 def event_create(request: HttpRequest) -> HttpResponse:
     """Create one event, or a weekly series when 'repeat until' is given."""
     form = EventForm(request.POST or None, request.FILES or None, user=request.user, creating=True)
-    if request.method == "POST" and form.is_valid():
+    closed = _closed_days(request, form) if request.method == "POST" and form.is_valid() else []
+    if request.method == "POST" and form.is_valid() and not closed:
         # a library the user may not act at: the service refuses (403) and audits it
         user: Any = request.user
         fields = _fields_from(form)
@@ -127,7 +147,8 @@ def event_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Événement créé."))
             return redirect("staff:event_attendees", pk=event.pk)
-    return render(request, "staff/events/form.html", {"form": form, "creating": True})
+    return render(request, "staff/events/form.html",
+                  {"form": form, "creating": True, "closed_days": closed})  # fmt: skip
 
 
 @librarian_required
@@ -137,7 +158,8 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, request.FILES or None, instance=Event.objects.get(pk=pk),
         user=request.user, creating=False,
     )  # fmt: skip
-    if request.method == "POST" and form.is_valid():
+    closed = _closed_days(request, form) if request.method == "POST" and form.is_valid() else []
+    if request.method == "POST" and form.is_valid() and not closed:
         # moving it to a library the user may not act at: the service refuses (403), audited
         user: Any = request.user
         try:
@@ -151,7 +173,8 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Événement modifié."))
             return redirect("staff:event_attendees", pk=event.pk)
-    return render(request, "staff/events/form.html", {"form": form, "event": event})
+    return render(request, "staff/events/form.html",
+                  {"form": form, "event": event, "closed_days": closed})  # fmt: skip
 
 
 class CopyForm(forms.Form):

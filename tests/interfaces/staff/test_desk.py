@@ -37,7 +37,8 @@ def test_lend_then_return_says_navette_vers_lens(desk, libs, make_patron, make_i
         {"carte": patron.card_number, "exemplaire": item.barcode},
         follow=True,
     )
-    assert "prêté, à rendre le 25/03/2025" in resp.content.decode()
+    lent = f"« {item.record.title} » prêté à {patron.full_name}, à rendre le 25/03/2025."
+    assert lent in resp.content.decode()
     assert Loan.objects.get().library == libs["Avion"]
     again = desk.post(
         "/personnel/circulation/pret/",
@@ -122,7 +123,7 @@ def test_desk_cancels_a_hold_for_the_patron(desk, libs, make_patron, make_item, 
         {"carte": patron.card_number, "reservation": hold.pk},
         follow=True,
     ).content.decode()
-    assert "Réservation annulée" in done
+    assert f"Réservation de « {item.record.title} » annulée pour {patron.full_name}." in done
     assert Hold.objects.get(pk=hold.pk).status == HoldStatus.CANCELLED
 
 

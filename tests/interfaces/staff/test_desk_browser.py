@@ -55,7 +55,7 @@ def test_desk_lends_by_keyboard_and_return_says_navette(
         expect(page.get_by_label("Code-barres de l'exemplaire")).to_be_focused()
         _scan(page, item.barcode)
         expect(page.locator(".messages")).to_contain_text(
-            f"{item.barcode} prêté, à rendre le 25/03/2025."
+            f"« {item.record.title} » prêté à Inès Carpentier, à rendre le 25/03/2025."
         )
         expect(
             page.get_by_role("heading", level=3, name=re.compile(rf"^{n} prêts? en cours$"))
@@ -116,3 +116,55 @@ def test_staff_home_navette_and_statistics_pages_pass_axe(
         page.goto(f"{page.base_url}/personnel/statistiques/?de=2025-01&a=2025-03")
         expect(page.get_by_role("heading", level=1)).to_have_text("Statistiques de circulation")
         assert axe(page) == []
+
+
+def test_a_refusal_is_an_alert_with_a_sound_the_librarian_turned_on(
+    page, axe, clock_at, libs, make_patron, make_item, actor
+):
+    """A librarian who turned the sound on in their preferences scans a copy already lent:
+    the refusal shows as an alert (role=alert, red, its icon) and navette.js plays the short
+    beep through the Web Audio API; a loan that succeeds is a status and plays nothing. The
+    preferences page and the desk pass axe. On the phone the workspace's menu folds."""
+    from navette.circulation.services import loan_checkout
+
+    clock_at(NOW)
+    librarian = User.objects.create_user("bib-lens", password="pass-lens", role="librarian")
+    librarian.libraries.add(libs["Lens"])
+    patron = make_patron(home="Lens", first_name="Jeanne", last_name="Martin")
+    lent, free = make_item(owner="Lens"), make_item(owner="Lens")
+    loan_checkout(item=lent, patron=make_patron(), library=libs["Lens"], actor=actor, now=NOW)
+
+    page.goto(f"{page.base_url}/personnel/preferences/")
+    page.get_by_label("Identifiant").fill("bib-lens")
+    page.get_by_label("Mot de passe").fill("pass-lens")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    page.get_by_label("Signal sonore à chaque refus").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Préférences enregistrées.")
+    assert axe(page) == []
+
+    page.goto(f"{page.base_url}/personnel/circulation/pret/?carte={patron.card_number}")
+    _scan(page, free.barcode)
+    expect(page.get_by_role("status")).to_contain_text(
+        f"« {free.record.title} » prêté à Jeanne Martin"
+    )
+    expect(page.locator("body")).not_to_have_attribute("data-alert-sounded", re.compile(".*"))
+    page.get_by_label("Code-barres de l'exemplaire").focus()
+    _scan(page, lent.barcode)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Document déjà en prêt")
+    expect(alert.locator("svg.alert-icon")).to_be_attached()
+    assert alert.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(253, 236, 234)"
+    expect(page.locator("body")).to_have_attribute(
+        "data-alert-sounded", re.compile("^(running|suspended)$")
+    )
+    assert axe(page) == []
+
+    page.set_viewport_size({"width": 360, "height": 800})
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#staff-menu")).to_be_hidden()
+    menu.click()
+    expect(page.locator("#staff-menu").get_by_role("link", name="Navette")).to_be_visible()

@@ -19,8 +19,16 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "lent", "late"),
     [
-        ("en", "checked out, due on 03/25/2025.", "Returned 9 days late: fine of €0.90."),
-        ("fr", "prêté, à rendre le 25/03/2025.", "Retour en retard de 9 jours : amende de 0,90 €."),
+        (
+            "en",
+            "“{title}” checked out to {name}, due on 03/25/2025.",
+            "Returned 9 days late: fine of €0.90.",
+        ),
+        (
+            "fr",
+            "« {title} » prêté à {name}, à rendre le 25/03/2025.",
+            "Retour en retard de 9 jours : amende de 0,90 €.",
+        ),
     ],
 )
 def test_lending_and_a_late_return_in_the_readers_language(
@@ -43,7 +51,7 @@ def test_lending_and_a_late_return_in_the_readers_language(
         },
         follow=True,
     ).content.decode()
-    assert f"{item.barcode} {lent}" in page
+    assert lent.format(title=item.record.title, name=patron.full_name) in page
     clock_at(dt.datetime(2025, 4, 3, 11, tzinfo=PARIS))
     page = client.post(
         "/personnel/circulation/retour/",

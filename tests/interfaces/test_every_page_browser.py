@@ -149,6 +149,7 @@ PAGES: dict[str, Page] = {
     "staff:golive_runs": Page("admin"),
     "staff:golive_run": Page("admin", kwargs=_pk("run")),
     "staff:stats_simulator": Page("admin"),
+    "staff:stats_usage": Page("admin"),
     "staff:legal_pages": Page("admin"),
     # network-wide news and selections are the network administrators'
     "staff:article_edit": Page("admin", kwargs=_pk("news")),
@@ -170,6 +171,8 @@ EXCLUDED: dict[str, str] = {
     "staff:stats_table_csv": "file download (CSV)",
     "staff:stats_annual_csv": "file download (CSV)",
     "staff:stats_annual_ods": "file download (ODS)",
+    "staff:stats_usage_csv": "file download (CSV)",
+    "staff:stats_usage_ods": "file download (ODS)",
     "staff:golive_run_csv": "file download (CSV)",
     "staff:circulation_crate_pdf": "file download (PDF, read back in test_desk_workspace.py)",
     "staff:circulation_crate_sent_pdf": "file download (PDF, read back in test_desk_workspace.py)",
@@ -211,6 +214,8 @@ EXCLUDED: dict[str, str] = {
     "staff:golive_decide": "POST only (a form of the import run page)",
     # fragments and redirects
     "portal:autocomplete": "a fragment of suggestions fetched by the search box",
+    "portal:member_states": "a fragment of member libraries' availability fetched by the "
+    "results page (checked by its own browser test)",
     "staff:golive_progress": "a fragment polled by the import run page (visited there)",
     "portal:digital_title_launch": "redirects to the vendor's site",
     "portal:digital_resource_launch": "redirects to the vendor's site",

@@ -162,7 +162,7 @@ def suggestions(text: str, limit: int = 8) -> list[Suggestion]:
         return []
     terms = words(text)
     ids = {i for found in by_field.values() for i in found}
-    records = Record.objects.only("id", "title", "authors", "subjects").in_bulk(ids)
+    records = Record.objects.only("id", "title", "subtitle", "authors", "subjects").in_bulk(ids)
     out: list[Suggestion] = []
     seen: set[tuple[str, str]] = set()
 
@@ -174,12 +174,15 @@ def suggestions(text: str, limit: int = 8) -> list[Suggestion]:
 
     for rid in by_field.get("title", [])[: max(1, limit // 2)]:
         if rid in records:
-            add(SuggestionKind.TITLE, records[rid].title, rid)
+            record = records[rid]
+            label = record.title
+            if record.subtitle and not _starts_with(label, terms):  # found in the subtitle
+                label = f"{label} : {record.subtitle}"
+            add(SuggestionKind.TITLE, label, rid)
     for name, kind, key in (("authors", SuggestionKind.AUTHOR, "name"),
                             ("subjects", SuggestionKind.SUBJECT, "label")):  # fmt: skip
         for rid in by_field.get(name, []):
-            record = records.get(rid)
-            values = getattr(record, name, None) or []
+            values = getattr(records.get(rid), name, None) or []
             for value in values:
                 label = str(
                     (value.get(key) or value.get("title") or "")

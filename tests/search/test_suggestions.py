@@ -111,3 +111,17 @@ def test_result_rows_speak_of_the_filtered_library(indexed, relire):
     assert rows[0].copies == 1 and [lib.code for lib in rows[0].scope] == ["lens"]
     _result, rows = selectors.search_page(engine.SearchParams(q="seigneur"))
     assert {lib.code for lib in rows[0].available_at} == {"lens", "harnes"} and not rows[0].scope
+
+
+def test_title_found_in_its_subtitle_is_shown_with_it(indexed):
+    """A title suggested for words of its subtitle shows the subtitle, so the patron sees why."""
+    from navette.catalogue.models import Record
+
+    record = make_record(title="La jeunesse des romantiques", year=1990)
+    Record.objects.filter(pk=record.pk).update(subtitle="Victor Hugo et les siens")
+    rebuild_index()
+    labels = [s.label for s in selectors.suggestions("et les sien")]
+    assert labels == ["La jeunesse des romantiques : Victor Hugo et les siens"]
+    assert [s.label for s in selectors.suggestions("jeunesse des rom")] == [
+        "La jeunesse des romantiques"
+    ]

@@ -54,7 +54,8 @@ ACTOR = Actor.system("demo")
 DAYS = 365
 #: the copies the year draws from (available demo copies, titles nobody holds)
 POOL = 4000
-#: patrons registered before the year starts, then about one every few days
+#: patrons registered before the year starts (at least; four per daily loan), then about
+#: one every few days
 FIRST_PATRONS = 40
 #: a month's share of the year's loans (French public libraries: quiet in August, busy in
 #: the autumn and the winter)
@@ -122,7 +123,7 @@ def load(ctx: Any) -> None:
     films = list(VendorTitle.objects.filter(resource__uses_tokens=True))
     themes = {t.code: t for t in Theme.objects.all()}
     daily = int(settings.NAVETTE_DEMO_DAILY_LOANS)
-    _register(year, FIRST_PATRONS, clock.paris_datetime(first_day, dt.time(9, 0)))
+    _register(year, max(FIRST_PATRONS, 4 * daily), clock.paris_datetime(first_day, dt.time(9, 0)))
     previous, updates = clock.frozen, settings.NAVETTE_SEARCH_UPDATES
     # the index takes the year's changes once, at the end, not after each of its commits
     settings.NAVETTE_SEARCH_UPDATES = "deferred"
@@ -204,13 +205,15 @@ def _day(year: Year, day: dt.date, morning: dt.datetime, daily: int, films: list
     loans = round(daily * SEASON[day.month] * (1.4 if day.weekday() in (2, 5) else 1.0))
     for _ in range(loans):
         _lend(year, day, _at(morning, next(tick)))
-    if rng.random() < 0.6 and year.out:
-        _hold(year, _at(morning, next(tick)))
-    if films and rng.random() < 0.7:
-        patron = rng.choice(year.patrons)
-        film = rng.choice(films)
-        year.attempt("tokens", lambda: tokens_spend(patron=patron, title=film, actor=ACTOR,
-                                                    now=_at(morning, next(tick))))  # fmt: skip
+    # holds and films keep pace with the loans (one of each for every ten loans a day)
+    for _ in range(max(1, daily // 10)):
+        if rng.random() < 0.6 and year.out:
+            _hold(year, _at(morning, next(tick)))
+        if films and rng.random() < 0.7:
+            patron = rng.choice(year.patrons)
+            film = rng.choice(films)
+            year.attempt("tokens", lambda patron=patron, film=film: tokens_spend(
+                patron=patron, title=film, actor=ACTOR, now=_at(morning, next(tick))))  # fmt: skip
     if rng.random() < 0.3:
         _register(year, 1, _at(morning, next(tick)))
     if day.weekday() == 2 and "conte" in themes:
@@ -233,8 +236,8 @@ def _lend(year: Year, day: dt.date, at: dt.datetime) -> None:
         shelf.append(item)
         return
     roll = rng.random()
-    if roll < 0.08:  # late
-        back, renew = loan.due_on + dt.timedelta(days=rng.randint(1, 20)), None
+    if roll < 0.04:  # late (the patron is then suspended for a while: see the loan rules)
+        back, renew = loan.due_on + dt.timedelta(days=rng.randint(1, 10)), None
     elif roll < 0.25:  # renewed two days before it is due, kept a while longer
         renew = loan.due_on - dt.timedelta(days=2)
         back = loan.due_on + dt.timedelta(days=rng.randint(3, 18))

@@ -10,7 +10,6 @@ loaded instead. Idempotent: a second run adds nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import os
 import random
@@ -237,18 +236,9 @@ def call_number(record: Record) -> str:
     return f"{prefix} {letters}"
 
 
-def _acquired(rng: random.Random, today: Any) -> Any:
-    """An acquisition date: one copy in twenty bought in the last two months (the new
-    arrivals), the others over the last fifteen years."""
-    days = rng.randint(0, 60) if rng.random() < 0.05 else rng.randint(61, 15 * 365)
-    return today - dt.timedelta(days=days)
-
-
 def _add_copies(seed: int) -> int:
     """One to four copies for each demo record that has none, spread by library size."""
     rng = random.Random(seed)
-    bought = random.Random(seed + 1)  # apart, so the copies and statuses stay as they were
-    today = clock.today()
     libraries = list(Library.objects.order_by("code"))
     weights = [BIG.get(lib.code, 1) for lib in libraries]
     created = 0
@@ -265,7 +255,7 @@ def _add_copies(seed: int) -> int:
                 items.append(Item(
                     record_id=rid, barcode=f"D{rid:07d}{len(items) % 10}{lib.pk:02d}",
                     owning_library=lib, current_library=lib, status=status, is_demo=True,
-                    call_number=cote, acquired_on=_acquired(bought, today),
+                    call_number=cote,
                 ))  # fmt: skip
         with transaction.atomic():
             Item.objects.bulk_create(items, batch_size=2000, ignore_conflicts=True)

@@ -1,6 +1,6 @@
 """Demo catalogue: real records from ../shared/data/marc with copies over the 27 libraries.
 
-Loads the first 18,000 Library of Congress books plus the Evergreen variety
+Loads 18,000 Library of Congress books, the French-language ones first, plus the Evergreen variety
 (CDs, DVDs, scores, maps, French books) and the UNIMARC samples, then gives
 each record one to four demo copies; the larger libraries (Lens, Liévin,
 Avion, Harnes) hold more; then merges the records the sample files hold twice
@@ -10,6 +10,8 @@ loaded instead. Idempotent: a second run adds nothing.
 
 from __future__ import annotations
 
+import gzip
+import os
 import random
 import re
 import unicodedata
@@ -62,6 +64,54 @@ def shared_data() -> Path | None:
     return path if (path / "marc").is_dir() else None
 
 
+#: MARC21 008 positions 35-37: the language of the text
+LANGUAGE_AT = slice(35, 38)
+RECORD_END = b"\x1d"
+
+
+def _language(record: bytes) -> bytes:
+    """The 008 language code of a raw ISO 2709 MARC21 record (b"" when unreadable)."""
+    try:
+        base = int(record[12:17])
+        for start in range(24, base - 1, 12):
+            entry = record[start : start + 12]
+            if entry[:3] == b"008":
+                offset = base + int(entry[7:12])
+                return record[offset : offset + int(entry[3:7])][LANGUAGE_AT]
+    except ValueError:
+        pass
+    return b""
+
+
+def french_first(source: Path, limit: int, cache: Path) -> Path:
+    """A sample of ``limit`` records of the Library of Congress file, the French-language
+    ones first (about 12,700 of its 250,000), then the others in file order: an ISO 2709
+    file written once into ``cache`` and reused. Records are copied byte for byte (the
+    language is read from the directory and 008, without decoding the records)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache / f"loc-french-first-{limit}.mrc"
+    if target.exists():
+        return target
+    french: list[bytes] = []
+    others: list[bytes] = []
+    with gzip.open(source, "rb") as stream:
+        rest = b""
+        while len(french) < limit:
+            chunk = stream.read(1 << 22)
+            if not chunk:
+                break
+            *records, rest = (rest + chunk).split(RECORD_END)
+            for record in records:
+                if _language(record) == b"fre":
+                    french.append(record + RECORD_END)
+                elif len(others) < limit:
+                    others.append(record + RECORD_END)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(b"".join((french + others)[:limit]))
+    os.replace(tmp, target)
+    return target
+
+
 def load(ctx: Any) -> None:
     now = clock.now()
     if not Record.objects.filter(is_demo=True).exists():
@@ -75,8 +125,9 @@ def load(ctx: Any) -> None:
         else:
             marc = data / "marc"
             loc = marc / "loc-booksall-2016-part01" / "BooksAll.2016.part01.utf8.gz"
+            sample = french_first(loc, loc_sample(), Path(ctx.home) / "demo-cache")
             report = import_marc_files(
-                [loc], now=now, is_demo=True, limit=loc_sample(), default_library="lens"
+                [sample], now=now, is_demo=True, limit=loc_sample(), default_library="lens"
             )
             rda = sorted((marc / "evergreen/Open-ILS/tests/datasets/RDA").glob("*.mrc"))
             others = [marc / p for p in EVERGREEN if (marc / p).exists()] + rda

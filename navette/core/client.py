@@ -11,6 +11,7 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -45,3 +46,17 @@ def client_ip(request: HttpRequest) -> str:
             except ValueError:
                 return remote  # a proxy passed garbage: count it against the proxy
     return remote
+
+
+def within_rate(request: HttpRequest, *, scope: str, limit: int, seconds: int) -> bool:
+    """Whether the client may make one more ``scope`` request: at most ``limit`` per window of
+    ``seconds``, counted per client address in the default cache (approximate: a window
+    starts at the client's first request in it)."""
+    key = f"navette:rate:{scope}:{client_ip(request)}"
+    if cache.add(key, 1, timeout=seconds):
+        return True
+    try:
+        return int(cache.incr(key)) <= limit
+    except ValueError:  # the window ended between add() and incr()
+        cache.add(key, 1, timeout=seconds)
+        return True

@@ -27,6 +27,8 @@ DEMO_ORDER = [
     "events",
     "editorial",
     "digital",
+    # a year at the desks, through the services, once everything above is in place
+    "desk",
 ]
 
 

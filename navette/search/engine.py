@@ -7,6 +7,7 @@ title and author matches come first.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from navette.core.errors import DomainError
 from navette.search import index as search_index
-from navette.search.analysis import plural_variants, words
+from navette.search.analysis import STOPWORDS, plural_variants, words
 from navette.search.query import Clause, parse
 
 SORTS = ("relevance", "newest", "title", "author")
@@ -128,11 +129,57 @@ def _filter_value(fieldname: str, value: str) -> tantivy.Query:
     return tantivy.Query.term_query(search_index.SCHEMA, fieldname, value)
 
 
-def build_query(params: SearchParams) -> tuple[tantivy.Query, list[Clause]]:
+#: The last word of a query is also read as the start of a word (see ``prefix_query``)
+#: when it has at least this many letters and is not itself a word of the index.
+PREFIX_MIN_LENGTH = 2
+#: At most this many index words (the most frequent) stand for a typed beginning.
+PREFIX_EXPANSIONS = 64
+
+
+def _prefix_candidate(clauses: list[Clause]) -> Clause | None:
+    """The clause of the query's last word, if it may be a word typed in part."""
+    if not clauses:
+        return None
+    last = clauses[-1]
+    if last.phrase or last.field == "isbn" or len(last.terms) != 1:
+        return None
+    term = last.terms[0]
+    if len(term) < PREFIX_MIN_LENGTH or term in STOPWORDS:
+        return None
+    return last
+
+
+def prefix_query(clause: Clause, searcher: tantivy.Searcher) -> tantivy.Query | None:
+    """The index words starting with the clause's word, when the word itself is none of them.
+
+    "harry pot" finds "Harry Potter": a word the index holds ("art") keeps its exact meaning
+    and is not widened to "artiste", "article"... Returns None when there is nothing to add.
+    """
+    target = clause.field or "all"
+    term = clause.terms[0]
+    if any(searcher.doc_freq(target, form) for form in plural_variants(term)):
+        return None
+    found = searcher.terms_with_prefix(target, term, limit=PREFIX_EXPANSIONS)
+    if not found:
+        return None
+    return tantivy.Query.term_set_query(search_index.SCHEMA, target, [t for t, _n in found])
+
+
+def build_query(
+    params: SearchParams, searcher: tantivy.Searcher | None = None
+) -> tuple[tantivy.Query, list[Clause]]:
+    """The index query for ``params``; with a ``searcher``, the last word is also a prefix."""
     clauses = parse(params.q)
     parts: list[tuple[Any, tantivy.Query]] = []
+    last = _prefix_candidate(clauses) if searcher is not None else None
     for clause in clauses:
         required, boosters = clause_queries(clause)
+        if clause is last and searcher is not None:
+            widened = prefix_query(clause, searcher)
+            if widened is not None:
+                required = tantivy.Query.boolean_query(
+                    [(Occur.Should, required), (Occur.Should, widened)]
+                )
         parts.append((Occur.Must, required))
         parts.extend((Occur.Should, b) for b in boosters)
     filters: list[tantivy.Query] = []
@@ -291,7 +338,7 @@ def search(params: SearchParams, searcher: tantivy.Searcher | None = None) -> Se
     """
     check_params(params)
     searcher = searcher or _searcher()
-    query, clauses = build_query(params)
+    query, clauses = build_query(params, searcher)
     if searcher is None:
         return SearchResult(0, [], {}, 0, clauses)
     page = max(1, params.page)
@@ -316,10 +363,19 @@ def search(params: SearchParams, searcher: tantivy.Searcher | None = None) -> Se
     return SearchResult(total, ids, facets, available_count, clauses)
 
 
-@dataclass
-class Suggestion:
-    kind: str  # "title" or "author"
-    record_id: int
+def _phrase_prefix(fieldname: str, terms: list[str]) -> tantivy.Query:
+    phrase: list[str | tuple[int, str]] = list(terms)
+    return tantivy.Query.phrase_prefix_query(search_index.SCHEMA, fieldname, phrase)
+
+
+def _ids(searcher: tantivy.Searcher, query: tantivy.Query, limit: int) -> list[int]:
+    found = searcher.search(query, limit, count=False)
+    addresses = [address for _, address in found.hits]
+    return [int(i) for i in searcher.fast_field_values("id", addresses)] if addresses else []  # type: ignore[arg-type]
+
+
+#: Autocomplete needs this many letters before it suggests anything.
+SUGGEST_MIN_LETTERS = 3
 
 
 def suggest(prefix_text: str, limit: int = 8) -> list[int]:
@@ -328,21 +384,134 @@ def suggest(prefix_text: str, limit: int = 8) -> list[int]:
     The last word is a prefix; earlier words must match exactly, in order.
     """
     terms = words(prefix_text)
-    if not terms or sum(len(t) for t in terms) < 3:
+    if not terms or sum(len(t) for t in terms) < SUGGEST_MIN_LETTERS:
         return []
     searcher = _searcher()
     if searcher is None:
         return []
-    schema = search_index.SCHEMA
-    phrase: list[str | tuple[int, str]] = list(terms)
     queries = [
-        tantivy.Query.boost_query(
-            tantivy.Query.phrase_prefix_query(schema, "title", phrase),
-            TITLE_BOOST,
-        ),
-        tantivy.Query.phrase_prefix_query(schema, "authors", phrase),
+        tantivy.Query.boost_query(_phrase_prefix("title", terms), TITLE_BOOST),
+        _phrase_prefix("authors", terms),
     ]
     query = tantivy.Query.boolean_query([(Occur.Should, q) for q in queries])
-    found = searcher.search(query, limit, count=False)
-    addresses = [address for _, address in found.hits]
-    return [int(i) for i in searcher.fast_field_values("id", addresses)] if addresses else []  # type: ignore[arg-type]
+    return _ids(searcher, query, limit)
+
+
+def suggest_by_field(prefix_text: str, limit: int = 8) -> dict[str, list[int]]:
+    """For autocomplete: per field ("title", "authors", "subjects"), the ids of records (best
+    first) in which that field holds the typed words, the last one as a prefix.
+
+    Nothing under ``SUGGEST_MIN_LETTERS`` letters, or without an index.
+    """
+    terms = words(prefix_text)
+    if not terms or sum(len(t) for t in terms) < SUGGEST_MIN_LETTERS:
+        return {}
+    searcher = _searcher()
+    if searcher is None:
+        return {}
+    return {
+        name: _ids(searcher, _phrase_prefix(name, terms), limit)
+        for name in ("title", "authors", "subjects")
+    }
+
+
+# --- "did you mean" --------------------------------------------------------------------------
+
+#: A correction is looked for when a search finds fewer records than this.
+FEW_RESULTS = 3
+#: A word found in this many records or more is taken as spelt right.
+COMMON_ENOUGH = 3
+#: A correction must be found in this many times more records than the word typed.
+MORE_COMMON = 10
+#: Words up to this length get corrections at one edit, longer ones at two.
+SHORT_WORD = 4
+#: Correction candidates read from the term dictionary per word, at most.
+CANDIDATES_READ = 50_000
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps cost one edit) between ``a`` and ``b``,
+    or ``limit + 1`` as soon as it is certain to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, before[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def _frequency(searcher: tantivy.Searcher, fieldname: str, term: str) -> int:
+    return sum(searcher.doc_freq(fieldname, form) for form in plural_variants(term))
+
+
+def closest_term(searcher: tantivy.Searcher, fieldname: str, term: str) -> str | None:
+    """The index word nearest to ``term`` (one edit for short words, two for longer ones)
+    that is found in more records, or None when ``term`` is common enough or has no such
+    neighbour. Closer words win, then more frequent ones.
+
+    Candidates come from the term dictionary: words sharing the first two letters, then, if
+    none is near enough, the first letter.
+    """
+    own = _frequency(searcher, fieldname, term)
+    if own >= COMMON_ENOUGH:
+        return None
+    limit = 1 if len(term) <= SHORT_WORD else 2
+    needed = max(1, own * MORE_COMMON)
+    forms = set(plural_variants(term))
+    for prefix in dict.fromkeys((term[:2], term[:1])):
+        best: tuple[int, int, str] | None = None
+        found = searcher.terms_with_prefix(fieldname, prefix, limit=CANDIDATES_READ)
+        for candidate, count in found:
+            if count < needed or candidate in forms or not candidate.isalpha():
+                continue
+            distance = edit_distance(term, candidate, limit)
+            if distance <= limit and (best is None or (distance, -count) < best[:2]):
+                best = (distance, -count, candidate)
+        if best is not None:
+            return best[2]
+    return None
+
+
+_TYPED_WORD = re.compile(r"\w+")
+
+
+def spelling_suggestion(q: str, searcher: tantivy.Searcher | None = None) -> str | None:
+    """``q`` with its misspelt words replaced by the index's nearest words ("hitory of jazz"
+    -> "history of jazz"), or None when no word needs it. Field names, quotes and the other
+    words are kept as typed."""
+    searcher = searcher or _searcher()
+    if searcher is None:
+        return None
+    fixes: dict[str, str] = {}
+    for clause in parse(q):
+        if clause.field == "isbn":
+            continue
+        for term in clause.terms:
+            if term in fixes or term in STOPWORDS or len(term) < SUGGEST_MIN_LETTERS:
+                continue
+            if not term.isalpha():
+                continue
+            better = closest_term(searcher, clause.field or "all", term)
+            if better is not None:
+                fixes[term] = better
+    if not fixes:
+        return None
+
+    def swap(match: re.Match[str]) -> str:
+        analysed = words(match.group(0))
+        if len(analysed) == 1 and analysed[0] in fixes:
+            return fixes[analysed[0]]
+        return match.group(0)
+
+    corrected = _TYPED_WORD.sub(swap, q)
+    return corrected if corrected != q else None

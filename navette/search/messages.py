@@ -27,12 +27,23 @@ def availability(row: ResultRow) -> str:
         ) % {"lib": first, "n": others}
     if not copies and row.member_copies:
         return ""  # the member libraries' lines say it
+    one = row.scope[0].commune if len(row.scope) == 1 else ""
+    if copies and one:
+        return ngettext(
+            "Aucun exemplaire disponible à %(lib)s pour le moment (%(n)d exemplaire)",
+            "Aucun exemplaire disponible à %(lib)s pour le moment (%(n)d exemplaires)",
+            copies,
+        ) % {"lib": one, "n": copies}
     if copies:
         return ngettext(
             "Aucun exemplaire disponible pour le moment (%(n)d exemplaire)",
             "Aucun exemplaire disponible pour le moment (%(n)d exemplaires)",
             copies,
         ) % {"n": copies}
+    if one:
+        return _("Pas d'exemplaire à %(lib)s") % {"lib": one}
+    if row.scope:
+        return _("Pas d'exemplaire dans les bibliothèques choisies")
     return _("Pas d'exemplaire en bibliothèque")
 
 

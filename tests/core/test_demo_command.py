@@ -61,6 +61,8 @@ def demo(tmp_path_factory):
         NAVETTE_HOME=str(tmp_path / "home"),
         NAVETTE_WEB_WORKERS="2",
         NAVETTE_DEMO_LOC_RECORDS="1500",
+        # the year of activity at a slower pace: a few loans a day still fill every month
+        NAVETTE_DEMO_DAILY_LOANS="3",
     )
     db_url = demo_database_url()
     if db_url:
@@ -80,7 +82,8 @@ def demo(tmp_path_factory):
         cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
+    # a year of activity through the services: about a minute of CPU, longer on a busy machine
+    deadline = time.monotonic() + 900
     while True:
         if proc.poll() is not None:
             pytest.fail("navette demo exited:\n" + (tmp_path / "demo.log").read_text()[-4000:])
@@ -91,7 +94,7 @@ def demo(tmp_path_factory):
             if time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail(
-                    "navette demo did not serve within 300 s:\n"
+                    "navette demo did not serve within 900 s:\n"
                     + (tmp_path / "demo.log").read_text()[-4000:]
                 )
             time.sleep(0.5)
@@ -202,15 +205,11 @@ def test_demo_runs_the_whole_system(demo):
     assert answer.startswith("941"), answer
 
 
-def test_demo_lens_librarian_finds_a_day_of_work(demo):
-    """The Lens librarian's home page counts what the demo's desk day left: titles to pull
-    from the shelves for holds, the navette to pack, a hold on the shelf, overdue loans."""
+def staff_session(demo, staff):  # type: ignore[no-untyped-def]
+    """A logged-in opener for a demo staff account, and the page the login lands on."""
     import http.cookiejar
-    import re
     from urllib.parse import urlencode
 
-    accounts = json.loads((demo["home"] / "demo-accounts.json").read_text())
-    staff = next(s for s in accounts["staff"] if "lens" in s["libraries"])
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
@@ -225,7 +224,15 @@ def test_demo_lens_librarian_finds_a_day_of_work(demo):
     request = urllib.request.Request(
         login, data=urlencode(form).encode(), headers={"Referer": login}
     )
-    home = unescape(opener.open(request, timeout=10).read().decode())
+    return opener, unescape(opener.open(request, timeout=10).read().decode())
+
+
+def test_demo_lens_librarian_finds_a_day_of_work(demo):
+    """The Lens librarian's home page counts what the demo's desk day left: titles to pull
+    from the shelves for holds, the navette to pack, a hold on the shelf, overdue loans."""
+    accounts = json.loads((demo["home"] / "demo-accounts.json").read_text())
+    staff = next(s for s in accounts["staff"] if "lens" in s["libraries"])
+    _opener, home = staff_session(demo, staff)
     lens = home.split("Médiathèque Robert Cousin (Lens)")[-1]
     counts = dict(re.findall(r"#(\w[\w-]*)\">[^<]+</a>.*?class=\"count\">(\d+)<", lens))
     assert int(counts["rayons"]) >= 3, counts
@@ -278,3 +285,37 @@ def test_demo_home_page_shows_news_new_arrivals_selections_and_events(demo):
     assert "Accessibilité : partiellement conforme" in html
     legal = unescape(fetch(demo["base"] + "/mentions-legales/"))
     assert "Directeur de la publication" in legal
+
+
+def test_demo_statistics_show_a_year_of_activity(demo):
+    """The demo lived a year through the services: the statistics pages count loans in each
+    of the last twelve months, returns, renewals, holds placed and collected, copies sent by
+    the navette, and the online library counts films paid in tokens in most months."""
+    import csv
+    import datetime as dt
+    import io
+
+    accounts = json.loads((demo["home"] / "demo-accounts.json").read_text())
+    admin = next(s for s in accounts["staff"] if s["role"] == "network_admin")
+    opener, _home = staff_session(demo, admin)
+    today = dt.date.today()
+    back = today.year * 12 + today.month - 1 - 11  # eleven months before this one
+    first = dt.date(back // 12, back % 12 + 1, 1)
+    period = f"de={first:%Y-%m}&a={today:%Y-%m}"
+
+    def table(path: str) -> list[list[str]]:
+        body = opener.open(f"{demo['base']}{path}?{period}", timeout=30).read().decode()
+        return list(csv.reader(io.StringIO(body), delimiter=";"))[1:]
+
+    months = table("/personnel/statistiques/tableau-mois.csv")
+    assert len(months) == 12, months
+    assert all(int(row[1]) > 0 for row in months), months
+    assert sum(int(row[1]) for row in months) >= 12 * 40, months
+    by_library = table("/personnel/statistiques/tableau-bibliotheques.csv")
+    totals = [sum(int(row[i]) for row in by_library) for i in range(1, 8)]
+    loans, _visitors, returns, renewals, holds, collected, navette = totals
+    assert returns > loans // 2 and renewals > 0, totals
+    assert holds >= 50 and collected >= 20 and navette > 0, totals
+    usage = table("/personnel/mediatheque-en-ligne/usage.csv")
+    with_tokens = {row[0] for row in usage if row[4] not in ("", "0")}
+    assert len(with_tokens) >= 10, usage

@@ -19,6 +19,7 @@ from navette.catalogue.heading_index import record_heading_id, record_heading_id
 from navette.catalogue.models import Audience, DocType, Heading, HeadingKind, ItemStatus, Record
 from navette.catalogue.selectors import MemberCopy, member_copies
 from navette.circulation.selectors import record_availability
+from navette.core.client import within_rate
 from navette.core.collation import collation_key
 from navette.core.formats import short_date
 from navette.network.models import Library
@@ -321,6 +322,11 @@ def search(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
     base = [(k, v) for k, values in request.GET.lists() for v in values if k != "page"]
     pages = min((result.total + PER_PAGE - 1) // PER_PAGE, MAX_PAGE)
+    correction = selectors.did_you_mean(params, result.total)
+    correction_url = ""
+    if correction is not None:
+        kept = [(k, v) for k, v in base if k != "q"]
+        correction_url = reverse("portal:search") + "?" + urlencode([("q", correction.q), *kept])
 
     def page_url(n: int) -> str:
         return "?" + urlencode([*base, ("page", str(n))])
@@ -371,6 +377,8 @@ def search(request: HttpRequest) -> HttpResponse:
             "building": building,
             "filtered": bool(params.filters or params.available),
             "member_states_url": _member_states_url(items, "resultats"),
+            "correction": correction,
+            "correction_url": correction_url,
         },
     )
 
@@ -521,16 +529,54 @@ def heading(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_heading_search(found.kind, found.label))
 
 
+#: Autocomplete requests a client may make per window (a fast typist with a 200 ms pause
+#: between keys makes about 5 a second; more is a script).
+AUTOCOMPLETE_RATE = 40
+AUTOCOMPLETE_WINDOW = 10
+
+SUGGESTION_KINDS = {
+    selectors.SuggestionKind.TITLE: gettext_lazy("Titre"),
+    selectors.SuggestionKind.AUTHOR: gettext_lazy("Auteur"),
+    selectors.SuggestionKind.SUBJECT: gettext_lazy("Sujet"),
+}
+SUGGESTION_FIELDS = {
+    selectors.SuggestionKind.AUTHOR: "auteur",
+    selectors.SuggestionKind.SUBJECT: "sujet",
+}
+
+
+def _suggestion_query(suggestion: selectors.Suggestion) -> str:
+    """What the search box holds once a suggestion is chosen (``auteur:"Victor Hugo"``)."""
+    label = suggestion.label.replace('"', " ").strip()
+    field = SUGGESTION_FIELDS.get(suggestion.kind)
+    return f'{field}:"{label}"' if field else label
+
+
 def autocomplete(request: HttpRequest) -> HttpResponse:
-    """Suggestions for the search box: JSON, or <option> elements for htmx."""
+    """Suggestions for the search boxes, as JSON: titles (with the record to open), authors
+    and subjects (with the query to run). Throttled per client address (429 beyond
+    ``AUTOCOMPLETE_RATE`` requests in ``AUTOCOMPLETE_WINDOW`` seconds); cacheable briefly."""
+    if not within_rate(request, scope="autocomplete", limit=AUTOCOMPLETE_RATE,
+                       seconds=AUTOCOMPLETE_WINDOW):  # fmt: skip
+        response = JsonResponse({"suggestions": []}, status=429)
+        response["Retry-After"] = str(AUTOCOMPLETE_WINDOW)
+        return response
     text = request.GET.get("q", "")[:100]
     found = selectors.suggestions(text)
-    if request.headers.get("HX-Request"):
-        return render(request, "portal/search/_suggestions.html", {"suggestions": found})
-    return JsonResponse(
+    response = JsonResponse(
         {
             "suggestions": [
-                {"label": label, "url": reverse("portal:record", args=[pk])} for label, pk in found
+                {
+                    "kind": str(s.kind),
+                    "kind_label": str(SUGGESTION_KINDS[s.kind]),
+                    "label": s.label,
+                    "query": _suggestion_query(s),
+                    "record": s.record,
+                    "url": reverse("portal:record", args=[s.record]) if s.record else "",
+                }
+                for s in found
             ]
         }
     )
+    response["Cache-Control"] = "private, max-age=60"
+    return response

@@ -8,6 +8,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 
 from navette.catalogue.models import ItemStatus
 from navette.search.index import rebuild_index
@@ -118,15 +119,55 @@ def test_record_page_404(client, indexed):
     assert client.get("/notice/999999/").status_code == 404
 
 
-def test_autocomplete_json_and_htmx(client, indexed):
-    """Three letters give suggestions (JSON for scripts, <option>s for htmx); two letters none."""
+def test_autocomplete_json(client, indexed):
+    """Three letters give suggestions as JSON: a title with its record page, an author and a
+    subject with the query that searches them; two letters give none."""
+    cache.clear()
     data = client.get("/recherche/suggestions/", {"q": "mys"}).json()
-    assert data["suggestions"][0]["label"] == "L'Étoile mystérieuse"
-    html = client.get(
-        "/recherche/suggestions/", {"q": "tolst"}, HTTP_HX_REQUEST="true"
-    ).content.decode()
-    assert '<option value="Guerre et paix">' in html
+    first = data["suggestions"][0]
+    assert first["label"] == "L'Étoile mystérieuse" and first["kind_label"] == "Titre"
+    assert first["url"] == f"/notice/{indexed['etoile'].pk}/"
+    found = client.get("/recherche/suggestions/", {"q": "tolst"}).json()["suggestions"]
+    author = next(s for s in found if s["kind"] == "author")
+    assert author["label"] == "Léon Tolstoï" and author["query"] == 'auteur:"Léon Tolstoï"'
     assert client.get("/recherche/suggestions/", {"q": "my"}).json() == {"suggestions": []}
+
+
+def test_autocomplete_is_throttled_per_client(client, indexed):
+    """Beyond 40 requests in 10 seconds a client gets 429 with Retry-After; another address
+    is still served."""
+    cache.clear()
+    for _ in range(40):
+        assert client.get("/recherche/suggestions/", {"q": "mys"}).status_code == 200
+    refused = client.get("/recherche/suggestions/", {"q": "mys"})
+    assert refused.status_code == 429 and refused["Retry-After"] == "10"
+    other = client.get("/recherche/suggestions/", {"q": "mys"}, REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 200
+
+
+def test_typo_page_offers_a_correction_that_finds_the_record(client, indexed):
+    """'miserabels' finds nothing and offers 'miserables' as a link keeping the filters; the
+    link finds Les Misérables."""
+    page = text(client.get("/recherche/", {"q": "miserabels", "bib": "lens"}))
+    assert "0 résultat" in page
+    match = re.search(
+        r'Vouliez-vous dire : <a href="([^"]+)">miserables</a> <span[^>]*>\(1 résultat\)', page
+    )
+    assert match, page[page.find("<main") :][:2000]
+    followed = text(client.get(match.group(1)))
+    assert "1 résultat" in followed and "Les Misérables" in followed
+    assert 'name="bib" value="lens" checked' in followed
+    assert "Vouliez-vous dire" not in text(client.get("/recherche/", {"q": "guerre"}))
+
+
+def test_result_lines_honour_the_library_filter(client, indexed):
+    """With the Lens filter on, the film on the shelf at Lens and Harnes says Lens only, and
+    a book on loan at Lens says so of Lens."""
+    page = text(client.get("/recherche/", {"q": "seigneur", "bib": "lens"}))
+    results = page.split('class="results"')[1].split("</ol>")[0]
+    assert "Disponible à Lens<" in results and "Harnes" not in results
+    page = text(client.get("/recherche/", {"q": "decaux", "bib": "lens"}))
+    assert "Aucun exemplaire disponible à Lens pour le moment (1 exemplaire)" in page
 
 
 def test_api_search(client, indexed):

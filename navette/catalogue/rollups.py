@@ -15,7 +15,6 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import ngettext
@@ -28,6 +27,7 @@ from navette.catalogue.models import (
     ItemStatus,
 )
 from navette.core import clock
+from navette.core.yearly import recount_year
 
 #: ``CollectionCount.library_id`` of the counts of the whole network
 NETWORK = 0
@@ -93,24 +93,8 @@ def collection_rollup(year: int, *, today: dt.date, final: bool = False) -> bool
     """Count the collections of ``year`` into ``CollectionCount`` (replacing the last count)
     as on ``today``; ``final``: the last count of a closed year. A year counted for good is
     left as it is. Returns whether the year was counted."""
-    with transaction.atomic():
-        CollectionYear.objects.bulk_create(
-            [CollectionYear(year=year, counted_on=today)], ignore_conflicts=True
-        )
-        # one count of a year at a time: the others wait here, then count again
-        state = CollectionYear.objects.select_for_update().get(year=year)
-        if state.final:
-            return False
-        counts = _count(year)
-        CollectionCount.objects.filter(year=year).delete()
-        CollectionCount.objects.bulk_create(
-            [CollectionCount(year=year, library_id=library, dimension=dimension, key=key, n=n)
-             for (library, dimension, key), n in counts.items()],
-            batch_size=2000,
-        )  # fmt: skip
-        state.counted_on, state.final = today, final
-        state.save(update_fields=["counted_on", "final"])
-    return True
+    return recount_year(state_model=CollectionYear, count_model=CollectionCount, count=_count, year=year,
+                        today=today, final=final)  # fmt: skip
 
 
 def collection_counts(year: int, dimension: str, library_id: int | None = None) -> dict[str, int]:

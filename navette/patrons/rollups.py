@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils.translation import ngettext
 
 from navette.core import clock
+from navette.core.yearly import recount_year
 from navette.patrons.models import NETWORK, Patron, RegisteredCount, RegisteredYear
 from navette.patrons.pseudonyms import year_closed
 
@@ -58,24 +58,8 @@ def registered_rollup(year: int, *, today: dt.date, final: bool = False) -> bool
     """Count the patrons registered in ``year`` into ``RegisteredCount`` (replacing the last
     count), as counted on ``today``; ``final``: the last count of a closed year. A year
     already counted for good is left as it is. Returns whether the year was counted."""
-    with transaction.atomic():
-        RegisteredYear.objects.bulk_create(
-            [RegisteredYear(year=year, counted_on=today)], ignore_conflicts=True
-        )
-        # one count of a year at a time: the others wait here, then count again
-        state = RegisteredYear.objects.select_for_update().get(year=year)
-        if state.final:
-            return False
-        counts = _count(year)
-        RegisteredCount.objects.filter(year=year).delete()
-        RegisteredCount.objects.bulk_create(
-            [RegisteredCount(year=year, library_id=library, dimension=dimension, key=key, n=n)
-             for (library, dimension, key), n in counts.items()],
-            batch_size=2000,
-        )  # fmt: skip
-        state.counted_on, state.final = today, final
-        state.save(update_fields=["counted_on", "final"])
-    return True
+    return recount_year(state_model=RegisteredYear, count_model=RegisteredCount, count=_count, year=year,
+                        today=today, final=final)  # fmt: skip
 
 
 def registered_counts(year: int, dimension: str, library_id: int | None = None) -> dict[str, int]:

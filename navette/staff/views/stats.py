@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -24,12 +23,12 @@ from navette.catalogue.models import DocType
 from navette.core import clock, formats
 from navette.core.actors import Actor
 from navette.core.csvexport import csv_writer
-from navette.core.odsexport import Sheet, ods_bytes
 from navette.network.models import Library
 from navette.network.scope import scope_check, statistics_libraries
 from navette.network.selectors import in_french_order
 from navette.patrons.models import PatronCategory
 from navette.staff import charts
+from navette.staff.exports import tables_response
 from navette.staff.permissions import staff_required
 from navette.stats import selectors
 
@@ -198,25 +197,4 @@ def circulation_table(request: HttpRequest, table: str, extension: str) -> HttpR
         return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
     tables = _tables(_context(request, start, end, library))
     name = f"statistiques-{start:%Y-%m}-{end:%Y-%m}{'-' + library.code if library else ''}"
-    if extension == "ods":
-        sheets = []
-        for _slug, title, header, rows in tables:
-            sheet = Sheet(title, widths=(7,))
-            sheet.add(header, "heading")
-            for row in rows:
-                sheet.add(row)
-            sheets.append(sheet)
-        response = HttpResponse(
-            ods_bytes(sheets), content_type="application/vnd.oasis.opendocument.spreadsheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.ods"'
-        return response
-    found = next((t for t in tables if t[0] == table), None)
-    if found is None:
-        raise Http404(table)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{table}.csv"'
-    writer = csv_writer(response, delimiter=";")
-    writer.writerow(found[2])
-    writer.writerows(found[3])
-    return response
+    return tables_response(tables, table=table, extension=extension, name=name, widths=(7,))

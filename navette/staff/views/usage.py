@@ -8,15 +8,14 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from navette.core import clock, formats
-from navette.core.csvexport import csv_writer
-from navette.core.odsexport import Sheet, ods_bytes
 from navette.network.scope import statistics_libraries
 from navette.reports.usage import CommuneRow, UsageRow, usage_by_commune, usage_by_library
+from navette.staff.exports import tables_response
 from navette.staff.permissions import staff_required
 from navette.stats import selectors
 
@@ -82,25 +81,4 @@ def usage_export(request: HttpRequest, table: str, extension: str) -> HttpRespon
     rows = _rows(request, start, end)
     tables = _tables(rows, usage_by_commune(rows))
     name = f"usages-{start:%Y-%m}-{end:%Y-%m}"
-    if extension == "ods":
-        sheets = []
-        for _slug, title, header, lines in tables:
-            sheet = Sheet(title, widths=(4, 5, 8))
-            sheet.add(header, "heading")
-            for line in lines:
-                sheet.add(line)
-            sheets.append(sheet)
-        response = HttpResponse(
-            ods_bytes(sheets), content_type="application/vnd.oasis.opendocument.spreadsheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.ods"'
-        return response
-    found = next((t for t in tables if t[0] == table), None)
-    if found is None:
-        raise Http404(table)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{table}.csv"'
-    writer = csv_writer(response, delimiter=";")
-    writer.writerow(found[2])
-    writer.writerows(found[3])
-    return response
+    return tables_response(tables, table=table, extension=extension, name=name, widths=(4, 5, 8))

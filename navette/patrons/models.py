@@ -95,7 +95,11 @@ class Patron(models.Model):
         """An age band for anonymous statistics and vendors: never the birth date."""
         age = self.age_on(day)
         if age is None:
-            # a member library's patron: the band their system last gave, no birth date
+            # a member library's patron (kept without name or birth date, see
+            # patrons.federation): the band their system last gave. A named patron is
+            # local: no lookup of a federation in every loan's statistics
+            if self.last_name:
+                return "inconnu"
             federation = getattr(self, "federation", None)
             return federation.age_band if federation is not None else "inconnu"
         return age_band_of(age)

@@ -33,7 +33,7 @@ from navette.core.privacy import (
     patron_keep_conditions,
 )
 from navette.patrons import conf
-from navette.patrons.models import Patron, PatronBlock, PatronCard
+from navette.patrons.models import FederatedPatron, Patron, PatronBlock, PatronCard
 from navette.patrons.services import add_months
 
 JOB_ACTOR = Actor.system("privacy")
@@ -100,10 +100,23 @@ def _blocks(patron: Patron) -> list[Row]:
     ]
 
 
+def _federation(patron: Patron) -> list[Row]:
+    """What Navette keeps of a member library's patron (never the PIN's digest)."""
+    f = FederatedPatron.objects.filter(patron=patron).select_related("library").first()
+    if f is None:
+        return []
+    return [
+        {"bibliotheque": f.library.name, "categorie": f.remote_category,
+         "tranche_d_age": f.age_band, "carte_valide": f.valid, "confirmee_par": f.method,
+         "confirmee_le": f.confirmed_at}
+    ]  # fmt: skip
+
+
 PATRON_DATA = [
     PatronData("lecteur", [Patron], _identity),
     PatronData("cartes", [PatronCard], _cards),
     PatronData("blocages", [PatronBlock], _blocks),
+    PatronData("bibliotheque_membre", [FederatedPatron], _federation),
 ]
 
 

@@ -21,7 +21,7 @@ from navette.digital.models import OidcAccessToken, OidcCode
 from navette.digital.services import cas_login_grant, tokens_spend
 from navette.events.models import Registration
 from navette.notices.models import NoticeKind, SentNotice
-from navette.patrons.models import Patron, PatronBlock
+from navette.patrons.models import FederatedPatron, Patron, PatronBlock
 from navette.patrons.privacy import export_csv, export_json, patron_data_export, patrons_purge
 from navette.patrons.services import add_months
 from tests.catalogue.factories import make_item
@@ -129,6 +129,8 @@ def _patron_with_data_everywhere() -> Patron:
     OidcAccessToken.objects.create(token_digest="b" * 64, registration=client, patron=patron,
                                    scope="openid", expires_at=NOW)  # fmt: skip
     PatronBlock.objects.create(patron=patron, reason="Carte perdue", created_at=NOW)
+    FederatedPatron.objects.create(patron=patron, library=library, remote_category="ADULTE",
+                                   age_band="26-64", method="sip2", confirmed_at=NOW)  # fmt: skip
     return patron
 
 

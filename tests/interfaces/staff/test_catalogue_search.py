@@ -22,7 +22,7 @@ def staff(client, catalogue):
 
 
 def titles(page: str) -> list[str]:
-    body = page.split('role="search"')[1]
+    body = page.split('role="search"')[1].split("</form>", 1)[1]  # the results, after the box
     return [
         part.split("</a>")[0].split(">")[-1]
         for part in body.split("/personnel/catalogue/notices/")[1:]

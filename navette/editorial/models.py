@@ -66,7 +66,24 @@ class PublishedQuerySet(models.QuerySet):
 PublishedManager = models.Manager.from_queryset(PublishedQuerySet)
 
 
-class Article(models.Model):
+class Publishable(models.Model):
+    """What articles and selections share: a draft or published state and a publication
+    window, read through ``visible(now)``."""
+
+    status = models.CharField(
+        _("état"), max_length=10, choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )  # fmt: skip
+    publish_from = models.DateTimeField(_("publier à partir du"), null=True, blank=True)
+    publish_until = models.DateTimeField(_("publier jusqu'au"), null=True, blank=True)
+
+    objects = PublishedManager()
+
+    class Meta:
+        abstract = True
+
+
+class Article(Publishable):
     """A news item or a page, of one library or of the whole network (no library).
 
     ``body`` is the Markdown written by staff; ``body_html`` its sanitised rendering, made by
@@ -87,16 +104,8 @@ class Article(models.Model):
         "network.Library", on_delete=models.PROTECT, null=True, blank=True,
         related_name="articles", verbose_name=_("bibliothèque"),
     )  # fmt: skip
-    status = models.CharField(
-        _("état"), max_length=10, choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-    )  # fmt: skip
-    publish_from = models.DateTimeField(_("publier à partir du"), null=True, blank=True)
-    publish_until = models.DateTimeField(_("publier jusqu'au"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"))
     updated_at = models.DateTimeField(_("modifié le"))
-
-    objects = PublishedManager()
 
     class Meta:
         verbose_name = _("actualité ou page")
@@ -114,7 +123,7 @@ class Article(models.Model):
         return self.publish_from or self.created_at
 
 
-class Selection(models.Model):
+class Selection(Publishable):
     """A librarians' selection: records with a comment each, shown as a carousel."""
 
     title = models.CharField(_("titre"), max_length=200)
@@ -123,16 +132,8 @@ class Selection(models.Model):
         "network.Library", on_delete=models.PROTECT, null=True, blank=True,
         related_name="selections", verbose_name=_("bibliothèque"),
     )  # fmt: skip
-    status = models.CharField(
-        _("état"), max_length=10, choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-    )  # fmt: skip
-    publish_from = models.DateTimeField(_("publier à partir du"), null=True, blank=True)
-    publish_until = models.DateTimeField(_("publier jusqu'au"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"))
     updated_at = models.DateTimeField(_("modifiée le"))
-
-    objects = PublishedManager()
 
     class Meta:
         verbose_name = _("sélection")

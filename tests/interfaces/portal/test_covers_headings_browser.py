@@ -46,6 +46,9 @@ def test_covers_on_results_and_record_and_subject_link_through_heading(
     page.goto(f"{page.base_url}/recherche/?q=livre")
     thumb = page.get_by_role("img", name="Couverture de « Livre 1 »")
     expect(thumb).to_be_visible()
+    # visible as soon as its box is laid out (width and height are given): wait for the file
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=thumb.element_handle())  # fmt: skip
     assert page.evaluate("(img) => img.naturalWidth", thumb.element_handle()) == 120
     assert page.locator(".cover-placeholder[aria-hidden=true]").count() == 2
     _axe_both_widths(page, axe, "results")
@@ -53,6 +56,8 @@ def test_covers_on_results_and_record_and_subject_link_through_heading(
     page.wait_for_url("**/notice/**")
     medium = page.get_by_role("img", name="Couverture de « Livre 1 »")
     expect(medium).to_be_visible()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=medium.element_handle())  # fmt: skip
     # a 300 x 450 image is not enlarged to the medium box (400 x 600)
     assert (
         page.evaluate("(img) => img.complete && img.naturalWidth", medium.element_handle()) == 300
